@@ -1,0 +1,30 @@
+import {spawnSync} from 'node:child_process'
+import {test} from 'uvu'
+import * as assert from 'uvu/assert'
+import {ROOT} from '../helpers/run-cli.js'
+
+// The catastrophic pattern takes ~30 s on 30 a's without the guard; with it, well under a second.
+const PROBE = `
+const t = process.hrtime.bigint();
+const hit = /^(a+)+$/.test('a'.repeat(40) + 'b');
+console.log(JSON.stringify({hit, ms: Number(process.hrtime.bigint() - t) / 1e6}));
+`
+
+test('the guard makes /^(a+)+$/ on 40 a and a b finish well under a second', () => {
+  const script = `import './dist/platform/regexp-guard.js';\n${PROBE}`
+  const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], {cwd: ROOT, encoding: 'utf8', timeout: 20_000})
+  assert.is(r.status, 0, r.stderr)
+  const {hit, ms} = JSON.parse(r.stdout)
+  assert.is(hit, false)
+  assert.ok(ms < 500, `took ${ms} ms`)
+})
+
+test('the binary enables the guard before commands run (crowd expr-free probe through bin/run.js import order)', async () => {
+  const {readFileSync} = await import('node:fs')
+  const bin = readFileSync(`${ROOT}/bin/run.js`, 'utf8')
+  const guard = bin.indexOf('regexp-guard')
+  const oclif = bin.indexOf('@oclif/core')
+  assert.ok(guard > 0 && guard < oclif, 'regexp-guard must be imported before @oclif/core')
+})
+
+test.run()
