@@ -54,7 +54,7 @@ export abstract class CrowdCommand<T extends typeof Command, R> extends Command 
   }
 
   protected get logger(): Logger {
-    this.loadedLogger ??= createStderrLogger((this.flags['log-level'] ?? process.env.CROWD_LOG_LEVEL ?? 'warn') as Config['logLevel'])
+    this.loadedLogger ??= createStderrLogger((this.flags['log-level'] ?? (process.env.CROWD_LOG_LEVEL || 'warn')) as Config['logLevel'])
     return this.loadedLogger
   }
 

@@ -98,7 +98,7 @@ function buildConfig(raw: Record<string, unknown>, choice: ConfigFileChoice, exi
     const s = raw[section]
     return s && typeof s === 'object' ? ((s as Record<string, unknown>)[key] as T | undefined) : undefined
   }
-  const logLevel = (logLevelFlag ?? env.CROWD_LOG_LEVEL ?? (raw.log_level as string | undefined) ?? DEFAULT_CONFIG.logLevel) as LogLevel
+  const logLevel = (logLevelFlag ?? (env.CROWD_LOG_LEVEL || undefined) ?? (raw.log_level as string | undefined) ?? DEFAULT_CONFIG.logLevel) as LogLevel
   if (!LOG_LEVELS.includes(logLevel)) {
     errors.push(new CrowdError('config', `log level must be one of ${LOG_LEVELS.join(', ')}, not "${logLevel}"`, {file: choice.path}))
   }
