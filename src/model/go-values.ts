@@ -54,7 +54,13 @@ export function isInt(v: unknown): v is number {
 }
 
 const STRING_SLICES = new WeakSet<readonly unknown[]>()
-const STRING_MAPS = new WeakSet<object>()
+
+/**
+ * String maps are told apart by their prototype: an empty, frozen, null-prototype object.
+ * Reads through it find nothing (no inherited keys), and the check is one pointer compare,
+ * which matters because every event allocates four of them.
+ */
+const STRING_MAP_PROTO: object = Object.freeze(Object.create(null))
 
 /** Marks an array as a Go []string (Split, File, ...). Returns the same array. */
 export function stringSlice<T extends string[]>(array: T): T {
@@ -71,22 +77,30 @@ export type AnyMap = Record<string, unknown>
 
 /** A new, empty map[string]string (Parsed, Meta, Enriched, Labels, ParseKV results). */
 export function newStringMap(): StringMap {
-  const m = Object.create(null) as StringMap
-  STRING_MAPS.add(m)
-  return m
+  return Object.create(STRING_MAP_PROTO) as StringMap
 }
 
-/** Marks an existing null-prototype object as a map[string]string. */
+/**
+ * Marks an existing null-prototype object as a map[string]string. Prefer newStringMap():
+ * changing a prototype after creation is slow, so this is for values built elsewhere.
+ */
 export function markStringMap<T extends object>(m: T): T {
-  STRING_MAPS.add(m)
+  if (Object.getPrototypeOf(m) !== STRING_MAP_PROTO) Object.setPrototypeOf(m, STRING_MAP_PROTO)
   return m
 }
 
 export function isStringMap(v: unknown): v is StringMap {
-  return typeof v === 'object' && v !== null && STRING_MAPS.has(v)
+  return typeof v === 'object' && v !== null && Object.getPrototypeOf(v) === STRING_MAP_PROTO
 }
 
 /** A new, empty map[string]any (Unmarshaled). */
 export function newAnyMap(): AnyMap {
   return Object.create(null) as AnyMap
+}
+
+/** True for any Go map: a map[string]string, or a map[string]any (null-prototype or plain object). */
+export function isGoMap(v: unknown): v is Record<string, unknown> {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) return false
+  const proto = Object.getPrototypeOf(v) as unknown
+  return proto === null || proto === STRING_MAP_PROTO || proto === Object.prototype
 }

@@ -1,0 +1,133 @@
+/**
+ * Parse + detect throughput, replay mode, one core:
+ *  - nginx: 1,000,000 genlogs nginx lines through syslog-logs, nginx-logs, dateparse-enrich,
+ *    http-logs and every scenario of CrowdSec's nginx + base-http-scenarios collections
+ *    (http-cve included, resolved recursively from SHARED/crowdsec-hub);
+ *  - ssh: 1,000,000 genlogs ssh lines through syslog-logs, sshd parsers, dateparse-enrich and
+ *    the sshd collection's scenarios.
+ * The log is streamed in chunks (never held whole). Prints lines/s per pass, the median, alerts
+ * and peak RSS.
+ *
+ *   node --import tsx bench/detect.ts [--lines N] [--passes P] [--only nginx|ssh]
+ */
+import '../src/platform/regexp-guard.js'
+import {spawnSync} from 'node:child_process'
+import * as fs from 'node:fs'
+import * as os from 'node:os'
+import * as path from 'node:path'
+import {fileURLToPath} from 'node:url'
+import {parse as parseYaml} from 'yaml'
+import {createDetector, loadScenarios} from '../src/detect/index.js'
+import {ExpectMode, newLogEvent} from '../src/model/event.js'
+import {GoTime, UTC} from '../src/model/go-time.js'
+import {silentLogger} from '../src/model/logger.js'
+import {loadParsers, loadPostoverflows} from '../src/parse/index.js'
+import {parserFileFromPath} from '../src/parse/load.js'
+import {createHelperContext} from '../src/parse/services.js'
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
+const SHARED = path.resolve(ROOT, '..', 'shared')
+const HUB = path.join(SHARED, 'crowdsec-hub')
+const arg = (name: string, def: string): string => {
+  const i = process.argv.indexOf(name)
+  return i > 0 ? process.argv[i + 1]! : def
+}
+const LINES = Number(arg('--lines', '1000000'))
+const PASSES = Number(arg('--passes', '3'))
+const ONLY = arg('--only', '')
+const NO_DETECT = process.argv.includes('--parse-only')
+
+interface Items {
+  parsers: Set<string>
+  scenarios: Set<string>
+  postoverflows: Set<string>
+}
+const index = JSON.parse(fs.readFileSync(path.join(HUB, '.index.json'), 'utf8')) as Record<string, Record<string, {path: string}>>
+
+function collect(collection: string, items: Items): void {
+  const doc = parseYaml(fs.readFileSync(path.join(HUB, index.collections![collection]!.path), 'utf8')) as Record<string, string[] | undefined>
+  for (const p of doc.parsers ?? []) items.parsers.add(p)
+  for (const s of doc.scenarios ?? []) items.scenarios.add(s)
+  for (const p of doc.postoverflows ?? []) items.postoverflows.add(p)
+  for (const c of doc.collections ?? []) collect(c, items)
+}
+
+function logFor(mode: string): string {
+  const file = path.join(os.tmpdir(), `crowd-bench-${mode}-${LINES}.log`)
+  if (!fs.existsSync(file)) {
+    const r = spawnSync(process.execPath, [path.join(SHARED, 'bench', 'genlogs.mjs'), mode, '--lines', String(LINES), '--seed', '1', '--out', file], {stdio: 'inherit'})
+    if (r.status !== 0) throw new Error('genlogs failed')
+  }
+  return file
+}
+
+function* readLines(file: string): Generator<string> {
+  const fd = fs.openSync(file, 'r')
+  const buf = Buffer.alloc(4 << 20)
+  let rest = ''
+  try {
+    for (;;) {
+      const n = fs.readSync(fd, buf, 0, buf.length, null)
+      if (n === 0) break
+      const text = rest + buf.toString('utf8', 0, n)
+      const lines = text.split('\n')
+      rest = lines.pop()!
+      for (const l of lines) if (l !== '') yield l.endsWith('\r') ? l.slice(0, -1) : l
+    }
+    if (rest !== '') yield rest
+  } finally {
+    fs.closeSync(fd)
+  }
+}
+
+function run(mode: 'nginx' | 'ssh', collections: string[], extraParsers: string[], logType: string): void {
+  const items: Items = {parsers: new Set(extraParsers), scenarios: new Set(), postoverflows: new Set()}
+  for (const c of collections) collect(c, items)
+  const now = (): GoTime => GoTime.now(UTC)
+  const dataDir = path.join(HUB, 'data')
+  const helpers = createHelperContext({dataDir, logger: silentLogger, now})
+  const parserFiles = [...items.parsers].map((n) => parserFileFromPath(path.join(HUB, index.parsers![n]!.path)))
+  const parsers = loadParsers({files: parserFiles, patternDirs: [path.join(HUB, 'patterns')], dataDir, helpers, now})
+  if (parsers.errors.length > 0) throw parsers.errors[0]
+  const poFiles = [...items.postoverflows].map((n) => parserFileFromPath(path.join(HUB, index.postoverflows![n]!.path)))
+  const postoverflows = loadPostoverflows({files: poFiles, patternDirs: [path.join(HUB, 'patterns')], dataDir, helpers, now})
+  const scenarioFiles = [...new Set([...items.scenarios].map((n) => path.join(HUB, index.scenarios![n]!.path)))]
+  const loaded = loadScenarios(scenarioFiles, {helpers, dataDir, hubIndex: index})
+  if (loaded.errors.length > 0) throw loaded.errors[0]
+  const file = logFor(mode)
+  console.log(`${mode}: ${parserFiles.length} parser files, ${loaded.scenarios.length} scenarios, ${poFiles.length} postoverflows, ${LINES} lines`)
+  const rates: number[] = []
+  for (let pass = 0; pass < PASSES; pass++) {
+    const detector = createDetector(loaded.scenarios, {mode: 'replay', collect: false, postoverflow: (evt) => void postoverflows.parse(evt)})
+    let alerts = 0
+    detector.onOverflow((evt) => {
+      if (!(evt.Overflow as {Whitelisted?: boolean}).Whitelisted) alerts++
+    })
+    let count = 0
+    const t0 = process.hrtime.bigint()
+    for (const raw of readLines(file)) {
+      count++
+      const evt = newLogEvent({raw, src: file, module: 'file', labels: {type: logType}})
+      evt.ExpectMode = ExpectMode.timeMachine
+      if (parsers.parse(evt).parsed && !NO_DETECT) detector.pour(evt)
+    }
+    ;(globalThis as {gc?: () => void}).gc?.()
+    const heapMb = process.memoryUsage().heapUsed / 1048576
+    const live = detector.liveState()
+    detector.flush()
+    const seconds = Number(process.hrtime.bigint() - t0) / 1e9
+    rates.push(count / seconds)
+    const m = detector.metrics
+    const instantiated = Object.values(m.scenarios).reduce((a, s) => a + s.instantiated, 0)
+    console.log(`  pass ${pass + 1}: ${count} lines in ${seconds.toFixed(2)} s = ${Math.round(count / seconds)} lines/s, ${alerts} alerts, ${instantiated} buckets, ${m.exprErrors} expr errors; at end of input: ${live.buckets} live buckets holding ${live.events} events, heap ${Math.round(heapMb)} MiB`)
+  }
+  rates.sort((a, b) => a - b)
+  console.log(`  ${mode} median: ${Math.round(rates[Math.floor(rates.length / 2)]!)} lines/s, peak RSS ${Math.round(process.resourceUsage().maxRSS / 1024)} MiB`)
+}
+
+if (ONLY === '' || ONLY === 'nginx') {
+  run('nginx', ['crowdsecurity/nginx', 'crowdsecurity/base-http-scenarios'], ['crowdsecurity/syslog-logs', 'crowdsecurity/dateparse-enrich'], 'nginx')
+}
+if (ONLY === '' || ONLY === 'ssh') {
+  run('ssh', ['crowdsecurity/sshd'], ['crowdsecurity/syslog-logs', 'crowdsecurity/dateparse-enrich'], 'syslog')
+}

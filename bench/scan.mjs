@@ -1,0 +1,53 @@
+// End-to-end scan benchmark: spawns `bin/run.js scan --json` (the whole process, start-up
+// included) on 1,000,000 nginx lines and 1,000,000 ssh lines from ../shared/bench/genlogs.mjs,
+// with CrowdSec's linux + nginx (+ base-http-scenarios) / linux (sshd) collections, and prints
+// lines/s and peak RSS (from /usr/bin/time -v when present, else the child's resource usage).
+//   node bench/scan.mjs [--lines N] [--runs R]
+import {spawnSync} from 'node:child_process'
+import * as fs from 'node:fs'
+import * as os from 'node:os'
+import * as path from 'node:path'
+import {fileURLToPath} from 'node:url'
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
+const SHARED = path.resolve(ROOT, '..', 'shared')
+const args = process.argv.slice(2)
+const opt = (name, def) => {
+  const i = args.indexOf(name)
+  return i === -1 ? def : Number(args[i + 1])
+}
+const lines = opt('--lines', 1_000_000)
+const runs = opt('--runs', 3)
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'crowd-bench-scan-'))
+const hub = path.join(SHARED, 'crowdsec-hub')
+const hasTime = fs.existsSync('/usr/bin/time')
+
+const cases = [
+  {mode: 'nginx', collections: ['crowdsecurity/linux', 'crowdsecurity/nginx']},
+  {mode: 'ssh', collections: ['crowdsecurity/linux']},
+]
+for (const c of cases) {
+  const log = path.join(tmp, `${c.mode}.log`)
+  spawnSync(process.execPath, [path.join(SHARED, 'bench', 'genlogs.mjs'), c.mode, '--lines', String(lines), '--seed', '7', '--out', log], {stdio: 'ignore'})
+  const scanArgs = [path.join(ROOT, 'bin', 'run.js'), 'scan', `${log}:${c.mode === 'ssh' ? 'syslog' : 'nginx'}`, '--hub', hub, '--json', '--fail-on', 'none',
+    ...c.collections.flatMap((x) => ['--collection', x])]
+  const results = []
+  for (let r = 0; r < runs; r++) {
+    const t0 = process.hrtime.bigint()
+    const child = hasTime
+      ? spawnSync('/usr/bin/time', ['-v', process.execPath, ...scanArgs], {encoding: 'utf8', maxBuffer: 1 << 30})
+      : spawnSync(process.execPath, scanArgs, {encoding: 'utf8', maxBuffer: 1 << 30})
+    const seconds = Number(process.hrtime.bigint() - t0) / 1e9
+    if (child.status !== 0) {
+      process.stderr.write(`scan failed (${child.status}): ${String(child.stderr).slice(-2000)}\n`)
+      process.exit(1)
+    }
+    const rssKb = hasTime ? Number(/Maximum resident set size \(kbytes\): (\d+)/.exec(child.stderr)?.[1] ?? NaN) : NaN
+    const alerts = JSON.parse(child.stdout).summary.alerts
+    results.push({seconds, rate: lines / seconds, rssMb: rssKb / 1024, alerts})
+  }
+  results.sort((a, b) => a.rate - b.rate)
+  const median = results[Math.floor(results.length / 2)]
+  console.log(`scan ${c.mode}: ${lines} lines, median of ${runs}: ${Math.round(median.rate)} lines/s (${median.seconds.toFixed(2)} s), peak RSS ${median.rssMb.toFixed(0)} MB, ${median.alerts} alerts`)
+}
+fs.rmSync(tmp, {recursive: true, force: true})

@@ -1,0 +1,41 @@
+import {Flags} from '@oclif/core'
+import {CrowdCommand} from '../cli/base-command.js'
+import {CrowdError} from '../model/errors.js'
+import {explain, renderExplain, type ExplainResult} from '../hubtest/explain.js'
+
+export type ExplainCommandResult = ExplainResult
+
+export default class Explain extends CrowdCommand<typeof Explain, ExplainCommandResult> {
+  static override summary = 'Show how parsers handle log lines: every node that ran, its result and the fields it set.'
+  static override examples = [
+    '<%= config.bin %> explain --hub ../hub --line "Feb 12 14:10:21 host sshd[1]: Invalid user a from 1.2.3.4 port 2" --type syslog --parser crowdsecurity/syslog-logs --parser crowdsecurity/sshd-logs',
+    '<%= config.bin %> explain --hub ../hub --file access.log --type nginx --collection crowdsecurity/nginx --failures',
+  ]
+
+  static override flags = {
+    file: Flags.string({description: 'a log file to explain, line by line', exclusive: ['line']}),
+    line: Flags.string({description: 'one log line to explain', exclusive: ['file']}),
+    type: Flags.string({description: 'the log type (the acquisition label `type`)', required: true}),
+    failures: Flags.boolean({description: 'also show the nodes that failed', default: false}),
+    hub: Flags.string({description: 'a CrowdSec-layout hub directory to take parsers from', required: true}),
+    parser: Flags.string({description: 'a hub parser to use (repeatable)', multiple: true}),
+    collection: Flags.string({description: 'a hub collection whose parsers to use (repeatable)', multiple: true}),
+  }
+
+  async run(): Promise<ExplainCommandResult> {
+    const f = this.flags
+    if (f.file === undefined && f.line === undefined) throw new CrowdError('usage', 'give --file FILE or --line "..."')
+    const result = explain({
+      hubDir: f.hub,
+      file: f.file,
+      lines: f.line !== undefined ? [f.line] : undefined,
+      type: f.type,
+      parsers: f.parser,
+      collections: f.collection,
+      failures: f.failures,
+      logger: this.logger,
+    })
+    this.out(renderExplain(result))
+    return result
+  }
+}

@@ -1,0 +1,38 @@
+import {Args, Flags} from '@oclif/core'
+import {CrowdCommand} from '../../cli/base-command.js'
+import {hubInstall, type PlanResult} from '../../hub/index.js'
+import {runListrTasks, shouldShowProgress} from '../../hub/listr-tasks.js'
+import {renderPlan} from '../../hub/render.js'
+
+export type HubInstallResult = PlanResult
+
+export default class HubInstall extends CrowdCommand<typeof HubInstall, HubInstallResult> {
+  static override summary = 'Install hub packages and their dependencies (atomically; verified by sha256).'
+  static override strict = false
+  static override args = {names: Args.string({description: 'NAME or NAME@RANGE (semver), one or more', required: true})}
+  static override flags = {
+    source: Flags.string({description: 'install from this source instead of crowd.toml hub.sources: a directory, a CrowdSec hub directory, or an https URL'}),
+    'dry-run': Flags.boolean({description: 'print the plan, change nothing'}),
+    force: Flags.boolean({description: 'reinstall even if installed, and replace locally modified (tainted) files'}),
+  }
+  static override examples = [
+    '<%= config.bin %> hub install crowd/sshd',
+    '<%= config.bin %> hub install crowd/sshd-logs@^1.0.0 --dry-run',
+    '<%= config.bin %> hub install crowdsecurity/nginx --source ../crowdsec-hub',
+  ]
+
+  async run(): Promise<HubInstallResult> {
+    const {argv} = await this.parse(HubInstall)
+    const result = await hubInstall({
+      dataDir: this.crowdConfig.dataDir,
+      sources: this.flags.source ? [this.flags.source] : this.crowdConfig.hub.sources,
+      names: argv as string[],
+      dryRun: this.flags['dry-run'],
+      force: this.flags.force,
+      logger: this.logger,
+      runTasks: shouldShowProgress(this.jsonEnabled()) ? runListrTasks : undefined,
+    })
+    this.out(renderPlan(result))
+    return result
+  }
+}

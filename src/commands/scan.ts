@@ -1,0 +1,92 @@
+import * as fs from 'node:fs'
+import {Args, Flags} from '@oclif/core'
+import chalk from 'chalk'
+import {splitInputType} from '../acquisition/registry.js'
+import {CrowdCommand} from '../cli/base-command.js'
+import {CrowdError} from '../model/errors.js'
+import {renderScanReport} from '../outputs/report.js'
+import {createProgressView} from '../outputs/report-progress.js'
+import {prepareScan, runScan, type ScanResult} from '../pipeline/index.js'
+
+export type ScanCommandResult = ScanResult
+
+export default class Scan extends CrowdCommand<typeof Scan, ScanCommandResult> {
+  static override summary = 'Scan log files, archives or stdin once and report attacks, alerts and decisions.'
+  static override description = `Reads every INPUT (file, glob, directory, .gz, .tar/.tar.gz/.tgz archive, or - for stdin), parses it with the
+selected parsers, runs the scenarios on the log timestamps (replay), and turns alerts into decisions with the profiles.
+A log type is given with --type (all inputs) or INPUT:TYPE (one input); otherwise it is detected per file.
+Exit codes: 0 no alert, 1 alerts found (unless --fail-on none), 2 usage or configuration error, 3 an input could not be read.`
+  static override examples = [
+    '<%= config.bin %> scan /var/log/auth.log --hub ./hub --collection crowdsecurity/linux',
+    '<%= config.bin %> scan access.log:nginx logs.tgz --hub ./hub --collection crowdsecurity/nginx --json',
+    'zcat old.log.gz | <%= config.bin %> scan - --type syslog --hub ./hub --collection crowdsecurity/sshd --ndjson',
+  ]
+  static override strict = false
+  static override args = {
+    input: Args.string({description: 'files, globs, directories, archives, or - (stdin); INPUT:TYPE sets its log type', required: true}),
+  }
+  static override flags = {
+    type: Flags.string({description: 'log type of every input without its own :TYPE (syslog, nginx, apache2, ...)'}),
+    hub: Flags.string({description: 'a CrowdSec-layout hub directory to take items from'}),
+    collection: Flags.string({description: 'hub collection to use (repeatable)', multiple: true}),
+    parser: Flags.string({description: 'hub parser to use (repeatable)', multiple: true}),
+    scenario: Flags.string({description: 'hub scenario to use (repeatable)', multiple: true}),
+    postoverflow: Flags.string({description: 'hub postoverflow to use (repeatable)', multiple: true}),
+    profiles: Flags.string({description: 'a profiles.yaml (default: ban 4h on Ip and Range alerts with remediation)'}),
+    simulation: Flags.boolean({description: 'mark every alert and decision as simulated'}),
+    ndjson: Flags.boolean({description: 'print one alert per line (JSON) as they are found', exclusive: ['json']}),
+    output: Flags.string({char: 'o', description: 'also write the result to FILE (JSON with --json/--ndjson, else the text report)'}),
+    'fail-on': Flags.option({description: 'what makes the exit code 1', options: ['none', 'alert'] as const, default: 'alert'})(),
+    'max-line-bytes': Flags.integer({description: 'truncate longer lines (default: acquisition.max_line_bytes, 65536)', min: 1}),
+  }
+
+  async run(): Promise<ScanCommandResult> {
+    const {argv} = await this.parse(Scan)
+    const inputs = (argv as string[]).map((arg) => splitInputType(arg))
+    if (inputs.length === 0) throw new CrowdError('usage', 'give at least one INPUT')
+    if (inputs.filter((i) => i.input === '-').length > 1) throw new CrowdError('usage', 'stdin (-) can be given only once')
+    const f = this.flags
+    const ndjsonLines: string[] = []
+    const options = prepareScan({
+      inputs,
+      type: f.type,
+      hubDir: f.hub,
+      collections: f.collection,
+      parsers: f.parser,
+      scenarios: f.scenario,
+      postoverflows: f.postoverflow,
+      dataDir: f.hub === undefined ? this.crowdConfig.dataDir : undefined,
+      profilesFile: f.profiles,
+      simulation: f.simulation ? {simulation: true} : undefined,
+      maxLineBytes: f['max-line-bytes'] ?? (f.hub === undefined ? this.crowdConfig.acquisition.maxLineBytes : undefined),
+      maxBuckets: f.hub === undefined ? this.crowdConfig.detect.maxBucketsPerScenario : undefined,
+      failOn: f['fail-on'],
+      logger: this.logger,
+    })
+    const quiet = this.jsonEnabled() || f.ndjson
+    const progress = createProgressView(quiet ? [] : inputs.map((i) => i.input))
+    const result = await runScan({
+      ...options,
+      onProgress: (p) => progress.update(p),
+      onAlert: f.ndjson
+        ? (alert) => {
+            const line = JSON.stringify(alert)
+            process.stdout.write(line + '\n')
+            if (f.output !== undefined) ndjsonLines.push(line)
+          }
+        : undefined,
+    })
+    await progress.finish()
+    if (f.output !== undefined) {
+      const text = this.jsonEnabled() ? JSON.stringify(result, null, 2) + '\n' : f.ndjson ? ndjsonLines.map((l) => l + '\n').join('') : renderScanReport(result, {colour: false})
+      try {
+        fs.writeFileSync(f.output, text)
+      } catch (error) {
+        throw new CrowdError('usage', `cannot write output: ${(error as NodeJS.ErrnoException).code ?? String(error)}`, {file: f.output})
+      }
+    }
+    if (!f.ndjson) this.out(renderScanReport(result, {colour: Boolean(process.stdout.isTTY) && chalk.level > 0}))
+    process.exitCode = result.exit_code
+    return result
+  }
+}

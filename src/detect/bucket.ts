@@ -1,0 +1,68 @@
+/**
+ * One live bucket instance (scenarios.md §6): the bounded event queue, counters, timestamps,
+ * limiter and the pour-time state (distinct set, guillotines). Destroyed after any overflow,
+ * cancel or expiry; the next event for the key starts a fresh instance.
+ */
+import type {Event} from '../model/event.js'
+import type {CompiledScenario} from './compile.js'
+import type {Limiter} from './limiter.js'
+import type {Instant} from './time.js'
+
+export const MODE_LIVE = 0
+export const MODE_TIME_MACHINE = 1
+
+let uuidCounter = 0
+
+export class Bucket {
+  readonly queue: Event[] = []
+  totalCount = 0
+  firstTs: Instant | null = null
+  lastTs: Instant | null = null
+  ovflwTs: Instant | null = null
+  readonly limiter: Limiter
+  distinctSeen: Set<string> | undefined
+  guillotines: boolean[] | undefined
+  readonly uuid: string
+
+  constructor(readonly scenario: CompiledScenario, readonly key: string, readonly mode: number) {
+    this.limiter = scenario.type.limiter(scenario.capacity, scenario.durations)
+    if (scenario.distinct) this.distinctSeen = new Set()
+    if (scenario.bayesian) this.guillotines = new Array<boolean>(scenario.bayesian.conditions.length).fill(false)
+    this.uuid = `bucket-${++uuidCounter}`
+  }
+
+  /** Appends with the queue limit of §7.2: drop the oldest while more than L are held. */
+  append(evt: Event): void {
+    const limit = this.scenario.queueLimit
+    if (limit >= 0 && this.queue.length > limit) this.queue.splice(0, this.queue.length - limit)
+    this.queue.push(evt)
+  }
+
+  /** The instant after which this bucket is dead (§6 step 1, §8.5), or null when it never expires. */
+  deadline(): Instant | null {
+    const d = this.scenario.lifetimeNs
+    if (d === null) return null
+    const from = this.scenario.type.absoluteLifetime ? this.firstTs : this.lastTs
+    if (from === null) return null
+    const whole = Math.floor(d / 1e9)
+    let sec = from.sec + whole
+    let nsec = from.nsec + (d - whole * 1e9)
+    if (nsec >= 1e9) {
+      sec += 1
+      nsec -= 1e9
+    }
+    return {sec, nsec, offset: from.offset}
+  }
+
+  /** True when t is strictly after the deadline. */
+  expiredAt(t: Instant): boolean {
+    const dl = this.deadline()
+    if (dl === null) return false
+    return t.sec > dl.sec || (t.sec === dl.sec && t.nsec > dl.nsec)
+  }
+
+  /** `queue` as expressions see it (queue.Queue, queue.L). */
+  queueView(): {Queue: Event[]; L: number} {
+    return {Queue: this.queue, L: this.scenario.queueLimit}
+  }
+}

@@ -1,0 +1,414 @@
+/**
+ * The scenario stage: every event is offered to every scenario in order (scenarios.md §4-§6),
+ * buckets are filled and overflow, overflows become alerts, go through the postoverflow hook,
+ * and are handed out (whitelisted ones flagged, §14.2). `reprocess: true` overflows are
+ * re-injected right after the current event (§14.3).
+ */
+import {RuntimeAlert} from '../model/alert.js'
+import {Event, EventType, ExpectMode} from '../model/event.js'
+import {GoTime} from '../model/go-time.js'
+import {silentLogger, type Logger} from '../model/logger.js'
+import {Bucket, MODE_TIME_MACHINE} from './bucket.js'
+import {BucketStore} from './bucket-store.js'
+import {EventClock, MarshaledTimeCache, SYSTEM_CLOCK, type Clock} from './clock.js'
+import type {CompiledScenario} from './compile.js'
+import {newScenarioMetrics, type DetectorMetrics} from './metrics.js'
+import {buildAlert, overflowTime, type AlertContext} from './overflow.js'
+import type {Instant} from './time.js'
+
+export interface DetectorOptions {
+  /** replay: time-machine buckets run on event time; live: wall clock and a periodic tick. */
+  mode?: 'replay' | 'live'
+  /** Max live instances per scenario (default 100000). */
+  maxBuckets?: number
+  logger?: Logger
+  /** Runs postoverflow parsers on an overflow event (mutating it); see parsers.md §11. */
+  postoverflow?: (evt: Event) => void
+  /** Alert context expressions (§13.4). */
+  context?: AlertContext
+  /** Keep overflow events for takeOverflows() (default true). */
+  collect?: boolean
+  clock?: Clock
+  /** Live mode: call tick() every this many ms (default 1000; 0 = never, call tick() yourself). */
+  tickMs?: number
+}
+
+export type OverflowListener = (evt: Event) => void
+
+const MAX_REPROCESS_PER_EVENT = 10_000
+
+export class Detector {
+  readonly metrics: DetectorMetrics
+  /** One entry per scenario, in evaluation order; scenarios with the same name and filter share a store. */
+  private readonly stores: {scenario: CompiledScenario; store: BucketStore}[]
+  private readonly uniqueStores: BucketStore[]
+  private readonly listeners: OverflowListener[] = []
+  private collected: Event[] = []
+  private readonly collect: boolean
+  private readonly logger: Logger
+  private readonly clock: Clock
+  private readonly timeCache = new MarshaledTimeCache()
+  private readonly eventClock = new EventClock()
+  private readonly reprocessQueue: Event[] = []
+  private poursSinceSweep = 0
+  private liveBuckets = 0
+  private timer: ReturnType<typeof setInterval> | undefined
+  private pouring = false
+
+  constructor(readonly scenarios: readonly CompiledScenario[], private readonly options: DetectorOptions = {}) {
+    this.logger = options.logger ?? silentLogger
+    this.clock = options.clock ?? SYSTEM_CLOCK
+    this.collect = options.collect ?? true
+    const max = options.maxBuckets ?? 100_000
+    this.metrics = {events: 0, skipped: 0, unpourable: 0, exprErrors: 0, reprocessed: 0, scenarios: Object.create(null) as DetectorMetrics['scenarios']}
+    const shared = new Map<string, BucketStore>()
+    this.stores = scenarios.map((s) => {
+      const m = this.metrics.scenarios[s.name] ?? (this.metrics.scenarios[s.name] = newScenarioMetrics())
+      const id = `${s.name}\0${s.filterText}`
+      let store = shared.get(id)
+      if (store === undefined) shared.set(id, (store = new BucketStore(m, max)))
+      return {scenario: s, store}
+    })
+    this.uniqueStores = [...shared.values()]
+    if (options.mode === 'live' && (options.tickMs ?? 1000) > 0) {
+      this.timer = setInterval(() => this.tick(), options.tickMs ?? 1000)
+      this.timer.unref?.()
+    }
+  }
+
+  onOverflow(listener: OverflowListener): void {
+    this.listeners.push(listener)
+  }
+
+  /** Overflow events emitted since the last call (post-postoverflow, whitelisted ones included). */
+  takeOverflows(): Event[] {
+    const out = this.collected
+    this.collected = []
+    return out
+  }
+
+  /** Offers one parsed event to every scenario, then any reprocessed overflows it caused. */
+  pour(evt: Event): void {
+    this.metrics.events++
+    if (evt.Type === EventType.log && (!evt.Process || evt.Whitelisted)) {
+      this.metrics.skipped++
+      return
+    }
+    this.pourOne(evt)
+    if (this.pouring) return
+    this.pouring = true
+    try {
+      let n = 0
+      while (this.reprocessQueue.length > 0 && n++ < MAX_REPROCESS_PER_EVENT) {
+        this.metrics.reprocessed++
+        this.pourOne(this.reprocessQueue.shift()!)
+      }
+      this.reprocessQueue.length = 0
+    } finally {
+      this.pouring = false
+    }
+    if (++this.poursSinceSweep >= Math.max(4096, this.liveBuckets)) this.sweep()
+  }
+
+  private pourOne(evt: Event): void {
+    const tmTime = this.timeCache.parse(evt.MarshaledTime)
+    if (tmTime !== null && evt.ExpectMode === ExpectMode.timeMachine) this.eventClock.observe(tmTime)
+    const vars = {evt}
+    for (const {scenario: s, store} of this.stores) {
+      let ok: unknown
+      try {
+        ok = s.filter.run(vars)
+      } catch (e) {
+        this.metrics.exprErrors++
+        this.logger.debug(`scenario ${s.name}: filter error: ${(e as Error).message}`)
+        return // CrowdSec aborts the whole per-event loop (§4)
+      }
+      if (ok !== true) continue
+      let key = ''
+      if (s.groupby) {
+        let k: unknown
+        try {
+          k = s.groupby.run(vars)
+        } catch (e) {
+          this.metrics.exprErrors++
+          this.logger.debug(`scenario ${s.name}: groupby error: ${(e as Error).message}`)
+          return
+        }
+        if (typeof k !== 'string') {
+          this.metrics.exprErrors++
+          this.logger.warn(`scenario ${s.name}: groupby returned a non-string`)
+          continue
+        }
+        key = k
+      }
+      this.pourInto(s, store, key, evt, tmTime)
+    }
+  }
+
+  private now = (mode: number): Instant | null =>
+    mode === MODE_TIME_MACHINE ? this.eventClock.latest : this.clock.now()
+
+  private pourInto(scenario: CompiledScenario, store: BucketStore, key: string, evt: Event, tmTime: Instant | null): void {
+    const m = store.metrics
+    let b = store.get(key)
+    // the clock of the instance (existing one's mode, or the event's for a new one)
+    const mode = b?.mode ?? evt.ExpectMode
+    let t = mode === MODE_TIME_MACHINE ? tmTime : this.clock.now()
+    if (b !== undefined && t !== null && b.expiredAt(t)) {
+      store.delete(b)
+      this.liveBuckets--
+      this.expire(store, b)
+      b = undefined
+    }
+    if (b === undefined) {
+      const before = store.buckets.size
+      b = store.create(scenario, key, evt.ExpectMode, this.now, (old) => this.expire(store, old))
+      this.liveBuckets += store.buckets.size - before
+    }
+    // an instance runs with the config of the scenario that created it
+    const s = b.scenario
+    // replay event without a usable time: a trigger overflows at wall-clock now, others are not poured (§6)
+    if (t === null && s.type.overflowsOnPour) t = this.clock.now()
+
+    if (s.type.overflowsOnPour) {
+      m.poured++
+      b.totalCount = 1
+      b.firstTs = b.lastTs = b.ovflwTs = t
+      b.append(evt)
+      this.overflow(store, b)
+      return
+    }
+    if (s.distinct && b.distinctSeen) {
+      let v: unknown = ''
+      let failed = false
+      try {
+        v = s.distinct.run({evt})
+      } catch {
+        failed = true
+      }
+      if (!failed) {
+        const value = typeof v === 'string' ? v : ''
+        if (b.distinctSeen.has(value)) {
+          m.distinctDropped++
+          return
+        }
+        b.distinctSeen.add(value)
+      }
+    }
+    if (s.cancelOn) {
+      let cancel: unknown = false
+      try {
+        cancel = s.cancelOn.run({evt})
+      } catch {
+        cancel = false
+      }
+      if (cancel === true) {
+        store.delete(b)
+        this.liveBuckets--
+        m.canceled++
+        return
+      }
+    }
+
+    let pending = false
+    if (t === null) {
+      this.metrics.unpourable++
+    } else {
+      m.poured++
+      b.totalCount++
+      if (b.firstTs === null) b.firstTs = t
+      b.lastTs = t
+      const granted = b.limiter.allow(t)
+      b.append(evt)
+      if (!granted && s.type.limiterOverflows) {
+        b.ovflwTs = t
+        pending = true
+      }
+    }
+    if (s.condition) {
+      let r: unknown = false
+      try {
+        r = s.condition.run({evt, queue: b.queueView(), leaky: leakyView(b)})
+      } catch {
+        r = false
+      }
+      if (r === true) {
+        b.ovflwTs = b.lastTs
+        pending = true
+      }
+    }
+    if (s.bayesian && b.guillotines) {
+      const {prior, threshold, conditions} = s.bayesian
+      let p = prior
+      const vars = {evt, queue: b.queueView(), leaky: leakyView(b)}
+      for (let i = 0; i < conditions.length; i++) {
+        const c = conditions[i]!
+        let truth: boolean
+        if (c.guillotine && b.guillotines[i]) {
+          truth = true
+        } else {
+          let r: unknown
+          try {
+            r = c.program.run(vars)
+          } catch {
+            continue
+          }
+          if (typeof r !== 'boolean') continue
+          truth = r
+          if (truth && c.guillotine) b.guillotines[i] = true
+        }
+        p = truth ? bayesUpdate(p, c.probGivenEvil, c.probGivenBenign)
+          : bayesUpdate(p, Math.fround(1 - c.probGivenEvil), Math.fround(1 - c.probGivenBenign))
+      }
+      if (p > threshold) {
+        b.ovflwTs = b.lastTs
+        pending = true
+      }
+    }
+    if (pending && b.firstTs !== null) this.overflow(store, b)
+  }
+
+  /** An instance past its lifetime: counters overflow (at their deadline), others just end. */
+  private expire(store: BucketStore, b: Bucket): void {
+    if (b.scenario.type.absoluteLifetime && b.totalCount > 0) {
+      b.ovflwTs = b.deadline()
+      this.overflow(store, b, false)
+      return
+    }
+    store.metrics.underflows++
+  }
+
+  private overflow(store: BucketStore, b: Bucket, live = true): void {
+    const s = b.scenario
+    const m = store.metrics
+    if (live) {
+      store.delete(b)
+      this.liveBuckets--
+    }
+    const built = buildAlert(b, this.options.context)
+    let alert: RuntimeAlert
+    if (built.alert === null) {
+      this.logger.debug(`scenario ${s.name}: overflow of ${b.key} dropped: ${built.reason}`)
+      alert = new RuntimeAlert()
+      alert.Mapkey = b.key
+    } else {
+      alert = built.alert
+    }
+    if (s.overflowFilter) {
+      let keep: unknown = true
+      try {
+        keep = s.overflowFilter.run({queue: b.queueView(), signal: alert, leaky: leakyView(b)})
+      } catch {
+        keep = true
+      }
+      if (keep === false) {
+        m.filtered++
+        return
+      }
+    }
+    if (store.blackholed(s, b.key, b.ovflwTs!)) {
+      m.blackholed++
+      return
+    }
+    if (built.alert === null) {
+      m.dropped++
+      return
+    }
+    m.overflows++
+    const evt = new Event()
+    evt.Type = EventType.overflow
+    evt.ExpectMode = ExpectMode.live
+    evt.Overflow = alert as unknown as Event['Overflow']
+    evt.MarshaledTime = overflowTime(b.ovflwTs!)
+    this.options.postoverflow?.(evt)
+    const whitelisted = evt.Whitelisted || alert.Whitelisted
+    if (whitelisted) {
+      alert.Whitelisted = true
+      m.whitelisted++
+    }
+    if (this.collect) this.collected.push(evt)
+    for (const l of this.listeners) l(evt)
+    if (s.reprocess && !whitelisted) this.reprocessQueue.push(reprocessEvent(evt, alert))
+  }
+
+  /** Collects expired instances (replay: on the event clock; live: wall clock), firing due counters. */
+  sweep(): void {
+    this.poursSinceSweep = 0
+    let live = 0
+    for (const store of this.uniqueStores) {
+      store.collect(this.now, (b) => this.expire(store, b))
+      live += store.buckets.size
+    }
+    this.liveBuckets = live
+  }
+
+  /** Live mode timer work: expiry and counters on the wall clock. */
+  tick(): void {
+    this.sweep()
+  }
+
+  /** Live instances and the events their queues hold (memory diagnostics). */
+  liveState(): {buckets: number; events: number} {
+    let buckets = 0, events = 0
+    for (const store of this.uniqueStores) {
+      buckets += store.buckets.size
+      for (const b of store.buckets.values()) events += b.queue.length
+    }
+    return {buckets, events}
+  }
+
+  /** End of input (§9.4): open instances are discarded without overflow. Returns how many. */
+  flush(): number {
+    let n = 0
+    for (const store of this.uniqueStores) {
+      const c = store.clear()
+      store.metrics.discardedAtEnd += c
+      n += c
+    }
+    this.liveBuckets = 0
+    return n
+  }
+
+  /** Stops the live timer. */
+  close(): void {
+    if (this.timer !== undefined) clearInterval(this.timer)
+    this.timer = undefined
+  }
+}
+
+/** A whitelisted-free overflow going back to the scenarios (§14.3): LIVE, empty Meta/Parsed. */
+function reprocessEvent(overflowEvt: Event, alert: RuntimeAlert): Event {
+  const evt = new Event()
+  evt.Type = EventType.overflow
+  evt.ExpectMode = ExpectMode.live
+  evt.Overflow = alert as unknown as Event['Overflow']
+  evt.MarshaledTime = overflowEvt.MarshaledTime
+  evt.Time = overflowEvt.Time
+  evt.Process = true
+  return evt
+}
+
+function bayesUpdate(prior: number, pe: number, pb: number): number {
+  const num = Math.fround(pe * prior)
+  const den = Math.fround(num + Math.fround(pb * Math.fround(1 - prior)))
+  return Math.fround(num / den)
+}
+
+function toGoTime(t: Instant | null): GoTime {
+  return t === null ? GoTime.zero() : new GoTime(t.sec, t.nsec)
+}
+
+/** `leaky` as expressions see it (CrowdSec field names). */
+function leakyView(b: Bucket): Record<string, unknown> {
+  return {
+    Total_count: b.totalCount,
+    First_ts: toGoTime(b.firstTs),
+    Last_ts: toGoTime(b.lastTs),
+    Ovflw_ts: toGoTime(b.ovflwTs),
+    Mapkey: b.key,
+    Uuid: b.uuid,
+    Name: b.scenario.name,
+    Mode: b.mode,
+    Queue: b.queueView(),
+  }
+}

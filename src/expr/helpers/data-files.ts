@@ -1,0 +1,328 @@
+/**
+ * `data:` files (expr.md §9) and the helpers reading them: File, RegexpInFile, FileMap,
+ * LookupFile, MatchKnownBot. Files are keyed by their dest_file exactly as written and
+ * loaded once; regexes (RE2 syntax) are translated and compiled once per file.
+ */
+import {readFileSync} from 'node:fs'
+import * as path from 'node:path'
+import {silentLogger, type Logger} from '../../model/logger.js'
+import {newStringMap, stringSlice} from '../../model/go-values.js'
+import {str} from './args.js'
+import type {BotEntry, DataStore, HelperContext, MapRow, RegexpCacheOptions, RegexpFile} from './context.js'
+import {ipInRange, parseIP} from './ip.js'
+import {compileRe2} from './re2.js'
+
+type Helper = (...args: unknown[]) => unknown
+
+class RegexpList implements RegexpFile {
+  private readonly results: Map<string, boolean> | undefined
+  private readonly size: number
+  constructor(readonly regexps: RegExp[], cacheSize: number) {
+    this.size = cacheSize
+    this.results = cacheSize > 0 ? new Map() : undefined
+  }
+  test(text: string): boolean {
+    const cache = this.results
+    if (cache !== undefined) {
+      const hit = cache.get(text)
+      if (hit !== undefined) {
+        cache.delete(text)
+        cache.set(text, hit)
+        return hit
+      }
+    }
+    let found = false
+    for (const re of this.regexps) {
+      if (re.test(text)) {
+        found = true
+        break
+      }
+    }
+    if (cache !== undefined) {
+      if (cache.size >= this.size) cache.delete(cache.keys().next().value as string)
+      cache.set(text, found)
+    }
+    return found
+  }
+}
+
+interface CompiledMapFile {
+  rows: MapRow[]
+  equals: Map<string, string>
+  contains: MapRow[]
+  regex: {re: RegExp; tag: string}[]
+}
+
+interface CompiledBot {
+  entry: BotEntry
+  ua?: RegExp
+  paths: RegExp[]
+  ips: Set<string>
+  ranges: string[]
+  rdns: RegExp[]
+}
+
+/** Splits a data file into entries: `\n` lines, one trailing `\r` dropped, `#` and empty lines skipped. */
+export function dataFileLines(text: string): string[] {
+  const out: string[] = []
+  for (let line of text.split('\n')) {
+    if (line.endsWith('\r')) line = line.slice(0, -1)
+    if (line === '' || line.startsWith('#')) continue
+    out.push(line)
+  }
+  return out
+}
+
+/** Reads data files from disk (or takes their text directly, for tests and the hub-test runner). */
+export class FileDataStore implements DataStore {
+  private readonly dataDir: string | undefined
+  private readonly logger: Logger
+  private readonly stringFiles = new Map<string, string[]>()
+  private readonly regexpFiles = new Map<string, RegexpList>()
+  private readonly mapFiles = new Map<string, CompiledMapFile>()
+  private readonly botFiles = new Map<string, CompiledBot[]>()
+  /** Files that could not be read (logged once). */
+  readonly missing = new Set<string>()
+
+  constructor(options: {dataDir?: string; logger?: Logger} = {}) {
+    this.dataDir = options.dataDir
+    this.logger = options.logger ?? silentLogger
+  }
+
+  private keyAndPath(file: string, destFile?: string): [string, string] {
+    if (destFile !== undefined) return [destFile, path.isAbsolute(file) || this.dataDir === undefined ? file : path.join(this.dataDir, file)]
+    if (!path.isAbsolute(file)) return [file, this.dataDir === undefined ? file : path.join(this.dataDir, file)]
+    if (this.dataDir !== undefined) {
+      const rel = path.relative(this.dataDir, file)
+      if (!rel.startsWith('..') && !path.isAbsolute(rel)) return [rel.split(path.sep).join('/'), file]
+    }
+    return [path.basename(file), file]
+  }
+
+  loadDataFile(file: string, type: string, options: RegexpCacheOptions & {destFile?: string} = {}): void {
+    if (type === '') return
+    const [key, full] = this.keyAndPath(file, options.destFile)
+    if (this.has(key, type)) return
+    let text: string
+    try {
+      text = readFileSync(full, 'utf8')
+    } catch (e) {
+      if (!this.missing.has(key)) this.logger.warn(`data file ${key}: ${(e as Error).message}`)
+      this.missing.add(key)
+      return
+    }
+    this.addText(key, type, text, options)
+  }
+
+  private has(key: string, type: string): boolean {
+    switch (type) {
+      case 'string': return this.stringFiles.has(key)
+      case 'regexp': case 'regex': return this.regexpFiles.has(key)
+      case 'map': return this.mapFiles.has(key)
+      case 'bots': return this.botFiles.has(key)
+    }
+    return false
+  }
+
+  /** Registers a data file from its text. Throws on an invalid regexp or map/bots line. */
+  addText(key: string, type: string, text: string, options: RegexpCacheOptions = {}): void {
+    const lines = dataFileLines(text)
+    switch (type) {
+      case 'string':
+        this.stringFiles.set(key, stringSlice(lines))
+        return
+      case 'regexp':
+      case 'regex': {
+        const regexps = lines.map((line) => compileRe2(line))
+        const wantsCache = options.cache ?? (options.strategy !== undefined || options.size !== undefined || options.ttl !== undefined)
+        this.regexpFiles.set(key, new RegexpList(regexps, wantsCache ? (options.size ?? 50) : 0))
+        return
+      }
+      case 'map': {
+        const compiled: CompiledMapFile = {rows: [], equals: new Map(), contains: [], regex: []}
+        lines.forEach((line, n) => {
+          const row = JSON.parse(line) as Partial<MapRow>
+          if (typeof row.pattern !== 'string' || typeof row.tag !== 'string' || typeof row.type !== 'string') {
+            throw new Error(`${key}: line ${n + 1}: map entries need string pattern, tag and type`)
+          }
+          const r = row as MapRow
+          compiled.rows.push(r)
+          if (r.type === 'equals') {
+            if (!compiled.equals.has(r.pattern)) compiled.equals.set(r.pattern, r.tag)
+          } else if (r.type === 'contains') compiled.contains.push(r)
+          else if (r.type === 'regex') compiled.regex.push({re: compileRe2(r.pattern), tag: r.tag})
+          else throw new Error(`${key}: line ${n + 1}: unknown map type ${JSON.stringify(r.type)}`)
+        })
+        this.mapFiles.set(key, compiled)
+        return
+      }
+      case 'bots': {
+        const bots: CompiledBot[] = []
+        lines.forEach((line, n) => {
+          const entry = JSON.parse(line) as BotEntry
+          if (!entry.ips?.length && !entry.ranges?.length && !entry.rdns?.length) {
+            throw new Error(`${key}: line ${n + 1}: a bot needs ips, ranges or rdns`)
+          }
+          bots.push({
+            entry,
+            ua: entry.user_agent ? compileRe2('(?i)' + entry.user_agent) : undefined,
+            paths: (entry.paths ?? []).map((p) => compileRe2(p)),
+            ips: new Set(entry.ips ?? []),
+            ranges: entry.ranges ?? [],
+            rdns: (entry.rdns ?? []).map((p) => compileRe2(p)),
+          })
+        })
+        this.botFiles.set(key, bots)
+        return
+      }
+      default:
+        throw new Error(`${key}: unknown data type ${JSON.stringify(type)}`)
+    }
+  }
+
+  strings(name: string): string[] | undefined {
+    return this.stringFiles.get(name)
+  }
+  regexps(name: string): RegexpFile | undefined {
+    return this.regexpFiles.get(name)
+  }
+  mapRows(name: string): MapRow[] | undefined {
+    return this.mapFiles.get(name)?.rows
+  }
+  compiledMap(name: string): CompiledMapFile | undefined {
+    return this.mapFiles.get(name)
+  }
+  bots(name: string): BotEntry[] | undefined {
+    return this.botFiles.get(name)?.map((b) => b.entry)
+  }
+  compiledBots(name: string): CompiledBot[] | undefined {
+    return this.botFiles.get(name)
+  }
+}
+
+function lookupInMap(ctx: HelperContext, name: string, value: string): string | undefined {
+  const store = ctx.data
+  let compiled: CompiledMapFile | undefined
+  if (store instanceof FileDataStore) compiled = store.compiledMap(name)
+  else {
+    const rows = store.mapRows(name)
+    if (rows !== undefined) {
+      compiled = {rows, equals: new Map(), contains: [], regex: []}
+      for (const r of rows) {
+        if (r.type === 'equals' && !compiled.equals.has(r.pattern)) compiled.equals.set(r.pattern, r.tag)
+        else if (r.type === 'contains') compiled.contains.push(r)
+        else if (r.type === 'regex') compiled.regex.push({re: compileRe2(r.pattern), tag: r.tag})
+      }
+    }
+  }
+  if (compiled === undefined) return undefined
+  const exact = compiled.equals.get(value)
+  if (exact !== undefined) return exact
+  let best = -1
+  let tag = ''
+  for (const row of compiled.contains) {
+    const at = value.indexOf(row.pattern)
+    if (at >= 0 && (best < 0 || at < best)) {
+      best = at
+      tag = row.tag
+    }
+  }
+  if (best >= 0) return tag
+  for (const r of compiled.regex) if (r.re.test(value)) return r.tag
+  return ''
+}
+
+function botMatches(ctx: HelperContext, bot: CompiledBot, ip: string, ua: string, urlPath: string): boolean {
+  if (bot.ua !== undefined && !bot.ua.test(ua)) return false
+  if (bot.paths.length > 0 && !bot.paths.some((re) => re.test(urlPath))) return false
+  if (bot.ips.has(ip)) return true
+  if (parseIP(ip) !== null && bot.ranges.some((r) => ipInRange(ip, r))) return true
+  if (bot.rdns.length > 0 && ctx.dns?.lookupAddr !== undefined) {
+    for (const name of ctx.dns.lookupAddr(ip) ?? []) {
+      if (!bot.rdns.some((re) => re.test(name))) continue
+      // forward-confirm: the name must resolve back to the IP
+      const addrs = ctx.dns.lookupHost(name.endsWith('.') ? name.slice(0, -1) : name) ?? []
+      if (addrs.includes(ip)) return true
+    }
+  }
+  return false
+}
+
+export function dataFileHelpers(ctx: HelperContext): Record<string, Helper> {
+  const warnUnknown = (helper: string, name: string): void => {
+    ctx.logger.error(`${helper}: file '${name}' not found in expr library (not declared in a data section, or missing)`)
+  }
+  return {
+    File(name) {
+      const file = str(name)
+      const lines = ctx.data.strings(file)
+      if (lines === undefined) {
+        warnUnknown('File', file)
+        return stringSlice([])
+      }
+      return lines
+    },
+    RegexpInFile(data, name) {
+      const text = str(data)
+      const file = str(name)
+      const list = ctx.data.regexps(file)
+      if (list === undefined) {
+        warnUnknown('RegexpInFile', file)
+        return false
+      }
+      return list.test(text)
+    },
+    FileMap(name) {
+      const file = str(name)
+      const rows = ctx.data.mapRows(file)
+      if (rows === undefined) {
+        warnUnknown('FileMap', file)
+        return []
+      }
+      return rows.map((r) => {
+        const m = newStringMap()
+        m.pattern = r.pattern
+        m.tag = r.tag
+        m.type = r.type
+        return m
+      })
+    },
+    LookupFile(value, name) {
+      const text = str(value)
+      const file = str(name)
+      const tag = lookupInMap(ctx, file, text)
+      if (tag === undefined) {
+        warnUnknown('LookupFile', file)
+        return ''
+      }
+      return tag
+    },
+    MatchKnownBot(ip, ua, urlPath, ...files) {
+      const ipText = str(ip)
+      const uaText = str(ua)
+      const pathText = str(urlPath)
+      for (const f of files) {
+        const file = str(f)
+        const store = ctx.data
+        let bots: CompiledBot[] | undefined
+        if (store instanceof FileDataStore) bots = store.compiledBots(file)
+        else {
+          bots = store.bots(file)?.map((entry) => ({
+            entry,
+            ua: entry.user_agent ? compileRe2('(?i)' + entry.user_agent) : undefined,
+            paths: (entry.paths ?? []).map((p) => compileRe2(p)),
+            ips: new Set(entry.ips ?? []),
+            ranges: entry.ranges ?? [],
+            rdns: (entry.rdns ?? []).map((p) => compileRe2(p)),
+          }))
+        }
+        if (bots === undefined) {
+          warnUnknown('MatchKnownBot', file)
+          continue
+        }
+        if (bots.some((b) => botMatches(ctx, b, ipText, uaText, pathText))) return true
+      }
+      return false
+    },
+  }
+}

@@ -1,0 +1,118 @@
+/**
+ * The expression façade (contract 1): compileExpr parses, checks and compiles an
+ * expr-lang v1.17 expression once; Program.run evaluates it against variables.
+ *
+ *   const p = compileExpr("evt.Meta.log_type == 'ssh'", {env: 'event', location: {file, line}})
+ *   evalFilter(p, {evt})   // true only when the result is exactly true
+ */
+import type * as AST from './ast.js'
+import {BUILTIN_NAMES} from './builtins.js'
+import {check, type TypeMap} from './check.js'
+import {compile, type HelperTable, type Vars} from './compile.js'
+import {ENVS, type ExprEnvName} from './envs.js'
+import {ExprCompileError, ExprFailure, ExprRuntimeError, type ExprErrorOrigin} from './errors.js'
+import {HELPER_NAMES} from './helper-names.js'
+import {resolveHelperTable, type HelperContext} from './helper-table.js'
+import {parse} from './parser.js'
+
+export type {ExprEnvName} from './envs.js'
+export {ExprCompileError, ExprRuntimeError} from './errors.js'
+export type {HelperContext} from './helper-table.js'
+export type {HelperTable} from './compile.js'
+
+export interface CompileOptions {
+  env?: ExprEnvName
+  location?: ExprErrorOrigin
+  /** The helper services; createHelpers(ctx) gives the CrowdSec helper functions. */
+  helpers?: HelperContext
+  /** A ready helper table (tests, tools); takes precedence over `helpers`. */
+  helperTable?: HelperTable
+}
+
+export interface Program {
+  readonly source: string
+  run(vars: Record<string, unknown>): unknown
+}
+
+/** A compiled program, with its tree for tools (--explain). */
+export interface CompiledProgram extends Program {
+  readonly ast: AST.Node
+  readonly env: ExprEnvName
+  readonly types: TypeMap
+}
+
+const EMPTY: unknown[] = []
+
+/** Parses only (no environment needed): for tools that print the tree. */
+export function parseExpr(source: string, location: ExprErrorOrigin = {}): AST.Node {
+  try {
+    return parse(source, BUILTIN_NAMES)
+  } catch (error) {
+    throw toCompileError(error, source, location)
+  }
+}
+
+export function compileExpr(source: string, options: CompileOptions = {}): CompiledProgram {
+  const origin = options.location ?? {}
+  const envName = options.env ?? 'any'
+  const env = ENVS[envName]
+  const helpers = options.helperTable ?? resolveHelperTable(options.helpers)
+  let ast: AST.Node
+  let types: TypeMap
+  let compiled: ReturnType<typeof compile>
+  try {
+    ast = parse(source, BUILTIN_NAMES)
+    types = check(ast, {
+      env,
+      isFunction: (name) => HELPER_NAMES.has(name) || (helpers !== undefined && Object.hasOwn(helpers, name)),
+    })
+    compiled = compile(ast, {types, env, helpers})
+  } catch (error) {
+    throw toCompileError(error, source, origin)
+  }
+  const {fn, slots} = compiled
+  const run =
+    slots === 0
+      ? (vars: Record<string, unknown>): unknown => {
+          try {
+            return fn(vars as Vars, EMPTY)
+          } catch (error) {
+            throw toRuntimeError(error, source, origin)
+          }
+        }
+      : (vars: Record<string, unknown>): unknown => {
+          try {
+            return fn(vars as Vars, new Array(slots))
+          } catch (error) {
+            throw toRuntimeError(error, source, origin)
+          }
+        }
+  return {source, ast, env: envName, types, run}
+}
+
+/**
+ * Runs a filter: true only when the result is exactly `true`. A runtime error counts as
+ * false and is passed to `onError` when given.
+ */
+export function evalFilter(program: Program, vars: Record<string, unknown>, onError?: (error: ExprRuntimeError) => void): boolean {
+  try {
+    return program.run(vars) === true
+  } catch (error) {
+    if (onError !== undefined) onError(error instanceof ExprRuntimeError ? error : toRuntimeError(error, program.source, {}))
+    return false
+  }
+}
+
+function toCompileError(error: unknown, source: string, origin: ExprErrorOrigin): ExprCompileError {
+  if (error instanceof ExprCompileError) return error
+  if (error instanceof ExprFailure) return new ExprCompileError(error.message, source, error.offset, origin)
+  const message = error instanceof Error ? error.message : String(error)
+  return new ExprCompileError(message, source, 0, origin)
+}
+
+function toRuntimeError(error: unknown, source: string, origin: ExprErrorOrigin): ExprRuntimeError {
+  if (error instanceof ExprRuntimeError) return error
+  if (error instanceof ExprFailure) return new ExprRuntimeError(error.message, source, error.offset, origin, {cause: error.cause})
+  const message = error instanceof Error ? error.message : String(error)
+  return new ExprRuntimeError(message, source, 0, origin, {cause: error})
+}

@@ -1,0 +1,20 @@
+/**
+ * Hashes. A tarball is checked by the sha256 of its bytes; a package directory (the
+ * embedded source reads plugins/ directly) by a content digest that does not depend on
+ * tar or gzip: sha256 over `<sha256 of file>  <path>\n` lines sorted by path.
+ */
+import {createHash} from 'node:crypto'
+
+export function sha256(data: Buffer | string): string {
+  return createHash('sha256').update(data).digest('hex')
+}
+
+export function contentDigest(files: ReadonlyMap<string, Buffer>): string {
+  const lines = [...files.keys()].sort(compareBytes).map((p) => `${sha256(files.get(p)!)}  ${p}\n`)
+  return sha256(lines.join(''))
+}
+
+/** Byte-order comparison (not locale), so every platform sorts the same way. */
+export function compareBytes(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0
+}

@@ -1,0 +1,177 @@
+/**
+ * crowd-package.toml -> a validated Manifest. Every problem of a file is collected and
+ * thrown at once, each naming the file and the line of the offending key.
+ * Unknown top-level keys are warnings (a newer crowd may add keys), not errors.
+ */
+import TOML from '@iarna/toml'
+import semver from 'semver'
+import {CrowdError, CrowdErrorList} from '../model/errors.js'
+import {JS_TYPES, PACKAGE_TYPES, STAGED_TYPES, type Manifest, type PackageType, type Permissions} from './types.js'
+
+export const MANIFEST_FILE = 'crowd-package.toml'
+
+const KNOWN_KEYS = new Set(['name', 'type', 'version', 'description', 'crowd', 'stage', 'files', 'dependencies', 'data', 'permissions'])
+const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]*\/[A-Za-z0-9][A-Za-z0-9_.-]*$/
+const STAGE = /^s[0-9]{2}-[a-z][a-z0-9_-]*$/
+const DATA_NAME = /^[A-Za-z0-9_.][A-Za-z0-9_.-]*$/
+
+export interface ParsedManifest {
+  manifest: Manifest
+  warnings: string[]
+}
+
+export function isPackageName(name: string): boolean {
+  return NAME.test(name)
+}
+
+/** A relative path inside a package: no absolute path, no `..`, no backslash, no empty segment. */
+export function isSafeRelativePath(p: string): boolean {
+  if (p === '' || p.startsWith('/') || p.includes('\\') || p.includes('\0')) return false
+  return p.split('/').every((seg) => seg !== '' && seg !== '.' && seg !== '..')
+}
+
+export function parseManifest(text: string, file: string): ParsedManifest {
+  let raw: Record<string, unknown>
+  try {
+    raw = TOML.parse(text) as Record<string, unknown>
+  } catch (error) {
+    const e = error as {line?: number; col?: number; message?: string}
+    const reason = (e.message ?? String(error)).split('\n')[0].replace(/ at row \d+, col \d+, pos \d+:?$/, '')
+    const line = typeof e.line === 'number' ? e.line + 1 : undefined
+    const column = typeof e.col === 'number' ? e.col + 1 : undefined
+    throw new CrowdError('hub', `invalid TOML: ${reason}`, {file, line, column, sourceLine: line === undefined ? undefined : text.split('\n')[line - 1]})
+  }
+  const errors: CrowdError[] = []
+  const warnings: string[] = []
+  const fail = (reason: string, key: string, table?: string): void => {
+    const line = findKeyLine(text, key, table)
+    errors.push(new CrowdError('hub', reason, {file, line, sourceLine: line === undefined ? undefined : text.split('\n')[line - 1]}))
+  }
+  const str = (key: string, required: boolean): string | undefined => {
+    const v = raw[key]
+    if (v === undefined) {
+      if (required) errors.push(new CrowdError('hub', `missing required key "${key}"`, {file}))
+      return undefined
+    }
+    if (typeof v !== 'string') {
+      fail(`"${key}" must be a string`, key)
+      return undefined
+    }
+    return v
+  }
+
+  for (const key of Object.keys(raw)) if (!KNOWN_KEYS.has(key)) warnings.push(`${file}:${findKeyLine(text, key) ?? '?'}: unknown key "${key}" ignored`)
+
+  const name = str('name', true)
+  if (name !== undefined && !NAME.test(name)) fail(`name must be "author/name" (letters, digits, _ . -), not "${name}"`, 'name')
+  const typeText = str('type', true)
+  let type: PackageType | undefined
+  if (typeText !== undefined) {
+    if ((PACKAGE_TYPES as readonly string[]).includes(typeText)) type = typeText as PackageType
+    else fail(`type must be one of ${PACKAGE_TYPES.join(', ')}, not "${typeText}"`, 'type')
+  }
+  const versionText = str('version', true)
+  let version: string | undefined
+  if (versionText !== undefined) {
+    version = semver.valid(versionText) ?? undefined
+    if (version === undefined) fail(`version must be semver (like 1.0.0), not "${versionText}"`, 'version')
+  }
+  const description = str('description', false) ?? ''
+  const crowd = str('crowd', false) ?? '*'
+  if (semver.validRange(crowd) === null) fail(`crowd must be a semver range (like ">=0.1.0"), not "${crowd}"`, 'crowd')
+  const stage = str('stage', false)
+  if (type !== undefined) {
+    if (STAGED_TYPES.has(type)) {
+      if (stage === undefined) errors.push(new CrowdError('hub', `a ${type} needs a "stage" (like s01-parse)`, {file}))
+      else if (!STAGE.test(stage)) fail(`stage must look like s01-parse, not "${stage}"`, 'stage')
+    } else if (stage !== undefined) {
+      fail(`"stage" is only for parsers and postoverflows, not a ${type}`, 'stage')
+    }
+  }
+
+  const files: string[] = []
+  if (raw.files !== undefined) {
+    if (!Array.isArray(raw.files) || raw.files.some((f) => typeof f !== 'string')) fail('"files" must be an array of strings', 'files')
+    else {
+      for (const f of raw.files as string[]) {
+        if (!isSafeRelativePath(f)) fail(`file "${f}" must be a relative path inside the package (no "..", no leading "/")`, 'files')
+        else if (f === MANIFEST_FILE) fail(`"files" must not list ${MANIFEST_FILE}`, 'files')
+        else if (files.includes(f)) fail(`file "${f}" is listed twice`, 'files')
+        else files.push(f)
+      }
+    }
+  }
+
+  const dependencies: Record<string, string> = Object.create(null)
+  for (const [dep, range] of tableEntries(raw, 'dependencies', fail)) {
+    if (!NAME.test(dep)) fail(`dependency "${dep}" is not an "author/name"`, dep, 'dependencies')
+    else if (dep === name) fail(`a package cannot depend on itself`, dep, 'dependencies')
+    else if (typeof range !== 'string' || semver.validRange(range) === null) fail(`dependency "${dep}" needs a semver range (like "^1.0.0"), not ${JSON.stringify(range)}`, dep, 'dependencies')
+    else dependencies[dep] = range
+  }
+
+  const data: Record<string, string> = Object.create(null)
+  for (const [dest, src] of tableEntries(raw, 'data', fail)) {
+    if (!DATA_NAME.test(dest)) fail(`data file name "${dest}" must be a plain file name`, dest, 'data')
+    else if (typeof src !== 'string' || !isSafeRelativePath(src)) fail(`data file "${dest}" must map to a relative path inside the package`, dest, 'data')
+    else data[dest] = src
+  }
+
+  let permissions: Permissions | undefined
+  if (raw.permissions !== undefined) {
+    if (type !== undefined && !JS_TYPES.has(type)) fail(`[permissions] is only for notification and bouncer packages, not a ${type}`, 'permissions')
+    const p = raw.permissions
+    if (p === null || typeof p !== 'object' || Array.isArray(p)) fail('[permissions] must be a table', 'permissions')
+    else {
+      permissions = {net: [], env: [], fs: []}
+      for (const [k, v] of Object.entries(p)) {
+        if (k !== 'net' && k !== 'env' && k !== 'fs') fail(`unknown permission "${k}" (net, env, fs)`, k, 'permissions')
+        else if (!Array.isArray(v) || v.some((x) => typeof x !== 'string')) fail(`permission "${k}" must be an array of strings`, k, 'permissions')
+        else permissions[k] = [...(v as string[])]
+      }
+    }
+  }
+
+  if (errors.length === 1) throw errors[0]
+  if (errors.length > 1) throw new CrowdErrorList(errors)
+  const manifest: Manifest = {name: name!, type: type!, version: version!, description, crowd, files, dependencies, data}
+  if (stage !== undefined) manifest.stage = stage
+  if (permissions !== undefined) manifest.permissions = permissions
+  return {manifest, warnings}
+}
+
+function tableEntries(raw: Record<string, unknown>, key: string, fail: (reason: string, key: string) => void): [string, unknown][] {
+  const t = raw[key]
+  if (t === undefined) return []
+  if (t === null || typeof t !== 'object' || Array.isArray(t)) {
+    fail(`[${key}] must be a table`, key)
+    return []
+  }
+  return Object.entries(t as Record<string, unknown>)
+}
+
+/**
+ * The 1-based line where `key` is assigned, inside `[table]` when given (top level otherwise).
+ * Plain string scanning: no regex runs on the file's text.
+ */
+export function findKeyLine(text: string, key: string, table?: string): number | undefined {
+  const lines = text.split('\n')
+  let current: string | undefined
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i].trim()
+    if (line.startsWith('[')) {
+      const end = line.indexOf(']')
+      current = end > 0 ? line.slice(1, end).trim() : undefined
+      if (table === undefined && current === key) return i + 1
+      continue
+    }
+    if (current !== table) continue
+    for (const spelled of [key, `"${key}"`, `'${key}'`]) {
+      if (line.startsWith(spelled)) {
+        const rest = line.slice(spelled.length).trimStart()
+        if (rest.startsWith('=')) return i + 1
+      }
+    }
+  }
+  return undefined
+}

@@ -1,0 +1,120 @@
+/**
+ * Builds the scan stages from the parse and detect façades: parser set (with per-node
+ * counters for the metrics table), scenarios in replay mode with the postoverflow parsers as
+ * the detector's postoverflow hook. Load problems (a file that does not load is skipped, as
+ * in CrowdSec) become warnings, unless nothing at all could be loaded: that is a config error.
+ */
+import * as path from 'node:path'
+import {createDetector, loadScenarios} from '../detect/index.js'
+import {CrowdError, CrowdErrorList} from '../model/errors.js'
+import type {Event} from '../model/event.js'
+import {silentLogger, type Logger} from '../model/logger.js'
+import {loadParsers, loadPostoverflows, type ParserFileRef} from '../parse/index.js'
+import type {ScanContent, StagedFile} from './content.js'
+import type {BucketMetric, Engines, ParserMetric} from './engines.js'
+
+export interface BuildEnginesOptions {
+  logger?: Logger
+  maxBuckets?: number
+  simulation?: {simulation?: boolean; exclusions?: string[]}
+}
+
+export function buildEngines(content: ScanContent, options: BuildEnginesOptions = {}): Engines {
+  const logger = options.logger ?? silentLogger
+  const warnings: string[] = []
+  const fatal: CrowdError[] = []
+  const refs = (files: StagedFile[]): ParserFileRef[] => files.map((f) => ({path: f.path, stage: f.stage, sortKey: `${f.stage}/${f.item}`}))
+
+  const parserSet = loadParsers({files: refs(content.parsers), dataDir: content.dataDir, logger})
+  for (const e of parserSet.errors) warnings.push(`parser skipped: ${e.message}`)
+  warnings.push(...parserSet.warnings)
+  if (content.parsers.length > 0 && parserSet.nodes.length === 0) fatal.push(...parserSet.errors)
+
+  const postSet = content.postoverflows.length > 0 ? loadPostoverflows({files: refs(content.postoverflows), dataDir: content.dataDir, logger}) : undefined
+  for (const e of postSet?.errors ?? []) warnings.push(`postoverflow skipped: ${e.message}`)
+
+  const loaded = loadScenarios(content.scenarios.map((s) => s.path), {dataDir: content.dataDir, logger, simulation: options.simulation})
+  for (const e of loaded.errors) warnings.push(`scenario skipped: ${e.message}`)
+  for (const s of loaded.skipped) warnings.push(`${s.file}: document ${s.docIndex + 1} skipped: ${s.reason}`)
+  if (content.scenarios.length > 0 && loaded.scenarios.length === 0) fatal.push(...loaded.errors)
+  if (fatal.length > 0) throw fatal.length === 1 ? fatal[0]! : new CrowdErrorList(fatal)
+
+  const detector = createDetector(loaded.scenarios, {
+    mode: 'replay',
+    maxBuckets: options.maxBuckets,
+    logger,
+    postoverflow: postSet === undefined ? undefined : (evt: Event) => void postSet.parse(evt),
+  })
+
+  // Per top-level node counters, like cscli metrics' parser table.
+  const counters = new Map<string, ParserMetric>()
+  const observe = (stage: string, node: {name: string; file: string}, _evt: Event, success: boolean): void => {
+    const name = node.name !== '' ? node.name : path.basename(node.file)
+    const key = `${stage}\u0000${name}`
+    let m = counters.get(key)
+    if (m === undefined) counters.set(key, (m = {name, stage, hits: 0, parsed: 0, unparsed: 0}))
+    m.hits++
+    if (success) m.parsed++
+    else m.unparsed++
+  }
+  const filters = parserSet.nodes.flatMap((n) => collectFilters(n))
+
+  return {
+    warnings,
+    parsers: {
+      filters,
+      parse: (evt) => {
+        const outcome = parserSet.parse(evt, {observe})
+        return outcome.parsed && !outcome.whitelisted
+      },
+      metrics: () => [...counters.values()].sort((a, b) => (a.stage ?? '').localeCompare(b.stage ?? '') || a.name.localeCompare(b.name)),
+    },
+    postoverflows: {
+      process: (ov) => !(ov.Whitelisted || (ov.Overflow as {Whitelisted?: boolean}).Whitelisted === true),
+    },
+    detector: {
+      scenarios: loaded.scenarios.map((s) => s.name),
+      pour: (evt) => {
+        detector.pour(evt)
+        return detector.takeOverflows()
+      },
+      flush: () => {
+        detector.flush()
+        return detector.takeOverflows()
+      },
+      metrics: (): BucketMetric[] =>
+        Object.entries(detector.metrics.scenarios)
+          .map(([name, m]) => ({
+            name,
+            poured: m.poured,
+            instantiated: m.instantiated,
+            overflows: m.overflows,
+            underflows: m.underflows,
+            live: m.discardedAtEnd,
+            limited: m.evicted,
+          }))
+          .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)),
+    },
+  }
+}
+
+function collectFilters(node: {filter?: {source: string} | undefined; children: unknown[]}): string[] {
+  const own = node.filter !== undefined ? [node.filter.source] : []
+  return [...own, ...(node.children as {filter?: {source: string}; children: unknown[]}[]).flatMap(collectFilters)]
+}
+
+/** Files of an installed hub (src/hub installedContent) as scan content. */
+export function contentFromInstalled(installed: {hubDir: string; dataDir: string; parsers: string[]; postoverflows: string[]; scenarios: string[]}): ScanContent {
+  const staged = (file: string): StagedFile => {
+    const parts = path.relative(installed.hubDir, file).split(path.sep)
+    // parsers/<stage>/<author>/<name>.yaml
+    return {path: file, stage: parts[1] ?? 's01-parse', item: `${parts[2] ?? ''}/${(parts[3] ?? '').replace(/\.ya?ml$/, '')}`}
+  }
+  return {
+    parsers: installed.parsers.map(staged),
+    postoverflows: installed.postoverflows.map(staged),
+    scenarios: installed.scenarios.map((p) => ({path: p, item: path.basename(p).replace(/\.ya?ml$/, '')})),
+    dataDir: installed.dataDir,
+    collections: [],
+  }
+}

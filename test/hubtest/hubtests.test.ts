@@ -1,0 +1,67 @@
+/**
+ * Runs every parser-only CrowdSec hub test (no scenario listed, parser.assert non-empty,
+ * ignore_parsers false) from SHARED/hubtests against SHARED/crowdsec-hub. A test not named
+ * in test/hubtests.known-failures must pass; the list may only shrink (a listed test that
+ * passes is reported so that it gets removed).
+ */
+import * as fs from 'node:fs'
+import * as path from 'node:path'
+import {test} from 'uvu'
+import * as assert from 'uvu/assert'
+import {ROOT, SHARED} from '../helpers/run-cli.js'
+import {openHub} from '../../src/hubtest/install.js'
+import {readHubTestConfig} from '../../src/hubtest/layout.js'
+import {runHubTest} from '../../src/hubtest/run.js'
+import {GoTime, UTC} from '../../src/model/go-time.js'
+
+const HUB = path.join(SHARED, 'crowdsec-hub')
+const TESTS = path.join(SHARED, 'hubtests')
+
+function knownFailures(): Map<string, string> {
+  const out = new Map<string, string>()
+  for (const line of fs.readFileSync(path.join(ROOT, 'test', 'hubtests.known-failures'), 'utf8').split('\n')) {
+    const m = /^([^#\s]+)\s*(?:#\s*(.*))?$/.exec(line.trim())
+    if (m) out.set(m[1]!, m[2] ?? '')
+  }
+  return out
+}
+
+function parserOnlyTests(): string[] {
+  return fs.readdirSync(TESTS).filter((name) => {
+    const dir = path.join(TESTS, name)
+    if (!fs.existsSync(path.join(dir, 'config.yaml'))) return false
+    const assertFile = path.join(dir, 'parser.assert')
+    if (!fs.existsSync(assertFile) || fs.readFileSync(assertFile, 'utf8').trim() === '') return false
+    const config = readHubTestConfig(dir)
+    return !config.ignore_parsers && config.scenarios.length === 0
+  }).sort()
+}
+
+test('parser-only hub tests pass, except the known failures', async () => {
+  const hub = openHub(HUB)
+  const known = knownFailures()
+  const unexpected: string[] = []
+  const fixed: string[] = []
+  let passed = 0
+  let skipped = 0
+  const names = parserOnlyTests()
+  for (const name of names) {
+    const dir = path.join(TESTS, name)
+    const before = fs.readFileSync(path.join(dir, 'parser.assert'))
+    const r = await runHubTest({name, dir}, hub, {hubDir: HUB, now: () => GoTime.now(UTC)})
+    assert.ok(before.equals(fs.readFileSync(path.join(dir, 'parser.assert'))), `${name}: parser.assert was modified`)
+    if (r.skipped !== undefined) skipped++
+    else if (r.passed) {
+      passed++
+      if (known.has(name)) fixed.push(name)
+    } else if (!known.has(name)) {
+      const f = r.failed_assertions[0]
+      unexpected.push(`${name}: ${f ? `line ${f.line}: ${f.expression} -> ${f.error}` : 'failed'}`)
+    }
+  }
+  console.log(`hubtests: ${passed}/${names.length} parser-only tests pass (${skipped} skipped, ${known.size} known failures)`)
+  if (fixed.length > 0) console.log(`now passing, remove from test/hubtests.known-failures: ${fixed.join(', ')}`)
+  assert.equal(unexpected, [], unexpected.join('\n'))
+})
+
+test.run()

@@ -1,0 +1,66 @@
+/**
+ * Runs every CrowdSec hub test that lists a scenario (scenario.assert) from SHARED/hubtests
+ * against SHARED/crowdsec-hub. A test not named in test/hubtests.known-failures must pass; the
+ * list only shrinks (a listed test that passes is reported so that it gets removed).
+ */
+import * as fs from 'node:fs'
+import * as path from 'node:path'
+import {test} from 'uvu'
+import * as assert from 'uvu/assert'
+import {ROOT, SHARED} from '../helpers/run-cli.js'
+import {openHub} from '../../src/hubtest/install.js'
+import {readHubTestConfig} from '../../src/hubtest/layout.js'
+import {runHubTest} from '../../src/hubtest/run.js'
+import {runScenarios} from '../../src/hubtest/scenarios.js'
+import {GoTime, UTC} from '../../src/model/go-time.js'
+
+const HUB = path.join(SHARED, 'crowdsec-hub')
+const TESTS = path.join(SHARED, 'hubtests')
+
+function knownFailures(): Map<string, string> {
+  const out = new Map<string, string>()
+  for (const line of fs.readFileSync(path.join(ROOT, 'test', 'hubtests.known-failures'), 'utf8').split('\n')) {
+    const m = /^([^#\s]+)\s*(?:#\s*(.*))?$/.exec(line.trim())
+    if (m) out.set(m[1]!, m[2] ?? '')
+  }
+  return out
+}
+
+function scenarioTests(): string[] {
+  return fs.readdirSync(TESTS).filter((name) => {
+    const dir = path.join(TESTS, name)
+    if (!fs.existsSync(path.join(dir, 'config.yaml'))) return false
+    try {
+      return readHubTestConfig(dir).scenarios.length > 0
+    } catch {
+      return true
+    }
+  }).sort()
+}
+
+test('scenario hub tests pass, except the known failures', async () => {
+  const hub = openHub(HUB)
+  const known = knownFailures()
+  const unexpected: string[] = []
+  const fixed: string[] = []
+  let passed = 0
+  let skipped = 0
+  const names = scenarioTests()
+  for (const name of names) {
+    const dir = path.join(TESTS, name)
+    const r = await runHubTest({name, dir}, hub, {hubDir: HUB, now: () => GoTime.now(UTC)}, runScenarios)
+    if (r.skipped !== undefined) skipped++
+    else if (r.passed) {
+      passed++
+      if (known.has(name)) fixed.push(name)
+    } else if (!known.has(name)) {
+      const f = r.failed_assertions[0]
+      unexpected.push(`${name}: ${f ? `line ${f.line}: ${f.expression} -> ${f.error}` : 'failed'}`)
+    }
+  }
+  console.log(`hubtests: ${passed}/${names.length} scenario tests pass (${skipped} skipped)`)
+  if (fixed.length > 0) console.log(`now passing, remove from test/hubtests.known-failures: ${fixed.join(', ')}`)
+  assert.equal(unexpected, [], unexpected.join('\n'))
+})
+
+test.run()

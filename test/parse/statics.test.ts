@@ -1,0 +1,39 @@
+import {test} from 'uvu'
+import * as assert from 'uvu/assert'
+import {GoTime} from '../../src/model/go-time.js'
+import {goFloat, newStringMap, stringSlice} from '../../src/model/go-values.js'
+import {newLogEvent} from '../../src/model/event.js'
+import {assignTarget, formatGoFloatF, parseTargetPath, StaticTypeError, staticValueText} from '../../src/parse/statics.js'
+
+const AT = {file: 'f.yaml', line: 3}
+const VALUES: Array<[string, unknown, string | undefined]> = [
+  ['string', 'abc', 'abc'], ['empty string', '', ''], ['int', 42, '42'], ['negative int', -7, '-7'],
+  ['float', 0.5, '0.500000'], ['integral float', goFloat(200), '200.000000'], ['negative float', goFloat(-1), '-1.000000'],
+  ['nil', null, undefined], ['any map', Object.create(null), undefined], ['any list', [1, 'a'], undefined],
+]
+for (const [name, value, want] of VALUES) test(`static value ${name}`, () => assert.is(staticValueText(value, AT), want))
+
+const ERRORS: Array<[string, unknown]> = [['bool', true], ['[]string', stringSlice(['a'])], ['map[string]string', newStringMap()], ['time', GoTime.zero()]]
+for (const [name, value] of ERRORS) {
+  test(`static value ${name} aborts the event`, () => assert.throws(() => staticValueText(value, AT), (e: unknown) => e instanceof StaticTypeError && e.line === 3))
+}
+
+test('formatGoFloatF', () => {
+  assert.equal([3.5, 1e6, -0.0000004, 123456789.123].map(formatGoFloatF), ['3.500000', '1000000.000000', '-0.000000', '123456789.123000'])
+})
+
+const TARGETS: Array<[string, boolean, (e: ReturnType<typeof newLogEvent>) => unknown]> = [
+  ['evt.StrTime', true, (e) => e.StrTime], ['MarshaledTime', true, (e) => e.MarshaledTime], ['evt.Parsed.a.b', true, (e) => e.Parsed.a],
+  ['evt.Meta.k', true, (e) => e.Meta.k], ['evt.Line.Labels.type', true, (e) => e.Line.Labels.type], ['evt.Line.Module', true, (e) => e.Line.Module],
+  ['evt.Unmarshaled.x', true, (e) => e.Unmarshaled.x], ['evt.Time', false, () => 'v'], ['evt.Whitelisted', false, () => 'v'],
+  ['evt.Nope', false, () => 'v'], ['evt.Overflow.Alert.Source.Value', false, () => 'v'], ['evt.Parsed', false, () => 'v'],
+]
+for (const [target, ok, read] of TARGETS) {
+  test(`target ${target}`, () => {
+    const e = newLogEvent({raw: '', src: '', module: 'file', labels: {}})
+    assert.is(assignTarget(e, parseTargetPath(target), 'v'), ok)
+    assert.is(read(e), 'v')
+  })
+}
+
+test.run()
