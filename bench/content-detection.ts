@@ -22,6 +22,8 @@ const SHARED = path.resolve(ROOT, '..', 'shared')
 
 /** Lays plugins/<author>/<name>/ packages out as a CrowdSec hub (parsers/<stage>/<author>/<name>.yaml, ...). */
 export function buildHubFromPlugins(pluginsDir: string, hubDir: string): void {
+  // crowd's base grok patterns are built in; the hub tools still expect the directory
+  fs.mkdirSync(path.join(hubDir, 'patterns'), {recursive: true})
   for (const author of fs.readdirSync(pluginsDir)) {
     for (const name of fs.readdirSync(path.join(pluginsDir, author))) {
       const dir = path.join(pluginsDir, author, name)
@@ -59,7 +61,6 @@ async function main(): Promise<void> {
   const hub = path.join(tmp, 'hub')
   buildHubFromPlugins(path.join(ROOT, 'plugins'), hub)
   const content = resolveContent({hubDir: hub, collections: ['crowd/linux', 'crowd/nginx', 'crowd/apache2']})
-  const engines = buildEngines(content)
   let failures = 0
   for (const mode of modes) {
     for (const seed of seeds) {
@@ -71,16 +72,20 @@ async function main(): Promise<void> {
       const result = await runScan({inputs: [{input: log}], engines: buildEngines(content), profiles: []})
       const ms = Number(process.hrtime.bigint() - started) / 1e6
       const alerted = new Map<string, Set<string>>()
+      const byScenario = new Map<string, number>()
       for (const a of result.alerts) {
         const ip = (a as unknown as {Source?: {Value?: string}}).Source?.Value ?? ''
         if (!alerted.has(ip)) alerted.set(ip, new Set())
-        alerted.get(ip)!.add((a as unknown as {Scenario: string}).Scenario)
+        const scenario = (a as unknown as {Scenario: string}).Scenario
+        alerted.get(ip)!.add(scenario)
+        byScenario.set(scenario, (byScenario.get(scenario) ?? 0) + 1)
       }
       const attackers = new Set(truth.attackers.map((a) => a.ip))
       const missed = truth.attackers.filter((a) => !alerted.has(a.ip))
       const falsePositives = [...alerted.keys()].filter((ip) => !attackers.has(ip))
       if (missed.length > 0 || falsePositives.length > 0) failures++
       console.log(`${mode} seed=${seed} lines=${lines}: attackers=${attackers.size} alerted=${attackers.size - missed.length} missed=${missed.length} false_positives=${falsePositives.length} scan_ms=${ms.toFixed(0)} parsed=${result.summary.parsed}/${result.summary.lines}`)
+      console.log(`  alerts: ${[...byScenario].sort().map(([k, n]) => `${k}=${n}`).join(' ')}`)
       const byBehaviour = new Map<string, number>()
       for (const m of missed) byBehaviour.set(m.behaviour, (byBehaviour.get(m.behaviour) ?? 0) + 1)
       for (const [b, n] of byBehaviour) console.log(`  missed ${b}: ${n}`)
@@ -88,7 +93,6 @@ async function main(): Promise<void> {
       if (result.warnings.length > 0) console.log(`  warnings: ${result.warnings.slice(0, 5).join(' | ')}`)
     }
   }
-  void engines
   fs.rmSync(tmp, {recursive: true, force: true})
   process.exitCode = failures > 0 ? 1 : 0
 }

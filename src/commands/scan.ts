@@ -47,7 +47,7 @@ Exit codes: 0 no alert, 1 alerts found (unless --fail-on none), 2 usage or confi
     if (inputs.filter((i) => i.input === '-').length > 1) throw new CrowdError('usage', 'stdin (-) can be given only once')
     const f = this.flags
     const ndjsonLines: string[] = []
-    const options = prepareScan({
+    const options = await prepareScan({
       inputs,
       type: f.type,
       hubDir: f.hub,
@@ -55,7 +55,7 @@ Exit codes: 0 no alert, 1 alerts found (unless --fail-on none), 2 usage or confi
       parsers: f.parser,
       scenarios: f.scenario,
       postoverflows: f.postoverflow,
-      dataDir: f.hub === undefined ? this.crowdConfig.dataDir : undefined,
+      dataDir: this.crowdConfig.dataDir,
       profilesFile: f.profiles,
       simulation: f.simulation ? {simulation: true} : undefined,
       maxLineBytes: f['max-line-bytes'] ?? (f.hub === undefined ? this.crowdConfig.acquisition.maxLineBytes : undefined),

@@ -13,26 +13,39 @@ export const MODE_TIME_MACHINE = 1
 
 let uuidCounter = 0
 
+/** The queue of a bucket that holds nothing yet (never written: append replaces it). */
+const NO_EVENTS: Event[] = []
+
 export class Bucket {
-  readonly queue: Event[] = []
+  /** The queued events (an array of the exact size until a second event arrives). */
+  queue: Event[] = NO_EVENTS
   totalCount = 0
   firstTs: Instant | null = null
   lastTs: Instant | null = null
   ovflwTs: Instant | null = null
   readonly limiter: Limiter
-  distinctSeen: Set<string> | undefined
+  /** Values of `distinct` seen (made on the first pour). */
+  distinctSeen: Set<string> | undefined = undefined
   guillotines: boolean[] | undefined
-  readonly uuid: string
+  private readonly serial: number
 
   constructor(readonly scenario: CompiledScenario, readonly key: string, readonly mode: number) {
     this.limiter = scenario.type.limiter(scenario.capacity, scenario.durations)
-    if (scenario.distinct) this.distinctSeen = new Set()
     if (scenario.bayesian) this.guillotines = new Array<boolean>(scenario.bayesian.conditions.length).fill(false)
-    this.uuid = `bucket-${++uuidCounter}`
+    this.serial = ++uuidCounter
+  }
+
+  /** A unique id of this instance (made when asked: most buckets never are). */
+  get uuid(): string {
+    return `bucket-${this.serial}`
   }
 
   /** Appends with the queue limit of §7.2: drop the oldest while more than L are held. */
   append(evt: Event): void {
+    if (this.queue.length === 0) {
+      this.queue = [evt]
+      return
+    }
     const limit = this.scenario.queueLimit
     if (limit >= 0 && this.queue.length > limit) this.queue.splice(0, this.queue.length - limit)
     this.queue.push(evt)

@@ -5,13 +5,14 @@
  * re-injected right after the current event (§14.3).
  */
 import {RuntimeAlert} from '../model/alert.js'
-import {Event, EventType, ExpectMode} from '../model/event.js'
+import {detachString, Event, EventType, ExpectMode, slimEvent} from '../model/event.js'
 import {GoTime} from '../model/go-time.js'
 import {silentLogger, type Logger} from '../model/logger.js'
 import {Bucket, MODE_TIME_MACHINE} from './bucket.js'
 import {BucketStore} from './bucket-store.js'
 import {EventClock, MarshaledTimeCache, SYSTEM_CLOCK, type Clock} from './clock.js'
 import type {CompiledScenario} from './compile.js'
+import {mergeNeeds} from './event-fields.js'
 import {newScenarioMetrics, type DetectorMetrics} from './metrics.js'
 import {buildAlert, overflowTime, type AlertContext} from './overflow.js'
 import type {Instant} from './time.js'
@@ -37,6 +38,29 @@ export type OverflowListener = (evt: Event) => void
 
 const MAX_REPROCESS_PER_EVENT = 10_000
 
+/** Event fields a slim copy keeps only on demand (see slimEvent). */
+const OPTIONAL_FIELDS = ['Enriched', 'Line', 'Parsed', 'StrTime', 'StrTimeFormat', 'Unmarshaled']
+
+/** What the queue of a scenario's buckets keeps of a log event: a slim copy (id = its field set), or the event. */
+interface QueueSpec {
+  keep: ReadonlySet<string> | null
+  id: string
+}
+
+/**
+ * Queued events are read later only by the scope expression, condition, bayesian
+ * conditions, overflow_filter, the alert context, and the alert itself (sources, events with
+ * meta: always kept). Fields none of those expressions can read are dropped.
+ */
+function queueSpec(s: CompiledScenario, context: AlertContext | undefined): QueueSpec {
+  const programs = [s.scope.expression, s.condition, s.overflowFilter, ...(s.bayesian?.conditions.map((c) => c.program) ?? [])]
+  for (const c of context ?? []) programs.push(...c.programs)
+  const needs = mergeNeeds(programs, [])
+  if (needs === 'all') return {keep: null, id: ''}
+  const keep = new Set(OPTIONAL_FIELDS.filter((f) => needs.has(f)))
+  return {keep, id: [...keep].join(',')}
+}
+
 export class Detector {
   readonly metrics: DetectorMetrics
   /** One entry per scenario, in evaluation order; scenarios with the same name and filter share a store. */
@@ -54,6 +78,11 @@ export class Detector {
   private liveBuckets = 0
   private timer: ReturnType<typeof setInterval> | undefined
   private pouring = false
+  private readonly queueSpecs = new Map<CompiledScenario, QueueSpec>()
+  /** Slim copies of the event being poured, by QueueSpec id (scenarios share them). */
+  private slimSource: Event | undefined
+  private readonly slims = new Map<string, Event>()
+  private readonly expirers = new Map<BucketStore, (b: Bucket) => void>()
 
   constructor(readonly scenarios: readonly CompiledScenario[], private readonly options: DetectorOptions = {}) {
     this.logger = options.logger ?? silentLogger
@@ -70,6 +99,7 @@ export class Detector {
       return {scenario: s, store}
     })
     this.uniqueStores = [...shared.values()]
+    for (const s of scenarios) this.queueSpecs.set(s, queueSpec(s, options.context))
     if (options.mode === 'live' && (options.tickMs ?? 1000) > 0) {
       this.timer = setInterval(() => this.tick(), options.tickMs ?? 1000)
       this.timer.unref?.()
@@ -95,6 +125,8 @@ export class Detector {
       return
     }
     this.pourOne(evt)
+    // slim copies are shared only among the scenarios of one pour (the caller may reuse the event)
+    this.slimSource = undefined
     if (this.pouring) return
     this.pouring = true
     try {
@@ -162,7 +194,8 @@ export class Detector {
     }
     if (b === undefined) {
       const before = store.buckets.size
-      b = store.create(scenario, key, evt.ExpectMode, this.now, (old) => this.expire(store, old))
+      // the key lives as long as the bucket: never a view into the event's line
+      b = store.create(scenario, detachString(key), evt.ExpectMode, this.now, this.expireIn(store))
       this.liveBuckets += store.buckets.size - before
     }
     // an instance runs with the config of the scenario that created it
@@ -178,7 +211,7 @@ export class Detector {
       this.overflow(store, b)
       return
     }
-    if (s.distinct && b.distinctSeen) {
+    if (s.distinct) {
       let v: unknown = ''
       let failed = false
       try {
@@ -188,11 +221,12 @@ export class Detector {
       }
       if (!failed) {
         const value = typeof v === 'string' ? v : ''
-        if (b.distinctSeen.has(value)) {
+        if (b.distinctSeen === undefined) b.distinctSeen = new Set()
+        else if (b.distinctSeen.has(value)) {
           m.distinctDropped++
           return
         }
-        b.distinctSeen.add(value)
+        b.distinctSeen.add(detachString(value))
       }
     }
     if (s.cancelOn) {
@@ -219,7 +253,7 @@ export class Detector {
       if (b.firstTs === null) b.firstTs = t
       b.lastTs = t
       const granted = b.limiter.allow(t)
-      b.append(evt)
+      b.append(this.queued(evt, s))
       if (!granted && s.type.limiterOverflows) {
         b.ovflwTs = t
         pending = true
@@ -266,6 +300,33 @@ export class Detector {
       }
     }
     if (pending && b.firstTs !== null) this.overflow(store, b)
+  }
+
+  /** The expiry callback of a store (one per store, made once). */
+  private expireIn(store: BucketStore): (b: Bucket) => void {
+    let fn = this.expirers.get(store)
+    if (fn === undefined) {
+      fn = (b: Bucket) => this.expire(store, b)
+      this.expirers.set(store, fn)
+    }
+    return fn
+  }
+
+  /** What a bucket of scenario `s` keeps of `evt` in its queue (a shared slim copy when possible). */
+  private queued(evt: Event, s: CompiledScenario): Event {
+    if (evt.Type !== EventType.log) return evt
+    const spec = this.queueSpecs.get(s)
+    if (spec === undefined || spec.keep === null) return evt
+    if (this.slimSource !== evt) {
+      this.slimSource = evt
+      this.slims.clear()
+    }
+    let slim = this.slims.get(spec.id)
+    if (slim === undefined) {
+      slim = slimEvent(evt, spec.keep)
+      this.slims.set(spec.id, slim)
+    }
+    return slim
   }
 
   /** An instance past its lifetime: counters overflow (at their deadline), others just end. */
@@ -336,7 +397,7 @@ export class Detector {
     this.poursSinceSweep = 0
     let live = 0
     for (const store of this.uniqueStores) {
-      store.collect(this.now, (b) => this.expire(store, b))
+      store.collect(this.now, this.expireIn(store))
       live += store.buckets.size
     }
     this.liveBuckets = live

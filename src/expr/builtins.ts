@@ -4,6 +4,7 @@
  * function `(element, index, acc) => value`, built by compile.ts.
  */
 import {Buffer} from 'node:buffer'
+import {goToLower, goToUpper} from './go-case.js'
 import {GoFloat, goFloat, isStringSlice, numberValue, stringSlice} from '../model/go-values.js'
 import {isDuration, isNamedInt, isTime, location, parseDate, parseDuration, timeNow} from './time-adapter.js'
 import {ANY_ARRAY, ANY_MAP, BOOL, DURATION, FLOAT, INT, STRING, STRING_ARRAY, TIME, UNKNOWN, type Type} from './types.js'
@@ -68,23 +69,9 @@ export function trimCutset(s: string, cutset: string, left = true, right = true)
   return chars.slice(a, b).join('')
 }
 
-function mapRunes(s: string, f: (c: string) => string): string {
-  let out = ''
-  for (const c of s) {
-    const m = f(c)
-    out += [...m].length === 1 ? m : c
-  }
-  return out
-}
-
-/** Go strings.ToUpper: simple per-code-point mapping (`ß` stays `ß`). */
-export function goUpper(s: string): string {
-  return isAscii(s) ? s.toUpperCase() : mapRunes(s, (c) => c.toUpperCase())
-}
-
-export function goLower(s: string): string {
-  return isAscii(s) ? s.toLowerCase() : mapRunes(s, (c) => c.toLowerCase())
-}
+/** Go strings.ToUpper / ToLower: simple per-code-point mapping (`ß` stays `ß`), see go-case.ts. */
+export const goUpper = goToUpper
+export const goLower = goToLower
 
 /** Go strings.SplitN / SplitAfterN (expr.md §10.5). */
 export function goSplit(s: string, sep: string, n = -1, after = false): string[] {

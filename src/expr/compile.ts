@@ -12,6 +12,8 @@ import type {TypeMap} from './check.js'
 import type {ExprEnv} from './envs.js'
 import {ExprFailure} from './errors.js'
 import {HELPER_NAMES} from './helper-names.js'
+import {LiteralSearch} from './literal-search.js'
+import {emptyOptimizations, optimize, type Membership, type Optimizations} from './optimizer.js'
 import {cachedRegexp, compileRegexp} from './regexp.js'
 import {UNKNOWN, type Type} from './types.js'
 import {
@@ -28,6 +30,8 @@ export interface CompileContext {
   env: ExprEnv
   /** CrowdSec helpers available at run time (may be absent: then calling one is a runtime error). */
   helpers?: HelperTable
+  /** Run the passes of optimizer.ts (default true). */
+  optimize?: boolean
 }
 
 export interface CompiledExpr {
@@ -61,20 +65,120 @@ interface Frame {
 }
 
 export function compile(root: AST.Node, ctx: CompileContext): CompiledExpr {
-  const c = new Compiler(ctx)
+  let opt = emptyOptimizations()
+  if (ctx.optimize !== false) {
+    const plain = {...ctx, optimize: false}
+    opt = optimize(root, {
+      env: ctx.env,
+      helpers: ctx.helpers,
+      evaluate(node) {
+        const c = new Compiler(plain, emptyOptimizations())
+        const fn = c.node(node, {vars: new Map(), predicates: []})
+        return fn({}, new Array(c.slots))
+      },
+    })
+  }
+  const c = new Compiler(ctx, opt)
   const fn = c.node(root, {vars: new Map(), predicates: []})
   return {fn, slots: c.slots}
 }
 
+/** An unset cache slot (a value is never `undefined`: results are normalised to null). */
+const UNSET = undefined
+
+/**
+ * Values a cache may hand out more than once: immutable ones. An array or a map is recomputed
+ * at each use, so a result that escapes (and may be changed by its receiver) is never shared.
+ */
+function isShareable(v: unknown): boolean {
+  return v === null || typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean' || v instanceof GoFloat
+}
+
 class Compiler {
   slots = 0
-  constructor(private readonly ctx: CompileContext) {}
+  /** Per-run cache slots, by printed sub-expression. */
+  private readonly runSlots = new Map<string, number>()
+  /** Per-predicate-call cache slots. */
+  private readonly hoistSlots = new Map<AST.Node, number>()
+  /** Slots of each compiled predicate builtin (for per-element caches). */
+  private readonly predicateSlots = new Map<AST.BuiltinNode, {elem: number; index: number; array: number}>()
+  /** The node being compiled by a cache wrapper (compiled plainly once). */
+  private bypass: AST.Node | undefined
+  constructor(
+    private readonly ctx: CompileContext,
+    private readonly opt: Optimizations,
+  ) {}
 
   private typeOf(node: AST.Node): Type {
     return this.ctx.types.get(node) ?? UNKNOWN
   }
 
   node(node: AST.Node, frame: Frame): Fn {
+    if (this.bypass === node) this.bypass = undefined
+    else {
+      const opt = this.opt
+      if (opt.constants.has(node)) {
+        const v = opt.constants.get(node)
+        return () => v
+      }
+      const hoist = opt.hoisted.get(node)
+      if (hoist !== undefined) return this.cached(node, frame, hoist.owner === undefined ? this.runSlot(hoist.key) : this.hoistSlots.get(node))
+      const owner = opt.perElement.get(node)
+      if (owner !== undefined) return this.perElement(node, frame, owner)
+    }
+    return this.plain(node, frame)
+  }
+
+  private runSlot(key: string): number {
+    let slot = this.runSlots.get(key)
+    if (slot === undefined) {
+      slot = this.slots++
+      this.runSlots.set(key, slot)
+    }
+    return slot
+  }
+
+  /** A sub-tree evaluated at its first use and kept in a slot (reset per run or per predicate call). */
+  private cached(node: AST.Node, frame: Frame, slot: number | undefined): Fn {
+    this.bypass = node
+    const inner = this.node(node, frame)
+    if (slot === undefined) return inner
+    return (e, l) => {
+      let v = l[slot]
+      if (v === UNSET) {
+        v = inner(e, l)
+        if (isShareable(v)) l[slot] = v
+      }
+      return v
+    }
+  }
+
+  /** A pure function of `#` over a constant array: one value per (array, index), computed at first use. */
+  private perElement(node: AST.Node, frame: Frame, owner: AST.BuiltinNode): Fn {
+    this.bypass = node
+    const inner = this.node(node, frame)
+    const slots = this.predicateSlots.get(owner)
+    if (slots === undefined) return inner
+    const memo = new WeakMap<object, unknown[]>()
+    return (e, l) => {
+      const array = l[slots.array]
+      const index = l[slots.index] as number
+      if (!Array.isArray(array) || array[index] !== l[slots.elem]) return inner(e, l)
+      let values = memo.get(array)
+      if (values === undefined) {
+        values = new Array(array.length)
+        memo.set(array, values)
+      }
+      let v = values[index]
+      if (v === UNSET) {
+        v = inner(e, l)
+        if (isShareable(v)) values[index] = v
+      }
+      return v
+    }
+  }
+
+  private plain(node: AST.Node, frame: Frame): Fn {
     switch (node.type) {
       case 'Nil':
         return () => null
@@ -238,6 +342,12 @@ class Compiler {
     if (op === 'matches') return this.matches(node, frame)
     if ((op === '==' || op === '!=') && isConstant(node.right) && !isConstant(node.left)) return this.equalsConstant(node, node.left, node.right, op === '!=', frame)
     if ((op === '==' || op === '!=') && isConstant(node.left) && !isConstant(node.right)) return this.equalsConstant(node, node.right, node.left, op === '!=', frame)
+    if (op === '==' || op === '!=') {
+      const lf = this.opt.constants.has(node.left)
+      const rf = this.opt.constants.has(node.right)
+      if (rf && !lf && !isConstant(node.left)) return this.equalsValue(node.left, this.opt.constants.get(node.right), op === '!=', frame)
+      if (lf && !rf && !isConstant(node.right)) return this.equalsValue(node.right, this.opt.constants.get(node.left), op === '!=', frame)
+    }
     const left = this.node(node.left, frame)
     const right = this.node(node.right, frame)
     const guard = (f: (a: unknown, b: unknown) => unknown): Fn => (e, l) => {
@@ -364,17 +474,42 @@ class Compiler {
     return negated ? (e, l) => !test(x(e, l)) : (e, l) => test(x(e, l))
   }
 
+  /** `x == <folded constant>`. */
+  private equalsValue(other: AST.Node, c: unknown, negated: boolean, frame: Frame): Fn {
+    const x = this.node(other, frame)
+    let test: (v: unknown) => boolean
+    if (typeof c === 'string' || typeof c === 'boolean') test = (v) => v === c
+    else if (c === null) test = (v) => v === null || v === undefined
+    else if (typeof c === 'number' && Number.isInteger(c)) test = (v) => v === c || (v instanceof GoFloat && v.value === c)
+    else test = (v) => equal(v, c)
+    return negated ? (e, l) => !test(x(e, l)) : (e, l) => test(x(e, l))
+  }
+
   private inOperator(node: AST.BinaryNode, frame: Frame): Fn {
     const left = this.node(node.left, frame)
     const r = node.right
     // expr's optimizer: an array literal of string literals becomes a set lookup (expr.md §5.4).
     if (r.type === 'Array' && r.elements.length > 0 && r.elements.every((x) => x.type === 'String')) {
-      const set = new Set(r.elements.map((x) => (x as AST.StringNode).value))
+      const values = [...new Set(r.elements.map((x) => (x as AST.StringNode).value))]
+      const set = new Set(values)
+      const fail = (v: unknown): never => {
+        throw new ExprFailure(`cannot use ${goTypeName(v)} as type string in map key`, node.start)
+      }
+      if (values.length <= 3) {
+        // two or three strings (`log_type in ['http_access-log', 'http_error-log']`): compare directly
+        const [a, b = a, c = b] = values as [string, string?, string?]
+        return (e, l) => {
+          const v = left(e, l)
+          if (typeof v === 'string') return v === a || v === b || v === c
+          if (v === null) return set.has('')
+          return fail(v)
+        }
+      }
       return (e, l) => {
         const v = left(e, l)
         if (typeof v === 'string') return set.has(v)
         if (v === null) return set.has('')
-        throw new ExprFailure(`cannot use ${goTypeName(v)} as type string in map key`, node.start)
+        return fail(v)
       }
     }
     if (r.type === 'Array' && r.elements.length > 0 && r.elements.every((x) => x.type === 'Int') && this.typeOf(node.left).kind === 'int') {
@@ -410,6 +545,22 @@ class Compiler {
       return (e, l) => {
         const v = left(e, l)
         return check(v) && re.test(v)
+      }
+    }
+    const folded = this.opt.constants.get(node.right)
+    if (typeof folded === 'string') {
+      let re: RegExp | undefined
+      try {
+        re = compileRegexp(folded)
+      } catch {
+        // an invalid pattern stays a run-time error, as without folding
+      }
+      if (re !== undefined) {
+        const compiled = re
+        return (e, l) => {
+          const v = left(e, l)
+          return check(v) && compiled.test(v)
+        }
       }
     }
     const right = this.node(node.right, frame)
@@ -452,6 +603,9 @@ class Compiler {
       }
       if (objectType.kind === 'map') {
         const zero = objectType.value.kind === 'string' ? '' : null
+        // maps have a null, an empty frozen (string map) or Object.prototype prototype: for a key
+        // Object.prototype lacks, a defined value is an own one, so one lookup suffices
+        const ownOnly = !(name in Object.prototype)
         return (e, l) => {
           const m = object(e, l)
           if (m === null || m === undefined) {
@@ -459,6 +613,10 @@ class Compiler {
             return zero
           }
           if (typeof m === 'object' && isMapValue(m)) {
+            if (ownOnly) {
+              const v = (m as Record<string, unknown>)[name]
+              if (v !== undefined) return v
+            }
             return hasOwn(m, name) ? (m as Record<string, unknown>)[name] ?? null : zero
           }
           try {
@@ -620,6 +778,65 @@ class Compiler {
     }
   }
 
+  /**
+   * `any(File('lit'), {X op F(#)})`: the list F(#) is computed once per array (falling back to
+   * the generic loop when an element fails or is not a string), X once per call, then a Set,
+   * an edge index or a loop of `includes`.
+   */
+  private membership(m: Membership, array: Fn, generic: Fn, inner: Frame, resets: number[], frame: Frame): Fn {
+    const subject = this.node(m.subject, frame)
+    const element = m.element.type === 'Pointer' ? undefined : this.elementFunction(m.element, inner)
+    const lists = new WeakMap<object, MemberList | null>()
+    const op = m.op
+    const binary = m.binary
+    const prepare = (a: unknown[]): MemberList | null => {
+      const values: string[] = []
+      for (let i = 0; i < a.length; i++) {
+        let v: unknown = a[i]
+        if (element !== undefined) {
+          try {
+            v = element(a[i], i)
+          } catch {
+            return null
+          }
+        }
+        if (typeof v !== 'string') return null
+        values.push(v)
+      }
+      return prepareList(op, values)
+    }
+    return (e, l) => {
+      const a = array(e, l)
+      if (!Array.isArray(a)) return generic(e, l)
+      let list = lists.get(a)
+      if (list === undefined) {
+        list = prepare(a)
+        lists.set(a, list)
+      }
+      if (list === null) return generic(e, l)
+      if (a.length === 0) return false
+      for (const r of resets) l[r] = UNSET
+      const x = subject(e, l)
+      if (typeof x === 'string') return testList(op, list, x)
+      if (op === '==' || x === null) return false
+      throw new ExprFailure(`invalid operation: ${op} (mismatched types ${goTypeName(x)} and string)`, binary.start)
+    }
+  }
+
+  /** Compiles a pure function of `#` alone as `(element, index) => value`. */
+  private elementFunction(node: AST.Node, inner: Frame): (element: unknown, index: number) => unknown {
+    const p = inner.predicates[inner.predicates.length - 1]!
+    this.bypass = node
+    const fn = this.node(node, inner)
+    const slots = this.slots
+    return (element, index) => {
+      const l = new Array<unknown>(slots)
+      l[p.elem] = element
+      l[p.index] = index
+      return fn({}, l)
+    }
+  }
+
   private builtin(node: AST.BuiltinNode, frame: Frame): Fn {
     const spec = BUILTINS.get(node.name)
     if (spec === undefined) throw new ExprFailure(`unknown builtin ${node.name}`, node.start)
@@ -628,12 +845,23 @@ class Compiler {
       const inner: Frame = {vars: frame.vars, predicates: [...frame.predicates, slots]}
       const array = this.node(node.args[0]!, frame)
       const predicateNode = node.args[1]
+      // per-call caches of hoisted sub-trees, the array for per-element caches
+      const resets = (this.opt.hoistedBy.get(node) ?? []).map((n) => {
+        const slot = this.slots++
+        this.hoistSlots.set(n, slot)
+        return slot
+      })
+      const arraySlot = this.slots++
+      this.predicateSlots.set(node, {elem: slots.elem, index: slots.index, array: arraySlot})
       const body = predicateNode !== undefined ? this.node(predicateNode, inner) : undefined
       const extra = node.args.slice(2).map((a) => this.node(a, frame))
       const fn = spec.fn
-      return (e, l) => {
+      const membership = this.opt.memberships.get(node)
+      const generic: Fn = (e, l) => {
         const a = array(e, l)
         if (a === null || a === undefined) throw new ExprFailure(`cannot use <nil> as array in ${node.name}`, node.args[0]!.start)
+        l[arraySlot] = a
+        for (const r of resets) l[r] = UNSET
         const p: Predicate | undefined =
           body === undefined
             ? undefined
@@ -650,6 +878,8 @@ class Compiler {
           throw wrap(error, node)
         }
       }
+      if (membership === undefined) return generic
+      return this.membership(membership, array, generic, inner, resets, frame)
     }
     const args = node.args.map((a) => this.node(a, frame))
     if (node.name === 'len' && args.length === 1) {
@@ -665,6 +895,58 @@ class Compiler {
       }
     }
     return this.directCall(node, spec.fn, args)
+  }
+}
+
+/** The prepared constant list of a membership test. */
+interface MemberList {
+  values: string[]
+  set?: Set<string>
+  /** First (startsWith) or last (endsWith) UTF-16 unit -> the values starting / ending with it. */
+  byEdge?: Map<number, string[]>
+  /** Some value is '' (matches any string). */
+  empty: boolean
+  search?: LiteralSearch
+}
+
+function prepareList(op: Membership['op'], values: string[]): MemberList {
+  const list: MemberList = {values, empty: values.includes('')}
+  if (op === '==') list.set = new Set(values)
+  if (op === 'contains') list.search = new LiteralSearch(values)
+  if (op === 'startsWith' || op === 'endsWith') {
+    const byEdge = new Map<number, string[]>()
+    for (const v of values) {
+      if (v === '') continue
+      const edge = op === 'startsWith' ? v.charCodeAt(0) : v.charCodeAt(v.length - 1)
+      const bucket = byEdge.get(edge)
+      if (bucket === undefined) byEdge.set(edge, [v])
+      else bucket.push(v)
+    }
+    list.byEdge = byEdge
+  }
+  return list
+}
+
+function testList(op: Membership['op'], list: MemberList, x: string): boolean {
+  switch (op) {
+    case '==':
+      return list.set!.has(x)
+    case 'contains':
+      return list.empty || list.search!.test(x)
+    case 'startsWith': {
+      if (list.empty) return true
+      if (x === '') return false
+      const bucket = list.byEdge!.get(x.charCodeAt(0))
+      if (bucket !== undefined) for (const v of bucket) if (x.startsWith(v)) return true
+      return false
+    }
+    case 'endsWith': {
+      if (list.empty) return true
+      if (x === '') return false
+      const bucket = list.byEdge!.get(x.charCodeAt(x.length - 1))
+      if (bucket !== undefined) for (const v of bucket) if (x.endsWith(v)) return true
+      return false
+    }
   }
 }
 

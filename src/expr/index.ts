@@ -27,6 +27,8 @@ export interface CompileOptions {
   helpers?: HelperContext
   /** A ready helper table (tests, tools); takes precedence over `helpers`. */
   helperTable?: HelperTable
+  /** Run the optimizer passes (default true; false gives the plain compilation, for comparisons). */
+  optimize?: boolean
 }
 
 export interface Program {
@@ -66,7 +68,7 @@ export function compileExpr(source: string, options: CompileOptions = {}): Compi
       env,
       isFunction: (name) => HELPER_NAMES.has(name) || (helpers !== undefined && Object.hasOwn(helpers, name)),
     })
-    compiled = compile(ast, {types, env, helpers})
+    compiled = compile(ast, {types, env, helpers, optimize: options.optimize})
   } catch (error) {
     throw toCompileError(error, source, origin)
   }

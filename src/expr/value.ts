@@ -5,6 +5,7 @@
  */
 import {GoFloat, goFloat, isGoMap, isStringMap, isStringSlice, numberValue} from '../model/go-values.js'
 import {duration, isDuration, isNamedInt, isTime} from './time-adapter.js'
+import {isAsciiText as isAscii} from './go-case.js'
 
 const hasOwn = Object.hasOwn
 
@@ -237,10 +238,7 @@ export function range(a: unknown, b: unknown): number[] {
 const encoder = new TextEncoder()
 const decoder = new TextDecoder('utf-8')
 
-export function isAscii(s: string): boolean {
-  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) > 0x7f) return false
-  return true
-}
+export {isAscii}
 
 export function utf8(s: string): Uint8Array {
   return encoder.encode(s)

@@ -10,8 +10,6 @@ import {readPatternDir} from './pattern-file.js'
 export {BASE_PATTERNS} from './base-patterns.js'
 export {PatternLibrary, capCount, type GrokPattern, type PatternLocation} from './library.js'
 export {listPatternFiles, parsePatternFile, readPatternDir, type PatternDefinition} from './pattern-file.js'
-export {compileRe2, type Re2Matcher} from './regex.js'
-export {Re2SyntaxError, parseRe2} from './re2-syntax.js'
 
 export interface LoadPatternLibraryOptions {
   /** Start from crowd's embedded base patterns (default true). False when a directory provides them. */

@@ -5,8 +5,7 @@
  */
 import {CrowdError, type SourceLocation} from '../model/errors.js'
 import {silentLogger, type Logger} from '../model/logger.js'
-import {compileRe2, type Re2Matcher} from './regex.js'
-import {Re2SyntaxError, parseRe2} from './re2-syntax.js'
+import {Re2SyntaxError, compileRe2, parseRe2, type Re2Regex} from '../regex/index.js'
 
 export interface PatternLocation {
   file?: string
@@ -122,7 +121,7 @@ export class PatternLibrary {
     const cached = this.compiled.get(pattern)
     if (cached !== undefined) return cached
     const expansion = this.expand(pattern, location, 0)
-    let matcher: Re2Matcher
+    let matcher: Re2Regex
     try {
       matcher = compileRe2(expansion.regex, {usedGroups: new Set(expansion.sem.values())})
     } catch (error) {
@@ -195,7 +194,7 @@ export class PatternLibrary {
   }
 }
 
-function makeGrokPattern(source: string, expansion: Expansion, matcher: Re2Matcher): GrokPattern {
+function makeGrokPattern(source: string, expansion: Expansion, matcher: Re2Regex): GrokPattern {
   const fields = [...expansion.sem.keys()]
   const indexes = fields.map((f) => matcher.groupIndex(expansion.sem.get(f) as number))
   const count = fields.length

@@ -42,6 +42,15 @@ export interface RawLineInput {
 /** GoTime is immutable: one zero value serves every new event. */
 const ZERO_TIME = GoTime.zero()
 
+/**
+ * A log event's Overflow (no alert) and Appsec are never written in place (statics can only
+ * assign existing string fields of an overflow, and the detect stage replaces Overflow
+ * wholesale): every new event shares these frozen zero values instead of allocating two
+ * objects per line.
+ */
+const NO_OVERFLOW: OverflowLike = Object.freeze({Alert: null}) as OverflowLike
+const NO_APPSEC: Record<string, unknown> = Object.freeze(Object.create(null) as Record<string, unknown>)
+
 export class Event {
   Type: number = EventType.log
   ExpectMode: number = ExpectMode.live
@@ -49,20 +58,25 @@ export class Event {
   WhitelistReason = ''
   Stage = ''
   Line: Line
-  Parsed: StringMap = newStringMap()
-  Enriched: StringMap = newStringMap()
-  Unmarshaled: AnyMap = newAnyMap()
-  Meta: StringMap = newStringMap()
-  Overflow: OverflowLike = {Alert: null}
+  Parsed: StringMap
+  Enriched: StringMap
+  Unmarshaled: AnyMap
+  Meta: StringMap
+  Overflow: OverflowLike = NO_OVERFLOW
   Time: GoTime = ZERO_TIME
   StrTime = ''
   StrTimeFormat = ''
   MarshaledTime = ''
   Process = false
-  Appsec: Record<string, unknown> = Object.create(null) as Record<string, unknown>
+  Appsec: Record<string, unknown> = NO_APPSEC
 
-  constructor(line?: Line) {
+  /** The maps default to new empty ones. */
+  constructor(line?: Line, parsed?: StringMap, enriched?: StringMap, unmarshaled?: AnyMap, meta?: StringMap) {
     this.Line = line ?? {Raw: '', Src: '', Time: ZERO_TIME, Labels: newStringMap(), Process: false, Module: ''}
+    this.Parsed = parsed ?? newStringMap()
+    this.Enriched = enriched ?? newStringMap()
+    this.Unmarshaled = unmarshaled ?? newAnyMap()
+    this.Meta = meta ?? newStringMap()
   }
 
   /** LOG: Meta[key] or ""; OVFLW: the first non-empty value of key among the alert's events. */
@@ -109,7 +123,8 @@ function overflowMeta(overflow: OverflowLike, key: string): string {
 /** A LOG event for one acquired line, as the file datasource builds it (hubtest.md §3.3). */
 export function newLogEvent(line: RawLineInput): Event {
   const labels = newStringMap()
-  for (const k of Object.keys(line.labels)) labels[k] = line.labels[k]!
+  const src = line.labels
+  for (const k in src) if (Object.hasOwn(src, k)) labels[k] = src[k]!
   const evt = new Event({Raw: line.raw, Src: line.src, Time: line.time ?? GoTime.now(), Labels: labels, Process: true, Module: line.module})
   evt.Process = true
   return evt
@@ -157,4 +172,86 @@ function deepCopyValue(v: unknown): unknown {
     return out
   }
   return v
+}
+
+/**
+ * A string that holds no reference to a larger one. V8 keeps substrings (grok captures,
+ * lines split from a read buffer) as views into their parent, so one kept field can pin a
+ * whole read chunk; a concatenation flattened by slice() copies just the characters.
+ */
+export function detachString(s: string): string {
+  if (s.length < 13) return s // V8 copies short substrings already
+  const known = detached.get(s)
+  if (known !== undefined) return known
+  const copy = (' ' + s).slice(1)
+  // kept values repeat a lot (log_type, service, source_ip...): share one copy of each
+  if (detached.size >= DETACHED_MAX) detached.clear()
+  detached.set(copy, copy)
+  return copy
+}
+
+/** Recently detached strings, by value (bounded; a cache, never a source of truth). */
+const detached = new Map<string, string>()
+const DETACHED_MAX = 50_000
+
+function detachedStringMap(m: StringMap): StringMap {
+  const out = newStringMap()
+  for (const k in m) {
+    if (!Object.hasOwn(m, k)) continue
+    const v = m[k]
+    out[k] = typeof v === 'string' ? detachString(v) : v! // keys come from parser files
+  }
+  return out
+}
+
+const EMPTY_STRING_MAP: StringMap = Object.freeze(newStringMap())
+const EMPTY_ANY_MAP: AnyMap = Object.freeze(newAnyMap())
+const EMPTY_LINE: Line = Object.freeze({Raw: '', Src: '', Time: ZERO_TIME, Labels: EMPTY_STRING_MAP, Process: false, Module: ''})
+
+/**
+ * A read-only copy of a LOG event for bucket queues that holds only what is needed later:
+ * always Type, ExpectMode, Whitelisted, Stage, Process, Time, MarshaledTime, Meta (alert
+ * events) and the Enriched keys of alert sources, plus the top-level fields named in `keep`
+ * (those the scenario's queue expressions read: Line, Parsed, Enriched, Unmarshaled,
+ * StrTime, StrTimeFormat). Other fields are shared, frozen empty values. Kept strings are
+ * detached from the line they were cut from.
+ */
+export function slimEvent(evt: Event, keep: ReadonlySet<string>): Event {
+  const slim = new Event(
+    keep.has('Line') ? detachedLine(evt.Line) : EMPTY_LINE,
+    keep.has('Parsed') ? detachedStringMap(evt.Parsed) : EMPTY_STRING_MAP,
+    keep.has('Enriched') ? detachedStringMap(evt.Enriched) : sourceEnrichment(evt.Enriched),
+    keep.has('Unmarshaled') ? evt.Unmarshaled : EMPTY_ANY_MAP,
+    detachedStringMap(evt.Meta),
+  )
+  slim.Type = evt.Type
+  slim.ExpectMode = evt.ExpectMode
+  slim.Whitelisted = evt.Whitelisted
+  slim.WhitelistReason = evt.WhitelistReason
+  slim.Stage = evt.Stage
+  slim.Process = evt.Process
+  slim.Time = evt.Time
+  slim.MarshaledTime = detachString(evt.MarshaledTime)
+  slim.Overflow = evt.Overflow
+  slim.Appsec = evt.Appsec
+  if (keep.has('StrTime')) slim.StrTime = detachString(evt.StrTime)
+  if (keep.has('StrTimeFormat')) slim.StrTimeFormat = evt.StrTimeFormat
+  return slim
+}
+
+/** The Enriched keys an alert source reads (scenarios.md §13.2). */
+const SOURCE_ENRICHED_KEYS = ['ASNumber', 'ASNNumber', 'IsoCode', 'ASNOrg', 'Latitude', 'Longitude']
+
+function sourceEnrichment(m: StringMap): StringMap {
+  let out: StringMap | undefined
+  for (const k of SOURCE_ENRICHED_KEYS) {
+    if (!Object.hasOwn(m, k)) continue
+    out ??= newStringMap()
+    out[k] = detachString(m[k]!)
+  }
+  return out ?? EMPTY_STRING_MAP
+}
+
+function detachedLine(l: Line): Line {
+  return {Raw: detachString(l.Raw), Src: l.Src, Time: l.Time, Labels: detachedStringMap(l.Labels), Process: l.Process, Module: l.Module}
 }

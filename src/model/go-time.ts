@@ -431,6 +431,12 @@ interface Civil {
   second: number
 }
 
+/** GoTime.now's last values: one for UTC, one for any other location. */
+let lastUtcMs = NaN
+let lastUtc: GoTime | undefined
+let lastNowMs = NaN
+let lastNow: GoTime | undefined
+
 export class GoTime {
   /** Unix seconds (integer). */
   readonly sec: number
@@ -463,7 +469,18 @@ export class GoTime {
 
   static now(loc: GoLocation = localLocation()): GoTime {
     const ms = Date.now()
-    return GoTime.fromEpochMs(ms, loc)
+    // GoTime is immutable: calls within the same millisecond share one value (hot paths
+    // stamp every log line with now)
+    if (loc === UTC) {
+      if (ms === lastUtcMs) return lastUtc!
+      lastUtcMs = ms
+      return (lastUtc = GoTime.fromEpochMs(ms, UTC))
+    }
+    if (ms === lastNowMs && loc === lastNow!.loc) return lastNow!
+    const t = GoTime.fromEpochMs(ms, loc)
+    lastNowMs = ms
+    lastNow = t
+    return t
   }
 
   static fromEpochMs(ms: number, loc: GoLocation = UTC): GoTime {

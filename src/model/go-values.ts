@@ -56,11 +56,11 @@ export function isInt(v: unknown): v is number {
 const STRING_SLICES = new WeakSet<readonly unknown[]>()
 
 /**
- * String maps are told apart by their prototype: an empty, frozen, null-prototype object.
- * Reads through it find nothing (no inherited keys), and the check is one pointer compare,
- * which matters because every event allocates four of them.
+ * String maps are null-prototype objects carrying this symbol as an own property: Object.keys,
+ * for...in and JSON ignore it, the check is one property read, and (measured) filling such a map
+ * is faster than one with a custom prototype or registered in a WeakSet.
  */
-const STRING_MAP_PROTO: object = Object.freeze(Object.create(null))
+const STRING_MAP: unique symbol = Symbol('crowd.stringMap')
 
 /** Marks an array as a Go []string (Split, File, ...). Returns the same array. */
 export function stringSlice<T extends string[]>(array: T): T {
@@ -77,20 +77,19 @@ export type AnyMap = Record<string, unknown>
 
 /** A new, empty map[string]string (Parsed, Meta, Enriched, Labels, ParseKV results). */
 export function newStringMap(): StringMap {
-  return Object.create(STRING_MAP_PROTO) as StringMap
+  const m = Object.create(null) as StringMap & {[STRING_MAP]?: true}
+  m[STRING_MAP] = true
+  return m
 }
 
-/**
- * Marks an existing null-prototype object as a map[string]string. Prefer newStringMap():
- * changing a prototype after creation is slow, so this is for values built elsewhere.
- */
+/** Marks an existing null-prototype object as a map[string]string. */
 export function markStringMap<T extends object>(m: T): T {
-  if (Object.getPrototypeOf(m) !== STRING_MAP_PROTO) Object.setPrototypeOf(m, STRING_MAP_PROTO)
+  ;(m as {[STRING_MAP]?: true})[STRING_MAP] = true
   return m
 }
 
 export function isStringMap(v: unknown): v is StringMap {
-  return typeof v === 'object' && v !== null && Object.getPrototypeOf(v) === STRING_MAP_PROTO
+  return typeof v === 'object' && v !== null && (v as {[STRING_MAP]?: true})[STRING_MAP] === true
 }
 
 /** A new, empty map[string]any (Unmarshaled). */
@@ -102,5 +101,5 @@ export function newAnyMap(): AnyMap {
 export function isGoMap(v: unknown): v is Record<string, unknown> {
   if (typeof v !== 'object' || v === null || Array.isArray(v)) return false
   const proto = Object.getPrototypeOf(v) as unknown
-  return proto === null || proto === STRING_MAP_PROTO || proto === Object.prototype
+  return proto === null || proto === Object.prototype
 }

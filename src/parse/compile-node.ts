@@ -9,7 +9,8 @@ import {CrowdError} from '../model/errors.js'
 import type {Logger} from '../model/logger.js'
 import {findEnrichMethod} from './enrich/registry.js'
 import type {DataConfig, GrokConfig, NodeConfig, StashConfig, StaticConfig} from './node-config.js'
-import {parseTargetPath, type CompiledStatic, type StaticDestination} from './statics.js'
+import {eventFn, type EventFn} from './fast-expr.js'
+import {makeStatic, targetDestination, type CompiledStatic, type StaticDestination} from './statics.js'
 import {parseAddr, parsePrefix, type CompiledWhitelist} from './whitelist.js'
 
 /** A compiled grok pattern: the field map of a match, or null (grok.md §3). */
@@ -45,6 +46,8 @@ export interface CompiledGrok {
   /** `Line.Raw`, a Parsed key, or undefined when the input is an expression. */
   applyOn: string | undefined
   expression: Program | undefined
+  /** The evaluator of `expression`. */
+  expressionFn: EventFn | undefined
   statics: CompiledStatic[]
   source: string
 }
@@ -53,6 +56,8 @@ export interface CompiledStash {
   writer: StashWriter
   key: Program
   value: Program
+  keyFn: EventFn
+  valueFn: EventFn
   name: string
 }
 
@@ -63,6 +68,8 @@ export interface CompiledNode {
   file: string
   line: number
   filter: Program | undefined
+  /** The evaluator of `filter` (fast-expr.ts). */
+  filterFn: EventFn | undefined
   nextStage: boolean
   grok: CompiledGrok | undefined
   stash: CompiledStash[]
@@ -113,15 +120,10 @@ function compileStatics(list: StaticConfig[], env: CompileEnv, where: Where, val
     } else if (s.parsed !== '') destination = {kind: 'parsed', key: s.parsed}
     else if (s.meta !== '') destination = {kind: 'meta', key: s.meta}
     else if (s.enriched !== '') destination = {kind: 'enriched', key: s.enriched}
-    else if (s.target !== '') destination = {kind: 'target', path: parseTargetPath(s.target), text: s.target}
-    else destination = {kind: 'target', path: [], text: ''}
-    return {
-      destination,
-      value: s.value !== '' ? s.value : undefined,
-      expression: s.value === '' && s.expression !== '' ? env.compileExpr(s.expression, {file: where.file, line: s.line}) : undefined,
-      file: where.file,
-      line: s.line,
-    }
+    else if (s.target !== '') destination = targetDestination(s.target)
+    else destination = {kind: 'target', path: [], text: '', assign: () => false}
+    const expression = s.value === '' && s.expression !== '' ? env.compileExpr(s.expression, {file: where.file, line: s.line}) : undefined
+    return makeStatic(destination, s.value !== '' ? s.value : undefined, expression, where.file, s.line)
   })
 }
 
@@ -139,10 +141,12 @@ function compileGrok(g: GrokConfig, env: CompileEnv, where: Where): CompiledGrok
   } else {
     matcher = env.compileGrok(g.pattern, location)
   }
+  const expression = g.apply_on === '' ? env.compileExpr(g.expression, {file: where.file, line: g.expressionLine || g.line}) : undefined
   return {
     matcher,
     applyOn: g.apply_on !== '' ? g.apply_on : undefined,
-    expression: g.apply_on === '' ? env.compileExpr(g.expression, {file: where.file, line: g.expressionLine || g.line}) : undefined,
+    expression,
+    expressionFn: expression !== undefined ? eventFn(expression) : undefined,
     statics: compileStatics(g.statics, env, where, false),
     source: g.name !== '' ? `%{${g.name}}` : g.pattern,
   }
@@ -156,12 +160,9 @@ function compileStash(list: StashConfig[], env: CompileEnv, where: Where): Compi
     const ttlMs = parseGoDurationMs(s.ttl)
     if (ttlMs === undefined) throw err(where, s.line, `stash: invalid ttl ${JSON.stringify(s.ttl)}`)
     const config = {...s, size: s.size > 0 ? s.size : 100, strategy: s.strategy !== '' ? s.strategy : 'LRU'}
-    return {
-      name: s.name,
-      value: env.compileExpr(s.value, {file: where.file, line: s.line}),
-      key: env.compileExpr(s.key, {file: where.file, line: s.line}),
-      writer: env.createStash(config, ttlMs),
-    }
+    const value = env.compileExpr(s.value, {file: where.file, line: s.line})
+    const key = env.compileExpr(s.key, {file: where.file, line: s.line})
+    return {name: s.name, value, key, valueFn: eventFn(value), keyFn: eventFn(key), writer: env.createStash(config, ttlMs)}
   })
 }
 
@@ -209,6 +210,7 @@ export function compileNode(config: NodeConfig, env: CompileEnv, where: Where, p
     file: where.file,
     line: config.line,
     filter,
+    filterFn: filter !== undefined ? eventFn(filter) : undefined,
     nextStage: config.onsuccess === 'next_stage',
     grok,
     stash,

@@ -68,6 +68,8 @@ export interface ParseOptions {
   observe?: NodeObserver
 }
 
+const NO_OPTIONS: ParseOptions = Object.freeze({})
+
 export class ParserSet {
   readonly stages: readonly string[]
   readonly nodes: readonly CompiledNode[]
@@ -87,13 +89,13 @@ export class ParserSet {
       else list.push(n)
     }
     this.stages = [...this.byStage.keys()].sort()
-    this.ctx = {...ctx, stages: this.stages}
+    this.ctx = {...ctx, stages: this.stages, stageNodes: this.stages.map((st) => this.byStage.get(st)!)}
     this.errors = report.errors
     this.warnings = report.warnings
     this.files = report.files
   }
 
-  parse(evt: Event, options: ParseOptions = {}): ParseOutcome {
+  parse(evt: Event, options: ParseOptions = NO_OPTIONS): ParseOutcome {
     let trace: NodeTrace[] | undefined
     let snapshot: Snapshot | undefined
     let before: ((stage: string, node: CompiledNode, e: Event) => void) | undefined

@@ -5,10 +5,11 @@
  * static of an unsupported type is an error, which drops the event.
  */
 import type {Event} from '../model/event.js'
-import {GoTime} from '../model/go-time.js'
+import {GoTime, UTC} from '../model/go-time.js'
 import type {Logger} from '../model/logger.js'
 import type {CompiledGrok, CompiledNode} from './compile-node.js'
 import type {EnrichContext} from './enrich/registry.js'
+import type {EventVars} from './fast-expr.js'
 import {applyStatics, formatGoFloatF, StaticTypeError, type StaticsRuntime} from './statics.js'
 import {checkWhitelist} from './whitelist.js'
 import {isFloat, numberValue} from '../model/go-values.js'
@@ -19,6 +20,8 @@ export interface RunContext {
   logger: Logger
   enrich: EnrichContext
   statics: StaticsRuntime
+  /** The top-level nodes of each stage, aligned with `stages` (else looked up by name). */
+  stageNodes?: readonly (readonly CompiledNode[])[]
 }
 
 /** Called after each top-level node run (hub-test results, explain). */
@@ -33,6 +36,9 @@ export interface WalkResult {
   error: StaticTypeError | undefined
 }
 
+const NO_NODES: readonly CompiledNode[] = []
+const PARSED: WalkResult = Object.freeze({parsed: true, stoppedAt: undefined, error: undefined})
+
 /** §4.1. `before` (explain mode) is called before each top-level node. */
 export function walkStages(
   nodesByStage: ReadonlyMap<string, readonly CompiledNode[]>,
@@ -44,17 +50,22 @@ export function walkStages(
   const stages = ctx.stages
   if (evt.Stage === '' && stages.length > 0) evt.Stage = stages[0]!
   evt.Process = false
-  if (evt.Time.IsZero()) evt.Time = GoTime.now().UTC()
-  for (const stage of stages) {
+  if (evt.Time.IsZero()) evt.Time = GoTime.now(UTC)
+  // one variables object for every expression of this walk
+  const vars: EventVars = {evt}
+  for (let si = 0; si < stages.length; si++) {
+    const stage = stages[si]!
     if (evt.Stage > stage) continue
     if (evt.Stage !== stage) return {parsed: false, stoppedAt: evt.Stage, error: undefined}
     let stageOK = false
-    for (const node of nodesByStage.get(stage) ?? []) {
+    const nodes = ctx.stageNodes?.[si] ?? nodesByStage.get(stage) ?? NO_NODES
+    for (let ni = 0; ni < nodes.length; ni++) {
+      const node = nodes[ni]!
       const stageBefore = evt.Stage
       before?.(stage, node, evt)
       let ok: boolean
       try {
-        ok = runNode(node, evt, ctx)
+        ok = runNodeWith(node, evt, ctx, vars)
       } catch (error) {
         if (error instanceof StaticTypeError) {
           ctx.logger.warn(`event dropped: ${error.message}`)
@@ -70,7 +81,7 @@ export function walkStages(
     if (!stageOK) return {parsed: false, stoppedAt: stage, error: undefined}
   }
   evt.Process = true
-  return {parsed: true, stoppedAt: undefined, error: undefined}
+  return PARSED
 }
 
 function moveStage(evt: Event, stages: readonly string[]): void {
@@ -80,13 +91,13 @@ function moveStage(evt: Event, stages: readonly string[]): void {
 }
 
 /** The grok input (§5); undefined when the grok fails before matching. */
-function grokInput(g: CompiledGrok, evt: Event, logger: Logger): string | undefined {
+function grokInput(g: CompiledGrok, evt: Event, logger: Logger, vars: EventVars): string | undefined {
   if (g.applyOn === 'Line.Raw') return evt.Line.Raw
   if (g.applyOn !== undefined) return Object.hasOwn(evt.Parsed, g.applyOn) ? evt.Parsed[g.applyOn] : undefined
   if (g.expression === undefined) return undefined
   let v: unknown
   try {
-    v = g.expression.run({evt})
+    v = g.expressionFn !== undefined ? g.expressionFn(vars) : g.expression.run({evt})
   } catch (error) {
     logger.debug(`grok expression failed: ${(error as Error).message}`)
     return undefined
@@ -98,19 +109,22 @@ function grokInput(g: CompiledGrok, evt: Event, logger: Logger): string | undefi
   return ''
 }
 
-function runGrok(g: CompiledGrok, evt: Event, logger: Logger): boolean {
-  const input = grokInput(g, evt, logger)
+function runGrok(g: CompiledGrok, evt: Event, logger: Logger, vars: EventVars): boolean {
+  const input = grokInput(g, evt, logger, vars)
   if (input === undefined) return false
   const result = g.matcher.match(input)
   if (result === null) return false
   const parsed = evt.Parsed
   const fields = g.matcher.fields
   if (fields !== undefined) {
-    for (let i = 0; i < fields.length; i++) parsed[fields[i]!] = result[fields[i]!]!
+    for (let i = 0; i < fields.length; i++) {
+      const f = fields[i]!
+      parsed[f] = result[f]!
+    }
     return fields.length > 0
   }
   let any = false
-  for (const k of Object.keys(result)) {
+  for (const k in result) {
     any = true
     parsed[k] = result[k]!
   }
@@ -119,10 +133,14 @@ function runGrok(g: CompiledGrok, evt: Event, logger: Logger): boolean {
 
 /** §4.2: one node (and its children) on one event. Throws StaticTypeError. */
 export function runNode(node: CompiledNode, evt: Event, ctx: RunContext): boolean {
+  return runNodeWith(node, evt, ctx, {evt})
+}
+
+function runNodeWith(node: CompiledNode, evt: Event, ctx: RunContext, vars: EventVars): boolean {
   if (node.filter !== undefined) {
     let r: unknown
     try {
-      r = node.filter.run({evt})
+      r = node.filterFn !== undefined ? node.filterFn(vars) : node.filter.run({evt})
     } catch (error) {
       ctx.logger.debug(`filter of ${node.name} failed: ${(error as Error).message}`)
       return false
@@ -132,14 +150,16 @@ export function runNode(node: CompiledNode, evt: Event, ctx: RunContext): boolea
   const whitelisted = node.whitelist !== undefined ? checkWhitelist(node.whitelist, evt, ctx.logger) : false
   let state = true
   let grokOK = false
-  if (node.grok !== undefined) {
-    grokOK = runGrok(node.grok, evt, ctx.logger)
+  const grok = node.grok
+  if (grok !== undefined) {
+    grokOK = runGrok(grok, evt, ctx.logger, vars)
     state = grokOK
-    if (grokOK && node.grok.statics.length > 0) applyStatics(node.grok.statics, evt, ctx.statics)
+    if (grokOK && grok.statics.length > 0) applyStatics(grok.statics, evt, ctx.statics, vars)
   }
-  if (node.stash.length > 0 && (node.grok === undefined || grokOK)) runStash(node, evt, ctx.logger)
-  for (const child of node.children) {
-    if (runNode(child, evt, ctx)) {
+  if (node.stash.length > 0 && (grok === undefined || grokOK)) runStash(node, evt, ctx.logger, vars)
+  const children = node.children
+  for (let i = 0; i < children.length; i++) {
+    if (runNodeWith(children[i]!, evt, ctx, vars)) {
       state = true
       if (node.nextStage) break
     } else if (!grokOK) {
@@ -147,24 +167,24 @@ export function runNode(node: CompiledNode, evt: Event, ctx: RunContext): boolea
     }
   }
   if (!state) return false
-  if (node.statics.length > 0 && (whitelisted || node.whitelist === undefined || !node.whitelist.hasEntries)) applyStatics(node.statics, evt, ctx.statics)
+  if (node.statics.length > 0 && (whitelisted || node.whitelist === undefined || !node.whitelist.hasEntries)) applyStatics(node.statics, evt, ctx.statics, vars)
   if (node.nextStage) moveStage(evt, ctx.stages)
   return true
 }
 
-function runStash(node: CompiledNode, evt: Event, logger: Logger): void {
+function runStash(node: CompiledNode, evt: Event, logger: Logger, vars: EventVars): void {
   for (const s of node.stash) {
     let value: unknown
     let key: unknown
     try {
-      value = s.value.run({evt})
+      value = s.valueFn(vars)
     } catch (error) {
       logger.debug(`stash ${s.name} value failed: ${(error as Error).message}`)
       value = null
     }
     if (typeof value !== 'string') continue
     try {
-      key = s.key.run({evt})
+      key = s.keyFn(vars)
     } catch (error) {
       logger.debug(`stash ${s.name} key failed: ${(error as Error).message}`)
       key = null

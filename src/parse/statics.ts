@@ -9,19 +9,132 @@ import type {Event} from '../model/event.js'
 import {isFloat, isGoMap, isStringMap, isStringSlice, numberValue} from '../model/go-values.js'
 import type {Logger} from '../model/logger.js'
 import type {EnrichContext, EnrichMethod} from './enrich/registry.js'
+import {eventFn, mapReadOf, type EventFn, type EventVars} from './fast-expr.js'
 
 export type StaticDestination =
   | {kind: 'method'; name: string; method: EnrichMethod | undefined}
   | {kind: 'parsed' | 'meta' | 'enriched'; key: string}
-  | {kind: 'target'; path: string[]; text: string}
+  | {kind: 'target'; path: string[]; text: string; assign: TargetAssign}
+
+/** A `target:` path compiled once: writes the value, false when the assignment fails (§6.3). */
+export type TargetAssign = (evt: Event, value: string) => boolean
 
 export interface CompiledStatic {
   destination: StaticDestination
   /** Non-empty `value:` wins over `expression:`. */
   value: string | undefined
   expression: Program | undefined
+  /** The evaluator of `expression` (see fast-expr.ts). */
+  evaluate: EventFn | undefined
   file: string
   line: number
+  /** A specialised applyStatic for this static, when there is one. */
+  apply: StaticApply | undefined
+}
+
+export type StaticApply = (evt: Event, rt: StaticsRuntime, vars: EventVars) => void
+
+/** The run-time parts of a static built from its config parts (compile-node.ts). */
+export function makeStatic(destination: StaticDestination, value: string | undefined, expression: Program | undefined, file: string, line: number): CompiledStatic {
+  const s: CompiledStatic = {destination, value, expression, evaluate: expression !== undefined ? eventFn(expression) : undefined, file, line, apply: undefined}
+  s.apply = specialise(s)
+  return s
+}
+
+/**
+ * One closure for the commonest statics: a `value:` or an expression written to a Parsed /
+ * Meta / Enriched key. Same behaviour as applyStatic.
+ */
+function specialise(s: CompiledStatic): StaticApply | undefined {
+  const d = s.destination
+  if (d.kind !== 'parsed' && d.kind !== 'meta' && d.kind !== 'enriched') return undefined
+  const key = d.key
+  const label = `${d.kind === 'parsed' ? 'Parsed' : d.kind === 'meta' ? 'Meta' : 'Enriched'}.${key}`
+  const value = s.value
+  if (value !== undefined) {
+    if (value === '') return () => {}
+    switch (d.kind) {
+      case 'parsed':
+        return (evt, rt) => {
+          evt.Parsed[key] = value
+          rt.onWrite?.(label, value)
+        }
+      case 'meta':
+        return (evt, rt) => {
+          evt.Meta[key] = value
+          rt.onWrite?.(label, value)
+        }
+      default:
+        return (evt, rt) => {
+          evt.Enriched[key] = value
+          rt.onWrite?.(label, value)
+        }
+    }
+  }
+  const evaluate = s.evaluate
+  if (evaluate === undefined || s.expression === undefined) return undefined
+  /** The text to write, or undefined to skip (errors are logged; type errors throw). */
+  const textOf = (vars: EventVars, rt: StaticsRuntime): string | undefined => {
+    let result: unknown
+    try {
+      result = evaluate(vars)
+    } catch (error) {
+      rt.logger.debug(`static expression failed (${s.file}:${s.line}): ${(error as Error).message}`)
+      return undefined
+    }
+    const text = typeof result === 'string' ? result : staticValueText(result, s)
+    return text === '' ? undefined : text
+  }
+  const read = mapReadOf(s.expression)
+  if (read !== undefined) {
+    // `<map>: evt.<Map>.<key>`, the bulk of parser statics, in one step: a string entry is
+    // written as is, a missing one reads "" (nothing written); anything else takes the long way
+    const from = read.field
+    const readKey = read.key
+    const to = d.kind
+    return (evt, rt, vars) => {
+      const m = from === 'Parsed' ? evt.Parsed : from === 'Meta' ? evt.Meta : evt.Enriched
+      let text: string | undefined
+      if (typeof m === 'object' && m !== null) {
+        const v = m[readKey]
+        if (typeof v === 'string') text = v
+        else if (!Object.hasOwn(m, readKey)) return
+      }
+      if (text === undefined) text = textOf(vars, rt)
+      if (text === undefined || text === '') return
+      ;(to === 'parsed' ? evt.Parsed : to === 'meta' ? evt.Meta : evt.Enriched)[key] = text
+      rt.onWrite?.(label, text)
+    }
+  }
+  switch (d.kind) {
+    case 'parsed':
+      return (evt, rt, vars) => {
+        const text = textOf(vars, rt)
+        if (text === undefined) return
+        evt.Parsed[key] = text
+        rt.onWrite?.(label, text)
+      }
+    case 'meta':
+      return (evt, rt, vars) => {
+        const text = textOf(vars, rt)
+        if (text === undefined) return
+        evt.Meta[key] = text
+        rt.onWrite?.(label, text)
+      }
+    default:
+      return (evt, rt, vars) => {
+        const text = textOf(vars, rt)
+        if (text === undefined) return
+        evt.Enriched[key] = text
+        rt.onWrite?.(label, text)
+      }
+  }
+}
+
+/** The destination of `target: text`. */
+export function targetDestination(text: string): StaticDestination {
+  const path = parseTargetPath(text)
+  return {kind: 'target', path, text, assign: compileTarget(path)}
 }
 
 /** Thrown by a static whose expression returned a type statics cannot write: aborts the event (§4.5). */
@@ -72,24 +185,36 @@ function describe(v: object): string {
   return name ?? 'struct'
 }
 
-/** Applies a list of statics in order. Later statics see the effects of earlier ones. */
-export function applyStatics(statics: readonly CompiledStatic[], evt: Event, rt: StaticsRuntime): void {
-  for (const s of statics) applyStatic(s, evt, rt)
+/**
+ * Applies a list of statics in order. Later statics see the effects of earlier ones.
+ * `vars` is the walk's reusable `{evt}` (one is made when absent).
+ */
+export function applyStatics(statics: readonly CompiledStatic[], evt: Event, rt: StaticsRuntime, vars?: EventVars): void {
+  const v = vars ?? {evt}
+  for (let i = 0; i < statics.length; i++) {
+    const s = statics[i]!
+    if (s.apply !== undefined) s.apply(evt, rt, v)
+    else applyStatic(s, evt, rt, v)
+  }
 }
 
-export function applyStatic(s: CompiledStatic, evt: Event, rt: StaticsRuntime): void {
+export function applyStatic(s: CompiledStatic, evt: Event, rt: StaticsRuntime, vars?: EventVars): void {
+  if (s.apply !== undefined) {
+    s.apply(evt, rt, vars ?? {evt})
+    return
+  }
   let text: string | undefined
   if (s.value !== undefined) {
     text = s.value
   } else if (s.expression !== undefined) {
     let result: unknown
     try {
-      result = s.expression.run({evt})
+      result = s.evaluate !== undefined ? s.evaluate(vars ?? {evt}) : s.expression.run({evt})
     } catch (error) {
       rt.logger.debug(`static expression failed (${s.file}:${s.line}): ${(error as Error).message}`)
       return
     }
-    text = staticValueText(result, s)
+    text = typeof result === 'string' ? result : staticValueText(result, s)
   }
   const d = s.destination
   if (d.kind === 'method') {
@@ -106,7 +231,8 @@ export function applyStatic(s: CompiledStatic, evt: Event, rt: StaticsRuntime): 
       return
     }
     if (out !== undefined) {
-      for (const k of Object.keys(out)) {
+      for (const k in out) {
+        if (!Object.hasOwn(out, k)) continue
         evt.Enriched[k] = out[k]!
         rt.onWrite?.(`Enriched.${k}`, out[k]!)
       }
@@ -128,7 +254,7 @@ export function applyStatic(s: CompiledStatic, evt: Event, rt: StaticsRuntime): 
       rt.onWrite?.(`Enriched.${d.key}`, text)
       return
     case 'target':
-      if (assignTarget(evt, d.path, text)) rt.onWrite?.(d.path.join('.'), text)
+      if (d.assign(evt, text)) rt.onWrite?.(d.path.join('.'), text)
       else rt.logger.debug(`cannot assign target ${d.text} (${s.file}:${s.line})`)
   }
 }
@@ -146,33 +272,53 @@ const EVENT_STRING_FIELDS = new Set(['StrTime', 'StrTimeFormat', 'MarshaledTime'
  * walk; a string field at the end is assigned. Returns false when the assignment fails.
  */
 export function assignTarget(evt: Event, path: readonly string[], value: string): boolean {
+  return compileTarget(path)(evt, value)
+}
+
+const FAIL: TargetAssign = () => false
+
+/** assignTarget with the path resolved once. */
+export function compileTarget(path: readonly string[]): TargetAssign {
   const [head, ...rest] = path
-  if (head === undefined) return false
+  if (head === undefined) return FAIL
   if (EVENT_MAP_FIELDS.has(head)) {
-    if (rest[0] === undefined) return false
-    ;(evt[head as 'Parsed'] as Record<string, unknown>)[rest[0]] = value
-    return true
+    const key = rest[0]
+    if (key === undefined) return FAIL
+    const field = head as 'Parsed'
+    return function assignMapKey(evt, value) {
+      ;(evt[field] as Record<string, unknown>)[key] = value
+      return true
+    }
   }
   if (EVENT_STRING_FIELDS.has(head)) {
-    if (rest.length !== 0) return false
-    ;(evt as unknown as Record<string, string>)[head] = value
-    return true
+    if (rest.length !== 0) return FAIL
+    const field = head as 'StrTime'
+    return function assignStringField(evt, value) {
+      evt[field] = value
+      return true
+    }
   }
   if (head === 'Line') {
     const [field, key] = rest
     if (field === 'Labels') {
-      if (key === undefined) return false
-      evt.Line.Labels[key] = value
-      return true
+      if (key === undefined) return FAIL
+      return function assignLabel(evt, value) {
+        evt.Line.Labels[key] = value
+        return true
+      }
     }
     if ((field === 'Raw' || field === 'Src' || field === 'Module') && rest.length === 1) {
-      evt.Line[field] = value
-      return true
+      return function assignLineField(evt, value) {
+        evt.Line[field] = value
+        return true
+      }
     }
-    return false
+    return FAIL
   }
-  if (head === 'Overflow') return assignObjectPath(evt.Overflow, rest, value)
-  return false
+  if (head === 'Overflow') return function assignOverflowPath(evt, value) {
+    return assignObjectPath(evt.Overflow, rest, value)
+  }
+  return FAIL
 }
 
 /**

@@ -10,6 +10,8 @@ import {CrowdError, CrowdErrorList} from '../model/errors.js'
 import type {Event} from '../model/event.js'
 import {silentLogger, type Logger} from '../model/logger.js'
 import {loadParsers, loadPostoverflows, type ParserFileRef} from '../parse/index.js'
+import {createHelperContext} from '../parse/services.js'
+import {GoTime, UTC} from '../model/go-time.js'
 import type {ScanContent, StagedFile} from './content.js'
 import type {BucketMetric, Engines, ParserMetric} from './engines.js'
 
@@ -25,15 +27,17 @@ export function buildEngines(content: ScanContent, options: BuildEnginesOptions 
   const fatal: CrowdError[] = []
   const refs = (files: StagedFile[]): ParserFileRef[] => files.map((f) => ({path: f.path, stage: f.stage, sortKey: `${f.stage}/${f.item}`}))
 
-  const parserSet = loadParsers({files: refs(content.parsers), dataDir: content.dataDir, logger})
+  // One helper context (data files, stash) shared by parsers, postoverflows and scenarios, as in CrowdSec.
+  const helpers = createHelperContext({dataDir: content.dataDir, logger, now: () => GoTime.now(UTC)})
+  const parserSet = loadParsers({files: refs(content.parsers), dataDir: content.dataDir, patternDirs: content.patternDirs, helpers, logger})
   for (const e of parserSet.errors) warnings.push(`parser skipped: ${e.message}`)
   warnings.push(...parserSet.warnings)
   if (content.parsers.length > 0 && parserSet.nodes.length === 0) fatal.push(...parserSet.errors)
 
-  const postSet = content.postoverflows.length > 0 ? loadPostoverflows({files: refs(content.postoverflows), dataDir: content.dataDir, logger}) : undefined
+  const postSet = content.postoverflows.length > 0 ? loadPostoverflows({files: refs(content.postoverflows), dataDir: content.dataDir, patternDirs: content.patternDirs, helpers, logger}) : undefined
   for (const e of postSet?.errors ?? []) warnings.push(`postoverflow skipped: ${e.message}`)
 
-  const loaded = loadScenarios(content.scenarios.map((s) => s.path), {dataDir: content.dataDir, logger, simulation: options.simulation})
+  const loaded = loadScenarios(content.scenarios.map((s) => s.path), {dataDir: content.dataDir, helpers, logger, simulation: options.simulation})
   for (const e of loaded.errors) warnings.push(`scenario skipped: ${e.message}`)
   for (const s of loaded.skipped) warnings.push(`${s.file}: document ${s.docIndex + 1} skipped: ${s.reason}`)
   if (content.scenarios.length > 0 && loaded.scenarios.length === 0) fatal.push(...loaded.errors)
@@ -46,13 +50,18 @@ export function buildEngines(content: ScanContent, options: BuildEnginesOptions 
     postoverflow: postSet === undefined ? undefined : (evt: Event) => void postSet.parse(evt),
   })
 
-  // Per top-level node counters, like cscli metrics' parser table.
+  // Per top-level node counters, like cscli metrics' parser table; keyed by node object (no string work per line).
+  const byNode = new Map<object, ParserMetric>()
   const counters = new Map<string, ParserMetric>()
   const observe = (stage: string, node: {name: string; file: string}, _evt: Event, success: boolean): void => {
-    const name = node.name !== '' ? node.name : path.basename(node.file)
-    const key = `${stage}\u0000${name}`
-    let m = counters.get(key)
-    if (m === undefined) counters.set(key, (m = {name, stage, hits: 0, parsed: 0, unparsed: 0}))
+    let m = byNode.get(node)
+    if (m === undefined) {
+      const name = node.name !== '' ? node.name : path.basename(node.file)
+      const key = `${stage}\u0000${name}`
+      m = counters.get(key)
+      if (m === undefined) counters.set(key, (m = {name, stage, hits: 0, parsed: 0, unparsed: 0}))
+      byNode.set(node, m)
+    }
     m.hits++
     if (success) m.parsed++
     else m.unparsed++
@@ -63,8 +72,8 @@ export function buildEngines(content: ScanContent, options: BuildEnginesOptions 
     warnings,
     parsers: {
       filters,
-      parse: (evt) => {
-        const outcome = parserSet.parse(evt, {observe})
+      parse: (evt, parseOptions) => {
+        const outcome = parserSet.parse(evt, parseOptions?.trial === true ? {} : {observe})
         return outcome.parsed && !outcome.whitelisted
       },
       metrics: () => [...counters.values()].sort((a, b) => (a.stage ?? '').localeCompare(b.stage ?? '') || a.name.localeCompare(b.name)),
@@ -101,20 +110,4 @@ export function buildEngines(content: ScanContent, options: BuildEnginesOptions 
 function collectFilters(node: {filter?: {source: string} | undefined; children: unknown[]}): string[] {
   const own = node.filter !== undefined ? [node.filter.source] : []
   return [...own, ...(node.children as {filter?: {source: string}; children: unknown[]}[]).flatMap(collectFilters)]
-}
-
-/** Files of an installed hub (src/hub installedContent) as scan content. */
-export function contentFromInstalled(installed: {hubDir: string; dataDir: string; parsers: string[]; postoverflows: string[]; scenarios: string[]}): ScanContent {
-  const staged = (file: string): StagedFile => {
-    const parts = path.relative(installed.hubDir, file).split(path.sep)
-    // parsers/<stage>/<author>/<name>.yaml
-    return {path: file, stage: parts[1] ?? 's01-parse', item: `${parts[2] ?? ''}/${(parts[3] ?? '').replace(/\.ya?ml$/, '')}`}
-  }
-  return {
-    parsers: installed.parsers.map(staged),
-    postoverflows: installed.postoverflows.map(staged),
-    scenarios: installed.scenarios.map((p) => ({path: p, item: path.basename(p).replace(/\.ya?ml$/, '')})),
-    dataDir: installed.dataDir,
-    collections: [],
-  }
 }

@@ -1,14 +1,27 @@
 /**
- * Detection content for a scan: hub items selected by name from a CrowdSec-layout hub
- * directory (`--hub DIR` with `--collection`, `--parser`, `--scenario`, `--postoverflow`).
+ * Detection content for scan, explain and test run, chosen in one place (selectContent):
+ *   1. `--hub DIR` with `--collection`, `--parser`, `--scenario`, `--postoverflow`: those items
+ *      of a CrowdSec-layout hub directory;
+ *   2. else the hub items installed in the data dir (src/hub installedContent);
+ *   3. else the embedded default: crowd's first-party collections (plugins/crowd), resolved
+ *      through the hub's embedded source (dependencies, data files, content sha256 checked) and
+ *      laid out as a CrowdSec hub in a per-user cache directory, never in the data dir.
  * Collections resolve recursively (cycles are ignored); every missing item is reported at once.
  *
  *   parsers/<stage>/<author>/<name>.yaml      scenarios/<author>/<name>.yaml
  *   postoverflows/<stage>/<author>/<name>.yaml collections/<author>/<name>.yaml   data/<file>
  */
+import {createHash} from 'node:crypto'
 import * as fs from 'node:fs'
+import * as os from 'node:os'
 import * as path from 'node:path'
 import {parse as parseYaml} from 'yaml'
+import {crowdVersion} from '../hub/crowd-version.js'
+import {installedContent} from '../hub/installed.js'
+import {installedFiles} from '../hub/layout.js'
+import {resolveDependencies} from '../hub/resolve.js'
+import {SourceSet} from '../hub/source-set.js'
+import {EmbeddedSource} from '../hub/sources/embedded.js'
 import {CrowdError, CrowdErrorList} from '../model/errors.js'
 
 export interface ContentSelection {
@@ -26,12 +39,20 @@ export interface StagedFile {
   item: string
 }
 
+/** Where the content came from: `--hub DIR`, the installed hub, or crowd's embedded default. */
+export type ContentOrigin = 'hub' | 'installed' | 'embedded'
+
 export interface ScanContent {
+  origin: ContentOrigin
+  /** A CrowdSec-layout directory holding every file below (explain and test run read items from it). */
+  hubDir: string
   parsers: StagedFile[]
   postoverflows: StagedFile[]
   scenarios: {path: string; item: string}[]
   /** Where data files (`data:` dest_file) are looked up. */
   dataDir: string
+  /** Grok pattern directories (a CrowdSec hub's `patterns/`), loaded after crowd's base patterns. */
+  patternDirs: string[]
   /** Collections that were expanded, in resolution order. */
   collections: string[]
 }
@@ -42,7 +63,7 @@ export function resolveContent(selection: ContentSelection): ScanContent {
   const hub = selection.hubDir
   if (!fs.existsSync(hub) || !fs.statSync(hub).isDirectory()) throw new CrowdError('config', 'hub directory not found', {file: hub})
   const errors: CrowdError[] = []
-  const content: ScanContent = {parsers: [], postoverflows: [], scenarios: [], dataDir: path.join(hub, 'data'), collections: []}
+  const content: ScanContent = {origin: 'hub', hubDir: hub, parsers: [], postoverflows: [], scenarios: [], dataDir: path.join(hub, 'data'), patternDirs: patternDirsOf(hub), collections: []}
   const seen = new Set<string>()
   const stageIndex = new Map<Kind, Map<string, StagedFile>>()
 
@@ -127,5 +148,171 @@ function safeReaddir(dir: string): string[] {
     return fs.readdirSync(dir).sort()
   } catch {
     return []
+  }
+}
+
+/** The first-party collections the embedded default uses (issue 8). */
+export const EMBEDDED_COLLECTIONS: readonly string[] = [
+  'crowd/linux', 'crowd/sshd', 'crowd/nginx', 'crowd/apache2', 'crowd/http', 'crowd/iptables', 'crowd/mysql', 'crowd/postfix',
+]
+
+export interface ContentRequest {
+  /** `--hub DIR` and the items named from it. */
+  hubDir?: string
+  collections?: readonly string[]
+  parsers?: readonly string[]
+  scenarios?: readonly string[]
+  postoverflows?: readonly string[]
+  /** crowd's data dir (installed hub items); without it, installed items are not looked at. */
+  dataDir?: string
+  /** Where the embedded hub is laid out (default: the user cache dir, see embeddedCacheRoot). */
+  cacheDir?: string
+}
+
+/**
+ * The one place content is chosen (see the top of this file). A `--hub` without item names,
+ * or item names without `--hub`, is a usage error.
+ */
+export async function selectContent(request: ContentRequest): Promise<ScanContent> {
+  const named = [request.collections, request.parsers, request.scenarios, request.postoverflows].some((l) => (l?.length ?? 0) > 0)
+  if (request.hubDir !== undefined) {
+    if (!named) throw new CrowdError('usage', '--hub needs at least one --collection, --parser or --scenario')
+    return resolveContent({hubDir: request.hubDir, collections: request.collections, parsers: request.parsers, scenarios: request.scenarios, postoverflows: request.postoverflows})
+  }
+  if (named) throw new CrowdError('usage', '--collection, --parser and --scenario select items of a hub directory: give it with --hub DIR')
+  if (request.dataDir !== undefined) {
+    const installed = installedContent(request.dataDir)
+    if (installed.parsers.length > 0 || installed.scenarios.length > 0) return contentFromInstalled(installed)
+  }
+  const hubDir = await embeddedHub({cacheDir: request.cacheDir})
+  const content = resolveContent({hubDir, collections: EMBEDDED_COLLECTIONS})
+  content.origin = 'embedded'
+  return content
+}
+
+/** Files of an installed hub (src/hub installedContent) as scan content. */
+export function contentFromInstalled(installed: {hubDir: string; dataDir: string; parsers: string[]; postoverflows: string[]; scenarios: string[]}): ScanContent {
+  const staged = (file: string): StagedFile => {
+    const parts = path.relative(installed.hubDir, file).split(path.sep)
+    // parsers/<stage>/<author>/<name>.yaml (or <name>/<file>.yaml for a package of several files)
+    return {path: file, stage: parts[1] ?? 's01-parse', item: `${parts[2] ?? ''}/${(parts[3] ?? '').replace(/\.ya?ml$/, '')}`}
+  }
+  const scenarioItem = (file: string): string => {
+    const parts = path.relative(installed.hubDir, file).split(path.sep)
+    return `${parts[1] ?? ''}/${(parts[2] ?? '').replace(/\.ya?ml$/, '')}`
+  }
+  return {
+    origin: 'installed',
+    hubDir: installed.hubDir,
+    parsers: installed.parsers.map(staged),
+    postoverflows: installed.postoverflows.map(staged),
+    scenarios: installed.scenarios.map((p) => ({path: p, item: scenarioItem(p)})),
+    dataDir: installed.dataDir,
+    patternDirs: patternDirsOf(installed.hubDir),
+    collections: [],
+  }
+}
+
+/** The per-user cache root: `$XDG_CACHE_HOME/crowd`, `~/.cache/crowd`, or the temp dir when there is no home. */
+export function embeddedCacheRoot(env: Readonly<Record<string, string | undefined>> = process.env): string {
+  if (env.XDG_CACHE_HOME) return path.join(env.XDG_CACHE_HOME, 'crowd')
+  const home = env.HOME ?? safeHomedir()
+  if (home !== undefined && home !== '') return path.join(home, '.cache', 'crowd')
+  return path.join(os.tmpdir(), `crowd-cache-${safeUid()}`)
+}
+
+const embeddedHubs = new Map<string, Promise<string>>()
+
+/**
+ * Lays the embedded collections (EMBEDDED_COLLECTIONS and their dependencies, as the hub's
+ * embedded source resolves and verifies them) out as a CrowdSec hub directory and returns it:
+ * `<cache>/embedded-hub-<digest>/{parsers,postoverflows,scenarios,collections,data,patterns}`.
+ * The digest covers crowd's version and every package's content sha256, so a changed package
+ * gets a new directory; an existing complete one is reused. Written to a temporary sibling and
+ * renamed, so a reader never sees half a hub.
+ */
+export function embeddedHub(options: {cacheDir?: string} = {}): Promise<string> {
+  const root = options.cacheDir ?? embeddedCacheRoot()
+  let pending = embeddedHubs.get(root)
+  if (pending === undefined) {
+    pending = buildEmbeddedHub(root)
+    embeddedHubs.set(root, pending)
+    pending.catch(() => embeddedHubs.delete(root))
+  }
+  return pending
+}
+
+const COMPLETE_MARKER = '.crowd-embedded-hub'
+
+async function buildEmbeddedHub(root: string): Promise<string> {
+  const source = new EmbeddedSource()
+  const set = await SourceSet.load([source])
+  let chosen
+  try {
+    chosen = resolveDependencies({universe: set, requests: EMBEDDED_COLLECTIONS.map((name) => ({name, range: '*', by: 'user'})), crowdVersion: crowdVersion()})
+  } catch (error) {
+    const why = error instanceof Error ? error.message : String(error)
+    throw new CrowdError('config', `the embedded detection content cannot be resolved: ${why}${set.skipped.length > 0 ? ` (${set.skipped.join('; ')})` : ''}`)
+  }
+  const entries = [...chosen.values()].sort((a, b) => compare(a.name, b.name))
+  const key = createHash('sha256')
+  key.update(`crowd ${crowdVersion()}\n`)
+  for (const e of entries) key.update(`${e.name}@${e.version} ${e.contentSha256 ?? ''}\n`)
+  const digest = key.digest('hex').slice(0, 16)
+  const dir = path.join(root, `embedded-hub-${digest}`)
+  if (fs.existsSync(path.join(dir, COMPLETE_MARKER))) return dir
+
+  const files = new Map<string, Buffer>()
+  for (const entry of entries) {
+    const content = await source.fetchPackage(entry)
+    for (const [rel, bytes] of installedFiles(content)) files.set(rel, bytes)
+  }
+  const staging = `${dir}.tmp-${process.pid}-${Math.random().toString(36).slice(2, 10)}`
+  try {
+    fs.mkdirSync(path.join(staging, 'patterns'), {recursive: true})
+    fs.mkdirSync(path.join(staging, 'parsers'), {recursive: true})
+    for (const [rel, bytes] of files) {
+      const out = path.join(staging, ...rel.split('/'))
+      fs.mkdirSync(path.dirname(out), {recursive: true})
+      fs.writeFileSync(out, bytes)
+    }
+    fs.writeFileSync(path.join(staging, COMPLETE_MARKER), entries.map((e) => `${e.name}@${e.version}\n`).join(''))
+    try {
+      fs.renameSync(staging, dir)
+    } catch (error) {
+      // another process won the race: its directory is complete (it was renamed whole)
+      if (!fs.existsSync(path.join(dir, COMPLETE_MARKER))) throw error
+    }
+  } catch (error) {
+    throw new CrowdError('config', `cannot lay out the embedded detection content: ${(error as NodeJS.ErrnoException).code ?? String(error)}`, {file: dir})
+  } finally {
+    fs.rmSync(staging, {recursive: true, force: true})
+  }
+  return dir
+}
+
+/** `<hub>/patterns` when it exists (CrowdSec loads every file there). */
+function patternDirsOf(hubDir: string): string[] {
+  const dir = path.join(hubDir, 'patterns')
+  try {
+    return fs.statSync(dir).isDirectory() ? [dir] : []
+  } catch {
+    return []
+  }
+}
+
+function safeHomedir(): string | undefined {
+  try {
+    return os.homedir()
+  } catch {
+    return undefined
+  }
+}
+
+function safeUid(): string {
+  try {
+    return String(os.userInfo().uid)
+  } catch {
+    return 'user'
   }
 }

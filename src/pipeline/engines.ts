@@ -8,8 +8,11 @@ import type {Event} from '../model/event.js'
 
 /** Parser stages (s00-raw, s01-parse, s02-enrich...) applied to a log event in place. */
 export interface ParserStage {
-  /** Parses the event; true when it passed every stage (CrowdSec's Process flag) and was not whitelisted. */
-  parse(evt: Event): boolean
+  /**
+   * Parses the event; true when it passed every stage (CrowdSec's Process flag) and was not
+   * whitelisted. `trial` parses (log type detection) are not counted in the metrics.
+   */
+  parse(evt: Event, options?: {trial?: boolean}): boolean
   /** Filter expressions of the loaded nodes (log type detection reads the types they test). */
   readonly filters: readonly string[]
   /** cscli-style per-parser counters (hits, parsed, unparsed), when the stage keeps them. */

@@ -39,6 +39,17 @@ export interface ScanOptions {
   onProgress?: (progress: ScanProgress) => void
   /** `--fail-on`: whether alerts make the exit code 1 (default alert). */
   failOn?: 'none' | 'alert'
+  /** Which content was used, copied into the result. */
+  content?: ContentReport
+}
+
+export interface ContentReport {
+  /** `hub` (--hub DIR), `installed` (the data dir's hub) or `embedded` (crowd's first-party collections). */
+  origin: string
+  /** The collections asked for (expanded ones included); empty for installed content. */
+  collections: string[]
+  scenarios: number
+  parsers: number
 }
 
 export interface ScanProgress {
@@ -106,6 +117,7 @@ export interface ScanSummary {
 }
 
 export interface ScanResult {
+  content?: ContentReport
   alerts: Alert[]
   inputs: InputReport[]
   metrics: {acquisition: AcquisitionMetric[]; parsers: ParserMetric[]; buckets: BucketMetric[]}
@@ -128,6 +140,7 @@ export async function runScan(options: ScanOptions): Promise<ScanResult> {
   const sampleLines = options.sampleLines ?? DEFAULT_SAMPLE
   const candidates = typesFromFilters(parsers.filters)
   const result: ScanResult = {
+    ...(options.content !== undefined ? {content: options.content} : {}),
     alerts: [],
     inputs: [],
     metrics: {acquisition: [], parsers: [], buckets: []},
@@ -185,7 +198,7 @@ export async function runScan(options: ScanOptions): Promise<ScanResult> {
           labels.type = type
           const evt = newLogEvent({raw, src: state.info.src, module: state.info.module, labels, time: now})
           evt.ExpectMode = ExpectMode.timeMachine
-          if (parsers.parse(evt)) ok++
+          if (parsers.parse(evt, {trial: true})) ok++
         }
         return ok
       },

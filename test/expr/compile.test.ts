@@ -46,6 +46,13 @@ const cases: [string, Record<string, unknown>, unknown][] = [
   ['if 1 > 2 { "a" } else { "b" }', {}, 'b'],
   // in
   ['"a" in ["a", "b"]', {}, true],
+  ['x in ["a", "b", "c"]', {x: 'c'}, true],
+  ['x in ["a", "b", "c"]', {x: 'd'}, false],
+  ['x in ["a"]', {x: 'a'}, true],
+  ['x in ["a", "a"]', {x: 'b'}, false],
+  ['x in ["a", "b", "c", "d"]', {x: 'd'}, true],
+  ['x in ["a", "b", "c", "d"]', {x: ''}, false],
+  ['x in ["a", "b", "c", ""]', {x: null}, true],
   ['x in ["", "a"]', {x: null}, true],
   ['x in ["", nil]', {x: null}, true],
   ['x in ["a", "b"]', {x: 1}, 'error: cannot use int as type string in map key (1:3)'],

@@ -1,7 +1,8 @@
 import * as path from 'node:path'
 import {test} from 'uvu'
 import * as assert from 'uvu/assert'
-import {BASE_PATTERNS, compileRe2, createBaseLibrary, loadPatternLibrary} from '../../src/grok/index.js'
+import {BASE_PATTERNS, createBaseLibrary, loadPatternLibrary} from '../../src/grok/index.js'
+import {compileRe2} from '../../src/regex/index.js'
 import {SHARED} from '../helpers/run-cli.js'
 
 // CrowdSec's built-in base, read from the reference data (not shipped): crowd's own base must

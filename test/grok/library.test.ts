@@ -105,7 +105,7 @@ test('nginx error-log pattern: the second target_fqdn wins (hub test nginx_http-
 const ERRORS: [string, () => unknown, string][] = [
   ['undefined reference', () => createBaseLibrary().compile('%{NOPE:x}', {file: 'p.yaml', line: 3}), 'pattern NOPE is not defined (p.yaml:3)'],
   ['undefined named pattern', () => createBaseLibrary().compileNamed('NOPE', {file: 'p.yaml'}), 'pattern NOPE is not defined (p.yaml)'],
-  ['invalid regex', () => createBaseLibrary().compile('%{WORD:x}(', {file: 'p.yaml', line: 9}), 'invalid grok pattern "%{WORD:x}(": missing closing ): `(` (p.yaml:9)'],
+  ['invalid regex', () => createBaseLibrary().compile('%{WORD:x}(', {file: 'p.yaml', line: 9}), 'invalid grok pattern "%{WORD:x}(": missing closing ): `(\\b[[:word:]]+\\b)(` (p.yaml:9)'],
   ['duplicate definition', () => lib([['A', 'a'], ['A', 'b']]), 'the pattern A already exists'],
   ['forward reference in a definition', () => lib([['A', '%{B}'], ['B', 'b']]), 'pattern B is not defined'],
   ['empty definition', () => createBaseLibrary().define('A', ''), 'pattern A definition is empty'],

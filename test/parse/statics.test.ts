@@ -3,7 +3,9 @@ import * as assert from 'uvu/assert'
 import {GoTime} from '../../src/model/go-time.js'
 import {goFloat, newStringMap, stringSlice} from '../../src/model/go-values.js'
 import {newLogEvent} from '../../src/model/event.js'
-import {assignTarget, formatGoFloatF, parseTargetPath, StaticTypeError, staticValueText} from '../../src/parse/statics.js'
+import {compileExpr} from '../../src/expr/index.js'
+import {silentLogger} from '../../src/model/logger.js'
+import {applyStatics, assignTarget, formatGoFloatF, makeStatic, parseTargetPath, StaticTypeError, staticValueText, type StaticDestination} from '../../src/parse/statics.js'
 
 const AT = {file: 'f.yaml', line: 3}
 const VALUES: Array<[string, unknown, string | undefined]> = [
@@ -33,6 +35,39 @@ for (const [target, ok, read] of TARGETS) {
     const e = newLogEvent({raw: '', src: '', module: 'file', labels: {}})
     assert.is(assignTarget(e, parseTargetPath(target), 'v'), ok)
     assert.is(read(e), 'v')
+  })
+}
+
+/** [name, static (destination, value, expression), Parsed.x before, want {Meta.out} after, want the explain writes] */
+const APPLIED: Array<[string, StaticDestination, string | undefined, string | undefined, unknown, string | undefined]> = [
+  ['value to meta', {kind: 'meta', key: 'out'}, 'v', undefined, 'abc', 'v'],
+  ['map read to meta', {kind: 'meta', key: 'out'}, undefined, 'evt.Parsed.x', 'abc', 'abc'],
+  ['map read of a missing key writes nothing', {kind: 'meta', key: 'out'}, undefined, 'evt.Parsed.y', 'abc', undefined],
+  ['map read of an empty value writes nothing', {kind: 'meta', key: 'out'}, undefined, 'evt.Parsed.x', '', undefined],
+  ['map read of an int is converted', {kind: 'meta', key: 'out'}, undefined, 'evt.Parsed.x', 42, '42'],
+  ['map read of a bool aborts', {kind: 'meta', key: 'out'}, undefined, 'evt.Parsed.x', true, 'throws'],
+  ['expression to meta', {kind: 'meta', key: 'out'}, undefined, "evt.Parsed.x + '!'", 'abc', 'abc!'],
+  ['map read to parsed', {kind: 'parsed', key: 'out'}, undefined, 'evt.Parsed.x', 'abc', 'abc'],
+  ['map read to enriched', {kind: 'enriched', key: 'out'}, undefined, 'evt.Parsed.x', 'abc', 'abc'],
+]
+
+for (const [name, destination, value, source, before, want] of APPLIED) {
+  test(`applyStatics: ${name}`, () => {
+    const program = source !== undefined ? compileExpr(source, {env: 'event'}) : undefined
+    const st = makeStatic(destination, value, program, 'f.yaml', 3)
+    const evt = newLogEvent({raw: 'r', src: 's', module: 'file', labels: {}})
+    ;(evt.Parsed as Record<string, unknown>).x = before
+    const writes: string[] = []
+    const rt = {logger: silentLogger, enrich: {logger: silentLogger, now: () => GoTime.zero()}, onWrite: (f: string, v: string) => writes.push(`${f}=${v}`)}
+    if (want === 'throws') {
+      assert.throws(() => applyStatics([st], evt, rt), (e: unknown) => e instanceof StaticTypeError)
+      return
+    }
+    applyStatics([st], evt, rt)
+    const map = destination.kind === 'meta' ? evt.Meta : destination.kind === 'parsed' ? evt.Parsed : evt.Enriched
+    assert.is(map.out, want)
+    const label = destination.kind === 'meta' ? 'Meta' : destination.kind === 'parsed' ? 'Parsed' : 'Enriched'
+    assert.equal(writes, want === undefined ? [] : [`${label}.out=${want}`])
   })
 }
 

@@ -2,6 +2,7 @@ import {Args, Flags} from '@oclif/core'
 import {CrowdCommand} from '../../cli/base-command.js'
 import {ExitCode} from '../../model/exit-codes.js'
 import {runHubTests, type HubTestResult, type HubTestRunResult} from '../../hubtest/run.js'
+import {selectContent} from '../../pipeline/index.js'
 
 export type TestRunResult = HubTestRunResult
 
@@ -16,7 +17,13 @@ export function renderTestLine(t: HubTestResult): string {
 
 export default class TestRun extends CrowdCommand<typeof TestRun, TestRunResult> {
   static override summary = 'Run CrowdSec-layout hub tests (a test folder, or a folder of test folders).'
-  static override examples = ['<%= config.bin %> test run ../hub/.tests/sshd-logs --hub ../hub', '<%= config.bin %> test run ../hubtests --hub ../hub --json']
+  static override description = `Test items are looked up in --hub DIR; without it, in the installed hub items, or, when nothing is
+installed, in crowd's embedded first-party content.`
+  static override examples = [
+    '<%= config.bin %> test run test/hub',
+    '<%= config.bin %> test run ../hub/.tests/sshd-logs --hub ../hub',
+    '<%= config.bin %> test run ../hubtests --hub ../hub --json',
+  ]
   static override strict = false
 
   static override args = {
@@ -24,13 +31,14 @@ export default class TestRun extends CrowdCommand<typeof TestRun, TestRunResult>
   }
 
   static override flags = {
-    hub: Flags.string({description: 'the CrowdSec-layout hub directory the tests install items from', required: true}),
+    hub: Flags.string({description: 'the CrowdSec-layout hub directory the tests install items from (default: installed items, else the embedded content)'}),
   }
 
   async run(): Promise<TestRunResult> {
     const {argv} = await this.parse(TestRun)
     const paths = (argv as string[]).filter((a) => typeof a === 'string')
-    const result = await runHubTests(paths, {hubDir: this.flags.hub, logger: this.logger})
+    const hubDir = this.flags.hub ?? (await selectContent({dataDir: this.crowdConfig.dataDir})).hubDir
+    const result = await runHubTests(paths, {hubDir, logger: this.logger})
     const lines = result.tests.map(renderTestLine)
     lines.push(`${result.passed} passed, ${result.failed} failed${result.skipped > 0 ? `, ${result.skipped} skipped` : ''}`)
     this.out(lines.join('\n'))

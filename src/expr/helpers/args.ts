@@ -4,7 +4,8 @@
  * error. These checks throw the same Go panic text.
  */
 import {goTypeName} from '../../model/go-format.js'
-import {GoFloat} from '../../model/go-values.js'
+import {GoFloat, isGoMap, isStringMap} from '../../model/go-values.js'
+import {isAsciiText as isAscii} from '../go-case.js'
 
 function goName(v: unknown): string {
   return v === null || v === undefined ? 'nil' : goTypeName(v)
@@ -39,8 +40,7 @@ export function bool(v: unknown): boolean {
 /** A map[string]any argument (a plain or null-prototype object; a map[string]string is refused, as in Go). */
 export function map(v: unknown, want = 'map[string]interface {}'): Record<string, unknown> {
   if (typeof v !== 'object' || v === null || Array.isArray(v)) throw conversionError(v, want)
-  const proto = Object.getPrototypeOf(v)
-  if (proto !== null && proto !== Object.prototype) throw conversionError(v, want)
+  if (!isGoMap(v) || isStringMap(v)) throw conversionError(v, want)
   return v as Record<string, unknown>
 }
 
@@ -87,7 +87,4 @@ export function utf8Decode(bytes: Uint8Array): string {
   return DECODER.decode(bytes)
 }
 
-export function isAscii(s: string): boolean {
-  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) > 0x7f) return false
-  return true
-}
+export {isAscii}

@@ -9,40 +9,112 @@ import {silentLogger, type Logger} from '../../model/logger.js'
 import {newStringMap, stringSlice} from '../../model/go-values.js'
 import {str} from './args.js'
 import type {BotEntry, DataStore, HelperContext, MapRow, RegexpCacheOptions, RegexpFile} from './context.js'
+import {WordLiteralSet, wordBoundedLiteral} from '../literal-search.js'
 import {ipInRange, parseIP} from './ip.js'
 import {compileRe2} from './re2.js'
 
 type Helper = (...args: unknown[]) => unknown
 
+/** What src/regex tells about a compiled RE2 regex (Re2RegExp.re2). */
+interface Re2Info {
+  engine?: string
+  exponentialRisk?: boolean
+  backtrackRisk?: boolean
+}
+
+/** A regex the native engine runs in bounded time (src/regex's analysis); unknown -> false. */
+function runsNatively(re: RegExp): boolean {
+  const info = (re as RegExp & {re2?: Re2Info}).re2
+  return info !== undefined && info.engine === 'js' && info.exponentialRisk !== true && info.backtrackRisk !== true
+}
+
+/**
+ * "Does any line of a regexp file match": the lines src/regex runs natively are joined, in RE2
+ * syntax, into one alternation `(?:l1)|(?:l2)|...` compiled by src/regex like any other pattern
+ * (an RE2 alternation matches somewhere exactly when one of its branches does; `(?:...)` scopes
+ * each line's inline flags). An alternation src/regex would not run natively is split in halves
+ * until each part is native; risky lines and lines with `\Q` (quoting to the end) stay alone.
+ */
+export function combineRe2Lines(lines: readonly string[], regexps: readonly RegExp[]): RegExp[] {
+  const native: string[] = []
+  const rest: RegExp[] = []
+  lines.forEach((line, i) => {
+    if (runsNatively(regexps[i]!) && !line.includes('\\Q')) native.push(line)
+    else rest.push(regexps[i]!)
+  })
+  if (native.length < 2) return [...regexps]
+  return [...combineHalves(native), ...rest]
+}
+
+/** The alternation of `lines`, or of each half when the whole is not native (RE2 lines that run natively). */
+function combineHalves(lines: readonly string[]): RegExp[] {
+  if (lines.length === 1) return [compileRe2(lines[0]!)]
+  try {
+    const combined = compileRe2(lines.map((line) => `(?:${line})`).join('|'))
+    if (runsNatively(combined)) return [combined]
+  } catch {
+    // duplicate group names and the like: split further
+  }
+  const half = lines.length >> 1
+  return [...combineHalves(lines.slice(0, half)), ...combineHalves(lines.slice(half))]
+}
+
 class RegexpList implements RegexpFile {
   private readonly results: Map<string, boolean> | undefined
   private readonly size: number
-  constructor(readonly regexps: RegExp[], cacheSize: number) {
+  /** The regexes as tested: `\bliteral\b` ones as a literal search, the others combined (see combineRe2Lines). */
+  private readonly combined: RegExp[]
+  private readonly literals: WordLiteralSet | undefined
+  /** `sources`: the RE2 text of each regex, when known. */
+  constructor(readonly regexps: RegExp[], cacheSize: number, sources?: readonly string[]) {
     this.size = cacheSize
     this.results = cacheSize > 0 ? new Map() : undefined
+    const words: string[] = []
+    const restLines: string[] = []
+    const rest: RegExp[] = []
+    regexps.forEach((re, i) => {
+      const literal = sources !== undefined ? wordBoundedLiteral(sources[i]!) : undefined
+      if (literal !== undefined) words.push(literal)
+      else {
+        rest.push(re)
+        if (sources !== undefined) restLines.push(sources[i]!)
+      }
+    })
+    this.literals = words.length > 0 ? new WordLiteralSet(words) : undefined
+    this.combined = sources !== undefined ? combineRe2Lines(restLines, rest) : rest
   }
+  /** Without a configured cache: the last two answers (consecutive lines often share a user agent). */
+  private readonly lastText: (string | undefined)[] = [undefined, undefined]
+  private readonly lastFound = [false, false]
+
   test(text: string): boolean {
     const cache = this.results
-    if (cache !== undefined) {
-      const hit = cache.get(text)
-      if (hit !== undefined) {
-        cache.delete(text)
-        cache.set(text, hit)
-        return hit
-      }
+    if (cache === undefined) {
+      if (this.lastText[0] === text) return this.lastFound[0]!
+      if (this.lastText[1] === text) return this.lastFound[1]!
+      const found = this.search(text)
+      this.lastText[1] = this.lastText[0]
+      this.lastFound[1] = this.lastFound[0]!
+      this.lastText[0] = text
+      this.lastFound[0] = found
+      return found
     }
-    let found = false
-    for (const re of this.regexps) {
-      if (re.test(text)) {
-        found = true
-        break
-      }
+    const hit = cache.get(text)
+    if (hit !== undefined) {
+      cache.delete(text)
+      cache.set(text, hit)
+      return hit
     }
-    if (cache !== undefined) {
-      if (cache.size >= this.size) cache.delete(cache.keys().next().value as string)
-      cache.set(text, found)
-    }
+    const found = this.search(text)
+    if (cache.size >= this.size) cache.delete(cache.keys().next().value as string)
+    cache.set(text, found)
     return found
+  }
+
+  private search(text: string): boolean {
+    if (this.literals !== undefined && this.literals.test(text)) return true
+    for (const re of this.combined) if (re.test(text)) return true
+    return false
   }
 }
 
@@ -135,7 +207,7 @@ export class FileDataStore implements DataStore {
       case 'regex': {
         const regexps = lines.map((line) => compileRe2(line))
         const wantsCache = options.cache ?? (options.strategy !== undefined || options.size !== undefined || options.ttl !== undefined)
-        this.regexpFiles.set(key, new RegexpList(regexps, wantsCache ? (options.size ?? 50) : 0))
+        this.regexpFiles.set(key, new RegexpList(regexps, wantsCache ? (options.size ?? 50) : 0, lines))
         return
       }
       case 'map': {

@@ -132,12 +132,27 @@ export function helperSignature(name: string): HelperSignature | undefined {
   return BY_NAME.get(name)
 }
 
+function arityError(sig: HelperSignature, got: number): Error {
+  const want = sig.min === sig.max ? String(sig.min) : sig.max === Infinity ? `at least ${sig.min}` : `${sig.min} to ${sig.max}`
+  return new Error(`${sig.name}: expected ${want} arguments, got ${got}`)
+}
+
 function withArity(sig: HelperSignature, fn: (...args: unknown[]) => unknown): (...args: unknown[]) => unknown {
+  // fixed arities of 1 and 2 (most calls): no rest array
+  if (sig.min === 1 && sig.max === 1) {
+    return function (this: unknown, a: unknown) {
+      if (arguments.length !== 1) throw arityError(sig, arguments.length)
+      return fn(a)
+    } as (...args: unknown[]) => unknown
+  }
+  if (sig.min === 2 && sig.max === 2) {
+    return function (this: unknown, a: unknown, b: unknown) {
+      if (arguments.length !== 2) throw arityError(sig, arguments.length)
+      return fn(a, b)
+    } as (...args: unknown[]) => unknown
+  }
   return (...args: unknown[]) => {
-    if (args.length < sig.min || args.length > sig.max) {
-      const want = sig.min === sig.max ? String(sig.min) : sig.max === Infinity ? `at least ${sig.min}` : `${sig.min} to ${sig.max}`
-      throw new Error(`${sig.name}: expected ${want} arguments, got ${args.length}`)
-    }
+    if (args.length < sig.min || args.length > sig.max) throw arityError(sig, args.length)
     return fn(...args)
   }
 }

@@ -6,6 +6,7 @@
 import {goSprintf} from '../../model/go-format.js'
 import {isStringSlice, stringSlice} from '../../model/go-values.js'
 import {conversionError, int, isAscii, str, utf8Bytes, utf8Decode, utf8Length} from './args.js'
+import {goToLower, goToUpper} from '../go-case.js'
 import type {HelperContext} from './context.js'
 
 type Helper = (...args: unknown[]) => unknown
@@ -40,23 +41,9 @@ export function fields(s: string): string[] {
   return out
 }
 
-function mapRunes(s: string, upper: boolean): string {
-  if (isAscii(s)) return upper ? s.toUpperCase() : s.toLowerCase()
-  let out = ''
-  for (const ch of s) {
-    if (!upper && ch === '\u0130') {
-      out += 'i'
-      continue
-    }
-    const m = upper ? ch.toUpperCase() : ch.toLowerCase()
-    // Go maps each code point on its own (simple case mapping): ß stays ß.
-    out += m.length === ch.length && [...m].length === 1 ? m : ch
-  }
-  return out
-}
-
-export const toUpper = (s: string): string => mapRunes(s, true)
-export const toLower = (s: string): string => mapRunes(s, false)
+/** Go strings.ToUpper / ToLower (ASCII fast path, exact per-code-point mapping otherwise). */
+export const toUpper = goToUpper
+export const toLower = goToLower
 
 function runes(s: string): string[] {
   return Array.from(s)
@@ -129,8 +116,53 @@ function cutsetTest(cutset: string): (ch: string) => boolean {
   return (ch) => set.has(ch)
 }
 
+/** ASCII cutsets as a 128-entry table (cached: cutsets are literals in practice). */
+const asciiCutsets = new Map<string, Uint8Array>()
+
+function asciiCutset(cutset: string): Uint8Array | undefined {
+  let table = asciiCutsets.get(cutset)
+  if (table !== undefined) return table
+  if (!isAscii(cutset)) return undefined
+  table = new Uint8Array(128)
+  for (let i = 0; i < cutset.length; i++) table[cutset.charCodeAt(i)] = 1
+  if (asciiCutsets.size >= 256) asciiCutsets.clear()
+  asciiCutsets.set(cutset, table)
+  return table
+}
+
+/** Go strings.TrimLeft / TrimRight with an ASCII cutset: a non-ASCII unit is never in the set. */
+function trimAscii(s: string, table: Uint8Array, left: boolean, right: boolean): string {
+  let start = 0
+  let end = s.length
+  if (left) {
+    while (start < end) {
+      const c = s.charCodeAt(start)
+      if (c >= 0x80 || table[c] !== 1) break
+      start++
+    }
+  }
+  if (right) {
+    while (end > start) {
+      const c = s.charCodeAt(end - 1)
+      if (c >= 0x80 || table[c] !== 1) break
+      end--
+    }
+  }
+  return start === 0 && end === s.length ? s : s.slice(start, end)
+}
+
+/** Go strings.Trim. */
+export function trimBoth(s: string, cutset: string): string {
+  if (s === '' || cutset === '') return s
+  const table = asciiCutset(cutset)
+  if (table !== undefined) return trimAscii(s, table, true, true)
+  return trimRight(trimLeft(s, cutset), cutset)
+}
+
 export function trimLeft(s: string, cutset: string): string {
   if (s === '' || cutset === '') return s
+  const table = asciiCutset(cutset)
+  if (table !== undefined) return trimAscii(s, table, true, false)
   const inSet = cutsetTest(cutset)
   let i = 0
   while (i < s.length) {
@@ -144,6 +176,8 @@ export function trimLeft(s: string, cutset: string): string {
 
 export function trimRight(s: string, cutset: string): string {
   if (s === '' || cutset === '') return s
+  const table = asciiCutset(cutset)
+  if (table !== undefined) return trimAscii(s, table, false, true)
   const inSet = cutsetTest(cutset)
   let end = s.length
   while (end > 0) {
@@ -255,7 +289,7 @@ export function stringHelpers(ctx: HelperContext): Record<string, Helper> {
     ReplaceAll: (s, old, repl) => goReplace(str(s), str(old), str(repl), -1),
     Trim: (s, cutset) => {
       const c = str(cutset)
-      return trimRight(trimLeft(str(s), c), c)
+      return trimBoth(str(s), c)
     },
     TrimLeft: (s, cutset) => trimLeft(str(s), str(cutset)),
     TrimRight: (s, cutset) => trimRight(str(s), str(cutset)),

@@ -7,7 +7,7 @@
  */
 import {ExpectMode, type Event} from '../../model/event.js'
 import {GoTime} from '../../model/go-time.js'
-import {formatGoTime, parseGoTime} from '../../model/go-time-layout.js'
+import {formatGoTime, tryParseGoTime} from '../../model/go-time-layout.js'
 import type {EnrichContext} from './registry.js'
 
 export const DATE_LAYOUTS: readonly string[] = [
@@ -55,30 +55,19 @@ const LAYOUT_PREFILTERS: readonly RegExp[] = [
 const RFC3339_NANO = '2006-01-02T15:04:05.999999999Z07:00'
 const RFC3339 = '2006-01-02T15:04:05Z07:00'
 
-/** Parse errors are expected (layouts are tried in turn): build them without stack traces. */
-function tryParse(layout: string, text: string): GoTime | undefined {
-  const limit = Error.stackTraceLimit
-  Error.stackTraceLimit = 0
-  try {
-    const t = parseGoTime(layout, text) as unknown
-    return t instanceof GoTime ? t : undefined
-  } catch {
-    return undefined
-  } finally {
-    Error.stackTraceLimit = limit
-  }
-}
-
 /** Adds `years` to a time the way Go's AddDate does (normalising Feb 29 into Mar 1). */
 export function addYears(t: GoTime, years: number): GoTime {
   return GoTime.date(t.Year() + years, t.Month().value, t.Day(), t.Hour(), t.Minute(), t.Second(), t.nsec, t.loc)
 }
 
 /** Layout parse + year inference; undefined when it fails or gives the zero time. */
-function parseWithLayout(layout: string, text: string, currentYear: number): GoTime | undefined {
-  let t = tryParse(layout, text)
+function parseWithLayout(layout: string, text: string, clock: DateClock): GoTime | undefined {
+  let t = tryParseGoTime(layout, text)
   if (t === undefined) return undefined
-  if (t.Year() === 0) t = addYears(t, currentYear)
+  if (t.Year() === 0) {
+    clock.used = true
+    t = addYears(t, clock.source.now().UTC().Year())
+  }
   return t.IsZero() ? undefined : t
 }
 
@@ -89,25 +78,53 @@ export interface ParsedDate {
 
 /** The pure part of ParseDate: text (+ optional layout) -> MarshaledTime and the time. */
 export function parseDate(text: string, strTimeFormat: string, now: GoTime): ParsedDate {
-  if (text !== '') {
-    const year = now.UTC().Year()
-    if (strTimeFormat !== '') {
-      const t = parseWithLayout(strTimeFormat, text, year)
-      if (t !== undefined) return {marshaled: formatGoTime(t, RFC3339_NANO), time: t}
-    }
-    for (let i = 0; i < DATE_LAYOUTS.length; i++) {
-      if (!LAYOUT_PREFILTERS[i]!.test(text)) continue
-      const t = parseWithLayout(DATE_LAYOUTS[i]!, text, year)
-      if (t !== undefined) return {marshaled: formatGoTime(t, RFC3339_NANO), time: t}
-    }
+  return parseDateLazy(text, strTimeFormat, {now: () => now})
+}
+
+interface DateClock {
+  source: {now(): GoTime}
+  used: boolean
+}
+
+/**
+ * parseDate with the clock read only when needed (year-less layouts, no parse). Results
+ * that do not depend on the clock (the layout has a year) are remembered for the last text:
+ * consecutive log lines mostly share their timestamp.
+ */
+function parseDateLazy(text: string, strTimeFormat: string, source: {now(): GoTime}): ParsedDate {
+  if (text === '') return {marshaled: formatGoTime(source.now().UTC(), RFC3339_NANO), time: undefined}
+  if (text === lastText && strTimeFormat === lastFormat && lastResult !== undefined) return lastResult
+  const clock: DateClock = {source, used: false}
+  let result: ParsedDate | undefined
+  if (strTimeFormat !== '') {
+    const t = parseWithLayout(strTimeFormat, text, clock)
+    if (t !== undefined) result = {marshaled: formatGoTime(t, RFC3339_NANO), time: t}
+  }
+  for (let i = 0; result === undefined && i < DATE_LAYOUTS.length; i++) {
+    if (!LAYOUT_PREFILTERS[i]!.test(text)) continue
+    const t = parseWithLayout(DATE_LAYOUTS[i]!, text, clock)
+    if (t !== undefined) result = {marshaled: formatGoTime(t, RFC3339_NANO), time: t}
+  }
+  if (result === undefined) {
     const unix = parseUnixSeconds(text)
     if (unix !== undefined) {
       const t = GoTime.fromEpochMs(unix * 1000).UTC()
-      return {marshaled: formatGoTime(t, RFC3339), time: t}
+      result = {marshaled: formatGoTime(t, RFC3339), time: t}
     }
   }
-  return {marshaled: formatGoTime(now.UTC(), RFC3339_NANO), time: undefined}
+  if (result === undefined) return {marshaled: formatGoTime(source.now().UTC(), RFC3339_NANO), time: undefined}
+  if (!clock.used) {
+    // GoTime is immutable and callers only read the result: it can be shared
+    lastText = text
+    lastFormat = strTimeFormat
+    lastResult = result
+  }
+  return result
 }
+
+let lastText = ''
+let lastFormat = ''
+let lastResult: ParsedDate | undefined
 
 function parseUnixSeconds(text: string): number | undefined {
   const head = text.split('.')[0]!
@@ -118,7 +135,7 @@ function parseUnixSeconds(text: string): number | undefined {
 }
 
 export function parseDateMethod(value: string, evt: Event, ctx: EnrichContext): Record<string, string> {
-  const result = parseDate(value, evt.StrTimeFormat, ctx.now())
+  const result = parseDateLazy(value, evt.StrTimeFormat, ctx)
   if (result.time !== undefined && evt.ExpectMode === ExpectMode.timeMachine) evt.Time = result.time
   return {MarshaledTime: result.marshaled}
 }

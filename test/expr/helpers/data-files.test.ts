@@ -3,7 +3,8 @@ import * as os from 'node:os'
 import * as path from 'node:path'
 import {test} from 'uvu'
 import * as assert from 'uvu/assert'
-import {FileDataStore, dataFileLines} from '../../../src/expr/helpers/data-files.js'
+import {FileDataStore, combineRe2Lines, dataFileLines} from '../../../src/expr/helpers/data-files.js'
+import {compileRe2} from '../../../src/expr/helpers/re2.js'
 import {createHelperContext, createHelpers} from '../../../src/expr/helpers/index.js'
 import {isStringSlice} from '../../../src/model/go-values.js'
 import {SHARED} from '../../helpers/run-cli.js'
@@ -123,6 +124,58 @@ test('a regexp file with a result cache gives the same answers', () => {
   cached.addText('c.regex', 'regexp', 'ab+c\n', {cache: true, size: 2})
   const re = cached.regexps('c.regex')!
   for (const s of ['abbc', 'ac', 'abbc', 'x', 'y', 'abbc']) assert.is(re.test(s), /ab+c/.test(s), s)
+})
+
+// RE2 lines mixing \bliteral\b words (word search), flags, anchors and named groups (combined or not)
+const MIXED = ['\\bsqlmap\\b', '\\bGo!Zilla\\b', '\\b.NET CLR\\b', '\\bBlack\\ Hole\\b', '(?i)nikto', '^curl/', 'x{2,}y$', '(?P<v>ver)sion', '\\bECCP/1.0\\b', '[[:digit:]]+abc']
+const TEXTS = ['', 'sqlmap/1.0', 'xsqlmap', 'Go!Zilla 3', 'Go!Zillas', 'Mozilla/4.0 (.NET CLR 1.1)', 'a.NET CLR', 'Black Hole', 'NIKTO scan',
+  'curl/7', 'x curl/7', 'xxy', 'xy', 'version', 'ECCP/1x0', '12abc', 'é Black Hole é', 'Black  Hole']
+
+test('RegexpInFile on a mixed file equals testing each regex', () => {
+  const mixed = new FileDataStore()
+  mixed.addText('mixed.regex', 'regexp', MIXED.join('\n'))
+  const each = MIXED.map((line) => compileRe2(line))
+  for (const text of TEXTS) assert.is(mixed.regexps('mixed.regex')!.test(text), each.some((re) => re.test(text)), text)
+})
+
+test('RegexpInFile without a cache: repeated and alternating texts keep their answers', () => {
+  const mixed = new FileDataStore()
+  mixed.addText('mixed.regex', 'regexp', MIXED.join('\n'))
+  const list = mixed.regexps('mixed.regex')!
+  const each = MIXED.map((line) => compileRe2(line))
+  for (const text of ['sqlmap', 'sqlmap', 'x', 'sqlmap', 'x', 'y', 'sqlmap', 'Black Hole', 'x', 'Black Hole']) {
+    assert.is(list.test(text), each.some((re) => re.test(text)), text)
+  }
+})
+
+test('combineRe2Lines: one native alternation, risky lines kept apart', () => {
+  const lines = [...MIXED, '^(a|aa)+$', '\\Qa.b']
+  const each = lines.map((line) => compileRe2(line))
+  const combined = combineRe2Lines(lines, each)
+  assert.ok(combined.length < each.length, `${combined.length} regexes`)
+  assert.ok(combined.includes(each[lines.indexOf('^(a|aa)+$')]!), 'the risky line is its own regex')
+  for (const text of [...TEXTS, 'aaaa', 'a.b', 'aab']) assert.is(combined.some((re) => re.test(text)), each.some((re) => re.test(text)), text)
+  assert.equal(combineRe2Lines(['a'], [compileRe2('a')]).length, 1)
+  // group names do not matter for "does any line match"
+  const named = ['(?P<v>a)x', '(?P<v>b)y']
+  const namedEach = named.map((l) => compileRe2(l))
+  const namedCombined = combineRe2Lines(named, namedEach)
+  for (const text of ['ax', 'by', 'ay', '']) assert.is(namedCombined.some((re) => re.test(text)), namedEach.some((re) => re.test(text)), text)
+})
+
+test('hub bad_user_agents: the fast search equals one test per regex', () => {
+  const hubData = path.join(SHARED, 'crowdsec-hub', 'data')
+  const lines = dataFileLines(fs.readFileSync(path.join(hubData, 'bad_user_agents.regex.txt'), 'utf8'))
+  const each = lines.map((line) => compileRe2(line))
+  const hub = new FileDataStore({dataDir: hubData})
+  hub.loadDataFile('bad_user_agents.regex.txt', 'regexp')
+  const list = hub.regexps('bad_user_agents.regex.txt')!
+  const agents = ['Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 Chrome/120.0 Safari/537.36', 'curl/7.68.0', 'sqlmap/1.5#stable',
+    'Mozilla/5.0 (compatible; Nmap Scripting Engine)', 'python-requests/2.28', 'Go-http-client/1.1', 'Wget/1.21', 'masscan/1.3', 'zgrab/0.x',
+    'Mozilla/4.0 (compatible; MSIE 6.0; Windows NT 5.1)', 'WebCopier v4.6', 'Black Hole', 'Nikto', 'Firefox/7.0', 'Go!Zilla', '']
+  for (const ua of [...agents, ...lines.slice(0, 200).map((l) => l.replace(/\\b/g, ' ').replace(/\\/g, ''))]) {
+    assert.is(list.test(ua), each.some((re) => re.test(ua)), ua)
+  }
 })
 
 test.run()

@@ -35,4 +35,17 @@ for (const [input, layout, want] of CASES) {
   })
 }
 
+test('a year-less date follows the clock on repeated text (never served from the last-text cache)', () => {
+  assert.is(parseDate('Feb 12 14:10:21', '', NOW).marshaled, '2026-02-12T14:10:21Z')
+  assert.is(parseDate('Feb 12 14:10:21', '', GoTime.fromEpochMs(Date.UTC(2027, 0, 1))).marshaled, '2027-02-12T14:10:21Z')
+})
+
+test('repeated text gives the same result; the layout asked is part of the cache key', () => {
+  const a = parseDate('04/Jan/2020:07:25:02 +0000', '', NOW)
+  assert.equal(parseDate('04/Jan/2020:07:25:02 +0000', '', NOW), a)
+  assert.is(parseDate('03/04/2024 10:00:00', '', NOW).marshaled, '2024-03-04T10:00:00Z')
+  assert.is(parseDate('03/04/2024 10:00:00', '02/01/2006 15:04:05', NOW).marshaled, '2024-04-03T10:00:00Z')
+  assert.is(parseDate('03/04/2024 10:00:00', '', NOW).marshaled, '2024-03-04T10:00:00Z')
+})
+
 test.run()

@@ -1,6 +1,6 @@
 /**
  * A parser for the RE2 regular-expression dialect (Go `regexp/syntax` with Perl flags), the
- * dialect every CrowdSec grok pattern is written in (grok.md §5). It produces a small tree
+ * dialect of CrowdSec grok patterns (grok.md §5), `matches` and regexp data files. It produces a small tree
  * that the translator turns into JavaScript RegExp source and that the fallback VM runs.
  *
  * Case-insensitive parts are resolved here: a literal or class under `(?i)` becomes the class
@@ -39,9 +39,15 @@ export interface Re2Tree {
   root: Re2Node
   /** Number of capturing groups (named or not). */
   groups: number
+  /** names[g]: the name of capturing group g, '' when unnamed (index 0, the whole match, is ''). */
+  names: string[]
 }
 
-/** A syntax error; `index` is the 0-based UTF-16 offset in the pattern. */
+/**
+ * A syntax error with Go's wording (`regexp/syntax` error code, then the offending text in
+ * backticks), without Go's `error parsing regexp: ` prefix, which callers add where Go shows it.
+ * `index` is the 0-based UTF-16 offset in the pattern.
+ */
 export class Re2SyntaxError extends Error {
   readonly index: number
   constructor(message: string, index: number) {
@@ -202,12 +208,34 @@ function isPropertyName(text: string): boolean {
   }
 }
 
+const propertyCache = new Map<string, number[]>()
+
+/** The code points of a JS Unicode property, as ranges (computed once per property). */
+function propertyRanges(prop: string): number[] {
+  let ranges = propertyCache.get(prop)
+  if (ranges !== undefined) return ranges
+  const re = new RegExp(`^\\p{${prop}}$`, 'u')
+  ranges = []
+  let start = -1
+  for (let cp = 0; cp <= MAX_CP; cp++) {
+    const inside = re.test(String.fromCodePoint(cp))
+    if (inside && start < 0) start = cp
+    else if (!inside && start >= 0) {
+      ranges.push(start, cp - 1)
+      start = -1
+    }
+  }
+  if (start >= 0) ranges.push(start, MAX_CP)
+  propertyCache.set(prop, ranges)
+  return ranges
+}
+
 /** Maps an RE2 Unicode class name (category or script) to JS property text. */
-function unicodeProp(name: string, at: number): string | 'Any' {
+function unicodeProp(name: string, text: string, at: number): string | 'Any' {
   if (name === 'Any') return 'Any'
   if (/^[A-Z][a-z]?$/.test(name) && isPropertyName(`General_Category=${name}`)) return name
   if (/^[A-Z][A-Za-z_]*$/.test(name) && isPropertyName(`Script=${name}`)) return `Script=${name}`
-  throw new Re2SyntaxError(`invalid character class range: \\p{${name}}`, at)
+  throw new Re2SyntaxError(`invalid character class range: \`${text}\``, at)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -216,6 +244,7 @@ function unicodeProp(name: string, at: number): string | 'Any' {
 class Parser {
   private pos = 0
   private groups = 0
+  private readonly names: string[] = ['']
 
   constructor(private readonly src: string) {}
 
@@ -224,9 +253,9 @@ class Parser {
     const root = this.parseAlternation(flags)
     if (this.pos < this.src.length) {
       // only a stray ')' can stop the top level early
-      throw new Re2SyntaxError('unexpected ): unmatched closing parenthesis', this.pos)
+      throw new Re2SyntaxError(`unexpected ): \`${this.src}\``, this.pos)
     }
-    return {root, groups: this.groups}
+    return {root, groups: this.groups, names: this.names}
   }
 
   private peek(offset = 0): string {
@@ -380,8 +409,11 @@ class Parser {
       if (named !== null) {
         this.pos += 1 + named[0].length
         capture = ++this.groups
-      } else if (/^P?</.test(rest) || rest.startsWith('P=') || rest.startsWith('P>')) {
-        throw new Re2SyntaxError(`invalid named capture: \`${this.src.slice(start, this.src.indexOf(')', start) + 1 || undefined)}\``, start)
+        this.names[capture] = named[1]
+      } else if (/^P?</.test(rest)) {
+        // Go shows the text up to `>`, or the whole rest of the pattern when there is none
+        const gt = this.src.indexOf('>', start)
+        throw new Re2SyntaxError(`invalid named capture: \`${this.src.slice(start, gt === -1 ? undefined : gt + 1)}\``, start)
       } else {
         const next = {...flags}
         let on = true
@@ -415,9 +447,10 @@ class Parser {
       }
     } else {
       capture = ++this.groups
+      this.names[capture] = ''
     }
     const body = this.parseAlternation(inner)
-    if (this.peek() !== ')') throw new Re2SyntaxError(`missing closing ): \`${this.src.slice(start)}\``, start)
+    if (this.peek() !== ')') throw new Re2SyntaxError(`missing closing ): \`${this.src}\``, start)
     this.pos++
     return {type: 'group', capture, body}
   }
@@ -455,16 +488,20 @@ class Parser {
       negate = !negate
       name = name.slice(1)
     }
-    const prop = unicodeProp(name, start)
+    const prop = unicodeProp(name, this.src.slice(start, this.pos), start)
     if (prop === 'Any') return {ranges: negate ? [] : [0, MAX_CP], props: [], negated: false}
-    if (flags.i) throw new Re2SyntaxError(`case-insensitive Unicode class is not supported: \`${this.src.slice(start, this.pos)}\``, start)
+    if (flags.i) {
+      // as Go: the case-folding closure of the property, then the negation
+      const folded = foldRanges(propertyRanges(prop))
+      return {ranges: negate ? complementRanges(folded) : folded, props: [], negated: false}
+    }
     return {ranges: [], props: [{name: prop, negated: negate}], negated: false}
   }
 
   /** A single-character escape at pos (backslash included); returns its code point. */
   private parseEscapeChar(start: number): number {
     this.pos++ // backslash
-    if (this.pos >= this.src.length) throw new Re2SyntaxError('trailing backslash at end of expression', start)
+    if (this.pos >= this.src.length) throw new Re2SyntaxError('trailing backslash at end of expression: ``', start)
     const c = this.readCodePoint()
     const ch = String.fromCodePoint(c)
     switch (ch) {
@@ -519,11 +556,16 @@ class Parser {
       }
       first = false
       if (c === '[' && this.peek(1) === ':') {
-        const m = /^\[:(\^?)([a-z]+):\]/.exec(this.src.slice(this.pos))
-        if (m !== null && Object.hasOwn(POSIX, m[2])) {
-          this.pos += m[0].length
-          let r = flags.i ? foldRanges(POSIX[m[2]]) : POSIX[m[2]]
-          if (m[1] === '^') r = complementRanges(r)
+        // as Go: `[:` up to the next `:]` must name a POSIX class
+        const end = this.src.indexOf(':]', this.pos + 2)
+        if (end !== -1) {
+          const text = this.src.slice(this.pos, end + 2)
+          const negate = text[2] === '^'
+          const name = text.slice(negate ? 3 : 2, -2)
+          if (!Object.hasOwn(POSIX, name)) throw new Re2SyntaxError(`invalid character class range: \`${text}\``, this.pos)
+          this.pos = end + 2
+          let r = flags.i ? foldRanges(POSIX[name]) : POSIX[name]
+          if (negate) r = complementRanges(r)
           pairs.push(...r)
           continue
         }

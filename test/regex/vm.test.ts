@@ -1,7 +1,7 @@
 import {test} from 'uvu'
 import * as assert from 'uvu/assert'
 import {createBaseLibrary} from '../../src/grok/index.js'
-import {compileRe2} from '../../src/grok/regex.js'
+import {compileRe2} from '../../src/regex/compile.js'
 
 const vmExec = (re: string, text: string) => {
   const m = compileRe2(re, {forceVm: true}).exec(text)
@@ -40,9 +40,15 @@ for (const [re, text, want] of CASES) {
   })
 }
 
+test('vm test() agrees with exec() on every case', () => {
+  for (const [re, text, want] of CASES) assert.is(compileRe2(re, {forceVm: true}).test(text), want !== null, `${re} on ${text}`)
+  const re = compileRe2('^a+b', {forceVm: true})
+  assert.equal([re.test('aab'), re.test('xaab'), re.test('aa'), re.test('aab')], [true, false, false, true]) // buffers reused
+})
+
 test('the engine is chosen by analysis: VM only where JS differs', () => {
   assert.is(compileRe2('(?:(a)|b)+').engine, 'vm')
-  assert.is(compileRe2('(a|b)+').engine, 'js')
+  assert.is(compileRe2('(a|b)+', {guard: false}).engine, 'js')
   assert.equal(Array.from(compileRe2('(?:(a)|b)+').exec('ab') ?? []), ['ab', 'a'])
 })
 

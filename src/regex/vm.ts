@@ -5,8 +5,8 @@
  * keeps the value of the last iteration in which it took part. Runs over code points;
  * positions and captures are UTF-16 offsets of the input string.
  */
-import {WORD_RANGES, rangesContain, type AssertKind, type CharSet, type Re2Node, type Re2Tree} from './re2-syntax.js'
-import {emitCharSet} from './re2-translate.js'
+import {WORD_RANGES, rangesContain, type AssertKind, type CharSet, type Re2Node, type Re2Tree} from './syntax.js'
+import {emitCharSet} from './translate.js'
 
 type Inst =
   | {op: 'char'; test: (cp: number) => boolean; next: number}
@@ -137,6 +137,15 @@ function assertHolds(kind: AssertKind, text: string, pos: number): boolean {
   }
 }
 
+/** The VM's match: group texts plus `index`, the UTF-16 offset where the match starts. */
+export type Re2VmMatch = (string | undefined)[] & {index: number}
+
+const OP_CHAR = 0
+const OP_SPLIT = 1
+const OP_JMP = 2
+const OP_ASSERT = 3
+const OP_MATCH = 4
+
 interface Thread {
   pc: number
   caps: number[]
@@ -160,8 +169,107 @@ export class Re2Vm {
     this.anchoredStart = first?.type === 'assert' && first.kind === 'bot'
   }
 
+  // test(): the program as flat arrays, and buffers reused across calls (no per-call allocation)
+  private flat: {op: Uint8Array; next: Int32Array; alt: Int32Array} | undefined
+  private marks = new Uint32Array(0)
+  private generation = 0
+  private bufA = new Int32Array(0)
+  private bufB = new Int32Array(0)
+  private stack = new Int32Array(0)
+  private capStack: number[][] | undefined
+
+  private flatten(): {op: Uint8Array; next: Int32Array; alt: Int32Array} {
+    const n = this.prog.length
+    const op = new Uint8Array(n)
+    const next = new Int32Array(n)
+    const alt = new Int32Array(n)
+    this.prog.forEach((inst, k) => {
+      switch (inst.op) {
+        case 'char': op[k] = OP_CHAR; next[k] = inst.next; break
+        case 'split': op[k] = OP_SPLIT; next[k] = inst.x; alt[k] = inst.y; break
+        case 'jmp': op[k] = OP_JMP; next[k] = inst.x; break
+        case 'save': op[k] = OP_JMP; next[k] = inst.next; break // no captures in test()
+        case 'assert': op[k] = OP_ASSERT; next[k] = inst.next; break
+        case 'match': op[k] = OP_MATCH; break
+      }
+    })
+    this.marks = new Uint32Array(n)
+    this.bufA = new Int32Array(n)
+    this.bufB = new Int32Array(n)
+    this.stack = new Int32Array(2 * n + 2)
+    return (this.flat = {op, next, alt})
+  }
+
+  /**
+   * True when the pattern matches somewhere in `text`: the same automaton without captures or
+   * priorities (any match will do), as a set of states advanced one code point at a time.
+   */
+  test(text: string): boolean {
+    const {op, next, alt} = this.flat ?? this.flatten()
+    const prog = this.prog
+    const marks = this.marks
+    const stack = this.stack
+    let cur = this.bufA
+    let nxt = this.bufB
+    let curLen = 0
+    let nxtLen = 0
+    // the epsilon closure of pc into nxt at pos; true when it reaches the match
+    const close = (pc: number, pos: number): boolean => {
+      let top = 0
+      stack[top++] = pc
+      while (top > 0) {
+        const p = stack[--top]
+        if (marks[p] === this.generation) continue
+        marks[p] = this.generation
+        switch (op[p]) {
+          case OP_CHAR:
+            nxt[nxtLen++] = p
+            break
+          case OP_JMP:
+            stack[top++] = next[p]
+            break
+          case OP_SPLIT:
+            stack[top++] = alt[p]
+            stack[top++] = next[p]
+            break
+          case OP_ASSERT:
+            if (assertHolds((prog[p] as {kind: AssertKind}).kind, text, pos)) stack[top++] = next[p]
+            break
+          default:
+            return true
+        }
+      }
+      return false
+    }
+    const step = (): void => {
+      if (++this.generation === 0xffffffff) {
+        marks.fill(0)
+        this.generation = 1
+      }
+    }
+    step()
+    if (close(0, 0)) return true
+    let pos = 0
+    while (pos < text.length) {
+      ;[cur, nxt] = [nxt, cur]
+      curLen = nxtLen
+      nxtLen = 0
+      if (curLen === 0 && this.anchoredStart) return false
+      const cp = text.codePointAt(pos) as number
+      const width = cp > 0xffff ? 2 : 1
+      pos += width
+      step()
+      for (let k = 0; k < curLen; k++) {
+        const p = cur[k]
+        if ((prog[p] as {test: (cp: number) => boolean}).test(cp) && close(next[p], pos)) return true
+      }
+      if (!this.anchoredStart && close(0, pos)) return true
+    }
+    return false
+  }
+
   /** Like RegExp.exec: [whole, group1, ...] with undefined for groups that did not take part. */
-  exec(text: string): (string | undefined)[] | null {
+  exec(text: string): Re2VmMatch | null {
     const prog = this.prog
     const n = prog.length
     let clist: Thread[] = []
@@ -170,29 +278,43 @@ export class Re2Vm {
     let generation = 0
     let matched: number[] | null = null
 
+    if (this.flat === undefined) this.flatten()
+    const stackPc = this.stack
+    const stackCaps = (this.capStack ??= new Array<number[]>(this.stack.length))
     const add = (list: Thread[], pc: number, caps: number[], pos: number): void => {
-      // iterative with an explicit stack to keep priority order (depth-first, x before y)
-      const stack: [number, number[]][] = [[pc, caps]]
-      while (stack.length > 0) {
-        const [p, c] = stack.pop() as [number, number[]]
+      // iterative with an explicit stack (reused) to keep priority order (depth-first, x before y)
+      let top = 0
+      stackPc[top] = pc
+      stackCaps[top++] = caps
+      while (top > 0) {
+        const p = stackPc[--top]
+        const c = stackCaps[top]
         if (seen[p] === generation) continue
         seen[p] = generation
         const inst = prog[p]
         switch (inst.op) {
           case 'jmp':
-            stack.push([inst.x, c])
+            stackPc[top] = inst.x
+            stackCaps[top++] = c
             break
           case 'split':
-            stack.push([inst.y, c], [inst.x, c])
+            stackPc[top] = inst.y
+            stackCaps[top++] = c
+            stackPc[top] = inst.x
+            stackCaps[top++] = c
             break
           case 'save': {
             const copy = c.slice()
             copy[inst.slot] = pos
-            stack.push([inst.next, copy])
+            stackPc[top] = inst.next
+            stackCaps[top++] = copy
             break
           }
           case 'assert':
-            if (assertHolds(inst.kind, text, pos)) stack.push([inst.next, c])
+            if (assertHolds(inst.kind, text, pos)) {
+              stackPc[top] = inst.next
+              stackCaps[top++] = c
+            }
             break
           default:
             list.push({pc: p, caps: c})
@@ -224,7 +346,7 @@ export class Re2Vm {
       nlist.length = 0
     }
     if (matched === null) return null
-    const out: (string | undefined)[] = []
+    const out: Re2VmMatch = Object.assign(new Array<string | undefined>(), {index: matched[0]})
     for (let g = 0; g <= this.groups; g++) {
       const s = matched[2 * g]
       const e = matched[2 * g + 1]

@@ -1,0 +1,133 @@
+/**
+ * Compiles an RE2 pattern to the fastest matcher that is exact and safe on attacker text.
+ *
+ * - Native RegExp from the translated source when the meaning is identical (translate.ts).
+ *   Two variants: one without flags for text without surrogates (the common case; V8's
+ *   linear-time guard, which does not cover `u` regexes, protects it), and one with `u`
+ *   for text with astral characters.
+ * - The Pike VM (vm.ts) when a backtracking engine would give another result; for text with
+ *   astral characters when the pattern could backtrack more than quadratically (the `u`
+ *   regex is unguarded); and for all text when the pattern could backtrack exponentially
+ *   and is not guarded at all (V8's linear engine cannot run it, or the guard is off, as
+ *   under Deno without the relaunch).
+ */
+import {regexpGuardActive} from '../platform/regexp-guard.js'
+import {parseRe2, type Re2Tree} from './syntax.js'
+import {analyzeRe2, emitJs, linearEngineCanRun, needsUnicode} from './translate.js'
+import {Re2Vm} from './vm.js'
+
+/** A match: group texts (undefined for groups that did not take part) and the match start. */
+export interface Re2Match {
+  readonly [group: number]: string | undefined
+  readonly length: number
+  /** UTF-16 offset of the match in the input. */
+  readonly index: number
+}
+
+export interface Re2Regex {
+  /** The RE2 source. */
+  readonly source: string
+  /** Number of capturing groups. */
+  readonly groups: number
+  /** names[g]: the name of group g, '' when unnamed (Go's SubexpNames). */
+  readonly names: readonly string[]
+  /** 'js' when native RegExp runs (at least) surrogate-free text, 'vm' when the VM runs everything. */
+  readonly engine: 'js' | 'vm'
+  /** The JS RegExp source (for the `u` flag) when the translation is exact. */
+  readonly jsSource?: string
+  /** Why the VM is used, when it is. */
+  readonly vmReason?: string
+  /** Nested unbounded quantifiers. */
+  readonly nestedUnbounded: boolean
+  /** A backtracking engine could take exponential time (see analyzeRe2). */
+  readonly exponentialRisk: boolean
+  /** A backtracking engine could take super-quadratic time (see analyzeRe2). */
+  readonly backtrackRisk: boolean
+  /** True when the match is found somewhere in the text. */
+  test(text: string): boolean
+  /**
+   * The leftmost-first match, or null. Read group g at index `groupIndex(g)` (groups the
+   * caller did not declare used are not captured).
+   */
+  exec(text: string): Re2Match | null
+  /** Where group g (0 = whole match) is in exec's result; -1 when it is not captured. */
+  groupIndex(group: number): number
+}
+
+export interface CompileRe2Options {
+  /** Always use the VM (for tests comparing engines). */
+  forceVm?: boolean
+  /**
+   * The capture groups whose values are read (default: all). Others become non-capturing,
+   * which is faster and lets more patterns run natively. An empty set for test-only use.
+   */
+  usedGroups?: ReadonlySet<number>
+  /** Whether V8's linear-time guard is on (default: asked from src/platform). For tests. */
+  guard?: boolean
+}
+
+const SURROGATE = /[\uD800-\uDFFF]/
+
+/** Throws Re2SyntaxError for invalid RE2. */
+export function compileRe2(source: string, options: CompileRe2Options = {}, tree: Re2Tree = parseRe2(source)): Re2Regex {
+  const used = options.usedGroups
+  const analysis = analyzeRe2(tree, used === undefined ? () => true : (g) => used.has(g))
+  const risk = analysis.backtrackRisk
+  const base = {
+    source,
+    groups: tree.groups,
+    names: tree.names,
+    nestedUnbounded: analysis.nestedUnbounded,
+    exponentialRisk: analysis.exponentialRisk,
+    backtrackRisk: risk,
+  }
+  let vmReason = options.forceVm === true ? 'forced' : analysis.inexact[0]
+  // Exponential risk on a regex the guard does not cover: the VM for every line. (Polynomial
+  // risk there stays on native matching: bounded by the line length, and too common to give up
+  // native speed for, e.g. every pattern using HOSTNAME, whose {0,62} the linear engine refuses.)
+  if (vmReason === undefined && analysis.exponentialRisk) {
+    const guard = options.guard ?? regexpGuardActive()
+    if (!guard) vmReason = 'backtracking risk and the linear-time regexp guard is off'
+    else if (!linearEngineCanRun(tree.root)) vmReason = 'backtracking risk the linear-time regexp guard cannot cover'
+  }
+  if (vmReason !== undefined) {
+    const vm = new Re2Vm(tree)
+    return {
+      ...base,
+      engine: 'vm',
+      vmReason,
+      test: (text) => vm.test(text),
+      exec: (text) => vm.exec(text),
+      groupIndex: (g) => (g >= 0 && g <= tree.groups ? g : -1),
+    }
+  }
+  // only the groups read stay capturing (fewer captures, faster native matching)
+  const keep = used === undefined ? undefined : (g: number) => used.has(g)
+  const renumber = new Int32Array(tree.groups + 1).fill(-1)
+  renumber[0] = 0
+  for (let g = 1, next = 1; g <= tree.groups; g++) if (keep === undefined || keep(g)) renumber[g] = next++
+  const groupIndex = (g: number) => (g >= 0 && g <= tree.groups ? renumber[g] : -1)
+  const jsSource = emitJs(tree, 'unicode', keep)
+  const unicode = new RegExp(jsSource, 'u')
+  let vm: Re2Vm | undefined
+  const vmExec = (text: string): Re2Match | null => {
+    const m = (vm ??= new Re2Vm(tree)).exec(text)
+    if (m === null || keep === undefined) return m
+    const out: (string | undefined)[] = []
+    for (let g = 0; g <= tree.groups; g++) if (renumber[g] >= 0) out[renumber[g]] = m[g]
+    return Object.assign(out, {index: m.index})
+  }
+  // text only the unguarded `u` regex could run: the VM takes it when backtracking could explode
+  const fullExec = risk ? vmExec : (text: string) => unicode.exec(text)
+  const fullTest = risk ? (text: string) => (vm ??= new Re2Vm(tree)).test(text) : (text: string) => unicode.test(text)
+  if (needsUnicode(tree.root)) return {...base, engine: 'js', jsSource, test: fullTest, exec: fullExec, groupIndex}
+  const bmp = new RegExp(emitJs(tree, 'bmp', keep))
+  return {
+    ...base,
+    engine: 'js',
+    jsSource,
+    test: (text) => (SURROGATE.test(text) ? fullTest(text) : bmp.test(text)),
+    exec: (text) => (SURROGATE.test(text) ? fullExec(text) : bmp.exec(text)),
+    groupIndex,
+  }
+}
