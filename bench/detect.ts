@@ -8,7 +8,13 @@
  * The log is streamed in 64 KiB chunks (never held whole). Prints lines/s per pass, the median, alerts
  * and peak RSS.
  *
- *   node --import tsx bench/detect.ts [--lines N] [--passes P] [--only nginx|ssh]
+ * `--no-share` runs every scenario filter whole (no cross-scenario conjunct sharing), for comparison.
+ *
+ * `--detect-only` parses the lines once up front (held in memory: use fewer lines) and times the detector
+ * alone, alternating sharing on and off per pass (CPU µs per event, process user+system time: steadier than
+ * wall time on a busy machine; median of each).
+ *
+ *   node --import tsx bench/detect.ts [--lines N] [--passes P] [--only nginx|ssh] [--no-share] [--detect-only]
  */
 import '../src/platform/regexp-guard.js'
 import {spawnSync} from 'node:child_process'
@@ -18,7 +24,7 @@ import * as path from 'node:path'
 import {fileURLToPath} from 'node:url'
 import {parse as parseYaml} from 'yaml'
 import {createDetector, loadScenarios} from '../src/detect/index.js'
-import {ExpectMode, newLogEvent} from '../src/model/event.js'
+import {ExpectMode, newLogEvent, type Event} from '../src/model/event.js'
 import {GoTime, UTC} from '../src/model/go-time.js'
 import {silentLogger} from '../src/model/logger.js'
 import {loadParsers, loadPostoverflows} from '../src/parse/index.js'
@@ -36,6 +42,8 @@ const LINES = Number(arg('--lines', '1000000'))
 const PASSES = Number(arg('--passes', '3'))
 const ONLY = arg('--only', '')
 const NO_DETECT = process.argv.includes('--parse-only')
+const SHARE = !process.argv.includes('--no-share')
+const DETECT_ONLY = process.argv.includes('--detect-only')
 
 interface Items {
   parsers: Set<string>
@@ -104,12 +112,17 @@ function run(mode: 'nginx' | 'ssh', collections: string[], extraParsers: string[
   const loaded = loadScenarios(scenarioFiles, {helpers, dataDir, hubIndex: index})
   if (loaded.errors.length > 0) throw loaded.errors[0]
   const file = logFor(mode)
-  console.log(`${mode}: ${parserFiles.length} parser files, ${loaded.scenarios.length} scenarios, ${poFiles.length} postoverflows, ${LINES} lines`)
+  const shared = loaded.scenarios.filter((s) => s.filterPlan !== undefined).length
+  console.log(`${mode}: ${parserFiles.length} parser files, ${loaded.scenarios.length} scenarios (${SHARE ? `${shared} with shared filter parts` : 'sharing off'}), ${poFiles.length} postoverflows, ${LINES} lines`)
+  if (DETECT_ONLY) {
+    detectOnly(parseOnce(file, logType, parsers), loaded.scenarios, (evt) => void postoverflows.parse(evt))
+    return
+  }
   const rates: number[] = []
   const mem = process.memoryUsage()
   console.log(`  loaded: rss ${Math.round(mem.rss / 1048576)} MiB, heap ${Math.round(mem.heapUsed / 1048576)} MiB`)
   for (let pass = 0; pass < PASSES; pass++) {
-    const detector = createDetector(loaded.scenarios, {mode: 'replay', collect: false, postoverflow: (evt) => void postoverflows.parse(evt)})
+    const detector = createDetector(loaded.scenarios, {mode: 'replay', collect: false, shareFilters: SHARE, postoverflow: (evt) => void postoverflows.parse(evt)})
     let alerts = 0
     detector.onOverflow((evt) => {
       if (!(evt.Overflow as {Whitelisted?: boolean}).Whitelisted) alerts++
@@ -141,4 +154,34 @@ if (ONLY === '' || ONLY === 'nginx') {
 }
 if (ONLY === '' || ONLY === 'ssh') {
   run('ssh', ['crowdsecurity/sshd'], ['crowdsecurity/syslog-logs', 'crowdsecurity/dateparse-enrich'], 'syslog')
+}
+
+/** Times the detector alone on pre-parsed events, sharing on and off alternately. */
+function detectOnly(events: Event[], scenarios: Parameters<typeof createDetector>[0], postoverflow: (evt: Event) => void): void {
+  const times: Record<'on' | 'off', number[]> = {on: [], off: []}
+  for (let pass = 0; pass < PASSES * 2; pass++) {
+    const share = pass % 2 === 0
+    const detector = createDetector(scenarios, {mode: 'replay', collect: false, shareFilters: share, postoverflow})
+    let alerts = 0
+    detector.onOverflow(() => void alerts++)
+    const c0 = process.cpuUsage()
+    for (const evt of events) detector.pour(evt)
+    const c1 = process.cpuUsage(c0)
+    const ns = (c1.user + c1.system) * 1000
+    detector.flush()
+    times[share ? 'on' : 'off'].push(ns / events.length / 1000)
+    console.log(`  pass ${pass + 1} (sharing ${share ? 'on' : 'off'}): ${(ns / events.length / 1000).toFixed(2)} CPU µs/event, ${alerts} alerts`)
+  }
+  const median = (a: number[]): string => a.sort((x, y) => x - y)[Math.floor(a.length / 2)]!.toFixed(2)
+  console.log(`  detect only, ${events.length} events: sharing on ${median(times.on)} CPU µs/event, off ${median(times.off)} CPU µs/event, peak RSS ${Math.round(process.resourceUsage().maxRSS / 1024)} MiB`)
+}
+
+function parseOnce(file: string, logType: string, parsers: {parse(evt: Event): {parsed: boolean}}): Event[] {
+  const events: Event[] = []
+  for (const raw of readLines(file)) {
+    const evt = newLogEvent({raw, src: file, module: 'file', labels: {type: logType}})
+    evt.ExpectMode = ExpectMode.timeMachine
+    if (parsers.parse(evt).parsed) events.push(evt)
+  }
+  return events
 }

@@ -1,10 +1,16 @@
 // Regex engine cost per line (ns/line, median of 5 runs): the nginx error-log pattern of the
-// first-party plugin (still exponential-risk, so on the Pike VM when V8's guard cannot cover it)
+// first-party plugin (still exponential-risk, so on the exact engine when V8's guard cannot cover it)
 // with test() and exec(), and the mysql/nginx-access shapes the precise analysis now runs natively.
+// Then CrowdSec's `^%{SYSLOGLINE}` (syslog-logs parser; exact engine because of
+// `%{SYSLOGHOST}+`) on 20,000 genlogs ssh lines: the Pike VM against the bit-state search.
+import * as fs from 'node:fs'
+import * as path from 'node:path'
 import '../src/platform/regexp-guard.js'
 import {compileRe2} from '../src/regex/compile.js'
-import {createBaseLibrary} from '../src/grok/index.js'
-import {median, report} from './lib.mjs'
+import {parseRe2} from '../src/regex/syntax.js'
+import {Re2Vm} from '../src/regex/vm.js'
+import {createBaseLibrary, loadPatternLibrary} from '../src/grok/index.js'
+import {SHARED, generateLog, median, report} from './lib.mjs'
 
 const lib = createBaseLibrary()
 const ipOrHost = lib.expand('%{IPORHOST}', undefined, 0).regex
@@ -36,3 +42,21 @@ for (const [name, source, lines, options] of cases) {
   if (!re.test(lines[0])) throw new Error(`${name}: the sample line does not match`)
   report(name, {engine: re.engine, test_ns: nsPerLine((l) => re.test(l), lines), exec_ns: nsPerLine((l) => all.exec(l), lines)})
 }
+
+// SYSLOGLINE: the same program on both exact engines (all lines fit the bit-state budget)
+const hubLib = loadPatternLibrary([path.join(SHARED, 'crowdsec-hub', 'patterns')])
+const syslog = hubLib.expand('^%{SYSLOGLINE}', undefined, 0)
+const used = new Set(syslog.sem.values())
+const sshLines = fs.readFileSync(generateLog('ssh', N).log, 'utf8').split('\n').filter((l) => l !== '')
+const vm = new Re2Vm(parseRe2(syslog.regex), used)
+const grokRe = compileRe2(syslog.regex, {usedGroups: used})
+let fits = 0
+for (const line of sshLines) {
+  const a = vm.execPike(line)
+  const b = vm.execBitState(line)
+  if (b !== undefined) fits++
+  if (JSON.stringify(a) !== JSON.stringify(b ?? a)) throw new Error(`SYSLOGLINE: engines differ on ${line}`)
+}
+report('SYSLOGLINE pike', {engine: grokRe.engine, test_ns: nsPerLine((l) => vm.testPike(l), sshLines), exec_ns: nsPerLine((l) => vm.execPike(l), sshLines)})
+report('SYSLOGLINE bitstate', {fit: `${fits}/${sshLines.length}`, test_ns: nsPerLine((l) => vm.testBitState(l), sshLines), exec_ns: nsPerLine((l) => vm.execBitState(l), sshLines)})
+report('SYSLOGLINE compileRe2', {test_ns: nsPerLine((l) => grokRe.test(l), sshLines), exec_ns: nsPerLine((l) => grokRe.exec(l), sshLines)})

@@ -67,11 +67,20 @@ export class Bucket {
     return {sec, nsec, offset: from.offset}
   }
 
-  /** True when t is strictly after the deadline. */
+  /** True when t is strictly after the deadline (deadline() without the allocation: runs on every pour). */
   expiredAt(t: Instant): boolean {
-    const dl = this.deadline()
-    if (dl === null) return false
-    return t.sec > dl.sec || (t.sec === dl.sec && t.nsec > dl.nsec)
+    const d = this.scenario.lifetimeNs
+    if (d === null) return false
+    const from = this.scenario.type.absoluteLifetime ? this.firstTs : this.lastTs
+    if (from === null) return false
+    const whole = Math.floor(d / 1e9)
+    let sec = from.sec + whole
+    let nsec = from.nsec + (d - whole * 1e9)
+    if (nsec >= 1e9) {
+      sec += 1
+      nsec -= 1e9
+    }
+    return t.sec > sec || (t.sec === sec && t.nsec > nsec)
   }
 
   /** `queue` as expressions see it (queue.Queue, queue.L). */

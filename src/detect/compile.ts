@@ -7,6 +7,7 @@ import * as path from 'node:path'
 import {compileExpr, type Program} from '../expr/index.js'
 import {CrowdError} from '../model/errors.js'
 import {BUCKET_TYPES, type BucketType, type TypeDurations} from './buckets/index.js'
+import type {FilterPlan} from './filter-share.js'
 import type {ScenarioDocument} from './load.js'
 import type {ScenarioConfig} from './scenario-config.js'
 import {formatGoDuration, parseDurationNs} from './time.js'
@@ -31,6 +32,8 @@ export interface CompiledScenario {
   readonly docIndex: number
   readonly filterText: string
   readonly filter: Program
+  /** The filter as shared parts (filter-share.ts; set by loadScenarios when a conjunct is shared). */
+  readonly filterPlan?: FilterPlan
   readonly groupby?: Program
   readonly distinct?: Program
   readonly cancelOn?: Program

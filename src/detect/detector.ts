@@ -13,6 +13,7 @@ import {BucketStore} from './bucket-store.js'
 import {EventClock, MarshaledTimeCache, SYSTEM_CLOCK, type Clock} from './clock.js'
 import type {CompiledScenario} from './compile.js'
 import {mergeNeeds} from './event-fields.js'
+import {FilterMemo, mayHaveEffects} from './filter-share.js'
 import {newScenarioMetrics, type DetectorMetrics} from './metrics.js'
 import {buildAlert, overflowTime, type AlertContext} from './overflow.js'
 import type {Instant} from './time.js'
@@ -32,6 +33,8 @@ export interface DetectorOptions {
   clock?: Clock
   /** Live mode: call tick() every this many ms (default 1000; 0 = never, call tick() yourself). */
   tickMs?: number
+  /** Evaluate conjuncts shared by several filters once per event (default true; false runs each whole filter). */
+  shareFilters?: boolean
 }
 
 export type OverflowListener = (evt: Event) => void
@@ -45,6 +48,24 @@ const OPTIONAL_FIELDS = ['Enriched', 'Line', 'Parsed', 'StrTime', 'StrTimeFormat
 interface QueueSpec {
   keep: ReadonlySet<string> | null
   id: string
+}
+
+/** A scenario in the per-event loop. */
+interface Entry {
+  scenario: CompiledScenario
+  store: BucketStore
+  /** Shared filter part ids (FilterMemo), null = run the whole filter. */
+  parts: Int32Array | null
+  strict: boolean
+  /** Its expressions may change the event or read changing state: shared results are forgotten after its turn. */
+  effects: boolean
+}
+
+/** Whether any expression of a scenario that runs during a pour may have side effects. */
+function scenarioEffects(s: CompiledScenario): boolean {
+  const sources = [s.filterText, s.groupby?.source, s.distinct?.source, s.cancelOn?.source, s.condition?.source,
+    ...(s.bayesian?.conditions.map((c) => c.program.source) ?? [])]
+  return sources.some(mayHaveEffects)
 }
 
 /**
@@ -64,7 +85,8 @@ function queueSpec(s: CompiledScenario, context: AlertContext | undefined): Queu
 export class Detector {
   readonly metrics: DetectorMetrics
   /** One entry per scenario, in evaluation order; scenarios with the same name and filter share a store. */
-  private readonly stores: {scenario: CompiledScenario; store: BucketStore}[]
+  private readonly stores: Entry[]
+  private readonly memo = new FilterMemo()
   private readonly uniqueStores: BucketStore[]
   private readonly listeners: OverflowListener[] = []
   private collected: Event[] = []
@@ -96,8 +118,10 @@ export class Detector {
       const id = `${s.name}\0${s.filterText}`
       let store = shared.get(id)
       if (store === undefined) shared.set(id, (store = new BucketStore(m, max)))
-      return {scenario: s, store}
+      const plan = options.shareFilters === false ? undefined : s.filterPlan
+      return {scenario: s, store, parts: plan ? this.memo.intern(plan) : null, strict: plan?.strict ?? false, effects: false}
     })
+    if (this.memo.size > 0) for (const e of this.stores) e.effects = scenarioEffects(e.scenario)
     this.uniqueStores = [...shared.values()]
     for (const s of scenarios) this.queueSpecs.set(s, queueSpec(s, options.context))
     if (options.mode === 'live' && (options.tickMs ?? 1000) > 0) {
@@ -146,10 +170,17 @@ export class Detector {
     const tmTime = this.timeCache.parse(evt.MarshaledTime)
     if (tmTime !== null && evt.ExpectMode === ExpectMode.timeMachine) this.eventClock.observe(tmTime)
     const vars = {evt}
-    for (const {scenario: s, store} of this.stores) {
+    const memo = this.memo
+    memo.next()
+    const stores = this.stores
+    for (let i = 0; i < stores.length; i++) {
+      const entry = stores[i]!
+      const s = entry.scenario
+      // the previous scenario's expressions may have changed the event (or state they read)
+      if (i > 0 && stores[i - 1]!.effects) memo.next()
       let ok: unknown
       try {
-        ok = s.filter.run(vars)
+        ok = entry.parts === null ? s.filter.run(vars) : memo.run(entry.parts, entry.strict, vars)
       } catch (e) {
         this.metrics.exprErrors++
         this.logger.debug(`scenario ${s.name}: filter error: ${(e as Error).message}`)
@@ -173,14 +204,14 @@ export class Detector {
         }
         key = k
       }
-      this.pourInto(s, store, key, evt, tmTime)
+      this.pourInto(s, entry.store, key, evt, tmTime, vars)
     }
   }
 
   private now = (mode: number): Instant | null =>
     mode === MODE_TIME_MACHINE ? this.eventClock.latest : this.clock.now()
 
-  private pourInto(scenario: CompiledScenario, store: BucketStore, key: string, evt: Event, tmTime: Instant | null): void {
+  private pourInto(scenario: CompiledScenario, store: BucketStore, key: string, evt: Event, tmTime: Instant | null, vars: {evt: Event}): void {
     const m = store.metrics
     let b = store.get(key)
     // the clock of the instance (existing one's mode, or the event's for a new one)
@@ -215,7 +246,7 @@ export class Detector {
       let v: unknown = ''
       let failed = false
       try {
-        v = s.distinct.run({evt})
+        v = s.distinct.run(vars)
       } catch {
         failed = true
       }
@@ -232,7 +263,7 @@ export class Detector {
     if (s.cancelOn) {
       let cancel: unknown = false
       try {
-        cancel = s.cancelOn.run({evt})
+        cancel = s.cancelOn.run(vars)
       } catch {
         cancel = false
       }
@@ -389,6 +420,8 @@ export class Detector {
     }
     if (this.collect) this.collected.push(evt)
     for (const l of this.listeners) l(evt)
+    // postoverflow parsers and listeners run arbitrary code (even a nested pour): shared filter results are forgotten
+    this.memo.next()
     if (s.reprocess && !whitelisted) this.reprocessQueue.push(reprocessEvent(evt, alert))
   }
 

@@ -13,6 +13,7 @@ import {CrowdError} from '../model/errors.js'
 import {silentLogger, type Logger} from '../model/logger.js'
 import {compileScenario, type CompileContext, type CompiledScenario} from './compile.js'
 import {Detector, type DetectorOptions} from './detector.js'
+import {planSharedFilters} from './filter-share.js'
 import {listScenarioFiles, loadScenarioFile} from './load.js'
 import type {AlertContext} from './overflow.js'
 
@@ -71,6 +72,7 @@ export function loadScenarios(paths: string | string[], ctx: LoadScenariosContex
       logger.error(`scenario file skipped: ${err.message}`)
     }
   }
+  result.scenarios = planSharedFilters(result.scenarios, ctx)
   return result
 }
 

@@ -10,6 +10,7 @@ import {BUILTIN_NAMES} from './builtins.js'
 import {check, type TypeMap} from './check.js'
 import {compile, type HelperTable, type Vars} from './compile.js'
 import {ENVS, type ExprEnvName} from './envs.js'
+import {compileEventDirect, eventMapRead, NOT_DIRECT} from './event-direct.js'
 import {ExprCompileError, ExprFailure, ExprRuntimeError, type ExprErrorOrigin} from './errors.js'
 import {HELPER_NAMES} from './helper-names.js'
 import {resolveHelperTable, type HelperContext} from './helper-table.js'
@@ -41,6 +42,37 @@ export interface CompiledProgram extends Program {
   readonly ast: AST.Node
   readonly env: ExprEnvName
   readonly types: TypeMap
+  /**
+   * `run({evt})` without the variables object: in the `event` environment the common shapes
+   * (field reads, string tests; see event-direct.ts) run as one direct closure of the event.
+   * Same results and errors as `run({evt})`.
+   */
+  runEvent(evt: object): unknown
+}
+
+/** An evaluator of a program against one event (`evt`). */
+export type EventFn = (evt: object) => unknown
+
+/**
+ * The event evaluator of any Program: its `runEvent` when it has one (compileExpr's programs),
+ * else `run({evt})`.
+ */
+export function eventFn(program: Program): EventFn {
+  const direct = (program as Partial<CompiledProgram>).runEvent
+  if (typeof direct === 'function') return direct
+  return (evt) => program.run({evt})
+}
+
+/**
+ * Analysis helper: when `program` (of the `event` environment) is exactly a read of
+ * `evt.Parsed.K`, `evt.Meta.K` or `evt.Enriched.K`, which map and key.
+ */
+export function mapReadOf(program: Program): {field: 'Parsed' | 'Meta' | 'Enriched'; key: string} | undefined {
+  const p = program as Partial<CompiledProgram>
+  if (p.env !== 'event' || p.ast === undefined || p.types === undefined) return undefined
+  const read = eventMapRead(p.ast, p.types)
+  if (read === undefined || (read.field !== 'Parsed' && read.field !== 'Meta' && read.field !== 'Enriched')) return undefined
+  return {field: read.field, key: read.key}
 }
 
 const EMPTY: unknown[] = []
@@ -89,7 +121,15 @@ export function compileExpr(source: string, options: CompileOptions = {}): Compi
             throw toRuntimeError(error, source, origin)
           }
         }
-  return {source, ast, env: envName, types, run}
+  let runEvent = (evt: object): unknown => run({evt})
+  const direct = envName === 'event' ? compileEventDirect(ast, types) : undefined
+  if (direct !== undefined) {
+    runEvent = (evt) => {
+      const v = direct(evt)
+      return v === NOT_DIRECT ? run({evt}) : v
+    }
+  }
+  return {source, ast, env: envName, types, run, runEvent}
 }
 
 /**

@@ -23,6 +23,11 @@ export interface GrokPattern {
   readonly engine: 'js' | 'vm'
   /** CrowdSec's result map: every field (non-participating ones as ""), or null when the grok fails. */
   match(text: string): Record<string, string> | null
+  /**
+   * `match` without the result map: on success writes every field (same values as `match`)
+   * straight into `target` and returns true; returns false (target untouched) when the grok fails.
+   */
+  matchInto(text: string, target: Record<string, string>): boolean
 }
 
 interface Expansion {
@@ -211,6 +216,16 @@ function makeGrokPattern(source: string, expansion: Expansion, matcher: Re2Regex
       const out = Object.create(null) as Record<string, string>
       for (let k = 0; k < count; k++) out[fields[k]] = (indexes[k] >= 0 ? m[indexes[k]] : undefined) ?? ''
       return out
+    },
+    matchInto(text: string, target: Record<string, string>): boolean {
+      if (fails) return false
+      const m = matcher.exec(text)
+      if (m === null) return false
+      for (let k = 0; k < count; k++) {
+        const i = indexes[k]
+        target[fields[k]] = (i >= 0 ? m[i] : undefined) ?? ''
+      }
+      return true
     },
   }
 }

@@ -14,8 +14,9 @@ import {GoTime, UTC} from '../model/go-time.js'
 import {silentLogger, type Logger} from '../model/logger.js'
 import {loadParsers, loadPostoverflows, usesGeoIp, type ParserSet} from '../parse/index.js'
 import type {ParserFileRef} from '../parse/load.js'
-import {createHelperContext, type HelperContext} from '../parse/services.js'
+import type {HelperContext} from '../parse/services.js'
 import {generateParserAssertions, runAssertFile, type AssertReport, type FailedAssertion} from './assert.js'
+import {HubTestCache} from './cache.js'
 import {installTest, openHub, type HubLayout} from './install.js'
 import {findHubTests, readHubTestConfig, type HubTestConfig, type HubTestDir} from './layout.js'
 import {ParserResultsRecorder} from './parser-results.js'
@@ -72,6 +73,11 @@ export interface RunHubTestsOptions {
   now?: () => GoTime
   /** The scenario engine; default: `runScenarios` of ../detect/index.js when it exists. */
   runScenarios?: ScenarioRunner
+  /**
+   * What the tests of one run share (pattern library, compiled grok patterns, data files).
+   * runHubTests makes one per run; callers of runHubTest pass the same one to every test.
+   */
+  cache?: HubTestCache
 }
 
 const MAX_LINE = 64 * 1024
@@ -145,8 +151,9 @@ export async function runHubTest(test: HubTestDir, hub: HubLayout, options: RunH
   const logFile = path.resolve(test.dir, config.log_file)
   try {
     const installed = installTest(hub, config, test.dir)
-    const helpers = createHelperContext({dataDir, logger, now})
-    const parsers = loadParsers({files: installed.parsers, patternDirs, dataDir, helpers, logger, now})
+    const cache = options.cache ?? new HubTestCache(logger)
+    const helpers = cache.helperContext({dataDir, logger, now})
+    const parsers = loadParsers({files: installed.parsers, patterns: cache.patternHost(patternDirs, logger), dataDir, helpers, logger, now})
     if (parsers.errors.length > 0) return fail(test, parsers.errors[0])
     if (usesGeoIp(parsers) && !geoIpAvailable(dataDir)) {
       return {name: test.name, path: test.dir, passed: false, assertions: 0, failed_assertions: [], skipped: `GeoIP databases (GeoLite2-City.mmdb, GeoLite2-ASN.mmdb) not found in ${dataDir}`}
@@ -175,7 +182,7 @@ export async function runHubTest(test: HubTestDir, hub: HubLayout, options: RunH
       if (runner === undefined) {
         skipped = 'the scenario engine is not available: scenario.assert not evaluated'
       } else {
-        const postoverflows = loadPostoverflows({files: installed.postoverflows, patternDirs, dataDir, helpers, logger, now})
+        const postoverflows = loadPostoverflows({files: installed.postoverflows, patterns: cache.patternHost(patternDirs, logger), dataDir, helpers, logger, now})
         if (postoverflows.errors.length > 0) return fail(test, postoverflows.errors[0])
         const out = await runner(poured, installed.scenarios, {
           logger, hubDir: hub.root, dataDir, testDir: test.dir, config, helpers, postoverflows,
@@ -213,9 +220,10 @@ export async function runHubTests(paths: string[], options: RunHubTestsOptions):
   const hub = openHub(options.hubDir)
   const tests = findHubTests(paths)
   const runner = options.runScenarios ?? (await defaultScenarioRunner())
+  const shared: RunHubTestsOptions = {...options, cache: options.cache ?? new HubTestCache(options.logger)}
   const out: HubTestRunResult = {tests: [], passed: 0, failed: 0, skipped: 0}
   for (const test of tests) {
-    const result = await runHubTest(test, hub, options, runner)
+    const result = await runHubTest(test, hub, shared, runner)
     out.tests.push(result)
     if (result.skipped !== undefined) out.skipped++
     else if (result.passed) out.passed++

@@ -4,12 +4,11 @@
  * pattern_syntax, grok, stash, children, statics, whitelist). Everything the node needs
  * from other stages (expressions, grok, data files, stash caches) comes through CompileEnv.
  */
-import type {Program} from '../expr/index.js'
+import {eventFn, type EventFn, type Program} from '../expr/index.js'
 import {CrowdError} from '../model/errors.js'
 import type {Logger} from '../model/logger.js'
 import {findEnrichMethod} from './enrich/registry.js'
 import type {DataConfig, GrokConfig, NodeConfig, StashConfig, StaticConfig} from './node-config.js'
-import {eventFn, type EventFn} from './fast-expr.js'
 import {makeStatic, targetDestination, type CompiledStatic, type StaticDestination} from './statics.js'
 import {parseAddr, parsePrefix, type CompiledWhitelist} from './whitelist.js'
 
@@ -18,6 +17,8 @@ export interface GrokMatcher {
   match(text: string): Record<string, string> | null
   /** The declared fields (every one is in a match result); lets the runtime skip key enumeration. */
   readonly fields?: readonly string[]
+  /** `match` writing the fields straight into `target`; false when the grok fails (src/grok GrokPattern). */
+  matchInto?(text: string, target: Record<string, string>): boolean
 }
 
 /** A stash definition's writer (one cache per definition, parsers.md §9). */
@@ -68,7 +69,7 @@ export interface CompiledNode {
   file: string
   line: number
   filter: Program | undefined
-  /** The evaluator of `filter` (fast-expr.ts). */
+  /** The event evaluator of `filter` (src/expr eventFn). */
   filterFn: EventFn | undefined
   nextStage: boolean
   grok: CompiledGrok | undefined

@@ -9,7 +9,6 @@ import {GoTime, UTC} from '../model/go-time.js'
 import type {Logger} from '../model/logger.js'
 import type {CompiledGrok, CompiledNode} from './compile-node.js'
 import type {EnrichContext} from './enrich/registry.js'
-import type {EventVars} from './fast-expr.js'
 import {applyStatics, formatGoFloatF, StaticTypeError, type StaticsRuntime} from './statics.js'
 import {checkWhitelist} from './whitelist.js'
 import {isFloat, numberValue} from '../model/go-values.js'
@@ -51,8 +50,6 @@ export function walkStages(
   if (evt.Stage === '' && stages.length > 0) evt.Stage = stages[0]!
   evt.Process = false
   if (evt.Time.IsZero()) evt.Time = GoTime.now(UTC)
-  // one variables object for every expression of this walk
-  const vars: EventVars = {evt}
   for (let si = 0; si < stages.length; si++) {
     const stage = stages[si]!
     if (evt.Stage > stage) continue
@@ -65,7 +62,7 @@ export function walkStages(
       before?.(stage, node, evt)
       let ok: boolean
       try {
-        ok = runNodeWith(node, evt, ctx, vars)
+        ok = runNodeWith(node, evt, ctx)
       } catch (error) {
         if (error instanceof StaticTypeError) {
           ctx.logger.warn(`event dropped: ${error.message}`)
@@ -91,13 +88,13 @@ function moveStage(evt: Event, stages: readonly string[]): void {
 }
 
 /** The grok input (§5); undefined when the grok fails before matching. */
-function grokInput(g: CompiledGrok, evt: Event, logger: Logger, vars: EventVars): string | undefined {
+function grokInput(g: CompiledGrok, evt: Event, logger: Logger): string | undefined {
   if (g.applyOn === 'Line.Raw') return evt.Line.Raw
   if (g.applyOn !== undefined) return Object.hasOwn(evt.Parsed, g.applyOn) ? evt.Parsed[g.applyOn] : undefined
   if (g.expression === undefined) return undefined
   let v: unknown
   try {
-    v = g.expressionFn !== undefined ? g.expressionFn(vars) : g.expression.run({evt})
+    v = g.expressionFn !== undefined ? g.expressionFn(evt) : g.expression.run({evt})
   } catch (error) {
     logger.debug(`grok expression failed: ${(error as Error).message}`)
     return undefined
@@ -109,10 +106,13 @@ function grokInput(g: CompiledGrok, evt: Event, logger: Logger, vars: EventVars)
   return ''
 }
 
-function runGrok(g: CompiledGrok, evt: Event, logger: Logger, vars: EventVars): boolean {
-  const input = grokInput(g, evt, logger, vars)
+function runGrok(g: CompiledGrok, evt: Event, logger: Logger): boolean {
+  const input = grokInput(g, evt, logger)
   if (input === undefined) return false
-  const result = g.matcher.match(input)
+  const matcher = g.matcher
+  // a successful match has at least one field (src/grok), so success is "fields were written"
+  if (matcher.matchInto !== undefined) return matcher.matchInto(input, evt.Parsed)
+  const result = matcher.match(input)
   if (result === null) return false
   const parsed = evt.Parsed
   const fields = g.matcher.fields
@@ -133,14 +133,14 @@ function runGrok(g: CompiledGrok, evt: Event, logger: Logger, vars: EventVars): 
 
 /** §4.2: one node (and its children) on one event. Throws StaticTypeError. */
 export function runNode(node: CompiledNode, evt: Event, ctx: RunContext): boolean {
-  return runNodeWith(node, evt, ctx, {evt})
+  return runNodeWith(node, evt, ctx)
 }
 
-function runNodeWith(node: CompiledNode, evt: Event, ctx: RunContext, vars: EventVars): boolean {
+function runNodeWith(node: CompiledNode, evt: Event, ctx: RunContext): boolean {
   if (node.filter !== undefined) {
     let r: unknown
     try {
-      r = node.filterFn !== undefined ? node.filterFn(vars) : node.filter.run({evt})
+      r = node.filterFn !== undefined ? node.filterFn(evt) : node.filter.run({evt})
     } catch (error) {
       ctx.logger.debug(`filter of ${node.name} failed: ${(error as Error).message}`)
       return false
@@ -152,14 +152,14 @@ function runNodeWith(node: CompiledNode, evt: Event, ctx: RunContext, vars: Even
   let grokOK = false
   const grok = node.grok
   if (grok !== undefined) {
-    grokOK = runGrok(grok, evt, ctx.logger, vars)
+    grokOK = runGrok(grok, evt, ctx.logger)
     state = grokOK
-    if (grokOK && grok.statics.length > 0) applyStatics(grok.statics, evt, ctx.statics, vars)
+    if (grokOK && grok.statics.length > 0) applyStatics(grok.statics, evt, ctx.statics)
   }
-  if (node.stash.length > 0 && (grok === undefined || grokOK)) runStash(node, evt, ctx.logger, vars)
+  if (node.stash.length > 0 && (grok === undefined || grokOK)) runStash(node, evt, ctx.logger)
   const children = node.children
   for (let i = 0; i < children.length; i++) {
-    if (runNodeWith(children[i]!, evt, ctx, vars)) {
+    if (runNodeWith(children[i]!, evt, ctx)) {
       state = true
       if (node.nextStage) break
     } else if (!grokOK) {
@@ -167,24 +167,24 @@ function runNodeWith(node: CompiledNode, evt: Event, ctx: RunContext, vars: Even
     }
   }
   if (!state) return false
-  if (node.statics.length > 0 && (whitelisted || node.whitelist === undefined || !node.whitelist.hasEntries)) applyStatics(node.statics, evt, ctx.statics, vars)
+  if (node.statics.length > 0 && (whitelisted || node.whitelist === undefined || !node.whitelist.hasEntries)) applyStatics(node.statics, evt, ctx.statics)
   if (node.nextStage) moveStage(evt, ctx.stages)
   return true
 }
 
-function runStash(node: CompiledNode, evt: Event, logger: Logger, vars: EventVars): void {
+function runStash(node: CompiledNode, evt: Event, logger: Logger): void {
   for (const s of node.stash) {
     let value: unknown
     let key: unknown
     try {
-      value = s.valueFn(vars)
+      value = s.valueFn(evt)
     } catch (error) {
       logger.debug(`stash ${s.name} value failed: ${(error as Error).message}`)
       value = null
     }
     if (typeof value !== 'string') continue
     try {
-      key = s.keyFn(vars)
+      key = s.keyFn(evt)
     } catch (error) {
       logger.debug(`stash ${s.name} key failed: ${(error as Error).message}`)
       key = null

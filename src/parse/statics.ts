@@ -3,13 +3,12 @@
  * by the table of §6.1) written to a destination (§6.2): an enrichment method, a Parsed /
  * Meta / Enriched key, or a `target:` path into the event (§6.3).
  */
-import type {Program} from '../expr/index.js'
+import {eventFn, mapReadOf, type EventFn, type Program} from '../expr/index.js'
 import {CrowdError} from '../model/errors.js'
 import type {Event} from '../model/event.js'
 import {isFloat, isGoMap, isStringMap, isStringSlice, numberValue} from '../model/go-values.js'
 import type {Logger} from '../model/logger.js'
 import type {EnrichContext, EnrichMethod} from './enrich/registry.js'
-import {eventFn, mapReadOf, type EventFn, type EventVars} from './fast-expr.js'
 
 export type StaticDestination =
   | {kind: 'method'; name: string; method: EnrichMethod | undefined}
@@ -24,7 +23,7 @@ export interface CompiledStatic {
   /** Non-empty `value:` wins over `expression:`. */
   value: string | undefined
   expression: Program | undefined
-  /** The evaluator of `expression` (see fast-expr.ts). */
+  /** The event evaluator of `expression` (src/expr eventFn). */
   evaluate: EventFn | undefined
   file: string
   line: number
@@ -32,7 +31,7 @@ export interface CompiledStatic {
   apply: StaticApply | undefined
 }
 
-export type StaticApply = (evt: Event, rt: StaticsRuntime, vars: EventVars) => void
+export type StaticApply = (evt: Event, rt: StaticsRuntime) => void
 
 /** The run-time parts of a static built from its config parts (compile-node.ts). */
 export function makeStatic(destination: StaticDestination, value: string | undefined, expression: Program | undefined, file: string, line: number): CompiledStatic {
@@ -47,6 +46,8 @@ export function makeStatic(destination: StaticDestination, value: string | undef
  */
 function specialise(s: CompiledStatic): StaticApply | undefined {
   const d = s.destination
+  if (d.kind === 'method') return specialiseMethod(s, d)
+  if (d.kind === 'target') return specialiseTarget(s, d)
   if (d.kind !== 'parsed' && d.kind !== 'meta' && d.kind !== 'enriched') return undefined
   const key = d.key
   const label = `${d.kind === 'parsed' ? 'Parsed' : d.kind === 'meta' ? 'Meta' : 'Enriched'}.${key}`
@@ -74,10 +75,10 @@ function specialise(s: CompiledStatic): StaticApply | undefined {
   const evaluate = s.evaluate
   if (evaluate === undefined || s.expression === undefined) return undefined
   /** The text to write, or undefined to skip (errors are logged; type errors throw). */
-  const textOf = (vars: EventVars, rt: StaticsRuntime): string | undefined => {
+  const textOf = (evt: Event, rt: StaticsRuntime): string | undefined => {
     let result: unknown
     try {
-      result = evaluate(vars)
+      result = evaluate(evt)
     } catch (error) {
       rt.logger.debug(`static expression failed (${s.file}:${s.line}): ${(error as Error).message}`)
       return undefined
@@ -92,7 +93,7 @@ function specialise(s: CompiledStatic): StaticApply | undefined {
     const from = read.field
     const readKey = read.key
     const to = d.kind
-    return (evt, rt, vars) => {
+    return (evt, rt) => {
       const m = from === 'Parsed' ? evt.Parsed : from === 'Meta' ? evt.Meta : evt.Enriched
       let text: string | undefined
       if (typeof m === 'object' && m !== null) {
@@ -100,7 +101,7 @@ function specialise(s: CompiledStatic): StaticApply | undefined {
         if (typeof v === 'string') text = v
         else if (!Object.hasOwn(m, readKey)) return
       }
-      if (text === undefined) text = textOf(vars, rt)
+      if (text === undefined) text = textOf(evt, rt)
       if (text === undefined || text === '') return
       ;(to === 'parsed' ? evt.Parsed : to === 'meta' ? evt.Meta : evt.Enriched)[key] = text
       rt.onWrite?.(label, text)
@@ -108,26 +109,95 @@ function specialise(s: CompiledStatic): StaticApply | undefined {
   }
   switch (d.kind) {
     case 'parsed':
-      return (evt, rt, vars) => {
-        const text = textOf(vars, rt)
+      return (evt, rt) => {
+        const text = textOf(evt, rt)
         if (text === undefined) return
         evt.Parsed[key] = text
         rt.onWrite?.(label, text)
       }
     case 'meta':
-      return (evt, rt, vars) => {
-        const text = textOf(vars, rt)
+      return (evt, rt) => {
+        const text = textOf(evt, rt)
         if (text === undefined) return
         evt.Meta[key] = text
         rt.onWrite?.(label, text)
       }
     default:
-      return (evt, rt, vars) => {
-        const text = textOf(vars, rt)
+      return (evt, rt) => {
+        const text = textOf(evt, rt)
         if (text === undefined) return
         evt.Enriched[key] = text
         rt.onWrite?.(label, text)
       }
+  }
+}
+
+/** A `target:` static as one closure; same behaviour as applyStatic. */
+function specialiseTarget(s: CompiledStatic, d: {path: string[]; text: string; assign: TargetAssign}): StaticApply | undefined {
+  const assign = d.assign
+  const label = d.path.join('.')
+  const value = s.value
+  if (value !== undefined) {
+    return (evt, rt) => {
+      if (assign(evt, value)) rt.onWrite?.(label, value)
+      else rt.logger.debug(`cannot assign target ${d.text} (${s.file}:${s.line})`)
+    }
+  }
+  const evaluate = s.evaluate
+  if (evaluate === undefined) return undefined
+  return (evt, rt) => {
+    let result: unknown
+    try {
+      result = evaluate(evt)
+    } catch (error) {
+      rt.logger.debug(`static expression failed (${s.file}:${s.line}): ${(error as Error).message}`)
+      return
+    }
+    const text = typeof result === 'string' ? result : staticValueText(result, s)
+    if (text === undefined || text === '') return
+    if (assign(evt, text)) rt.onWrite?.(label, text)
+    else rt.logger.debug(`cannot assign target ${d.text} (${s.file}:${s.line})`)
+  }
+}
+
+/** An enrichment static (`method:` with a value or an expression) as one closure; same behaviour as applyStatic. */
+function specialiseMethod(s: CompiledStatic, d: {name: string; method: EnrichMethod | undefined}): StaticApply | undefined {
+  const method = d.method
+  if (method === undefined) return undefined
+  const value = s.value
+  const evaluate = s.evaluate
+  if (value === undefined && evaluate === undefined) return undefined
+  const allowEmpty = d.name === 'ParseDate'
+  const name = d.name
+  return (evt, rt) => {
+    let text: string | undefined
+    if (value !== undefined) text = value
+    else {
+      let result: unknown
+      try {
+        result = evaluate!(evt)
+      } catch (error) {
+        rt.logger.debug(`static expression failed (${s.file}:${s.line}): ${(error as Error).message}`)
+        return
+      }
+      text = typeof result === 'string' ? result : staticValueText(result, s)
+    }
+    if (text === undefined || (text === '' && !allowEmpty)) return
+    let out: Record<string, string> | undefined
+    try {
+      out = method(text, evt, rt.enrich)
+    } catch (error) {
+      rt.logger.warn(`enrichment ${name} failed: ${(error as Error).message}`)
+      return
+    }
+    if (out === undefined) return
+    const enriched = evt.Enriched
+    for (const k in out) {
+      if (!Object.hasOwn(out, k)) continue
+      const v = out[k]!
+      enriched[k] = v
+      rt.onWrite?.(`Enriched.${k}`, v)
+    }
   }
 }
 
@@ -185,22 +255,18 @@ function describe(v: object): string {
   return name ?? 'struct'
 }
 
-/**
- * Applies a list of statics in order. Later statics see the effects of earlier ones.
- * `vars` is the walk's reusable `{evt}` (one is made when absent).
- */
-export function applyStatics(statics: readonly CompiledStatic[], evt: Event, rt: StaticsRuntime, vars?: EventVars): void {
-  const v = vars ?? {evt}
+/** Applies a list of statics in order. Later statics see the effects of earlier ones. */
+export function applyStatics(statics: readonly CompiledStatic[], evt: Event, rt: StaticsRuntime): void {
   for (let i = 0; i < statics.length; i++) {
     const s = statics[i]!
-    if (s.apply !== undefined) s.apply(evt, rt, v)
-    else applyStatic(s, evt, rt, v)
+    if (s.apply !== undefined) s.apply(evt, rt)
+    else applyStatic(s, evt, rt)
   }
 }
 
-export function applyStatic(s: CompiledStatic, evt: Event, rt: StaticsRuntime, vars?: EventVars): void {
+export function applyStatic(s: CompiledStatic, evt: Event, rt: StaticsRuntime): void {
   if (s.apply !== undefined) {
-    s.apply(evt, rt, vars ?? {evt})
+    s.apply(evt, rt)
     return
   }
   let text: string | undefined
@@ -209,7 +275,7 @@ export function applyStatic(s: CompiledStatic, evt: Event, rt: StaticsRuntime, v
   } else if (s.expression !== undefined) {
     let result: unknown
     try {
-      result = s.evaluate !== undefined ? s.evaluate(vars ?? {evt}) : s.expression.run({evt})
+      result = s.evaluate !== undefined ? s.evaluate(evt) : s.expression.run({evt})
     } catch (error) {
       rt.logger.debug(`static expression failed (${s.file}:${s.line}): ${(error as Error).message}`)
       return
@@ -284,9 +350,26 @@ export function compileTarget(path: readonly string[]): TargetAssign {
   if (EVENT_MAP_FIELDS.has(head)) {
     const key = rest[0]
     if (key === undefined) return FAIL
-    const field = head as 'Parsed'
-    return function assignMapKey(evt, value) {
-      ;(evt[field] as Record<string, unknown>)[key] = value
+    // one closure per map: a fixed property read, not a keyed one
+    switch (head) {
+      case 'Parsed':
+        return function assignParsed(evt, value) {
+          evt.Parsed[key] = value
+          return true
+        }
+      case 'Meta':
+        return function assignMeta(evt, value) {
+          evt.Meta[key] = value
+          return true
+        }
+      case 'Enriched':
+        return function assignEnriched(evt, value) {
+          evt.Enriched[key] = value
+          return true
+        }
+    }
+    return function assignUnmarshaled(evt, value) {
+      ;(evt.Unmarshaled as Record<string, unknown>)[key] = value
       return true
     }
   }

@@ -5,23 +5,41 @@
  * in CrowdSec) become warnings, unless nothing at all could be loaded: that is a config error.
  */
 import * as path from 'node:path'
-import {createDetector, loadScenarios} from '../detect/index.js'
+import {createDetector, loadScenarios, type CompiledScenario} from '../detect/index.js'
 import {CrowdError, CrowdErrorList} from '../model/errors.js'
 import type {Event} from '../model/event.js'
 import {silentLogger, type Logger} from '../model/logger.js'
-import {loadParsers, loadPostoverflows, type ParserFileRef} from '../parse/index.js'
+import {loadParsers, loadPostoverflows, type ParserFileRef, type ParserSet} from '../parse/index.js'
 import {createHelperContext} from '../parse/services.js'
 import {GoTime, UTC} from '../model/go-time.js'
 import type {ScanContent, StagedFile} from './content.js'
 import type {BucketMetric, Engines, ParserMetric} from './engines.js'
 
-export interface BuildEnginesOptions {
+export interface LoadStagesOptions {
   logger?: Logger
-  maxBuckets?: number
   simulation?: {simulation?: boolean; exclusions?: string[]}
 }
 
-export function buildEngines(content: ScanContent, options: BuildEnginesOptions = {}): Engines {
+export interface BuildEnginesOptions extends LoadStagesOptions {
+  maxBuckets?: number
+}
+
+/**
+ * The compiled content of a scan (parsers, postoverflows, scenarios), without any per-scan
+ * state: several scans can build their engines from one (buildEngines), so content is compiled
+ * once. Parser-side services (data files, stash) stay shared between them, as in one CrowdSec run.
+ */
+export interface LoadedStages {
+  readonly parserSet: ParserSet
+  readonly postSet: ParserSet | undefined
+  readonly scenarios: readonly CompiledScenario[]
+  /** Load warnings (files skipped...). */
+  readonly warnings: readonly string[]
+  readonly logger: Logger
+}
+
+/** Compiles the content; load problems are warnings unless nothing at all of a kind loaded (a config error). */
+export function loadStages(content: ScanContent, options: LoadStagesOptions = {}): LoadedStages {
   const logger = options.logger ?? silentLogger
   const warnings: string[] = []
   const fatal: CrowdError[] = []
@@ -42,8 +60,20 @@ export function buildEngines(content: ScanContent, options: BuildEnginesOptions 
   for (const s of loaded.skipped) warnings.push(`${s.file}: document ${s.docIndex + 1} skipped: ${s.reason}`)
   if (content.scenarios.length > 0 && loaded.scenarios.length === 0) fatal.push(...loaded.errors)
   if (fatal.length > 0) throw fatal.length === 1 ? fatal[0]! : new CrowdErrorList(fatal)
+  return {parserSet, postSet, scenarios: loaded.scenarios, warnings, logger}
+}
 
-  const detector = createDetector(loaded.scenarios, {
+/**
+ * The stages of one scan: a fresh detector (buckets, metrics) and fresh parser counters over
+ * compiled content, given as ScanContent (compiled here) or as LoadedStages (shared).
+ */
+export function buildEngines(content: ScanContent | LoadedStages, options: BuildEnginesOptions = {}): Engines {
+  const stages = 'parserSet' in content ? content : loadStages(content, options)
+  const logger = options.logger ?? stages.logger
+  const {parserSet, postSet} = stages
+  const warnings = [...stages.warnings]
+
+  const detector = createDetector(stages.scenarios, {
     mode: 'replay',
     maxBuckets: options.maxBuckets,
     logger,
@@ -82,7 +112,7 @@ export function buildEngines(content: ScanContent, options: BuildEnginesOptions 
       process: (ov) => !(ov.Whitelisted || (ov.Overflow as {Whitelisted?: boolean}).Whitelisted === true),
     },
     detector: {
-      scenarios: loaded.scenarios.map((s) => s.name),
+      scenarios: stages.scenarios.map((s) => s.name),
       pour: (evt) => {
         detector.pour(evt)
         return detector.takeOverflows()

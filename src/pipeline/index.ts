@@ -5,31 +5,52 @@
  */
 import {loadProfiles} from '../decide/load-profiles.js'
 import type {Logger} from '../model/logger.js'
-import {buildEngines} from './build-engines.js'
-import {selectContent, type ContentRequest} from './content.js'
+import {buildEngines, loadStages, type LoadedStages} from './build-engines.js'
+import {selectContent, type ContentRequest, type ScanContent} from './content.js'
 import {runScan, scanAlerts, type ScanOptions, type ScanResult} from './scan.js'
 
 export {runScan, scanAlerts, scanExitCode} from './scan.js'
 export type {ContentReport, ScanOptions, ScanResult, ScanProgress, ScanSummary, InputReport, SourceReport, AcquisitionMetric} from './scan.js'
 export {resolveContent, selectContent, embeddedHub, embeddedCacheRoot, contentFromInstalled, EMBEDDED_COLLECTIONS} from './content.js'
 export type {ScanContent, ContentSelection, ContentRequest, ContentOrigin} from './content.js'
-export {buildEngines} from './build-engines.js'
+export {buildEngines, loadStages} from './build-engines.js'
+export type {LoadedStages, LoadStagesOptions, BuildEnginesOptions} from './build-engines.js'
 
 export interface ScanRequest extends Omit<ScanOptions, 'engines' | 'profiles'>, ContentRequest {
   /** A profiles.yaml; default: CrowdSec's default profiles. */
   profilesFile?: string
   maxBuckets?: number
   logger?: Logger
+  /**
+   * Content already selected and compiled (prepareContent), shared by several scans; the
+   * content fields of the request (hubDir, collections...) and `simulation` are then not read
+   * for content: simulation was applied when it was compiled.
+   */
+  prepared?: PreparedContent
+}
+
+/** Selected and compiled detection content: what scans of the same content can share. */
+export interface PreparedContent {
+  content: ScanContent
+  stages: LoadedStages
+}
+
+/** Selects the content and compiles it; every config problem is a CrowdError. */
+export async function prepareContent(request: ContentRequest & Pick<ScanRequest, 'simulation' | 'logger'>): Promise<PreparedContent> {
+  const content = await selectContent(request)
+  const simulation = request.simulation === undefined ? undefined : {simulation: request.simulation.simulation, exclusions: [...(request.simulation.exclusions ?? [])]}
+  return {content, stages: loadStages(content, {logger: request.logger, simulation})}
 }
 
 /** Selects content, builds stages and profiles; every config problem is a CrowdError thrown before any input is read. */
 export async function prepareScan(request: ScanRequest): Promise<ScanOptions> {
-  const content = await selectContent(request)
-  const simulation = request.simulation === undefined ? undefined : {simulation: request.simulation.simulation, exclusions: [...(request.simulation.exclusions ?? [])]}
-  const engines = buildEngines(content, {logger: request.logger, maxBuckets: request.maxBuckets, simulation})
+  // Profiles first: a bad profiles file is reported without compiling the content.
   const profiles = loadProfiles(request.profilesFile)
+  const {content, stages} = request.prepared ?? (await prepareContent(request))
+  const engines = buildEngines(stages, {logger: request.logger, maxBuckets: request.maxBuckets})
   const report = {origin: content.origin, collections: content.collections, parsers: content.parsers.length, scenarios: content.scenarios.length}
-  return {...request, engines, profiles, content: report}
+  const {prepared: _prepared, ...options} = request
+  return {...options, engines, profiles, content: report}
 }
 
 export async function scan(request: ScanRequest): Promise<ScanResult> {

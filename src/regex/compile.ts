@@ -91,7 +91,7 @@ export function compileRe2(source: string, options: CompileRe2Options = {}, tree
     else if (!linearEngineCanRun(tree.root)) vmReason = 'backtracking risk the linear-time regexp guard cannot cover'
   }
   if (vmReason !== undefined) {
-    const vm = new Re2Vm(tree)
+    const vm = new Re2Vm(tree, used)
     return {
       ...base,
       engine: 'vm',
@@ -111,7 +111,7 @@ export function compileRe2(source: string, options: CompileRe2Options = {}, tree
   const unicode = new RegExp(jsSource, 'u')
   let vm: Re2Vm | undefined
   const vmExec = (text: string): Re2Match | null => {
-    const m = (vm ??= new Re2Vm(tree)).exec(text)
+    const m = (vm ??= new Re2Vm(tree, used)).exec(text)
     if (m === null || keep === undefined) return m
     const out: (string | undefined)[] = []
     for (let g = 0; g <= tree.groups; g++) if (renumber[g] >= 0) out[renumber[g]] = m[g]
@@ -119,7 +119,7 @@ export function compileRe2(source: string, options: CompileRe2Options = {}, tree
   }
   // text only the unguarded `u` regex could run: the VM takes it when backtracking could explode
   const fullExec = risk ? vmExec : (text: string) => unicode.exec(text)
-  const fullTest = risk ? (text: string) => (vm ??= new Re2Vm(tree)).test(text) : (text: string) => unicode.test(text)
+  const fullTest = risk ? (text: string) => (vm ??= new Re2Vm(tree, used)).test(text) : (text: string) => unicode.test(text)
   if (needsUnicode(tree.root)) return {...base, engine: 'js', jsSource, test: fullTest, exec: fullExec, groupIndex}
   const bmp = new RegExp(emitJs(tree, 'bmp', keep))
   return {

@@ -1,176 +1,48 @@
 /**
- * A small linear-time RE2-semantics matcher (a Pike VM, as in Go's regexp), used only for
- * patterns whose meaning a JavaScript RegExp cannot express exactly (see re2-translate.ts).
- * Leftmost-first submatch semantics; counted repeats are expanded as RE2 does, so a capture
- * keeps the value of the last iteration in which it took part. Runs over code points;
+ * The exact RE2 matcher (Go regexp semantics, linear time), used for patterns whose meaning a
+ * JavaScript RegExp cannot express exactly or that could backtrack without bound (see
+ * compile.ts). Two engines run the same program (program.ts): the bit-state backtracker
+ * (bitstate.ts) when program × text fits its bitmap, which is most log lines, and the Pike VM
+ * (below) for longer texts. Leftmost-first submatch semantics; runs over code points;
  * positions and captures are UTF-16 offsets of the input string.
  */
-import {WORD_RANGES, rangesContain, type AssertKind, type CharSet, type Re2Node, type Re2Tree} from './syntax.js'
-import {emitCharSet} from './translate.js'
-
-type Inst =
-  | {op: 'char'; test: (cp: number) => boolean; next: number}
-  | {op: 'split'; x: number; y: number}
-  | {op: 'jmp'; x: number}
-  | {op: 'save'; slot: number; next: number}
-  | {op: 'assert'; kind: AssertKind; next: number}
-  | {op: 'match'}
-
-function charTest(set: CharSet): (cp: number) => boolean {
-  if (set.props.length === 0) {
-    const ranges = set.ranges
-    return (cp) => rangesContain(ranges, cp)
-  }
-  const re = new RegExp(`^${emitCharSet(set)}$`, 'u')
-  return (cp) => re.test(String.fromCodePoint(cp))
-}
-
-class Compiler {
-  readonly prog: Inst[] = []
-
-  private emit(inst: Inst): number {
-    this.prog.push(inst)
-    return this.prog.length - 1
-  }
-
-  /** Compiles node so that it continues at the instruction index returned by `patch` later. */
-  compile(node: Re2Node): void {
-    const p = this.prog
-    switch (node.type) {
-      case 'empty':
-        return
-      case 'char': {
-        const cp = node.cp
-        this.emit({op: 'char', test: (c) => c === cp, next: p.length + 1})
-        return
-      }
-      case 'class':
-        this.emit({op: 'char', test: charTest(node.set), next: p.length + 1})
-        return
-      case 'any':
-        this.emit({op: 'char', test: node.newline ? () => true : (c) => c !== 0x0a, next: p.length + 1})
-        return
-      case 'assert':
-        this.emit({op: 'assert', kind: node.kind, next: p.length + 1})
-        return
-      case 'group':
-        if (node.capture !== null) this.emit({op: 'save', slot: 2 * node.capture, next: p.length + 1})
-        this.compile(node.body)
-        if (node.capture !== null) this.emit({op: 'save', slot: 2 * node.capture + 1, next: p.length + 1})
-        return
-      case 'concat':
-        for (const item of node.items) this.compile(item)
-        return
-      case 'alt': {
-        const jumps: number[] = []
-        node.items.forEach((item, k) => {
-          if (k < node.items.length - 1) {
-            const split = this.emit({op: 'split', x: p.length + 1, y: -1})
-            this.compile(item)
-            jumps.push(this.emit({op: 'jmp', x: -1}))
-            ;(p[split] as {y: number}).y = p.length
-          } else {
-            this.compile(item)
-          }
-        })
-        for (const j of jumps) (p[j] as {x: number}).x = p.length
-        return
-      }
-      case 'repeat':
-        this.compileRepeat(node.body, node.min, node.max, node.greedy)
-        return
-    }
-  }
-
-  private split(greedy: boolean, body: number, exit: number): Inst {
-    return greedy ? {op: 'split', x: body, y: exit} : {op: 'split', x: exit, y: body}
-  }
-
-  private compileRepeat(body: Re2Node, min: number, max: number, greedy: boolean): void {
-    const p = this.prog
-    if (min === 0 && max === -1) {
-      // L: split body, exit; body; jmp L
-      const l = this.emit({op: 'split', x: -1, y: -1})
-      this.compile(body)
-      this.emit({op: 'jmp', x: l})
-      p[l] = this.split(greedy, l + 1, p.length)
-      return
-    }
-    if (max === -1) {
-      for (let k = 0; k < min - 1; k++) this.compile(body)
-      const l = p.length
-      this.compile(body)
-      const s = this.emit({op: 'split', x: -1, y: -1})
-      p[s] = this.split(greedy, l, s + 1)
-      return
-    }
-    for (let k = 0; k < min; k++) this.compile(body)
-    // (x(x(x)?)?)? for the optional copies
-    const holes: number[] = []
-    for (let k = min; k < max; k++) {
-      holes.push(this.emit({op: 'split', x: -1, y: -1}))
-      this.compile(body)
-    }
-    for (const h of holes) p[h] = this.split(greedy, h + 1, p.length)
-  }
-}
-
-function isWordAt(text: string, index: number): boolean {
-  if (index < 0 || index >= text.length) return false
-  return rangesContain(WORD_RANGES, text.charCodeAt(index))
-}
-
-function assertHolds(kind: AssertKind, text: string, pos: number): boolean {
-  switch (kind) {
-    case 'bot':
-      return pos === 0
-    case 'eot':
-      return pos === text.length
-    case 'bol':
-      return pos === 0 || text.charCodeAt(pos - 1) === 0x0a
-    case 'eol':
-      return pos === text.length || text.charCodeAt(pos) === 0x0a
-    case 'wb':
-      return isWordAt(text, pos - 1) !== isWordAt(text, pos)
-    case 'nwb':
-      return isWordAt(text, pos - 1) === isWordAt(text, pos)
-  }
-}
+import {bitStateFits, bitStateSearch} from './bitstate.js'
+import {
+  ASSERT_KINDS, OP_ASSERT, OP_CHAR, OP_JMP, OP_SAVE, OP_SPLIT, anchoredAtStart, assertAt, compileProgram, flattenProgram,
+  type FlatProgram, type Inst,
+} from './program.js'
+import type {Re2Tree} from './syntax.js'
 
 /** The VM's match: group texts plus `index`, the UTF-16 offset where the match starts. */
 export type Re2VmMatch = (string | undefined)[] & {index: number}
-
-const OP_CHAR = 0
-const OP_SPLIT = 1
-const OP_JMP = 2
-const OP_ASSERT = 3
-const OP_MATCH = 4
 
 interface Thread {
   pc: number
   caps: number[]
 }
 
-/** A compiled RE2 program run by the Pike VM. */
+/** A compiled RE2 program: bit-state search when the text fits its bitmap, else the Pike VM. */
 export class Re2Vm {
   private readonly prog: Inst[]
   private readonly slots: number
   private readonly anchoredStart: boolean
+  /** outGroup[g] = 1 when exec() reports group g (the others are left undefined). */
+  private readonly outGroup: Uint8Array
   readonly groups: number
 
-  constructor(tree: Re2Tree) {
-    const c = new Compiler()
-    c.compile({type: 'group', capture: 0, body: tree.root})
-    c.prog.push({op: 'match'})
-    this.prog = c.prog
+  /** usedGroups: the groups exec() must report (default all; group 0 always). */
+  constructor(tree: Re2Tree, usedGroups?: ReadonlySet<number>) {
+    this.prog = compileProgram(tree)
     this.groups = tree.groups
     this.slots = 2 * (tree.groups + 1)
-    const first = tree.root.type === 'concat' ? tree.root.items[0] : tree.root
-    this.anchoredStart = first?.type === 'assert' && first.kind === 'bot'
+    this.anchoredStart = anchoredAtStart(tree)
+    this.outGroup = new Uint8Array(tree.groups + 1).fill(1)
+    if (usedGroups !== undefined) for (let g = 1; g <= tree.groups; g++) this.outGroup[g] = usedGroups.has(g) ? 1 : 0
   }
 
-  // test(): the program as flat arrays, and buffers reused across calls (no per-call allocation)
-  private flat: {op: Uint8Array; next: Int32Array; alt: Int32Array} | undefined
+  // the program as flat arrays, and buffers reused across calls (no per-call allocation)
+  private flat: FlatProgram | undefined
+  private caps: Int32Array | undefined
   private marks = new Uint32Array(0)
   private generation = 0
   private bufA = new Int32Array(0)
@@ -178,35 +50,61 @@ export class Re2Vm {
   private stack = new Int32Array(0)
   private capStack: number[][] | undefined
 
-  private flatten(): {op: Uint8Array; next: Int32Array; alt: Int32Array} {
+  private flatten(): FlatProgram {
     const n = this.prog.length
-    const op = new Uint8Array(n)
-    const next = new Int32Array(n)
-    const alt = new Int32Array(n)
-    this.prog.forEach((inst, k) => {
-      switch (inst.op) {
-        case 'char': op[k] = OP_CHAR; next[k] = inst.next; break
-        case 'split': op[k] = OP_SPLIT; next[k] = inst.x; alt[k] = inst.y; break
-        case 'jmp': op[k] = OP_JMP; next[k] = inst.x; break
-        case 'save': op[k] = OP_JMP; next[k] = inst.next; break // no captures in test()
-        case 'assert': op[k] = OP_ASSERT; next[k] = inst.next; break
-        case 'match': op[k] = OP_MATCH; break
-      }
-    })
     this.marks = new Uint32Array(n)
     this.bufA = new Int32Array(n)
     this.bufB = new Int32Array(n)
     this.stack = new Int32Array(2 * n + 2)
-    return (this.flat = {op, next, alt})
+    this.caps = new Int32Array(this.slots)
+    return (this.flat = flattenProgram(this.prog))
+  }
+
+  /** True when the pattern matches somewhere in `text`. */
+  test(text: string): boolean {
+    const flat = this.flat ?? this.flatten()
+    return bitStateFits(flat, text.length) ? bitStateSearch(flat, this.anchoredStart, text, undefined) : this.testPike(text)
+  }
+
+  /** Like RegExp.exec: [whole, group1, ...] with undefined for groups that did not take part. */
+  exec(text: string): Re2VmMatch | null {
+    const flat = this.flat ?? this.flatten()
+    if (!bitStateFits(flat, text.length)) return this.execPike(text)
+    const caps = this.caps as Int32Array
+    return bitStateSearch(flat, this.anchoredStart, text, caps) ? this.result(text, caps) : null
+  }
+
+  /** exec() by bit-state search, or undefined when the text is too long for its bitmap. */
+  execBitState(text: string): Re2VmMatch | null | undefined {
+    const flat = this.flat ?? this.flatten()
+    if (!bitStateFits(flat, text.length)) return undefined
+    const caps = this.caps as Int32Array
+    return bitStateSearch(flat, this.anchoredStart, text, caps) ? this.result(text, caps) : null
+  }
+
+  /** test() by bit-state search, or undefined when the text is too long for its bitmap. */
+  testBitState(text: string): boolean | undefined {
+    const flat = this.flat ?? this.flatten()
+    return bitStateFits(flat, text.length) ? bitStateSearch(flat, this.anchoredStart, text, undefined) : undefined
+  }
+
+  private result(text: string, caps: ArrayLike<number>): Re2VmMatch {
+    const out: Re2VmMatch = Object.assign(new Array<string | undefined>(this.groups + 1), {index: caps[0]})
+    const outGroup = this.outGroup
+    for (let g = 0; g <= this.groups; g++) {
+      const s = caps[2 * g]
+      const e = caps[2 * g + 1]
+      out[g] = outGroup[g] === 1 && s >= 0 && e >= 0 ? text.slice(s, e) : undefined
+    }
+    return out
   }
 
   /**
-   * True when the pattern matches somewhere in `text`: the same automaton without captures or
-   * priorities (any match will do), as a set of states advanced one code point at a time.
+   * test() on the Pike VM: the same automaton without captures or priorities (any match will
+   * do), as a set of states advanced one code point at a time.
    */
-  test(text: string): boolean {
-    const {op, next, alt} = this.flat ?? this.flatten()
-    const prog = this.prog
+  testPike(text: string): boolean {
+    const {op, next, arg: alt, ascii, tests} = this.flat ?? this.flatten()
     const marks = this.marks
     const stack = this.stack
     let cur = this.bufA
@@ -226,6 +124,7 @@ export class Re2Vm {
             nxt[nxtLen++] = p
             break
           case OP_JMP:
+          case OP_SAVE:
             stack[top++] = next[p]
             break
           case OP_SPLIT:
@@ -233,7 +132,7 @@ export class Re2Vm {
             stack[top++] = next[p]
             break
           case OP_ASSERT:
-            if (assertHolds((prog[p] as {kind: AssertKind}).kind, text, pos)) stack[top++] = next[p]
+            if (assertAt(alt[p], text, pos)) stack[top++] = next[p]
             break
           default:
             return true
@@ -261,15 +160,16 @@ export class Re2Vm {
       step()
       for (let k = 0; k < curLen; k++) {
         const p = cur[k]
-        if ((prog[p] as {test: (cp: number) => boolean}).test(cp) && close(next[p], pos)) return true
+        const accepts = cp < 128 ? (ascii[4 * p + (cp >>> 5)] & (1 << (cp & 31))) !== 0 : tests[p](cp)
+        if (accepts && close(next[p], pos)) return true
       }
       if (!this.anchoredStart && close(0, pos)) return true
     }
     return false
   }
 
-  /** Like RegExp.exec: [whole, group1, ...] with undefined for groups that did not take part. */
-  exec(text: string): Re2VmMatch | null {
+  /** exec() on the Pike VM. */
+  execPike(text: string): Re2VmMatch | null {
     const prog = this.prog
     const n = prog.length
     let clist: Thread[] = []
@@ -311,7 +211,7 @@ export class Re2Vm {
             break
           }
           case 'assert':
-            if (assertHolds(inst.kind, text, pos)) {
+            if (assertAt(ASSERT_KINDS.indexOf(inst.kind), text, pos)) {
               stackPc[top] = inst.next
               stackCaps[top++] = c
             }
@@ -345,13 +245,6 @@ export class Re2Vm {
       ;[clist, nlist] = [nlist, clist]
       nlist.length = 0
     }
-    if (matched === null) return null
-    const out: Re2VmMatch = Object.assign(new Array<string | undefined>(), {index: matched[0]})
-    for (let g = 0; g <= this.groups; g++) {
-      const s = matched[2 * g]
-      const e = matched[2 * g + 1]
-      out.push(s >= 0 && e >= 0 ? text.slice(s, e) : undefined)
-    }
-    return out
+    return matched === null ? null : this.result(text, matched)
   }
 }

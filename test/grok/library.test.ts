@@ -156,4 +156,24 @@ test('nested unbounded quantifiers are logged at debug, not rejected', () => {
   assert.equal({...g.match('abc')}, {w: 'abc'})
 })
 
+for (const [name, pattern, defs, line, want] of MATCHES) {
+  test(`matchInto: ${name}`, () => {
+    const l = defs.length === 0 ? full : (() => { const x = full.clone(); for (const [n, d] of defs) x.define(n, d); return x })()
+    const g = l.compile(pattern)
+    const target = Object.create(null) as Record<string, string>
+    target.kept = 'before'
+    const ok = g.matchInto(line, target)
+    assert.is(ok, g.match(line) !== null)
+    if (want === null) return assert.equal({...target}, {kept: 'before'})
+    assert.equal({...target}, {kept: 'before', ...g.match(line)})
+  })
+}
+
+test('matchInto: a failing grok leaves the target untouched', () => {
+  const target = Object.create(null) as Record<string, string>
+  assert.is(full.compile('^%{INT:n}$').matchInto('abc', target), false)
+  assert.is(full.compile('%{WORD}').matchInto('abc', target), false)
+  assert.equal(Object.keys(target), [])
+})
+
 test.run()

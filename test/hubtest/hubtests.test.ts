@@ -9,6 +9,7 @@ import * as path from 'node:path'
 import {test} from 'uvu'
 import * as assert from 'uvu/assert'
 import {ROOT, SHARED} from '../helpers/run-cli.js'
+import {HubTestCache} from '../../src/hubtest/cache.js'
 import {openHub} from '../../src/hubtest/install.js'
 import {readHubTestConfig} from '../../src/hubtest/layout.js'
 import {runHubTest} from '../../src/hubtest/run.js'
@@ -39,6 +40,8 @@ function parserOnlyTests(): string[] {
 
 test('parser-only hub tests pass, except the known failures', async () => {
   const hub = openHub(HUB)
+  // one run: the pattern library, compiled grok patterns and data files are shared by every test
+  const cache = new HubTestCache()
   const known = knownFailures()
   const unexpected: string[] = []
   const fixed: string[] = []
@@ -48,7 +51,7 @@ test('parser-only hub tests pass, except the known failures', async () => {
   for (const name of names) {
     const dir = path.join(TESTS, name)
     const before = fs.readFileSync(path.join(dir, 'parser.assert'))
-    const r = await runHubTest({name, dir}, hub, {hubDir: HUB, now: () => GoTime.now(UTC)})
+    const r = await runHubTest({name, dir}, hub, {hubDir: HUB, now: () => GoTime.now(UTC), cache})
     assert.ok(before.equals(fs.readFileSync(path.join(dir, 'parser.assert'))), `${name}: parser.assert was modified`)
     if (r.skipped !== undefined) skipped++
     else if (r.passed) {

@@ -8,6 +8,7 @@ import * as path from 'node:path'
 import {test} from 'uvu'
 import * as assert from 'uvu/assert'
 import {ROOT, SHARED} from '../helpers/run-cli.js'
+import {HubTestCache} from '../../src/hubtest/cache.js'
 import {openHub} from '../../src/hubtest/install.js'
 import {readHubTestConfig} from '../../src/hubtest/layout.js'
 import {runHubTest} from '../../src/hubtest/run.js'
@@ -40,6 +41,8 @@ function scenarioTests(): string[] {
 
 test('scenario hub tests pass, except the known failures', async () => {
   const hub = openHub(HUB)
+  // one run: the pattern library, compiled grok patterns and data files are shared by every test
+  const cache = new HubTestCache()
   const known = knownFailures()
   const unexpected: string[] = []
   const fixed: string[] = []
@@ -48,7 +51,7 @@ test('scenario hub tests pass, except the known failures', async () => {
   const names = scenarioTests()
   for (const name of names) {
     const dir = path.join(TESTS, name)
-    const r = await runHubTest({name, dir}, hub, {hubDir: HUB, now: () => GoTime.now(UTC)}, runScenarios)
+    const r = await runHubTest({name, dir}, hub, {hubDir: HUB, now: () => GoTime.now(UTC), cache}, runScenarios)
     if (r.skipped !== undefined) skipped++
     else if (r.passed) {
       passed++

@@ -5,7 +5,9 @@ import {goFloat, newStringMap, stringSlice} from '../../src/model/go-values.js'
 import {newLogEvent} from '../../src/model/event.js'
 import {compileExpr} from '../../src/expr/index.js'
 import {silentLogger} from '../../src/model/logger.js'
-import {applyStatics, assignTarget, formatGoFloatF, makeStatic, parseTargetPath, StaticTypeError, staticValueText, type StaticDestination} from '../../src/parse/statics.js'
+import {findEnrichMethod} from '../../src/parse/enrich/registry.js'
+import {targetDestination} from '../../src/parse/statics.js'
+import {applyStatic, applyStatics, assignTarget, formatGoFloatF, makeStatic, parseTargetPath, StaticTypeError, staticValueText, type StaticDestination} from '../../src/parse/statics.js'
 
 const AT = {file: 'f.yaml', line: 3}
 const VALUES: Array<[string, unknown, string | undefined]> = [
@@ -70,5 +72,57 @@ for (const [name, destination, value, source, before, want] of APPLIED) {
     assert.equal(writes, want === undefined ? [] : [`${label}.out=${want}`])
   })
 }
+
+/** [name, destination, value, expression, Parsed.x before]: the specialised closure and the generic applyStatic agree. */
+const SPECIALISED: Array<[string, () => StaticDestination, string | undefined, string | undefined, unknown]> = [
+  ['target StrTime from a read', () => targetDestination('evt.StrTime'), undefined, 'evt.Parsed.x', '12/Jan/2024:10:00:00 +0000'],
+  ['target Parsed key from a value', () => targetDestination('evt.Parsed.y'), 'v', undefined, 'abc'],
+  ['target Meta key from a read', () => targetDestination('evt.Meta.y'), undefined, 'evt.Parsed.x', 'abc'],
+  ['target Enriched key', () => targetDestination('evt.Enriched.y'), undefined, 'evt.Parsed.x', 'abc'],
+  ['target Unmarshaled key', () => targetDestination('evt.Unmarshaled.y'), undefined, 'evt.Parsed.x', 'abc'],
+  ['target Labels key', () => targetDestination('evt.Line.Labels.y'), 'v', undefined, 'abc'],
+  ['target that cannot be assigned', () => targetDestination('evt.Time'), 'v', undefined, 'abc'],
+  ['target from an empty read', () => targetDestination('evt.StrTime'), undefined, 'evt.Parsed.x', ''],
+  ['target from an int', () => targetDestination('evt.StrTime'), undefined, 'evt.Parsed.x', 7],
+  ['target from a bool aborts', () => targetDestination('evt.StrTime'), undefined, 'evt.Parsed.x', true],
+  ['target from a failing expression', () => targetDestination('evt.StrTime'), undefined, 'int(evt.Parsed.x)', 'abc'],
+  ['ParseDate from a read', () => ({kind: 'method', name: 'ParseDate', method: findEnrichMethod('ParseDate')}), undefined, 'evt.Parsed.x', '2024-01-12T10:00:00Z'],
+  ['ParseDate of an empty text', () => ({kind: 'method', name: 'ParseDate', method: findEnrichMethod('ParseDate')}), undefined, 'evt.Parsed.x', ''],
+  ['ParseDate from a value', () => ({kind: 'method', name: 'ParseDate', method: findEnrichMethod('ParseDate')}), '2024/01/12', undefined, ''],
+  ['IpToRange of an empty text is skipped', () => ({kind: 'method', name: 'IpToRange', method: findEnrichMethod('IpToRange')}), undefined, 'evt.Parsed.x', ''],
+  ['method from a bool aborts', () => ({kind: 'method', name: 'ParseDate', method: findEnrichMethod('ParseDate')}), undefined, 'evt.Parsed.x', false],
+  ['unknown method', () => ({kind: 'method', name: 'Nope', method: undefined}), 'v', undefined, ''],
+]
+
+for (const [name, destination, value, source, before] of SPECIALISED) {
+  test(`specialised static = applyStatic: ${name}`, () => {
+    const run = (generic: boolean): unknown => {
+      const program = source !== undefined ? compileExpr(source, {env: 'event'}) : undefined
+      const st = makeStatic(destination(), value, program, 'f.yaml', 3)
+      if (generic) st.apply = undefined
+      const evt = newLogEvent({raw: 'r', src: 's', module: 'file', labels: {}, time: GoTime.zero()})
+      ;(evt.Parsed as Record<string, unknown>).x = before
+      const writes: string[] = []
+      const logs: string[] = []
+      const logger = {...silentLogger, debug: (m: string) => logs.push(m), warn: (m: string) => logs.push(m)}
+      const rt = {logger, enrich: {logger: silentLogger, now: () => GoTime.zero()}, onWrite: (f: string, v: string) => writes.push(`${f}=${v}`)}
+      let error: string | undefined
+      try {
+        applyStatic(st, evt, rt)
+      } catch (e) {
+        error = e instanceof StaticTypeError ? 'StaticTypeError' : String(e)
+      }
+      const maps = {Parsed: {...evt.Parsed}, Meta: {...evt.Meta}, Enriched: {...evt.Enriched}, Unmarshaled: {...evt.Unmarshaled}, Labels: {...evt.Line.Labels}}
+      return {error, writes, logs, maps, StrTime: evt.StrTime, Time: evt.Time.String()}
+    }
+    const generic = run(true)
+    assert.equal(run(false), generic)
+  })
+}
+
+test('every target and method static gets a specialised closure', () => {
+  assert.ok(makeStatic(targetDestination('evt.StrTime'), 'v', undefined, 'f', 1).apply !== undefined)
+  assert.ok(makeStatic({kind: 'method', name: 'ParseDate', method: findEnrichMethod('ParseDate')}, 'v', undefined, 'f', 1).apply !== undefined)
+})
 
 test.run()

@@ -13,7 +13,7 @@ import * as os from 'node:os'
 import * as path from 'node:path'
 import {test} from 'uvu'
 import * as assert from 'uvu/assert'
-import {scan} from '../../src/pipeline/index.js'
+import {prepareContent, scan, type PreparedContent} from '../../src/pipeline/index.js'
 import {SHARED} from '../helpers/run-cli.js'
 
 const HUB = path.join(SHARED, 'crowdsec-hub')
@@ -26,6 +26,10 @@ interface Truth {
   noise?: string[] | {ip: string}[]
 }
 
+// Compiled once and shared by every seed: each scan still gets its own detector (buckets) and counters.
+let shared: PreparedContent | undefined
+const prepared = async (): Promise<PreparedContent> => (shared ??= await prepareContent({hubDir: HUB, collections: COLLECTIONS}))
+
 async function detectionRun(mode: 'nginx' | 'ssh', seed: number, lines: number, dir: string): Promise<{missed: string[]; falsePositives: string[]; attackers: number; lines: number}> {
   const log = path.join(dir, `${mode}-${seed}.log`)
   const truthFile = path.join(dir, `${mode}-${seed}.json`)
@@ -33,8 +37,7 @@ async function detectionRun(mode: 'nginx' | 'ssh', seed: number, lines: number, 
   const truth = JSON.parse(fs.readFileSync(truthFile, 'utf8')) as Truth
   const result = await scan({
     inputs: [{input: log, type: mode === 'ssh' ? 'syslog' : 'nginx'}],
-    hubDir: HUB,
-    collections: COLLECTIONS,
+    prepared: await prepared(),
   })
   const alerted = new Set(result.alerts.map((a) => (a as unknown as {Source: {Value: string}}).Source.Value))
   const attackers = new Set(truth.attackers.map((a) => a.ip))

@@ -74,6 +74,8 @@ function parseWithLayout(layout: string, text: string, clock: DateClock): GoTime
 export interface ParsedDate {
   marshaled: string
   time: GoTime | undefined
+  /** The ParseDate method's result for this date, made once (a remembered result is shared). */
+  fields?: Readonly<Record<string, string>>
 }
 
 /** The pure part of ParseDate: text (+ optional layout) -> MarshaledTime and the time. */
@@ -137,5 +139,5 @@ function parseUnixSeconds(text: string): number | undefined {
 export function parseDateMethod(value: string, evt: Event, ctx: EnrichContext): Record<string, string> {
   const result = parseDateLazy(value, evt.StrTimeFormat, ctx)
   if (result.time !== undefined && evt.ExpectMode === ExpectMode.timeMachine) evt.Time = result.time
-  return {MarshaledTime: result.marshaled}
+  return (result.fields ??= Object.freeze({MarshaledTime: result.marshaled})) as Record<string, string>
 }

@@ -1,0 +1,257 @@
+/**
+ * Cross-scenario filter sharing. Most hub filters are `&&` chains that repeat the same
+ * conjuncts (`evt.Meta.log_type in [...]`, `evt.Meta.service == 'http'`...). At load, a pure
+ * filter is split into its top-level conjuncts (printed back to normalised source); conjuncts
+ * that appear in two or more filters are compiled once and evaluated once per event (a memo
+ * keyed by an epoch counter), runs of conjuncts private to one filter are compiled together.
+ *
+ * Semantics are those of the whole filter: conjuncts run left to right, the first `false`
+ * stops, a non-boolean conjunct of an `&&` chain is a runtime error (as `&&` makes it), and a
+ * single-conjunct filter whose value is not `true` is just not matched. Filters with any
+ * impure call (SetMeta, SetInStash, clocks, lookups, unknown helpers) keep their whole
+ * program; scenarios whose expressions can have side effects invalidate the memo after their
+ * turn, so a later scenario never sees a result computed before the event changed.
+ */
+import {compileExpr, parseExpr, type Program} from '../expr/index.js'
+import {print} from '../expr/print.js'
+import type {Node} from '../expr/ast.js'
+import type {CompileContext, CompiledScenario} from './compile.js'
+
+/** A scenario filter as a list of shared parts (each a program giving a boolean). */
+export interface FilterPlan {
+  readonly parts: readonly Program[]
+  /** The filter is an `&&` chain: a part giving a non-boolean is an error (else it is "not matched"). */
+  readonly strict: boolean
+}
+
+/** Helpers whose result depends on their arguments only (and on data files fixed at load). */
+const PURE_HELPERS: ReadonlySet<string> = new Set([
+  'Upper', 'Lower', 'Split', 'SplitN', 'SplitAfter', 'SplitAfterN', 'Join', 'Fields', 'Index', 'IndexAny', 'Replace',
+  'ReplaceAll', 'Trim', 'TrimLeft', 'TrimRight', 'TrimPrefix', 'TrimSuffix', 'TrimSpace', 'Sprintf', 'ToString', 'Match',
+  'B64Decode', 'Get', 'Atof', 'FloatApproxEqual', 'Distance', 'IsIP', 'IsIPV4', 'IsIPV6', 'IpInRange', 'IpToRange',
+  'JsonExtract', 'JsonExtractUnescape', 'JsonExtractLib', 'JsonExtractSlice', 'JsonExtractObject', 'ToJsonString',
+  'XMLGetNodeValue', 'XMLGetAttributeValue', 'KeyExists', 'PathUnescape', 'QueryUnescape', 'PathEscape', 'QueryEscape',
+  'ParseQuery', 'ExtractQueryParam', 'LibInjectionIsSQLI', 'LibInjectionIsXSS', 'Flatten', 'Distinct', 'FlattenDistinct',
+  'File', 'RegexpInFile',
+])
+
+/** Read-only methods (Event getters, Go time and duration accessors). */
+const PURE_METHODS: ReadonlySet<string> = new Set([
+  'GetMeta', 'GetType', 'Hour', 'Minute', 'Second', 'Year', 'Month', 'Day', 'YearDay', 'Weekday', 'Unix', 'UnixNano',
+  'UTC', 'Format', 'Before', 'After', 'Sub', 'Add', 'IsZero', 'String', 'Equal', 'Seconds', 'Minutes', 'Hours',
+  'Milliseconds',
+])
+
+/** Builtins that read the clock; the other builtins are pure. */
+const IMPURE_BUILTINS: ReadonlySet<string> = new Set(['now', 'date'])
+
+/** The direct child nodes of a node, whatever its kind (objects with a string `type`). */
+function childNodes(node: Node): Node[] {
+  const out: Node[] = []
+  for (const value of Object.values(node) as unknown[]) {
+    if (Array.isArray(value)) {
+      for (const v of value) if (isNode(v)) out.push(v)
+    } else if (isNode(value)) {
+      out.push(value)
+    }
+  }
+  return out
+}
+
+function isNode(v: unknown): v is Node {
+  return typeof v === 'object' && v !== null && typeof (v as {type?: unknown}).type === 'string'
+}
+
+/** True when evaluating the tree twice on the same event gives the same value and changes nothing. */
+export function isPureTree(node: Node): boolean {
+  if (node.type === 'Call') {
+    const callee = node.callee
+    if (callee.type === 'Identifier') {
+      if (!PURE_HELPERS.has(callee.name)) return false
+    } else if (callee.type === 'Member' && callee.method && callee.property.type === 'String') {
+      if (!PURE_METHODS.has(callee.property.value)) return false
+    } else {
+      return false
+    }
+  } else if (node.type === 'Builtin') {
+    if (IMPURE_BUILTINS.has(node.name)) return false
+  }
+  for (const child of childNodes(node)) if (!isPureTree(child)) return false
+  return true
+}
+
+/** True when an expression source may change state (or read changing state): parse failures count as impure. */
+export function mayHaveEffects(source: string | undefined): boolean {
+  if (source === undefined || source === '') return false
+  try {
+    return !isPureTree(parseExpr(source))
+  } catch {
+    return true
+  }
+}
+
+function flatten(node: Node, out: Node[]): void {
+  if (node.type === 'Binary' && (node.operator === '&&' || node.operator === 'and')) {
+    flatten(node.left, out)
+    flatten(node.right, out)
+  } else {
+    out.push(node)
+  }
+}
+
+/**
+ * The top-level `&&` conjuncts of a filter as normalised source, or undefined when the filter
+ * cannot be shared (impure conjunct, parse failure, or a print that does not round-trip).
+ */
+export function splitConjuncts(source: string): string[] | undefined {
+  let root: Node
+  try {
+    root = parseExpr(source)
+  } catch {
+    return undefined
+  }
+  const nodes: Node[] = []
+  flatten(root, nodes)
+  const out: string[] = []
+  for (const node of nodes) {
+    if (!isPureTree(node)) return undefined
+    const text = print(node)
+    try {
+      if (print(parseExpr(text)) !== text) return undefined
+    } catch {
+      return undefined
+    }
+    out.push(text)
+  }
+  return out
+}
+
+/**
+ * Gives each scenario whose filter shares a conjunct with another one a FilterPlan (a new
+ * scenario object; the others are returned as they are). Parts are compiled once per source.
+ */
+export function planSharedFilters(scenarios: readonly CompiledScenario[], ctx: Pick<CompileContext, 'helpers'> = {}): CompiledScenario[] {
+  const split = scenarios.map((s) => splitConjuncts(s.filterText))
+  const uses = new Map<string, number>()
+  for (const parts of split) for (const p of new Set(parts ?? [])) uses.set(p, (uses.get(p) ?? 0) + 1)
+  const programs = new Map<string, Program>()
+  return scenarios.map((s, i) => {
+    const conjuncts = split[i]
+    if (conjuncts === undefined || !conjuncts.some((c) => uses.get(c)! > 1)) return s
+    // shared conjuncts alone, runs of private ones as one `&&` program (keeps their common sub-expression caches)
+    const groups: string[] = []
+    let run: string[] = []
+    const endRun = (): void => {
+      if (run.length === 1) groups.push(run[0]!)
+      else if (run.length > 1) groups.push(run.map((c) => `(${c})`).join(' && '))
+      run = []
+    }
+    for (const c of conjuncts) {
+      if (uses.get(c)! > 1) {
+        endRun()
+        groups.push(c)
+      } else {
+        run.push(c)
+      }
+    }
+    endRun()
+    const parts: Program[] = []
+    for (const source of groups) {
+      let program = programs.get(source)
+      if (program === undefined) {
+        try {
+          program = compileExpr(source, {env: 'event', helpers: ctx.helpers, location: {file: s.file}})
+        } catch {
+          return s // cannot happen for a source that compiled whole; keep the whole filter then
+        }
+        programs.set(source, program)
+      }
+      parts.push(program)
+    }
+    return {...s, filterPlan: {parts, strict: conjuncts.length > 1}}
+  })
+}
+
+/** Memo states of a part for the current epoch. */
+const TRUE = 1, FALSE = 2, OTHER = 3, ERROR = 4
+
+/** A filter part gave a non-boolean inside an `&&` chain. */
+export class NonBoolConjunctError extends Error {}
+
+/**
+ * Per-event results of the shared parts of a detector's scenarios: results for the current
+ * epoch, no allocation per event. `next()` starts a new event (or invalidates after a change).
+ */
+export class FilterMemo {
+  private readonly programs: Program[] = []
+  private readonly ids = new Map<Program, number>()
+  private epochs = new Uint32Array(0)
+  private states = new Uint8Array(0)
+  private errors: unknown[] = []
+  private epoch = 1
+
+  /** The part ids of a plan (interned by program identity). */
+  intern(plan: FilterPlan): Int32Array {
+    const out = new Int32Array(plan.parts.length)
+    plan.parts.forEach((p, i) => {
+      let id = this.ids.get(p)
+      if (id === undefined) {
+        id = this.programs.length
+        this.programs.push(p)
+        this.ids.set(p, id)
+      }
+      out[i] = id
+    })
+    const n = this.programs.length
+    if (this.epochs.length < n) {
+      this.epochs = new Uint32Array(n)
+      this.states = new Uint8Array(n)
+      this.errors = new Array<unknown>(n).fill(undefined)
+    }
+    return out
+  }
+
+  get size(): number {
+    return this.programs.length
+  }
+
+  /** Forgets every result (a new event, or the event may have changed). */
+  next(): void {
+    if (++this.epoch === 0xffffffff) {
+      this.epochs.fill(0)
+      this.epoch = 1
+    }
+  }
+
+  /** Runs a plan's parts like the whole `&&` chain: true, false, or throws the part's error. */
+  run(ids: Int32Array, strict: boolean, vars: Record<string, unknown>): boolean {
+    const epoch = this.epoch
+    const epochs = this.epochs
+    const states = this.states
+    for (let i = 0; i < ids.length; i++) {
+      const id = ids[i]!
+      let state: number
+      if (epochs[id] === epoch) {
+        state = states[id]!
+      } else {
+        try {
+          const r = this.programs[id]!.run(vars)
+          state = r === true ? TRUE : r === false ? FALSE : OTHER
+        } catch (e) {
+          state = ERROR
+          this.errors[id] = e
+        }
+        epochs[id] = epoch
+        states[id] = state
+      }
+      if (state === TRUE) continue
+      if (state === FALSE) return false
+      if (state === OTHER) {
+        if (!strict) return false
+        throw new NonBoolConjunctError(`non-boolean operand of && in '${this.programs[id]!.source}'`)
+      }
+      throw this.errors[id]
+    }
+    return true
+  }
+}

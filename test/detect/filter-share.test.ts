@@ -1,0 +1,198 @@
+import {spawnSync} from 'node:child_process'
+import * as fs from 'node:fs'
+import * as os from 'node:os'
+import * as path from 'node:path'
+import {test} from 'uvu'
+import * as assert from 'uvu/assert'
+import {parse as parseYaml} from 'yaml'
+import {createDetector, loadScenarios} from '../../src/detect/index.js'
+import {FilterMemo, mayHaveEffects, planSharedFilters, splitConjuncts} from '../../src/detect/filter-share.js'
+import {compileExpr} from '../../src/expr/index.js'
+import type {RuntimeAlert} from '../../src/model/alert.js'
+import {Event, ExpectMode, newLogEvent} from '../../src/model/event.js'
+import {GoTime, UTC} from '../../src/model/go-time.js'
+import {newStringMap} from '../../src/model/go-values.js'
+import {silentLogger} from '../../src/model/logger.js'
+import {loadParsers} from '../../src/parse/index.js'
+import {parserFileFromPath} from '../../src/parse/load.js'
+import {createHelperContext} from '../../src/parse/services.js'
+import {SHARED} from '../helpers/run-cli.js'
+
+const SPLITS: [string, string[] | undefined][] = [
+  ["evt.Meta.a == 'x'", ['evt.Meta.a == "x"']],
+  ["evt.Meta.a == 'x' && evt.Meta.b in ['1', '2'] and len(evt.Meta.c) > 0", ['evt.Meta.a == "x"', 'evt.Meta.b in ["1", "2"]', 'len(evt.Meta.c) > 0']],
+  ["evt.Meta.a == 'x' && (evt.Meta.b == '1' || evt.Meta.b == '2')", ['evt.Meta.a == "x"', 'evt.Meta.b == "1" || evt.Meta.b == "2"']],
+  ["evt.Meta.a == 'x' && evt.Meta.b == '1' || evt.Meta.b == '2'", ['evt.Meta.a == "x" && evt.Meta.b == "1" || evt.Meta.b == "2"']],
+  ["evt.Meta.a == 'x' && Upper(evt.Meta.p) contains 'Y'", ['evt.Meta.a == "x"', 'Upper(evt.Meta.p) contains "Y"']],
+  ["evt.Meta.a == 'x' && evt.SetMeta('a', 'y')", undefined],
+  ["evt.Meta.a == 'x' && GetFromStash('s', 'k') == ''", undefined],
+  ["evt.Meta.a == 'x' && now().Hour() > 3", undefined],
+  ['evt.Meta.a ==', undefined],
+]
+
+for (const [source, want] of SPLITS) {
+  test(`splitConjuncts: ${source}`, () => {
+    assert.equal(splitConjuncts(source), want)
+  })
+}
+
+const EFFECTS: [string | undefined, boolean][] = [
+  [undefined, false],
+  ["evt.Meta.source_ip + evt.Meta.http_path", false],
+  ["evt.SetMeta('a', 'b')", true],
+  ["SetInStash('s', 'k', 'v')", true],
+  ["Upper(evt.GetMeta('a'))", false],
+]
+for (const [source, want] of EFFECTS) {
+  test(`mayHaveEffects: ${source}`, () => {
+    assert.is(mayHaveEffects(source), want)
+  })
+}
+
+function load(yaml: string) {
+  const r = loadScenarios(['mem.yaml'], {contents: {'mem.yaml': yaml}})
+  assert.equal(r.errors.map((e) => e.message), [])
+  return r.scenarios
+}
+
+function trigger(name: string, filter: string): string {
+  return `type: trigger\nname: ${name}\ndescription: d\nfilter: ${JSON.stringify(filter)}\n`
+}
+
+function evt(meta: Record<string, string>): Event {
+  const e = new Event()
+  e.Process = true
+  e.ExpectMode = ExpectMode.timeMachine
+  e.MarshaledTime = '2026-01-01T10:00:00Z'
+  e.Meta = newStringMap()
+  Object.assign(e.Meta, meta)
+  return e
+}
+
+test('planSharedFilters: shared conjuncts alone, private runs merged, one program per source', () => {
+  const s = load([
+    trigger('a', "evt.Meta.t == 'x' && evt.Meta.u == '1' && evt.Meta.v == '2'"),
+    trigger('b', "evt.Meta.t == 'x' && evt.Meta.w == '3'"),
+    trigger('c', "evt.Meta.other == 'y' && evt.Meta.z == '4'"),
+    trigger('d', "evt.Meta.t == 'x'"),
+  ].join('---\n'))
+  assert.equal(s[0]!.filterPlan!.parts.map((p) => p.source), ['evt.Meta.t == "x"', '(evt.Meta.u == "1") && (evt.Meta.v == "2")'])
+  assert.is(s[0]!.filterPlan!.strict, true)
+  assert.equal(s[1]!.filterPlan!.parts.map((p) => p.source), ['evt.Meta.t == "x"', 'evt.Meta.w == "3"'])
+  assert.is(s[2]!.filterPlan, undefined)
+  assert.is(s[3]!.filterPlan!.strict, false)
+  assert.ok(s[0]!.filterPlan!.parts[0] === s[1]!.filterPlan!.parts[0] && s[0]!.filterPlan!.parts[0] === s[3]!.filterPlan!.parts[0])
+})
+
+test('FilterMemo: a shared part runs once per event, short-circuits, errors and non-booleans as && does', () => {
+  let calls = 0
+  const counted = compileExpr('Count() == 1', {env: 'any', helperTable: {Count: () => ++calls}})
+  const falsy = compileExpr('false', {env: 'any'})
+  const text = compileExpr("'text'", {env: 'any'})
+  const boom = compileExpr('1 / x > 0', {env: 'any'})
+  const memo = new FilterMemo()
+  const a = memo.intern({parts: [counted, falsy], strict: true})
+  const b = memo.intern({parts: [counted], strict: false})
+  const c = memo.intern({parts: [falsy, boom], strict: true})
+  const d = memo.intern({parts: [text], strict: false})
+  const e = memo.intern({parts: [counted, text], strict: true})
+  const f = memo.intern({parts: [counted, boom], strict: true})
+  memo.next()
+  assert.is(memo.run(a, true, {}), false)
+  assert.is(memo.run(b, false, {}), true)
+  assert.is(calls, 1)
+  assert.is(memo.run(c, true, {}), false)
+  assert.is(memo.run(d, false, {}), false)
+  assert.throws(() => memo.run(e, true, {}), /non-boolean/)
+  assert.throws(() => memo.run(f, true, {x: 'a'}))
+  memo.next()
+  assert.is(memo.run(b, false, {}), false)
+  assert.is(calls, 2)
+})
+
+test('a scenario that changes the event makes later scenarios re-evaluate shared parts', () => {
+  const s = load([
+    trigger('first', "evt.Meta.k == 'a' && evt.Meta.n == ''"),
+    trigger('changer', "evt.SetMeta('k', 'b')"),
+    trigger('last', "evt.Meta.k == 'a' && evt.Meta.m == ''"),
+  ].join('---\n'))
+  assert.ok(s[2]!.filterPlan !== undefined)
+  for (const share of [true, false]) {
+    const d = createDetector(s, {shareFilters: share})
+    d.pour(evt({k: 'a', source_ip: '1.2.3.4'}))
+    assert.equal(d.takeOverflows().map((o) => (o.Overflow as unknown as RuntimeAlert).Alert?.Scenario), ['first', 'changer'])
+  }
+})
+
+test('a shared part failing aborts the loop like the whole filter', () => {
+  const s = load([
+    trigger('one', 'evt.Meta.k == "a" && evt.Overflow.Alert.Remediation == true'),
+    trigger('two', 'evt.Meta.k == "a" && true'),
+  ].join('---\n'))
+  for (const share of [true, false]) {
+    const d = createDetector(s, {shareFilters: share})
+    d.pour(evt({k: 'a', source_ip: '1.2.3.4'}))
+    assert.is(d.metrics.exprErrors, 1)
+    assert.is(d.takeOverflows().length, 0)
+  }
+})
+
+/** Alerts as comparable data: scenario, source, counts, event times, message. */
+function summary(e: Event): string {
+  const a = (e.Overflow as unknown as RuntimeAlert).Alert as unknown as Record<string, unknown> | undefined
+  if (a === undefined) return 'no alert'
+  return JSON.stringify([a.Scenario, a.Source, a.EventsCount, a.Message, a.StartAt, a.StopAt, (a.Events as {Timestamp?: unknown}[] | undefined)?.map((x) => x.Timestamp)])
+}
+
+test('nginx + base-http-scenarios on a genlogs sample: same alerts and metrics with sharing on and off', () => {
+  const hub = path.join(SHARED, 'crowdsec-hub')
+  const index = JSON.parse(fs.readFileSync(path.join(hub, '.index.json'), 'utf8')) as Record<string, Record<string, {path: string}>>
+  const parsers = new Set(['crowdsecurity/syslog-logs', 'crowdsecurity/dateparse-enrich'])
+  const scenarios = new Set<string>()
+  const collect = (name: string): void => {
+    const doc = parseYaml(fs.readFileSync(path.join(hub, index.collections![name]!.path), 'utf8')) as Record<string, string[] | undefined>
+    for (const p of doc.parsers ?? []) parsers.add(p)
+    for (const s of doc.scenarios ?? []) scenarios.add(s)
+    for (const c of doc.collections ?? []) collect(c)
+  }
+  collect('crowdsecurity/nginx')
+  collect('crowdsecurity/base-http-scenarios')
+  const now = (): GoTime => GoTime.now(UTC)
+  const dataDir = path.join(hub, 'data')
+  const helpers = createHelperContext({dataDir, logger: silentLogger, now})
+  const loadedParsers = loadParsers({files: [...parsers].map((n) => parserFileFromPath(path.join(hub, index.parsers![n]!.path))),
+    patternDirs: [path.join(hub, 'patterns')], dataDir, helpers, now})
+  assert.equal(loadedParsers.errors, [])
+  const files = [...new Set([...scenarios].map((n) => path.join(hub, index.scenarios![n]!.path)))]
+  const loaded = loadScenarios(files, {helpers, dataDir, hubIndex: index})
+  assert.equal(loaded.errors, [])
+  assert.ok(loaded.scenarios.filter((s) => s.filterPlan !== undefined).length > 20)
+
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'crowd-share-'))
+  try {
+    const log = path.join(dir, 'nginx.log')
+    const r = spawnSync(process.execPath, [path.join(SHARED, 'bench', 'genlogs.mjs'), 'nginx', '--lines', '6000', '--seed', '7',
+      '--hours', '1', '--attack-ratio', '0.3', '--out', log])
+    assert.is(r.status, 0)
+    const lines = fs.readFileSync(log, 'utf8').split('\n').filter((l) => l !== '')
+    const run = (share: boolean) => {
+      const d = createDetector(loaded.scenarios, {mode: 'replay', shareFilters: share})
+      for (const raw of lines) {
+        const e = newLogEvent({raw, src: log, module: 'file', labels: {type: 'nginx'}})
+        e.ExpectMode = ExpectMode.timeMachine
+        if (loadedParsers.parse(e).parsed) d.pour(e)
+      }
+      return {alerts: d.takeOverflows().map(summary), metrics: JSON.stringify(d.metrics), open: d.flush()}
+    }
+    const on = run(true)
+    const off = run(false)
+    assert.ok(on.alerts.length > 5, `only ${on.alerts.length} alerts`)
+    assert.equal(on.alerts, off.alerts)
+    assert.is(on.metrics, off.metrics)
+    assert.is(on.open, off.open)
+  } finally {
+    fs.rmSync(dir, {recursive: true, force: true})
+  }
+})
+
+test.run()
