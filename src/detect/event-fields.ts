@@ -11,7 +11,7 @@
  * argument, a comparison, a computed key, a predicate returning `#`) it could be inspected
  * whole, and the answer is "keep the full event".
  */
-import type * as AST from '../expr/ast.js'
+import * as AST from '../expr/ast.js'
 import type {Program} from '../expr/index.js'
 
 /** Top-level Event field names an expression may read, or 'all'. */
@@ -88,44 +88,6 @@ function safePosition(child: AST.Node, parent: AST.Node | undefined): boolean {
   }
 }
 
-function childrenOf(node: AST.Node): AST.Node[] {
-  switch (node.type) {
-    case 'Unary':
-      return [node.operand]
-    case 'Binary':
-      return [node.left, node.right]
-    case 'Chain':
-      return [node.node]
-    case 'Member':
-      return [node.object, node.property]
-    case 'Slice': {
-      const out = [node.object]
-      if (node.from) out.push(node.from)
-      if (node.to) out.push(node.to)
-      return out
-    }
-    case 'Call':
-      return [node.callee, ...node.args]
-    case 'Builtin':
-      return node.args
-    case 'Predicate':
-      return [node.body]
-    case 'Conditional':
-      return [node.test, node.consequent, node.alternate]
-    case 'VariableDeclarator':
-      return [node.init, node.body]
-    case 'Sequence':
-      return node.nodes
-    case 'Array':
-      return node.elements
-    case 'Map':
-      return node.pairs
-    case 'Pair':
-      return [node.key, node.value]
-    default:
-      return []
-  }
-}
 
 /** The event fields one expression may read (see the file comment). */
 export function programNeeds(program: Program): EventNeeds {
@@ -157,7 +119,7 @@ export function programNeeds(program: Program): EventNeeds {
       all = true
       return
     }
-    for (const c of childrenOf(node)) visit(c, node)
+    for (const c of AST.children(node)) visit(c, node)
   }
   visit(ast, undefined)
   return all ? 'all' : names

@@ -14,6 +14,7 @@
  */
 import {compileExpr, parseExpr, type Program} from '../expr/index.js'
 import {print} from '../expr/print.js'
+import {isPureTree} from '../expr/purity.js'
 import type {Node} from '../expr/ast.js'
 import type {CompileContext, CompiledScenario} from './compile.js'
 
@@ -22,62 +23,6 @@ export interface FilterPlan {
   readonly parts: readonly Program[]
   /** The filter is an `&&` chain: a part giving a non-boolean is an error (else it is "not matched"). */
   readonly strict: boolean
-}
-
-/** Helpers whose result depends on their arguments only (and on data files fixed at load). */
-const PURE_HELPERS: ReadonlySet<string> = new Set([
-  'Upper', 'Lower', 'Split', 'SplitN', 'SplitAfter', 'SplitAfterN', 'Join', 'Fields', 'Index', 'IndexAny', 'Replace',
-  'ReplaceAll', 'Trim', 'TrimLeft', 'TrimRight', 'TrimPrefix', 'TrimSuffix', 'TrimSpace', 'Sprintf', 'ToString', 'Match',
-  'B64Decode', 'Get', 'Atof', 'FloatApproxEqual', 'Distance', 'IsIP', 'IsIPV4', 'IsIPV6', 'IpInRange', 'IpToRange',
-  'JsonExtract', 'JsonExtractUnescape', 'JsonExtractLib', 'JsonExtractSlice', 'JsonExtractObject', 'ToJsonString',
-  'XMLGetNodeValue', 'XMLGetAttributeValue', 'KeyExists', 'PathUnescape', 'QueryUnescape', 'PathEscape', 'QueryEscape',
-  'ParseQuery', 'ExtractQueryParam', 'LibInjectionIsSQLI', 'LibInjectionIsXSS', 'Flatten', 'Distinct', 'FlattenDistinct',
-  'File', 'RegexpInFile',
-])
-
-/** Read-only methods (Event getters, Go time and duration accessors). */
-const PURE_METHODS: ReadonlySet<string> = new Set([
-  'GetMeta', 'GetType', 'Hour', 'Minute', 'Second', 'Year', 'Month', 'Day', 'YearDay', 'Weekday', 'Unix', 'UnixNano',
-  'UTC', 'Format', 'Before', 'After', 'Sub', 'Add', 'IsZero', 'String', 'Equal', 'Seconds', 'Minutes', 'Hours',
-  'Milliseconds',
-])
-
-/** Builtins that read the clock; the other builtins are pure. */
-const IMPURE_BUILTINS: ReadonlySet<string> = new Set(['now', 'date'])
-
-/** The direct child nodes of a node, whatever its kind (objects with a string `type`). */
-function childNodes(node: Node): Node[] {
-  const out: Node[] = []
-  for (const value of Object.values(node) as unknown[]) {
-    if (Array.isArray(value)) {
-      for (const v of value) if (isNode(v)) out.push(v)
-    } else if (isNode(value)) {
-      out.push(value)
-    }
-  }
-  return out
-}
-
-function isNode(v: unknown): v is Node {
-  return typeof v === 'object' && v !== null && typeof (v as {type?: unknown}).type === 'string'
-}
-
-/** True when evaluating the tree twice on the same event gives the same value and changes nothing. */
-export function isPureTree(node: Node): boolean {
-  if (node.type === 'Call') {
-    const callee = node.callee
-    if (callee.type === 'Identifier') {
-      if (!PURE_HELPERS.has(callee.name)) return false
-    } else if (callee.type === 'Member' && callee.method && callee.property.type === 'String') {
-      if (!PURE_METHODS.has(callee.property.value)) return false
-    } else {
-      return false
-    }
-  } else if (node.type === 'Builtin') {
-    if (IMPURE_BUILTINS.has(node.name)) return false
-  }
-  for (const child of childNodes(node)) if (!isPureTree(child)) return false
-  return true
 }
 
 /** True when an expression source may change state (or read changing state): parse failures count as impure. */

@@ -3,6 +3,7 @@
  * (scenarios.md §8.1, §16). Kept as (sec, nsec, offset) like Go's time.Time: a JS number of
  * epoch nanoseconds would lose precision, a Date loses the nanoseconds.
  */
+import {civilFromDays, daysFromCivil, daysIn} from '../model/go-time.js'
 
 export interface Instant {
   /** Unix seconds (integer). */
@@ -72,7 +73,7 @@ export function parseRfc3339(text: string): Instant | null {
   if (m === null) return null
   const year = Number(m[1]), month = Number(m[2]), day = Number(m[3])
   const hour = Number(m[4]), minute = Number(m[5]), second = Number(m[6])
-  if (month < 1 || month > 12 || day < 1 || day > daysIn(year, month) || hour > 23 || minute > 59 || second > 59) return null
+  if (month < 1 || month > 12 || day < 1 || day > daysIn(month, year) || hour > 23 || minute > 59 || second > 59) return null
   const nsec = m[7] === undefined ? 0 : Number(m[7].padEnd(9, '0'))
   let offset = 0
   if (m[8] === undefined) {
@@ -82,36 +83,6 @@ export function parseRfc3339(text: string): Instant | null {
   }
   const local = daysFromCivil(year, month, day) * 86400 + hour * 3600 + minute * 60 + second
   return {sec: local - offset, nsec, offset}
-}
-
-function isLeap(y: number): boolean {
-  return (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0
-}
-
-function daysIn(y: number, m: number): number {
-  return [31, isLeap(y) ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][m - 1]!
-}
-
-/** Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's algorithm). */
-export function daysFromCivil(y: number, m: number, d: number): number {
-  y -= m <= 2 ? 1 : 0
-  const era = Math.floor(y / 400)
-  const yoe = y - era * 400
-  const doy = Math.floor((153 * (m + (m > 2 ? -3 : 9)) + 2) / 5) + d - 1
-  const doe = yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy
-  return era * 146097 + doe - 719468
-}
-
-function civilFromDays(z: number): [number, number, number] {
-  z += 719468
-  const era = Math.floor(z / 146097)
-  const doe = z - era * 146097
-  const yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36524) - Math.floor(doe / 146096)) / 365)
-  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100))
-  const mp = Math.floor((5 * doy + 2) / 153)
-  const d = doy - Math.floor((153 * mp + 2) / 5) + 1
-  const m = mp + (mp < 10 ? 3 : -9)
-  return [yoe + era * 400 + (m <= 2 ? 1 : 0), m, d]
 }
 
 const pad = (n: number, w = 2): string => String(n).padStart(w, '0')

@@ -21,24 +21,9 @@ import * as AST from './ast.js'
 import {BUILTINS} from './builtins.js'
 import type {ExprEnv} from './envs.js'
 import {print} from './print.js'
+import {IMPURE_BUILTINS, PURE_HELPERS, PURE_METHODS} from './purity.js'
 
 type HelperTable = Record<string, (...args: unknown[]) => unknown>
-
-/** Helpers whose result depends only on their arguments (at most a debug log on bad input). */
-export const PURE_HELPERS: ReadonlySet<string> = new Set([
-  'Upper', 'Lower', 'Split', 'SplitN', 'SplitAfter', 'SplitAfterN', 'Join', 'Fields', 'Index', 'IndexAny', 'Replace',
-  'ReplaceAll', 'Trim', 'TrimLeft', 'TrimRight', 'TrimPrefix', 'TrimSuffix', 'TrimSpace', 'Sprintf', 'ToString', 'Match',
-  'B64Decode', 'Get', 'Atof', 'FloatApproxEqual', 'Distance', 'IsIP', 'IsIPV4', 'IsIPV6', 'IpInRange', 'IpToRange',
-  'JsonExtract', 'JsonExtractUnescape', 'JsonExtractLib', 'JsonExtractSlice', 'JsonExtractObject', 'ToJsonString',
-  'XMLGetNodeValue', 'XMLGetAttributeValue', 'KeyExists', 'PathUnescape', 'QueryUnescape', 'PathEscape', 'QueryEscape',
-  'ParseQuery', 'ExtractQueryParam', 'LibInjectionIsSQLI', 'LibInjectionIsXSS', 'Flatten', 'Distinct', 'FlattenDistinct',
-])
-
-/** Builtins that read the clock; every other non-predicate builtin is pure. */
-const IMPURE_BUILTINS: ReadonlySet<string> = new Set(['now', 'date'])
-
-/** Methods that only read (Event.GetMeta, GetType). */
-const PURE_METHODS: ReadonlySet<string> = new Set(['GetMeta', 'GetType'])
 
 /** Predicate builtins whose predicate gets (element, index of that element in the array). */
 const INDEXED_PREDICATES: ReadonlySet<string> = new Set([

@@ -11,6 +11,7 @@ import {compileExpr} from '../expr/index.js'
 import {CrowdError} from '../model/errors.js'
 import type {Event} from '../model/event.js'
 import {isFloat, isGoFloat, numberValue} from '../model/go-values.js'
+import {sourceOf, type RuntimeAlert} from '../model/alert.js'
 import type {ParserResults} from './parser-results.js'
 import {helperTableFor, type HelperContext} from '../parse/services.js'
 import {compareBytes} from '../parse/load.js'
@@ -146,6 +147,35 @@ export function generateParserAssertions(results: ParserResults): string[] {
       })
     }
   }
+  return out
+}
+
+/** Scenario assertions as `cscli hubtest` generates them (§9), over results already sorted as §6.2. */
+export function generateScenarioAssertions(results: readonly Event[]): string[] {
+  const out = [`len(results) == ${results.length}`]
+  results.forEach((evt, i) => {
+    const overflow = evt.Overflow as unknown as RuntimeAlert
+    const at = `results[${i}].Overflow`
+    for (const key of overflow.GetSources()) {
+      const source = sourceOf(overflow, key)
+      const ref = `${at}.Sources[${quote(key)}]`
+      out.push(`${quote(key)} in ${at}.GetSources()`)
+      out.push(`${ref}.IP == ${quote(source.IP)}`, `${ref}.Range == ${quote(source.Range)}`)
+      out.push(`${ref}.GetScope() == ${quote(source.GetScope())}`, `${ref}.GetValue() == ${quote(source.GetValue())}`)
+    }
+    const alert = overflow.Alert
+    if (alert === null) return
+    alert.Events.forEach((entry, j) => {
+      for (const item of entry.Meta) {
+        const read = `${at}.Alert.Events[${j}].GetMeta(${quote(item.Key)})`
+        if (item.Key === 'datasource_path') out.push(`basename(${read}) == ${quote(path.basename(item.Value))}`)
+        else out.push(`${read} == ${quote(item.Value)}`)
+      }
+    })
+    out.push(`${at}.Alert.GetScenario() == ${quote(alert.GetScenario())}`)
+    out.push(`${at}.Alert.Remediation == ${alert.Remediation}`)
+    out.push(`${at}.Alert.GetEventsCount() == ${alert.GetEventsCount()}`)
+  })
   return out
 }
 

@@ -15,7 +15,7 @@ import {silentLogger, type Logger} from '../model/logger.js'
 import {loadParsers, loadPostoverflows, usesGeoIp, type ParserSet} from '../parse/index.js'
 import type {ParserFileRef} from '../parse/load.js'
 import type {HelperContext} from '../parse/services.js'
-import {generateParserAssertions, runAssertFile, type AssertReport, type FailedAssertion} from './assert.js'
+import {generateParserAssertions, generateScenarioAssertions, runAssertFile, type AssertReport, type FailedAssertion} from './assert.js'
 import {HubTestCache} from './cache.js'
 import {installTest, openHub, type HubLayout} from './install.js'
 import {findHubTests, readHubTestConfig, type HubTestConfig, type HubTestDir} from './layout.js'
@@ -199,7 +199,7 @@ export async function runHubTest(test: HubTestDir, hub: HubLayout, options: RunH
       if (report.error !== undefined) return {name: test.name, path: test.dir, passed: false, assertions, failed_assertions: failed}
     }
     if (scenarioResults !== undefined) {
-      const report = runAssertFile(path.join(test.dir, 'scenario.assert'), {results: scenarioResults}, 'scenario-assert', () => [], helpers)
+      const report = runAssertFile(path.join(test.dir, 'scenario.assert'), {results: scenarioResults}, 'scenario-assert', () => generateScenarioAssertions(scenarioResults), helpers)
       assertions += report.assertions
       failed.push(...reportFailures(report, 'scenario.assert'))
     }
