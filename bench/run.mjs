@@ -12,7 +12,8 @@ const chosen = wanted.length === 0 ? all : all.filter((f) => wanted.includes(f.r
 let failed = 0
 for (const file of chosen.sort()) {
   console.log(`\n# ${file}`)
-  const args = file.endsWith('.ts') ? ['--import', 'tsx', path.join(dir, file)] : [path.join(dir, file)]
+  // tsx for every bench: some .mjs benches import the TypeScript sources directly.
+  const args = ['--import', 'tsx', path.join(dir, file)]
   const r = spawnSync(process.execPath, ['--expose-gc', ...args], {stdio: 'inherit', cwd: ROOT})
   if (r.status !== 0) failed++
 }
