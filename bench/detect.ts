@@ -9,12 +9,13 @@
  * and peak RSS.
  *
  * `--no-share` runs every scenario filter whole (no cross-scenario conjunct sharing), for comparison.
+ * `--no-subexpr` compiles scenario filters without the shared sub-expression memo, for comparison.
  *
  * `--detect-only` parses the lines once up front (held in memory: use fewer lines) and times the detector
  * alone, alternating sharing on and off per pass (CPU µs per event, process user+system time: steadier than
  * wall time on a busy machine; median of each).
  *
- *   node --import tsx bench/detect.ts [--lines N] [--passes P] [--only nginx|ssh] [--no-share] [--detect-only]
+ *   node --import tsx bench/detect.ts [--lines N] [--passes P] [--only nginx|ssh] [--no-share] [--no-subexpr] [--detect-only]
  */
 import '../src/platform/regexp-guard.js'
 import {spawnSync} from 'node:child_process'
@@ -43,6 +44,7 @@ const PASSES = Number(arg('--passes', '3'))
 const ONLY = arg('--only', '')
 const NO_DETECT = process.argv.includes('--parse-only')
 const SHARE = !process.argv.includes('--no-share')
+const SUBEXPR = !process.argv.includes('--no-subexpr')
 const DETECT_ONLY = process.argv.includes('--detect-only')
 
 interface Items {
@@ -109,7 +111,7 @@ function run(mode: 'nginx' | 'ssh', collections: string[], extraParsers: string[
   const poFiles = [...items.postoverflows].map((n) => parserFileFromPath(path.join(HUB, index.postoverflows![n]!.path)))
   const postoverflows = loadPostoverflows({files: poFiles, patternDirs: [path.join(HUB, 'patterns')], dataDir, helpers, now})
   const scenarioFiles = [...new Set([...items.scenarios].map((n) => path.join(HUB, index.scenarios![n]!.path)))]
-  const loaded = loadScenarios(scenarioFiles, {helpers, dataDir, hubIndex: index})
+  const loaded = loadScenarios(scenarioFiles, {helpers, dataDir, hubIndex: index, shareSubexpressions: SUBEXPR})
   if (loaded.errors.length > 0) throw loaded.errors[0]
   const file = logFor(mode)
   const shared = loaded.scenarios.filter((s) => s.filterPlan !== undefined).length

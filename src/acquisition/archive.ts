@@ -11,7 +11,7 @@ import {Gunzip} from 'minizlib'
 import * as tar from 'tar'
 import {CrowdError} from '../model/errors.js'
 import {inputError, isTarName} from './file.js'
-import {newSourceInfo, newSplitter} from './read-lines.js'
+import {BATCH_LINES, newSourceInfo, newSplitter} from './read-lines.js'
 import type {LineSplitter} from './line-splitter.js'
 import type {AcquisitionOptions, LineBatch, RawLine, SourceInfo, SourceSpec} from './types.js'
 
@@ -34,15 +34,12 @@ async function* readArchive(path: string, options: AcquisitionOptions): AsyncGen
   const file = fs.createReadStream(path, {highWaterMark: options.chunkBytes ?? DEFAULT_CHUNK})
   const parser = new tar.Parser({strict: true})
   // The parser works synchronously inside write(): entries open, data and end events fire
-  // before write() returns, so each read chunk turns into a list of batches yielded right after.
-  let queue: LineBatch[] = []
+  // before write() returns, so each read chunk turns into a list of member events, whose lines
+  // are split in batches of BATCH_LINES only as they are yielded (see LineSplitter.drain).
+  let queue: MemberEvent[] = []
   let failure: unknown
   let consumed = 0
   let members = 0
-
-  const flushMember = (member: OpenMember, done: boolean, out: RawLine[]): void => {
-    if (out.length > 0 || done) queue.push({source: member.info, lines: out, done})
-  }
 
   parser.on('entry', (entry: tar.ReadEntry) => {
     if (entry.type !== 'File' && entry.type !== 'OldFile' && entry.type !== 'ContiguousFile') {
@@ -52,17 +49,9 @@ async function* readArchive(path: string, options: AcquisitionOptions): AsyncGen
     members++
     const member: OpenMember = {info: newSourceInfo(`${path}:${entry.path}`, 'file', 'archive'), splitter: undefined as unknown as LineSplitter}
     member.splitter = newSplitter(member.info, options)
-    queue.push({source: member.info, lines: [], done: false})
-    const feed = (chunk: Buffer): void => {
-      const out: RawLine[] = []
-      member.splitter.push(chunk, out)
-      flushMember(member, false, out)
-    }
-    const finish = (): void => {
-      const out: RawLine[] = []
-      member.splitter.end(out)
-      flushMember(member, true, out)
-    }
+    queue.push({member, chunk: undefined, end: false})
+    const feed = (chunk: Buffer): void => void queue.push({member, chunk, end: false})
+    const finish = (): void => void queue.push({member, chunk: undefined, end: true})
     if (entry.path.endsWith('.gz')) {
       // minizlib inflates synchronously, so a compressed member streams like a plain one.
       const gunzip = new Gunzip({})
@@ -96,21 +85,48 @@ async function* readArchive(path: string, options: AcquisitionOptions): AsyncGen
       const before = consumed
       consumed += (chunk as Buffer).length
       parser.write(chunk as Buffer)
-      const batches = queue
+      const events = queue
       queue = []
-      yield* batches
+      yield* batchesOf(events)
       if (failure !== undefined) throw corruptArchive(path, failure, before)
     }
     parser.end()
-    const batches = queue
+    const events = queue
     queue = []
-    yield* batches
+    yield* batchesOf(events)
     if (failure !== undefined) throw corruptArchive(path, failure, consumed)
     if (members === 0 && consumed === 0) throw new CrowdError('input', 'corrupt archive at byte offset 0: empty file', {file: path})
   } catch (error) {
     throw error instanceof CrowdError ? error : inputError(path, error, consumed)
   } finally {
     file.destroy()
+  }
+}
+
+/** What a member did during one parser write: opened (no chunk, not end), read a chunk, or ended. */
+interface MemberEvent {
+  member: OpenMember
+  chunk: Buffer | undefined
+  end: boolean
+}
+
+/** The batches of a list of member events: the opening batch, lines in batches of BATCH_LINES, the last batch. */
+function* batchesOf(events: readonly MemberEvent[]): Generator<LineBatch> {
+  for (const {member, chunk, end} of events) {
+    if (chunk !== undefined) {
+      member.splitter.feed(chunk)
+      for (let more = true; more; ) {
+        const out: RawLine[] = []
+        more = member.splitter.drain(out, BATCH_LINES)
+        if (out.length > 0) yield {source: member.info, lines: out, done: false}
+      }
+    } else if (end) {
+      const out: RawLine[] = []
+      member.splitter.end(out)
+      yield {source: member.info, lines: out, done: true}
+    } else {
+      yield {source: member.info, lines: [], done: false}
+    }
   }
 }
 

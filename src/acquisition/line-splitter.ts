@@ -27,6 +27,9 @@ export class LineSplitter {
   /** The partial line is already longer than the limit: the rest of it is dropped. */
   private overLong = false
   private lineNo = 0
+  /** The chunk being drained, and where its next line starts. */
+  private chunk: Buffer | undefined
+  private chunkPos = 0
 
   constructor(
     private readonly src: string,
@@ -41,12 +44,37 @@ export class LineSplitter {
 
   /** Splits one chunk; complete lines are appended to `out`. */
   push(chunk: Uint8Array, out: RawLine[]): void {
+    this.feed(chunk)
+    this.drain(out, Infinity)
+  }
+
+  /**
+   * Takes the next chunk; its lines are then taken with `drain`. The chunk is read in place
+   * (not copied), so it must not be reused by the caller until it is drained.
+   */
+  feed(chunk: Uint8Array): void {
+    if (this.chunk !== undefined) throw new Error('LineSplitter.feed: the previous chunk is not drained')
     const buf = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength)
     this.metrics.bytes += buf.length
-    let pos = 0
-    for (;;) {
+    this.chunk = buf
+    this.chunkPos = 0
+  }
+
+  /**
+   * Appends at most `maxLines` complete lines of the fed chunk to `out`; returns true while the
+   * chunk may hold more. Taking lines in small batches lets the caller process each line soon
+   * after it is decoded: a whole chunk of lines decoded up front outlives young-generation
+   * collections and is promoted to the old generation, which inflates the peak RSS.
+   */
+  drain(out: RawLine[], maxLines: number): boolean {
+    const buf = this.chunk
+    if (buf === undefined) return false
+    let pos = this.chunkPos
+    let taken = 0
+    while (taken < maxLines) {
       const nl = buf.indexOf(NL, pos)
       if (nl === -1) break
+      const before = out.length
       if (this.pendingLen > 0 || this.overLong) {
         this.appendPending(buf, pos, nl)
         this.emit(this.pending!, 0, this.pendingLen, this.overLong, out)
@@ -56,12 +84,21 @@ export class LineSplitter {
         this.emit(buf, pos, nl, false, out)
       }
       pos = nl + 1
+      if (out.length > before) taken++
+    }
+    if (taken >= maxLines && pos < buf.length) {
+      this.chunkPos = pos
+      return true
     }
     if (pos < buf.length) this.appendPending(buf, pos, buf.length)
+    this.chunk = undefined
+    this.chunkPos = 0
+    return false
   }
 
   /** Flushes the last line when the input does not end with a newline. */
   end(out: RawLine[]): void {
+    if (this.chunk !== undefined) this.drain(out, Infinity)
     if (this.pendingLen > 0 || this.overLong) this.emit(this.pending!, 0, this.pendingLen, this.overLong, out)
     this.pendingLen = 0
     this.overLong = false

@@ -12,14 +12,23 @@ export function newSplitter(info: SourceInfo, options: AcquisitionOptions): Line
   return new LineSplitter(info.src, info.module, info.labels, info.metrics, options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES)
 }
 
-/** Reads `chunks` to the end; yields the opening batch, then one batch per chunk that completed lines, then the last one. */
+/**
+ * Lines per batch. Small batches keep each line's decode close to its processing (see
+ * LineSplitter.drain); one await per batch stays cheap next to the work on 64 lines.
+ */
+export const BATCH_LINES = 64
+
+/** Reads `chunks` to the end; yields the opening batch, then batches of at most BATCH_LINES lines, then the last one. */
 export async function* readLines(chunks: AsyncIterable<Uint8Array>, info: SourceInfo, options: AcquisitionOptions): AsyncGenerator<LineBatch> {
   const splitter = newSplitter(info, options)
   yield {source: info, lines: [], done: false}
   for await (const chunk of chunks) {
-    const out: RawLine[] = []
-    splitter.push(chunk, out)
-    if (out.length > 0) yield {source: info, lines: out, done: false}
+    splitter.feed(chunk)
+    for (let more = true; more; ) {
+      const out: RawLine[] = []
+      more = splitter.drain(out, BATCH_LINES)
+      if (out.length > 0) yield {source: info, lines: out, done: false}
+    }
   }
   const out: RawLine[] = []
   splitter.end(out)

@@ -65,6 +65,15 @@ export abstract class CrowdCommand<T extends typeof Command, R> extends Command 
     if (!this.jsonEnabled()) process.stdout.write(text.endsWith('\n') ? text : text + '\n')
   }
 
+  /**
+   * `--json` output. Off a TTY it is written as plain JSON: oclif's colouring tokenises the whole
+   * document (about a million objects for a large scan report), which only a terminal needs.
+   */
+  protected override logJson(json: unknown): void {
+    if (process.stdout.isTTY) super.logJson(json)
+    else process.stdout.write(JSON.stringify(json, null, 2) + '\n')
+  }
+
   protected override async catch(error: Error & {exitCode?: number}): Promise<unknown> {
     if (error instanceof CrowdError || error instanceof CrowdErrorList) {
       const errors = error instanceof CrowdErrorList ? error.errors : [error]

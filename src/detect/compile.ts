@@ -4,7 +4,7 @@
  * All problems of a document are collected; the caller skips the whole file.
  */
 import * as path from 'node:path'
-import {compileExpr, type Program} from '../expr/index.js'
+import {compileExpr, type Program, type SharedMemo} from '../expr/index.js'
 import {CrowdError} from '../model/errors.js'
 import {BUCKET_TYPES, type BucketType, type TypeDurations} from './buckets/index.js'
 import type {FilterPlan} from './filter-share.js'
@@ -34,6 +34,8 @@ export interface CompiledScenario {
   readonly filter: Program
   /** The filter as shared parts (filter-share.ts; set by loadScenarios when a conjunct is shared). */
   readonly filterPlan?: FilterPlan
+  /** The sub-expression memo its filter programs share with other scenarios (the detector advances it per event). */
+  readonly exprMemo?: SharedMemo
   readonly groupby?: Program
   readonly distinct?: Program
   readonly cancelOn?: Program
@@ -73,6 +75,8 @@ export interface CompileContext {
   simulation?: {simulation?: boolean; exclusions?: string[]}
   /** Parsed hub .index.json, for scenario_version (§12.3). */
   hubIndex?: HubIndexLike
+  /** Share pure sub-expressions of scenario filters across scenarios (one evaluation per event; see filter-share.ts). */
+  memo?: SharedMemo
 }
 
 /** Compiles one document; throws CrowdError (code 'scenario') listing every problem found. */
@@ -83,10 +87,10 @@ export function compileScenario(doc: ScenarioDocument, index: number, ctx: Compi
   const problem = (key: keyof ScenarioConfig, reason: string): void => {
     problems.push(new CrowdError('scenario', `${c.name ? `scenario ${c.name}: ` : ''}${reason}`, at(key)))
   }
-  const expr = (key: keyof ScenarioConfig, source: string | undefined, env: 'event' | 'any'): Program | undefined => {
+  const expr = (key: keyof ScenarioConfig, source: string | undefined, env: 'event' | 'any', memo?: SharedMemo): Program | undefined => {
     if (source === undefined || source === '') return undefined
     try {
-      return compileExpr(source, {env, location: at(key), helpers: ctx.helpers})
+      return compileExpr(source, {env, location: at(key), helpers: ctx.helpers, memo})
     } catch (e) {
       problems.push(e instanceof CrowdError ? e : new CrowdError('scenario', `${key}: ${(e as Error).message}`, at(key)))
       return undefined
@@ -141,7 +145,7 @@ export function compileScenario(doc: ScenarioDocument, index: number, ctx: Compi
     }
   }
 
-  const filter = expr('filter', c.filter, 'event')
+  const filter = expr('filter', c.filter, 'event', ctx.memo)
   const groupby = expr('groupby', c.groupby, 'event')
   const distinct = expr('distinct', c.distinct, 'event')
   const cancelOn = expr('cancel_on', c.cancel_on, 'event')
@@ -186,6 +190,7 @@ export function compileScenario(doc: ScenarioDocument, index: number, ctx: Compi
     docIndex: doc.docIndex,
     filterText: c.filter,
     filter,
+    ...(ctx.memo !== undefined ? {exprMemo: ctx.memo} : {}),
     groupby,
     distinct,
     cancelOn,

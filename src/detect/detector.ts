@@ -121,7 +121,9 @@ export class Detector {
       const plan = options.shareFilters === false ? undefined : s.filterPlan
       return {scenario: s, store, parts: plan ? this.memo.intern(plan) : null, strict: plan?.strict ?? false, effects: false}
     })
-    if (this.memo.size > 0) for (const e of this.stores) e.effects = scenarioEffects(e.scenario)
+    // filter programs share sub-expression results through their memo: this detector advances it per event
+    for (const s of scenarios) if (s.exprMemo !== undefined) this.memo.attach(s.exprMemo)
+    if (this.memo.active) for (const e of this.stores) e.effects = scenarioEffects(e.scenario)
     this.uniqueStores = [...shared.values()]
     for (const s of scenarios) this.queueSpecs.set(s, queueSpec(s, options.context))
     if (options.mode === 'live' && (options.tickMs ?? 1000) > 0) {

@@ -12,7 +12,7 @@
  * program; scenarios whose expressions can have side effects invalidate the memo after their
  * turn, so a later scenario never sees a result computed before the event changed.
  */
-import {compileExpr, parseExpr, type Program} from '../expr/index.js'
+import {compileExpr, parseExpr, type Program, type SharedMemo} from '../expr/index.js'
 import {print} from '../expr/print.js'
 import {isPureTree} from '../expr/purity.js'
 import type {Node} from '../expr/ast.js'
@@ -75,7 +75,7 @@ export function splitConjuncts(source: string): string[] | undefined {
  * Gives each scenario whose filter shares a conjunct with another one a FilterPlan (a new
  * scenario object; the others are returned as they are). Parts are compiled once per source.
  */
-export function planSharedFilters(scenarios: readonly CompiledScenario[], ctx: Pick<CompileContext, 'helpers'> = {}): CompiledScenario[] {
+export function planSharedFilters(scenarios: readonly CompiledScenario[], ctx: Pick<CompileContext, 'helpers' | 'memo'> = {}): CompiledScenario[] {
   const split = scenarios.map((s) => splitConjuncts(s.filterText))
   const uses = new Map<string, number>()
   for (const parts of split) for (const p of new Set(parts ?? [])) uses.set(p, (uses.get(p) ?? 0) + 1)
@@ -105,7 +105,7 @@ export function planSharedFilters(scenarios: readonly CompiledScenario[], ctx: P
       let program = programs.get(source)
       if (program === undefined) {
         try {
-          program = compileExpr(source, {env: 'event', helpers: ctx.helpers, location: {file: s.file}})
+          program = compileExpr(source, {env: 'event', helpers: ctx.helpers, location: {file: s.file}, memo: ctx.memo})
         } catch {
           return s // cannot happen for a source that compiled whole; keep the whole filter then
         }
@@ -113,7 +113,7 @@ export function planSharedFilters(scenarios: readonly CompiledScenario[], ctx: P
       }
       parts.push(program)
     }
-    return {...s, filterPlan: {parts, strict: conjuncts.length > 1}}
+    return {...s, filterPlan: {parts, strict: conjuncts.length > 1}, ...(ctx.memo !== undefined ? {exprMemo: ctx.memo} : {})}
   })
 }
 
@@ -134,6 +134,18 @@ export class FilterMemo {
   private states = new Uint8Array(0)
   private errors: unknown[] = []
   private epoch = 1
+  /** Sub-expression memos of the filter programs: forgotten together with the parts' results. */
+  private readonly shared: SharedMemo[] = []
+
+  /** Advances `memo` whenever this memo forgets its results. */
+  attach(memo: SharedMemo): void {
+    if (!this.shared.includes(memo)) this.shared.push(memo)
+  }
+
+  /** True when it holds shared parts or sub-expression memos (then effects must be tracked). */
+  get active(): boolean {
+    return this.programs.length > 0 || this.shared.length > 0
+  }
 
   /** The part ids of a plan (interned by program identity). */
   intern(plan: FilterPlan): Int32Array {
@@ -166,6 +178,7 @@ export class FilterMemo {
       this.epochs.fill(0)
       this.epoch = 1
     }
+    for (const m of this.shared) m.next()
   }
 
   /** Runs a plan's parts like the whole `&&` chain: true, false, or throws the part's error. */

@@ -8,7 +8,7 @@
  *   for (const evt of parsed) detector.pour(evt)
  *   detector.flush()                    // end of input: open buckets die silently
  */
-import {compileExpr, type Program} from '../expr/index.js'
+import {compileExpr, SharedMemo, type Program} from '../expr/index.js'
 import {CrowdError} from '../model/errors.js'
 import {silentLogger, type Logger} from '../model/logger.js'
 import {compileScenario, type CompileContext, type CompiledScenario} from './compile.js'
@@ -28,6 +28,8 @@ export interface LoadScenariosContext extends CompileContext {
   logger?: Logger
   /** In-memory file contents by path (tests, hub installs that never touch disk). */
   contents?: Record<string, string>
+  /** Evaluate pure sub-expressions common to several scenario filters once per event (default true). */
+  shareSubexpressions?: boolean
 }
 
 export interface LoadScenariosResult {
@@ -54,7 +56,8 @@ export function loadScenarios(paths: string | string[], ctx: LoadScenariosContex
     result.errors.push(new CrowdError('scenario', `cannot list scenarios: ${(e as Error).message}`))
     return result
   }
-  const compileCtx: CompileContext = {warn: (m) => logger.warn(m), ...ctx}
+  const memo = ctx.shareSubexpressions === false ? undefined : (ctx.memo ?? new SharedMemo())
+  const compileCtx: CompileContext = {warn: (m) => logger.warn(m), ...ctx, memo}
   for (const file of files) {
     result.files.push(file)
     try {
@@ -72,7 +75,7 @@ export function loadScenarios(paths: string | string[], ctx: LoadScenariosContex
       logger.error(`scenario file skipped: ${err.message}`)
     }
   }
-  result.scenarios = planSharedFilters(result.scenarios, ctx)
+  result.scenarios = planSharedFilters(result.scenarios, {helpers: ctx.helpers, memo})
   return result
 }
 

@@ -14,7 +14,9 @@ import {ExprFailure} from './errors.js'
 import {HELPER_NAMES} from './helper-names.js'
 import {LiteralSearch} from './literal-search.js'
 import {emptyOptimizations, optimize, type Membership, type Optimizations} from './optimizer.js'
+import {isPureTree} from './purity.js'
 import {cachedRegexp, compileRegexp} from './regexp.js'
+import {selectShared, type SharedMemo} from './shared-memo.js'
 import {UNKNOWN, type Type} from './types.js'
 import {
   add, callMethod, compareOp, div, equal, fetch, formatV, goTypeName, isExportedName, isMapValue, isStruct, length, mod, mul, negate,
@@ -32,6 +34,8 @@ export interface CompileContext {
   helpers?: HelperTable
   /** Run the passes of optimizer.ts (default true). */
   optimize?: boolean
+  /** Sub-expressions shared with other programs, evaluated once per memo epoch (needs `optimize`). */
+  memo?: SharedMemo
 }
 
 export interface CompiledExpr {
@@ -78,7 +82,9 @@ export function compile(root: AST.Node, ctx: CompileContext): CompiledExpr {
       },
     })
   }
-  const c = new Compiler(ctx, opt)
+  // an expression with a side effect may change what a shared sub-tree reads: it keeps its own evaluation
+  const shared = ctx.memo !== undefined && ctx.optimize !== false && isPureTree(root) ? selectShared(root, opt) : undefined
+  const c = new Compiler(ctx, opt, shared)
   const fn = c.node(root, {vars: new Map(), predicates: []})
   return {fn, slots: c.slots}
 }
@@ -107,6 +113,7 @@ class Compiler {
   constructor(
     private readonly ctx: CompileContext,
     private readonly opt: Optimizations,
+    private readonly shared?: Map<AST.Node, string>,
   ) {}
 
   private typeOf(node: AST.Node): Type {
@@ -121,6 +128,8 @@ class Compiler {
         const v = opt.constants.get(node)
         return () => v
       }
+      const sharedKey = this.shared?.get(node)
+      if (sharedKey !== undefined) return this.sharedMemo(node, frame, sharedKey)
       const hoist = opt.hoisted.get(node)
       if (hoist !== undefined) return this.cached(node, frame, hoist.owner === undefined ? this.runSlot(hoist.key) : this.hoistSlots.get(node))
       const owner = opt.perElement.get(node)
@@ -149,6 +158,30 @@ class Compiler {
         v = inner(e, l)
         if (isShareable(v)) l[slot] = v
       }
+      return v
+    }
+  }
+
+  /** A sub-tree kept in the shared memo: evaluated at most once per epoch by all its programs. */
+  private sharedMemo(node: AST.Node, frame: Frame, key: string): Fn {
+    this.bypass = node
+    const inner = this.node(node, frame)
+    const m = this.ctx.memo!
+    const id = m.id(key)
+    const start = node.start
+    return (e, l) => {
+      if (m.epochs[id] === m.epoch) {
+        if (m.failed[id] === 0) return m.values[id]
+        throw m.error(id, start)
+      }
+      let v: unknown
+      try {
+        v = inner(e, l)
+      } catch (error) {
+        m.storeError(id, error, start)
+        throw error
+      }
+      if (isShareable(v)) m.store(id, v)
       return v
     }
   }

@@ -15,11 +15,13 @@ import {ExprCompileError, ExprFailure, ExprRuntimeError, type ExprErrorOrigin} f
 import {HELPER_NAMES} from './helper-names.js'
 import {resolveHelperTable, type HelperContext} from './helper-table.js'
 import {parse} from './parser.js'
+import type {SharedMemo} from './shared-memo.js'
 
 export type {ExprEnvName} from './envs.js'
 export {ExprCompileError, ExprRuntimeError} from './errors.js'
 export type {HelperContext} from './helper-table.js'
 export type {HelperTable} from './compile.js'
+export {SharedMemo} from './shared-memo.js'
 
 export interface CompileOptions {
   env?: ExprEnvName
@@ -30,6 +32,12 @@ export interface CompileOptions {
   helperTable?: HelperTable
   /** Run the optimizer passes (default true; false gives the plain compilation, for comparisons). */
   optimize?: boolean
+  /**
+   * Share pure sub-expressions that read the variables (helper calls, scans) with every program
+   * compiled with the same memo: each is evaluated at most once per `memo.next()` epoch. The owner
+   * must call `next()` before each run on new variables and after anything that may change them.
+   */
+  memo?: SharedMemo
 }
 
 export interface Program {
@@ -100,7 +108,7 @@ export function compileExpr(source: string, options: CompileOptions = {}): Compi
       env,
       isFunction: (name) => HELPER_NAMES.has(name) || (helpers !== undefined && Object.hasOwn(helpers, name)),
     })
-    compiled = compile(ast, {types, env, helpers, optimize: options.optimize})
+    compiled = compile(ast, {types, env, helpers, optimize: options.optimize, memo: options.memo})
   } catch (error) {
     throw toCompileError(error, source, origin)
   }

@@ -5,6 +5,7 @@ import * as path from 'node:path'
 import * as zlib from 'node:zlib'
 import * as tar from 'tar'
 import {archiveSource} from '../../src/acquisition/archive.js'
+import {BATCH_LINES} from '../../src/acquisition/read-lines.js'
 import {CrowdError} from '../../src/model/errors.js'
 import {collect, tempDir} from './helpers.js'
 
@@ -26,6 +27,20 @@ const truncated = path.join(dir, 'truncated.tar.gz')
 fs.writeFileSync(truncated, fs.readFileSync(tgz).subarray(0, 40))
 const emptyTar = path.join(dir, 'empty.tar')
 fs.writeFileSync(emptyTar, '')
+
+test('tgz: a long member comes in batches of at most BATCH_LINES lines, in order', async () => {
+  const sizes: number[] = []
+  const lines: string[] = []
+  for await (const batch of archiveSource.open(tarFile, {chunkBytes: 64 * 1024})) {
+    if (batch.source.src !== `${tarFile}:logs/sub/b.log`) continue
+    sizes.push(batch.lines.length)
+    lines.push(...batch.lines.map((l) => l.raw))
+  }
+  assert.is(lines.length, 3000)
+  assert.ok(lines.every((l) => l === 'b1'))
+  assert.ok(sizes.every((n) => n <= BATCH_LINES), `sizes ${sizes.join(',')}`)
+  assert.ok(sizes.filter((n) => n === BATCH_LINES).length >= Math.floor(3000 / BATCH_LINES) - 1)
+})
 
 test('tgz: each member is a source named archive:member', async () => {
   const got = await collect(archiveSource.open(tgz, {chunkBytes: 512}))

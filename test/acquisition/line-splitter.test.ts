@@ -44,6 +44,66 @@ for (const c of cases) {
   })
 }
 
+/** The same input taken with feed + drain, at most `batch` lines at a time (as readLines does). */
+function drained(chunks: (string | Buffer)[], max: number, batch: number) {
+  const metrics = newSourceMetrics()
+  const splitter = new LineSplitter('f.log', 'file', {type: 't'}, metrics, max)
+  const out: RawLine[] = []
+  const sizes: number[] = []
+  for (const c of chunks) {
+    splitter.feed(typeof c === 'string' ? Buffer.from(c) : c)
+    for (let more = true; more; ) {
+      const part: RawLine[] = []
+      more = splitter.drain(part, batch)
+      sizes.push(part.length)
+      out.push(...part)
+    }
+  }
+  splitter.end(out)
+  return {lines: out.map((l) => l.raw), numbers: out.map((l) => l.lineNo), metrics, sizes}
+}
+
+for (const c of cases) {
+  for (const batch of [1, 2]) {
+    test(`drain ${batch} at a time: ${c.name}`, () => {
+      const want = split(c.chunks, c.max)
+      const got = drained(c.chunks, c.max ?? 16, batch)
+      assert.equal(got.lines, want.lines)
+      assert.equal(got.numbers, want.numbers)
+      assert.equal(got.metrics, want.metrics)
+      assert.ok(got.sizes.every((n) => n <= batch), `batch sizes ${got.sizes.join(',')}`)
+    })
+  }
+}
+
+test('drain stops at the batch size and resumes in the same chunk', () => {
+  const got = drained(['a\nb\nc\nd\ne'], 16, 2)
+  assert.equal(got.lines, ['a', 'b', 'c', 'd', 'e'])
+  assert.equal(got.sizes, [2, 2, 0])
+})
+
+test('drain skips empty lines without counting them in the batch', () => {
+  const got = drained(['a\n\n\nb\nc\n'], 16, 2)
+  assert.equal(got.lines, ['a', 'b', 'c'])
+  assert.equal(got.sizes, [2, 1])
+  assert.is(got.metrics.empty, 2)
+})
+
+test('feed before the previous chunk is drained throws', () => {
+  const splitter = new LineSplitter('f', 'file', {}, newSourceMetrics())
+  splitter.feed(Buffer.from('a\nb\n'))
+  assert.throws(() => splitter.feed(Buffer.from('c\n')), /not drained/)
+})
+
+test('end drains what is left of the fed chunk', () => {
+  const splitter = new LineSplitter('f', 'file', {}, newSourceMetrics())
+  const out: RawLine[] = []
+  splitter.feed(Buffer.from('a\nb\nc'))
+  splitter.drain(out, 1)
+  splitter.end(out)
+  assert.equal(out.map((l) => l.raw), ['a', 'b', 'c'])
+})
+
 test('bytes counts every byte read', () => {
   assert.is(split(['a\nbc\r\n', '\n']).metrics.bytes, 7)
 })

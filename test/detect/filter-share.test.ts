@@ -144,7 +144,7 @@ function summary(e: Event): string {
   return JSON.stringify([a.Scenario, a.Source, a.EventsCount, a.Message, a.StartAt, a.StopAt, (a.Events as {Timestamp?: unknown}[] | undefined)?.map((x) => x.Timestamp)])
 }
 
-test('nginx + base-http-scenarios on a genlogs sample: same alerts and metrics with sharing on and off', () => {
+test('nginx + base-http-scenarios on a genlogs sample: same alerts and metrics with sharing (conjuncts, sub-expressions) on and off', () => {
   const hub = path.join(SHARED, 'crowdsec-hub')
   const index = JSON.parse(fs.readFileSync(path.join(hub, '.index.json'), 'utf8')) as Record<string, Record<string, {path: string}>>
   const parsers = new Set(['crowdsecurity/syslog-logs', 'crowdsecurity/dateparse-enrich'])
@@ -166,6 +166,11 @@ test('nginx + base-http-scenarios on a genlogs sample: same alerts and metrics w
   const files = [...new Set([...scenarios].map((n) => path.join(hub, index.scenarios![n]!.path)))]
   const loaded = loadScenarios(files, {helpers, dataDir, hubIndex: index})
   assert.equal(loaded.errors, [])
+  const memo = loaded.scenarios[0]!.exprMemo
+  assert.ok(memo !== undefined && memo.size > 10, `sub-expression memo: ${memo?.size}`)
+  const unshared = loadScenarios(files, {helpers, dataDir, hubIndex: index, shareSubexpressions: false})
+  assert.equal(unshared.errors, [])
+  assert.ok(unshared.scenarios.every((s) => s.exprMemo === undefined))
   assert.ok(loaded.scenarios.filter((s) => s.filterPlan !== undefined).length > 20)
 
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'crowd-share-'))
@@ -175,8 +180,8 @@ test('nginx + base-http-scenarios on a genlogs sample: same alerts and metrics w
       '--hours', '1', '--attack-ratio', '0.3', '--out', log])
     assert.is(r.status, 0)
     const lines = fs.readFileSync(log, 'utf8').split('\n').filter((l) => l !== '')
-    const run = (share: boolean) => {
-      const d = createDetector(loaded.scenarios, {mode: 'replay', shareFilters: share})
+    const run = (share: boolean, scenarios = loaded.scenarios) => {
+      const d = createDetector(scenarios, {mode: 'replay', shareFilters: share})
       for (const raw of lines) {
         const e = newLogEvent({raw, src: log, module: 'file', labels: {type: 'nginx'}})
         e.ExpectMode = ExpectMode.timeMachine
@@ -186,10 +191,14 @@ test('nginx + base-http-scenarios on a genlogs sample: same alerts and metrics w
     }
     const on = run(true)
     const off = run(false)
+    const none = run(false, unshared.scenarios)
+    const partsOnly = run(true, unshared.scenarios)
     assert.ok(on.alerts.length > 5, `only ${on.alerts.length} alerts`)
-    assert.equal(on.alerts, off.alerts)
-    assert.is(on.metrics, off.metrics)
-    assert.is(on.open, off.open)
+    for (const other of [off, none, partsOnly]) {
+      assert.equal(on.alerts, other.alerts)
+      assert.is(on.metrics, other.metrics)
+      assert.is(on.open, other.open)
+    }
   } finally {
     fs.rmSync(dir, {recursive: true, force: true})
   }
