@@ -6,7 +6,7 @@
 import type {Event} from '../model/event.js'
 import type {CompiledScenario} from './compile.js'
 import type {Limiter} from './limiter.js'
-import type {Instant} from './time.js'
+import {addNs, type Instant} from './time.js'
 
 export const MODE_LIVE = 0
 export const MODE_TIME_MACHINE = 1
@@ -56,15 +56,7 @@ export class Bucket {
     const d = this.scenario.lifetimeNs
     if (d === null) return null
     const from = this.scenario.type.absoluteLifetime ? this.firstTs : this.lastTs
-    if (from === null) return null
-    const whole = Math.floor(d / 1e9)
-    let sec = from.sec + whole
-    let nsec = from.nsec + (d - whole * 1e9)
-    if (nsec >= 1e9) {
-      sec += 1
-      nsec -= 1e9
-    }
-    return {sec, nsec, offset: from.offset}
+    return from === null ? null : addNs(from, d)
   }
 
   /** True when t is strictly after the deadline (deadline() without the allocation: runs on every pour). */
