@@ -38,7 +38,6 @@ export function renderScanReport(result: ScanResult, options: ReportOptions): st
 
     const decisions = result.alerts.flatMap((a) => a.Decisions ?? [])
     if (decisions.length > 0) {
-      out.push('', c.bold('Decisions'))
       const rows = new Map<string, string[]>()
       for (const d of decisions) {
         const key = `${d.Type}\u0000${d.Scope}\u0000${d.Value}`
@@ -46,6 +45,8 @@ export function renderScanReport(result: ScanResult, options: ReportOptions): st
         if (row === undefined) rows.set(key, [d.Type + (d.Simulated ? ' (simulated)' : ''), d.Scope, d.Value, d.Duration, d.Until, d.Scenario])
         else if (d.Until > row[4]!) row.splice(3, 3, d.Duration, d.Until, d.Scenario)
       }
+      // One row per type and target: the decision that lasts longest is the one in force.
+      out.push('', c.bold(`Decisions in force (${rows.size} of ${decisions.length}: the latest per type and target)`))
       out.push(table(c, ['Type', 'Scope', 'Value', 'Duration', 'Until', 'Scenario'], [...rows.values()]))
     }
   }
