@@ -18,11 +18,9 @@
  *   node --import tsx bench/detect.ts [--lines N] [--passes P] [--only nginx|ssh] [--no-share] [--no-subexpr] [--detect-only]
  */
 import '../src/platform/regexp-guard.js'
-import {spawnSync} from 'node:child_process'
 import * as fs from 'node:fs'
 import * as os from 'node:os'
 import * as path from 'node:path'
-import {fileURLToPath} from 'node:url'
 import {parse as parseYaml} from 'yaml'
 import {createDetector, loadScenarios} from '../src/detect/index.js'
 import {ExpectMode, newLogEvent, type Event} from '../src/model/event.js'
@@ -31,14 +29,9 @@ import {silentLogger} from '../src/model/logger.js'
 import {loadParsers, loadPostoverflows} from '../src/parse/index.js'
 import {parserFileFromPath} from '../src/parse/load.js'
 import {createHelperContext} from '../src/parse/services.js'
+import {arg, generateLog, readLines, SHARED} from './lib.mjs'
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
-const SHARED = path.resolve(ROOT, '..', 'shared')
 const HUB = path.join(SHARED, 'crowdsec-hub')
-const arg = (name: string, def: string): string => {
-  const i = process.argv.indexOf(name)
-  return i > 0 ? process.argv[i + 1]! : def
-}
 const LINES = Number(arg('--lines', '1000000'))
 const PASSES = Number(arg('--passes', '3'))
 const ONLY = arg('--only', '')
@@ -63,41 +56,9 @@ function collect(collection: string, items: Items): void {
 }
 
 function logFor(mode: string): string {
-  const file = path.join(os.tmpdir(), `crowd-bench-${mode}-${LINES}.log`)
-  if (!fs.existsSync(file)) {
-    const r = spawnSync(process.execPath, [path.join(SHARED, 'bench', 'genlogs.mjs'), mode, '--lines', String(LINES), '--seed', '1', '--out', file], {stdio: 'inherit'})
-    if (r.status !== 0) throw new Error('genlogs failed')
-  }
-  return file
+  return generateLog(mode, LINES).log
 }
 
-/**
- * The file's non-empty lines (a trailing \r dropped), read in 64 KiB chunks and cut with
- * indexOf: no 1M-line array, and no multi-MiB chunk strings or split arrays that survive
- * into the old generation and inflate the peak RSS the benchmark reports.
- */
-function* readLines(file: string): Generator<string> {
-  const fd = fs.openSync(file, 'r')
-  const buf = Buffer.alloc(64 << 10)
-  let rest = ''
-  try {
-    for (;;) {
-      const n = fs.readSync(fd, buf, 0, buf.length, null)
-      if (n === 0) break
-      const text = rest + buf.toString('utf8', 0, n)
-      let start = 0
-      for (let nl = text.indexOf('\n'); nl !== -1; nl = text.indexOf('\n', start)) {
-        const end = nl > start && text.charCodeAt(nl - 1) === 13 ? nl - 1 : nl
-        if (end > start) yield text.slice(start, end)
-        start = nl + 1
-      }
-      rest = text.slice(start)
-    }
-    if (rest !== '') yield rest
-  } finally {
-    fs.closeSync(fd)
-  }
-}
 
 function run(mode: 'nginx' | 'ssh', collections: string[], extraParsers: string[], logType: string): void {
   const items: Items = {parsers: new Set(extraParsers), scenarios: new Set(), postoverflows: new Set()}

@@ -48,3 +48,37 @@ export function report(name, fields) {
   const parts = Object.entries(fields).map(([k, v]) => `${k}=${typeof v === 'number' ? +v.toFixed(2) : v}`)
   console.log(`${name.padEnd(28)} ${parts.join('  ')}`)
 }
+
+/** The value after `--name` on the command line, or `def`. */
+export function arg(name, def) {
+  const i = process.argv.indexOf(name)
+  return i > 0 && i + 1 < process.argv.length ? process.argv[i + 1] : def
+}
+
+/**
+ * The file's non-empty lines (a trailing \r dropped), read in 64 KiB chunks and cut with
+ * indexOf: no whole-file array and no multi-MiB chunk strings surviving into the old
+ * generation, so a benchmark's peak RSS is the engine's, not the reader's.
+ */
+export function* readLines(file) {
+  const fd = fs.openSync(file, 'r')
+  const buf = Buffer.alloc(64 << 10)
+  let rest = ''
+  try {
+    for (;;) {
+      const n = fs.readSync(fd, buf, 0, buf.length, null)
+      if (n === 0) break
+      const text = rest + buf.toString('utf8', 0, n)
+      let start = 0
+      for (let nl = text.indexOf('\n'); nl !== -1; nl = text.indexOf('\n', start)) {
+        const end = nl > start && text.charCodeAt(nl - 1) === 13 ? nl - 1 : nl
+        if (end > start) yield text.slice(start, end)
+        start = nl + 1
+      }
+      rest = text.slice(start)
+    }
+    if (rest !== '') yield rest
+  } finally {
+    fs.closeSync(fd)
+  }
+}

@@ -12,21 +12,14 @@
 import * as fs from 'node:fs'
 import * as os from 'node:os'
 import * as path from 'node:path'
-import {spawnSync} from 'node:child_process'
-import {fileURLToPath} from 'node:url'
 import {parse as parseYaml, parseAllDocuments} from 'yaml'
 import {compileExpr, type CompiledProgram} from '../src/expr/index.js'
 import {createHelperContext} from '../src/expr/helpers/context.js'
 import {newLogEvent, type Event} from '../src/model/event.js'
 import {silentLogger} from '../src/model/logger.js'
+import {arg, generateLog, SHARED} from './lib.mjs'
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
-const SHARED = path.resolve(ROOT, '..', 'shared')
 const HUB = path.join(SHARED, 'crowdsec-hub')
-const arg = (name: string, def: string): string => {
-  const i = process.argv.indexOf(name)
-  return i > 0 ? process.argv[i + 1]! : def
-}
 const LINES = Number(arg('--lines', '20000'))
 const PASSES = Number(arg('--passes', '5'))
 const OPTIMIZE = !process.argv.includes('--no-optimize')
@@ -54,12 +47,7 @@ for (const s of scenarios) {
 }
 
 function logFile(): string {
-  const file = path.join(os.tmpdir(), `crowd-bench-nginx-${LINES}.log`)
-  if (!fs.existsSync(file)) {
-    const r = spawnSync(process.execPath, [path.join(SHARED, 'bench', 'genlogs.mjs'), 'nginx', '--lines', String(LINES), '--seed', '1', '--out', file], {stdio: 'inherit'})
-    if (r.status !== 0) throw new Error('genlogs failed')
-  }
-  return file
+  return generateLog('nginx', LINES).log
 }
 
 const LINE = /^(\S+) \S+ \S+ \[[^\]]*\] "(\S+) (\S+) [^"]*" (\d+) \d+ "([^"]*)" "([^"]*)"$/

@@ -2,13 +2,13 @@
  * Runs every parser-only CrowdSec hub test (no scenario listed, parser.assert non-empty,
  * ignore_parsers false) from SHARED/hubtests against SHARED/crowdsec-hub. A test not named
  * in test/hubtests.known-failures must pass; the list may only shrink (a listed test that
- * passes is reported so that it gets removed).
+ * passes fails the run until it is removed).
  */
 import * as fs from 'node:fs'
 import * as path from 'node:path'
 import {test} from 'uvu'
 import * as assert from 'uvu/assert'
-import {knownFailures} from '../helpers/known-failures.js'
+import {checkHubTests} from '../helpers/known-failures.js'
 import {SHARED} from '../helpers/run-cli.js'
 import {HubTestCache} from '../../src/hubtest/cache.js'
 import {openHub} from '../../src/hubtest/install.js'
@@ -34,29 +34,13 @@ test('parser-only hub tests pass, except the known failures', async () => {
   const hub = openHub(HUB)
   // one run: the pattern library, compiled grok patterns and data files are shared by every test
   const cache = new HubTestCache()
-  const known = knownFailures()
-  const unexpected: string[] = []
-  const fixed: string[] = []
-  let passed = 0
-  let skipped = 0
-  const names = parserOnlyTests()
-  for (const name of names) {
+  await checkHubTests('parser-only', parserOnlyTests(), async (name) => {
     const dir = path.join(TESTS, name)
     const before = fs.readFileSync(path.join(dir, 'parser.assert'))
     const r = await runHubTest({name, dir}, hub, {hubDir: HUB, now: () => GoTime.now(UTC), cache})
     assert.ok(before.equals(fs.readFileSync(path.join(dir, 'parser.assert'))), `${name}: parser.assert was modified`)
-    if (r.skipped !== undefined) skipped++
-    else if (r.passed) {
-      passed++
-      if (known.has(name)) fixed.push(name)
-    } else if (!known.has(name)) {
-      const f = r.failed_assertions[0]
-      unexpected.push(`${name}: ${f ? `line ${f.line}: ${f.expression} -> ${f.error}` : 'failed'}`)
-    }
-  }
-  console.log(`hubtests: ${passed}/${names.length} parser-only tests pass (${skipped} skipped, ${known.size} known failures)`)
-  assert.equal(fixed, [], `now passing: remove from test/hubtests.known-failures: ${fixed.join(', ')}`)
-  assert.equal(unexpected, [], unexpected.join('\n'))
+    return r
+  })
 })
 
 test.run()

@@ -6,8 +6,7 @@
 import * as fs from 'node:fs'
 import * as path from 'node:path'
 import {test} from 'uvu'
-import * as assert from 'uvu/assert'
-import {knownFailures} from '../helpers/known-failures.js'
+import {checkHubTests} from '../helpers/known-failures.js'
 import {SHARED} from '../helpers/run-cli.js'
 import {HubTestCache} from '../../src/hubtest/cache.js'
 import {openHub} from '../../src/hubtest/install.js'
@@ -35,27 +34,8 @@ test('scenario hub tests pass, except the known failures', async () => {
   const hub = openHub(HUB)
   // one run: the pattern library, compiled grok patterns and data files are shared by every test
   const cache = new HubTestCache()
-  const known = knownFailures()
-  const unexpected: string[] = []
-  const fixed: string[] = []
-  let passed = 0
-  let skipped = 0
-  const names = scenarioTests()
-  for (const name of names) {
-    const dir = path.join(TESTS, name)
-    const r = await runHubTest({name, dir}, hub, {hubDir: HUB, now: () => GoTime.now(UTC), cache}, runScenarios)
-    if (r.skipped !== undefined) skipped++
-    else if (r.passed) {
-      passed++
-      if (known.has(name)) fixed.push(name)
-    } else if (!known.has(name)) {
-      const f = r.failed_assertions[0]
-      unexpected.push(`${name}: ${f ? `line ${f.line}: ${f.expression} -> ${f.error}` : 'failed'}`)
-    }
-  }
-  console.log(`hubtests: ${passed}/${names.length} scenario tests pass (${skipped} skipped)`)
-  assert.equal(fixed, [], `now passing: remove from test/hubtests.known-failures: ${fixed.join(', ')}`)
-  assert.equal(unexpected, [], unexpected.join('\n'))
+  await checkHubTests('scenario', scenarioTests(), (name) =>
+    runHubTest({name, dir: path.join(TESTS, name)}, hub, {hubDir: HUB, now: () => GoTime.now(UTC), cache}, runScenarios))
 })
 
 test.run()
