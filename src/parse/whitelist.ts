@@ -3,81 +3,21 @@
  * is strict (Go netip): no leading zeros, IPv4 and IPv4-mapped IPv6 are different
  * addresses, an address with a zone is never inside a prefix.
  */
-import {isIP} from 'node:net'
 import type {Program} from '../expr/index.js'
 import {EventType, type Event} from '../model/event.js'
+import {addrEqual, parseAddr as parseModelAddr, parseIPv4, parsePrefix as parseModelPrefix, prefixContains, prefixContainsV4, type Addr, type Prefix} from '../model/ip.js'
 import type {Logger} from '../model/logger.js'
 
-export interface Addr {
-  v4: boolean
-  /** 32 or 128 bits. */
-  bits: bigint
-  zone: string
-}
+export {addrEqual, prefixContains, type Addr, type Prefix}
 
-export interface Prefix {
-  addr: Addr
-  length: number
-}
-
+/** netip.ParseAddr (zones allowed); undefined when invalid. */
 export function parseAddr(text: string): Addr | undefined {
-  const pct = text.indexOf('%')
-  const zone = pct >= 0 ? text.slice(pct + 1) : ''
-  const base = pct >= 0 ? text.slice(0, pct) : text
-  if (isIP(base) === 4 && pct < 0) {
-    const parts = base.split('.')
-    if (parts.some((p) => p.length > 1 && p.startsWith('0'))) return undefined
-    let bits = 0n
-    for (const p of parts) bits = (bits << 8n) | BigInt(Number(p))
-    return {v4: true, bits, zone: ''}
-  }
-  if (isIP(base) === 6 && (pct < 0 || zone !== '')) {
-    const words = expandV6(base)
-    if (words === undefined) return undefined
-    let bits = 0n
-    for (const w of words) bits = (bits << 16n) | BigInt(w)
-    return {v4: false, bits, zone}
-  }
-  return undefined
+  return parseModelAddr(text) ?? undefined
 }
 
-function expandV6(ip: string): number[] | undefined {
-  let text = ip
-  const tail: number[] = []
-  const m = /(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(text)
-  if (m) {
-    if ([m[1], m[2], m[3], m[4]].some((p) => p!.length > 1 && p!.startsWith('0'))) return undefined
-    tail.push((Number(m[1]) << 8) | Number(m[2]), (Number(m[3]) << 8) | Number(m[4]))
-    text = text.slice(0, m.index) + '0:0'
-  }
-  const halves = text.split('::')
-  const parse = (s: string): number[] => (s === '' ? [] : s.split(':').map((x) => Number.parseInt(x, 16)))
-  const head = parse(halves[0]!)
-  const words = halves.length === 1 ? head : [...head, ...new Array<number>(8 - head.length - parse(halves[1]!).length).fill(0), ...parse(halves[1]!)]
-  if (tail.length === 2) words.splice(6, 2, ...tail)
-  return words.length === 8 ? words : undefined
-}
-
+/** netip.ParsePrefix; undefined when invalid. */
 export function parsePrefix(text: string): Prefix | undefined {
-  const slash = text.lastIndexOf('/')
-  if (slash < 0) return undefined
-  const addr = parseAddr(text.slice(0, slash))
-  const lenText = text.slice(slash + 1)
-  if (addr === undefined || addr.zone !== '' || !/^(0|[1-9][0-9]{0,2})$/.test(lenText)) return undefined
-  const length = Number(lenText)
-  if (length > (addr.v4 ? 32 : 128)) return undefined
-  return {addr, length}
-}
-
-export function addrEqual(a: Addr, b: Addr): boolean {
-  return a.v4 === b.v4 && a.bits === b.bits && a.zone === b.zone
-}
-
-export function prefixContains(p: Prefix, a: Addr): boolean {
-  if (a.v4 !== p.addr.v4 || a.zone !== '') return false
-  const width = p.addr.v4 ? 32n : 128n
-  const shift = width - BigInt(p.length)
-  return a.bits >> shift === p.addr.bits >> shift
+  return parseModelPrefix(text) ?? undefined
 }
 
 export interface CompiledWhitelist {
@@ -89,28 +29,39 @@ export interface CompiledWhitelist {
   hasEntries: boolean
 }
 
-function sourceAddrs(evt: Event): Addr[] {
+/** Whether the ip/cidr entries match one address text (IPv4 checked as one uint32, no allocation). */
+function matchesAddrText(w: CompiledWhitelist, text: string): boolean {
+  const v4 = parseIPv4(text)
+  if (v4 >= 0) {
+    for (let i = 0; i < w.ips.length; i++) {
+      const ip = w.ips[i]!
+      if (ip.is4 && ip.w3 === v4) return true
+    }
+    for (let i = 0; i < w.cidrs.length; i++) if (prefixContainsV4(w.cidrs[i]!, v4)) return true
+    return false
+  }
+  const a = parseModelAddr(text)
+  if (a === null) return false
+  for (let i = 0; i < w.ips.length; i++) if (addrEqual(w.ips[i]!, a)) return true
+  for (let i = 0; i < w.cidrs.length; i++) if (prefixContains(w.cidrs[i]!, a)) return true
+  return false
+}
+
+function matchesSourceAddrs(w: CompiledWhitelist, evt: Event): boolean {
   if (evt.Type === EventType.overflow) {
     const sources = evt.Overflow.Sources
-    if (sources === undefined || sources === null) return []
-    return Object.keys(sources).map(parseAddr).filter((a): a is Addr => a !== undefined)
+    if (sources === undefined || sources === null) return false
+    for (const key of Object.keys(sources)) if (matchesAddrText(w, key)) return true
+    return false
   }
-  if (!Object.hasOwn(evt.Meta, 'source_ip')) return []
-  const a = parseAddr(evt.Meta.source_ip!)
-  return a === undefined ? [] : [a]
+  if (!Object.hasOwn(evt.Meta, 'source_ip')) return false
+  return matchesAddrText(w, evt.Meta.source_ip!)
 }
 
 /** §10: returns true when this whitelist matched; marks the event if not already whitelisted. */
 export function checkWhitelist(w: CompiledWhitelist, evt: Event, logger: Logger): boolean {
   let matched = false
-  if (w.ips.length > 0 || w.cidrs.length > 0) {
-    for (const a of sourceAddrs(evt)) {
-      if (w.ips.some((ip) => addrEqual(ip, a)) || w.cidrs.some((c) => prefixContains(c, a))) {
-        matched = true
-        break
-      }
-    }
-  }
+  if (w.ips.length > 0 || w.cidrs.length > 0) matched = matchesSourceAddrs(w, evt)
   if (!matched) {
     for (const e of w.expressions) {
       let result: unknown
