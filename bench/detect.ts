@@ -10,6 +10,8 @@
  *
  * `--no-share` runs every scenario filter whole (no cross-scenario conjunct sharing), for comparison.
  * `--no-subexpr` compiles scenario filters without the shared sub-expression memo, for comparison.
+ * `--no-prefilter` evaluates every scenario filter (no literal prefilter, src/detect/prefilter.ts);
+ * with `--detect-only`, `--ab-prefilter` alternates the prefilter on/off instead of sharing.
  *
  * `--detect-only` parses the lines once up front (held in memory: use fewer lines) and times the detector
  * alone, alternating sharing on and off per pass (CPU µs per event, process user+system time: steadier than
@@ -39,6 +41,9 @@ const NO_DETECT = process.argv.includes('--parse-only')
 const SHARE = !process.argv.includes('--no-share')
 const SUBEXPR = !process.argv.includes('--no-subexpr')
 const DETECT_ONLY = process.argv.includes('--detect-only')
+const PREFILTER = !process.argv.includes('--no-prefilter')
+/** --detect-only: alternate the literal prefilter on/off (instead of sharing). */
+const AB_PREFILTER = process.argv.includes('--ab-prefilter')
 
 interface Items {
   parsers: Set<string>
@@ -85,7 +90,7 @@ function run(mode: 'nginx' | 'ssh', collections: string[], extraParsers: string[
   const mem = process.memoryUsage()
   console.log(`  loaded: rss ${Math.round(mem.rss / 1048576)} MiB, heap ${Math.round(mem.heapUsed / 1048576)} MiB`)
   for (let pass = 0; pass < PASSES; pass++) {
-    const detector = createDetector(loaded.scenarios, {mode: 'replay', collect: false, shareFilters: SHARE, postoverflow: (evt) => void postoverflows.parse(evt)})
+    const detector = createDetector(loaded.scenarios, {mode: 'replay', collect: false, shareFilters: SHARE, prefilter: PREFILTER, postoverflow: (evt) => void postoverflows.parse(evt)})
     let alerts = 0
     detector.onOverflow((evt) => {
       if (!(evt.Overflow as {Whitelisted?: boolean}).Whitelisted) alerts++
@@ -106,6 +111,7 @@ function run(mode: 'nginx' | 'ssh', collections: string[], extraParsers: string[
     rates.push(count / seconds)
     const m = detector.metrics
     const instantiated = Object.values(m.scenarios).reduce((a, s) => a + s.instantiated, 0)
+    if (PREFILTER) console.log(`  prefilter: ${detector.metrics.prefilterSkipped} filter evaluations skipped (${(100 * detector.metrics.prefilterSkipped / Math.max(1, detector.metrics.events * loaded.scenarios.length)).toFixed(1)}% of event x scenario pairs, ${loaded.scenarios.filter((s) => s.prefilter !== undefined).length} scenarios with a prefilter)`)
     console.log(`  pass ${pass + 1}: ${count} lines in ${seconds.toFixed(2)} s = ${Math.round(count / seconds)} lines/s, ${alerts} alerts, ${instantiated} buckets, ${m.exprErrors} expr errors; at end of input: ${live.buckets} live buckets holding ${live.events} events, heap ${Math.round(heapMb)} MiB`)
   }
   rates.sort((a, b) => a - b)
@@ -124,7 +130,8 @@ function detectOnly(events: Event[], scenarios: Parameters<typeof createDetector
   const times: Record<'on' | 'off', number[]> = {on: [], off: []}
   for (let pass = 0; pass < PASSES * 2; pass++) {
     const share = pass % 2 === 0
-    const detector = createDetector(scenarios, {mode: 'replay', collect: false, shareFilters: share, postoverflow})
+    const detector = createDetector(scenarios, {mode: 'replay', collect: false, postoverflow,
+      ...(AB_PREFILTER ? {prefilter: share, shareFilters: SHARE} : {shareFilters: share, prefilter: PREFILTER})})
     let alerts = 0
     detector.onOverflow(() => void alerts++)
     const c0 = process.cpuUsage()
@@ -133,10 +140,10 @@ function detectOnly(events: Event[], scenarios: Parameters<typeof createDetector
     const ns = (c1.user + c1.system) * 1000
     detector.flush()
     times[share ? 'on' : 'off'].push(ns / events.length / 1000)
-    console.log(`  pass ${pass + 1} (sharing ${share ? 'on' : 'off'}): ${(ns / events.length / 1000).toFixed(2)} CPU µs/event, ${alerts} alerts`)
+    console.log(`  pass ${pass + 1} (${AB_PREFILTER ? 'prefilter' : 'sharing'} ${share ? 'on' : 'off'}): ${(ns / events.length / 1000).toFixed(2)} CPU µs/event, ${alerts} alerts`)
   }
   const median = (a: number[]): string => a.sort((x, y) => x - y)[Math.floor(a.length / 2)]!.toFixed(2)
-  console.log(`  detect only, ${events.length} events: sharing on ${median(times.on)} CPU µs/event, off ${median(times.off)} CPU µs/event, peak RSS ${Math.round(process.resourceUsage().maxRSS / 1024)} MiB`)
+  console.log(`  detect only, ${events.length} events: ${AB_PREFILTER ? 'prefilter' : 'sharing'} on ${median(times.on)} CPU µs/event, off ${median(times.off)} CPU µs/event, peak RSS ${Math.round(process.resourceUsage().maxRSS / 1024)} MiB`)
 }
 
 function parseOnce(file: string, logType: string, parsers: {parse(evt: Event): {parsed: boolean}}): Event[] {

@@ -9,6 +9,7 @@ import {CrowdError} from '../model/errors.js'
 import {BUCKET_TYPES, type BucketType, type TypeDurations} from './buckets/index.js'
 import type {FilterPlan} from './filter-share.js'
 import type {ScenarioDocument} from './load.js'
+import type {ScenarioPrefilter} from './prefilter.js'
 import type {ScenarioConfig} from './scenario-config.js'
 import {formatGoDuration, parseDurationNs} from './time.js'
 
@@ -34,6 +35,8 @@ export interface CompiledScenario {
   readonly filter: Program
   /** The filter as shared parts (filter-share.ts; set by loadScenarios when a conjunct is shared). */
   readonly filterPlan?: FilterPlan
+  /** A necessary condition of its filter over literals (prefilter.ts; set by loadScenarios). */
+  readonly prefilter?: ScenarioPrefilter
   /** The sub-expression memo its filter programs share with other scenarios (the detector advances it per event). */
   readonly exprMemo?: SharedMemo
   readonly groupby?: Program

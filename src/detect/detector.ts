@@ -13,9 +13,10 @@ import {BucketStore} from './bucket-store.js'
 import {EventClock, MarshaledTimeCache, SYSTEM_CLOCK, type Clock} from './clock.js'
 import type {CompiledScenario} from './compile.js'
 import {mergeNeeds} from './event-fields.js'
-import {FilterMemo, mayHaveEffects} from './filter-share.js'
+import {FilterMemo, scenarioEffects} from './filter-share.js'
 import {newScenarioMetrics, type DetectorMetrics} from './metrics.js'
 import {buildAlert, overflowTime, type AlertContext} from './overflow.js'
+import {PrefilterIndex} from './prefilter.js'
 import type {Instant} from './time.js'
 
 export interface DetectorOptions {
@@ -35,6 +36,11 @@ export interface DetectorOptions {
   tickMs?: number
   /** Evaluate conjuncts shared by several filters once per event (default true; false runs each whole filter). */
   shareFilters?: boolean
+  /**
+   * Skip a scenario whose literal prefilter (prefilter.ts, set by loadScenarios) proves its filter
+   * false for this event (default true; false evaluates every filter, for comparisons).
+   */
+  prefilter?: boolean
 }
 
 export type OverflowListener = (evt: Event) => void
@@ -59,13 +65,8 @@ interface Entry {
   strict: boolean
   /** Its expressions may change the event or read changing state: shared results are forgotten after its turn. */
   effects: boolean
-}
-
-/** Whether any expression of a scenario that runs during a pour may have side effects. */
-function scenarioEffects(s: CompiledScenario): boolean {
-  const sources = [s.filterText, s.groupby?.source, s.distinct?.source, s.cancelOn?.source, s.condition?.source,
-    ...(s.bayesian?.conditions.map((c) => c.program.source) ?? [])]
-  return sources.some(mayHaveEffects)
+  /** Prefilter clause ids (PrefilterIndex), null = always evaluate the filter. */
+  pre: Int32Array | null
 }
 
 /**
@@ -87,6 +88,7 @@ export class Detector {
   /** One entry per scenario, in evaluation order; scenarios with the same name and filter share a store. */
   private readonly stores: Entry[]
   private readonly memo = new FilterMemo()
+  private readonly pre: PrefilterIndex | undefined
   private readonly uniqueStores: BucketStore[]
   private readonly listeners: OverflowListener[] = []
   private collected: Event[] = []
@@ -111,19 +113,21 @@ export class Detector {
     this.clock = options.clock ?? SYSTEM_CLOCK
     this.collect = options.collect ?? true
     const max = options.maxBuckets ?? 100_000
-    this.metrics = {events: 0, skipped: 0, unpourable: 0, exprErrors: 0, reprocessed: 0, scenarios: Object.create(null) as DetectorMetrics['scenarios']}
+    this.metrics = {events: 0, skipped: 0, unpourable: 0, exprErrors: 0, reprocessed: 0, prefilterSkipped: 0, scenarios: Object.create(null) as DetectorMetrics['scenarios']}
     const shared = new Map<string, BucketStore>()
+    const pre = (this.pre = options.prefilter === false ? undefined : PrefilterIndex.build(scenarios))
     this.stores = scenarios.map((s) => {
       const m = this.metrics.scenarios[s.name] ?? (this.metrics.scenarios[s.name] = newScenarioMetrics())
       const id = `${s.name}\0${s.filterText}`
       let store = shared.get(id)
       if (store === undefined) shared.set(id, (store = new BucketStore(m, max)))
       const plan = options.shareFilters === false ? undefined : s.filterPlan
-      return {scenario: s, store, parts: plan ? this.memo.intern(plan) : null, strict: plan?.strict ?? false, effects: false}
+      return {scenario: s, store, parts: plan ? this.memo.intern(plan) : null, strict: plan?.strict ?? false, effects: false,
+        pre: pre?.clausesOf(s) ?? null}
     })
     // filter programs share sub-expression results through their memo: this detector advances it per event
     for (const s of scenarios) if (s.exprMemo !== undefined) this.memo.attach(s.exprMemo)
-    if (this.memo.active) for (const e of this.stores) e.effects = scenarioEffects(e.scenario)
+    if (this.memo.active || pre !== undefined) for (const e of this.stores) e.effects = scenarioEffects(e.scenario)
     this.uniqueStores = [...shared.values()]
     for (const s of scenarios) this.queueSpecs.set(s, queueSpec(s, options.context))
     if (options.mode === 'live' && (options.tickMs ?? 1000) > 0) {
@@ -173,13 +177,23 @@ export class Detector {
     if (tmTime !== null && evt.ExpectMode === ExpectMode.timeMachine) this.eventClock.observe(tmTime)
     const vars = {evt}
     const memo = this.memo
+    const pre = this.pre
     memo.next()
+    pre?.next()
     const stores = this.stores
     for (let i = 0; i < stores.length; i++) {
       const entry = stores[i]!
       const s = entry.scenario
       // the previous scenario's expressions may have changed the event (or state they read)
-      if (i > 0 && stores[i - 1]!.effects) memo.next()
+      if (i > 0 && stores[i - 1]!.effects) {
+        memo.next()
+        pre?.next()
+      }
+      // the filter is certain to be false without error: same as running it
+      if (entry.pre !== null && !pre!.pass(entry.pre, evt)) {
+        this.metrics.prefilterSkipped++
+        continue
+      }
       let ok: unknown
       try {
         ok = entry.parts === null ? s.filter.run(vars) : memo.run(entry.parts, entry.strict, vars)
@@ -424,6 +438,7 @@ export class Detector {
     for (const l of this.listeners) l(evt)
     // postoverflow parsers and listeners run arbitrary code (even a nested pour): shared filter results are forgotten
     this.memo.next()
+    this.pre?.next()
     if (s.reprocess && !whitelisted) this.reprocessQueue.push(reprocessEvent(evt, alert))
   }
 

@@ -44,6 +44,13 @@ function flatten(node: Node, out: Node[]): void {
   }
 }
 
+/** Whether any expression of a scenario that runs during a pour may have side effects. */
+export function scenarioEffects(s: CompiledScenario): boolean {
+  const sources = [s.filterText, s.groupby?.source, s.distinct?.source, s.cancelOn?.source, s.condition?.source,
+    ...(s.bayesian?.conditions.map((c) => c.program.source) ?? [])]
+  return sources.some(mayHaveEffects)
+}
+
 /**
  * The top-level `&&` conjuncts of a filter as normalised source, or undefined when the filter
  * cannot be shared (impure conjunct, parse failure, or a print that does not round-trip).

@@ -15,6 +15,7 @@ import {compileScenario, type CompileContext, type CompiledScenario} from './com
 import {Detector, type DetectorOptions} from './detector.js'
 import {planSharedFilters} from './filter-share.js'
 import {listScenarioFiles, loadScenarioFile} from './load.js'
+import {attachPrefilters} from './prefilter.js'
 import type {AlertContext} from './overflow.js'
 
 export {Detector, type DetectorOptions, type OverflowListener} from './detector.js'
@@ -30,6 +31,8 @@ export interface LoadScenariosContext extends CompileContext {
   contents?: Record<string, string>
   /** Evaluate pure sub-expressions common to several scenario filters once per event (default true). */
   shareSubexpressions?: boolean
+  /** Give scenario filters a literal prefilter (prefilter.ts; default true). */
+  prefilter?: boolean
 }
 
 export interface LoadScenariosResult {
@@ -76,6 +79,7 @@ export function loadScenarios(paths: string | string[], ctx: LoadScenariosContex
     }
   }
   result.scenarios = planSharedFilters(result.scenarios, {helpers: ctx.helpers, memo})
+  if (ctx.prefilter !== false) result.scenarios = attachPrefilters(result.scenarios, {helpers: ctx.helpers, memo})
   return result
 }
 

@@ -45,5 +45,7 @@ export interface DetectorMetrics {
   exprErrors: number
   /** Overflow events re-injected because of `reprocess: true`. */
   reprocessed: number
+  /** Scenario filter evaluations skipped because the literal prefilter proved them false (prefilter.ts). */
+  prefilterSkipped: number
   scenarios: Record<string, ScenarioMetrics>
 }

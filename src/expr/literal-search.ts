@@ -95,6 +95,164 @@ export class LiteralSearch {
   }
 }
 
+/** A unique pattern of a LiteralMultiSearch: its anchor offset and the ids it reports. */
+interface MultiEntry {
+  pattern: string
+  offset: number
+  /** Index in `stamps` (one per unique pattern). */
+  unique: number
+  ids: number[]
+}
+
+/**
+ * "Which of these fixed strings occur in the text?" in one pass: every pattern is anchored on
+ * its rarest character (as LiteralSearch), the text is walked once with a character -> group
+ * table, and at each anchor hit the group's patterns not found yet are checked with
+ * `startsWith`. A group hit more than HIT_LIMIT times in one text is searched pattern by
+ * pattern with native `includes` instead, so attacker text full of one anchor stays linear in
+ * the text for each pattern. Each pattern id is reported at most once per scan.
+ */
+export class LiteralMultiSearch {
+  private readonly groups: MultiEntry[][] = []
+  private readonly ascii = new Int32Array(128).fill(-1)
+  private readonly other = new Map<number, number>()
+  /** Ids of '' patterns (they occur in every text). */
+  private readonly empty: number[] = []
+  private readonly stamps: Uint32Array
+  private readonly groupStamps: Uint32Array
+  private readonly hits: Uint32Array
+  /** Anchor character of each group (native indexOf mode). */
+  private readonly anchors: string[] = []
+  /** Few groups: one native indexOf scan per anchor beats the per-character walk. */
+  private readonly byIndexOf: boolean
+  private scanNo = 0
+
+  /**
+   * Pattern ids are their indexes in `patterns` (duplicates allowed). With at most
+   * `indexOfGroups` distinct anchors the text is searched with one native indexOf per anchor.
+   */
+  constructor(readonly patterns: readonly string[], indexOfGroups = 8) {
+    const unique = new Map<string, MultiEntry>()
+    const byAnchor = new Map<number, number>()
+    patterns.forEach((pattern, id) => {
+      if (pattern === '') {
+        this.empty.push(id)
+        return
+      }
+      const known = unique.get(pattern)
+      if (known !== undefined) {
+        known.ids.push(id)
+        return
+      }
+      let best = 0
+      for (let i = 1; i < pattern.length; i++) if (rarity(pattern.charCodeAt(i)) < rarity(pattern.charCodeAt(best))) best = i
+      const entry: MultiEntry = {pattern, offset: best, unique: unique.size, ids: [id]}
+      unique.set(pattern, entry)
+      const c = pattern.charCodeAt(best)
+      let g = byAnchor.get(c)
+      if (g === undefined) {
+        g = this.groups.length
+        byAnchor.set(c, g)
+        this.groups.push([])
+        this.anchors.push(String.fromCharCode(c))
+        if (c < 128) this.ascii[c] = g
+        else this.other.set(c, g)
+      }
+      this.groups[g]!.push(entry)
+    })
+    this.stamps = new Uint32Array(unique.size)
+    this.groupStamps = new Uint32Array(this.groups.length)
+    this.hits = new Uint32Array(this.groups.length)
+    this.byIndexOf = this.groups.length <= indexOfGroups
+  }
+
+  /** One indexOf scan per anchor (LiteralSearch's way), every pattern reported once. */
+  private scanByIndexOf(text: string, found: (id: number) => void, scanNo: number): void {
+    const {groups, anchors, stamps} = this
+    for (let g = 0; g < groups.length; g++) {
+      const entries = groups[g]!
+      const anchor = anchors[g]!
+      let i = text.indexOf(anchor)
+      let hits = 0
+      while (i >= 0) {
+        if (++hits > HIT_LIMIT) {
+          for (const e of entries) {
+            if (stamps[e.unique] !== scanNo && text.includes(e.pattern)) {
+              stamps[e.unique] = scanNo
+              for (const id of e.ids) found(id)
+            }
+          }
+          break
+        }
+        for (let k = 0; k < entries.length; k++) {
+          const e = entries[k]!
+          if (stamps[e.unique] === scanNo) continue
+          const start = i - e.offset
+          if (start >= 0 && text.startsWith(e.pattern, start)) {
+            stamps[e.unique] = scanNo
+            for (const id of e.ids) found(id)
+          }
+        }
+        i = text.indexOf(anchor, i + 1)
+      }
+    }
+  }
+
+  /** Calls `found(id)` once for each pattern id that occurs in `text` ('' patterns always). */
+  scan(text: string, found: (id: number) => void): void {
+    for (const id of this.empty) found(id)
+    if (this.groups.length === 0) return
+    if (++this.scanNo === 0xffffffff) {
+      this.stamps.fill(0)
+      this.groupStamps.fill(0)
+      this.scanNo = 1
+    }
+    const scanNo = this.scanNo
+    if (this.byIndexOf) {
+      this.scanByIndexOf(text, found, scanNo)
+      return
+    }
+    const {ascii, other, groups, stamps, groupStamps, hits} = this
+    const hasOther = other.size > 0
+    const n = text.length
+    for (let i = 0; i < n; i++) {
+      const c = text.charCodeAt(i)
+      let g: number
+      if (c < 128) g = ascii[c]!
+      else if (hasOther) g = other.get(c) ?? -1
+      else continue
+      if (g < 0) continue
+      if (groupStamps[g] !== scanNo) {
+        groupStamps[g] = scanNo
+        hits[g] = 0
+      }
+      const h = hits[g]! + 1
+      hits[g] = h
+      const entries = groups[g]!
+      if (h > HIT_LIMIT) {
+        if (h === HIT_LIMIT + 1) {
+          for (const e of entries) {
+            if (stamps[e.unique] !== scanNo && text.includes(e.pattern)) {
+              stamps[e.unique] = scanNo
+              for (const id of e.ids) found(id)
+            }
+          }
+        }
+        continue
+      }
+      for (let k = 0; k < entries.length; k++) {
+        const e = entries[k]!
+        if (stamps[e.unique] === scanNo) continue
+        const start = i - e.offset
+        if (start >= 0 && text.startsWith(e.pattern, start)) {
+          stamps[e.unique] = scanNo
+          for (const id of e.ids) found(id)
+        }
+      }
+    }
+  }
+}
+
 function isWordUnit(c: number): boolean {
   return (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a) || c === 0x5f
 }

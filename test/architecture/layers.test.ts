@@ -21,7 +21,7 @@ const ALLOWED: Record<string, readonly string[]> = {
   grok: ['model', 'platform', 'regex'],
   acquisition: ['model', 'platform', 'config'],
   parse: ['model', 'platform', 'regex', 'expr', 'grok'],
-  detect: ['model', 'platform', 'expr'],
+  detect: ['model', 'platform', 'regex', 'expr'],
   decide: ['model', 'expr'],
   hub: ['model', 'platform', 'config'],
   outputs: ['model', 'platform', 'pipeline'],

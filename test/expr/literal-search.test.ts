@@ -1,6 +1,6 @@
 import {test} from 'uvu'
 import * as assert from 'uvu/assert'
-import {LiteralSearch, WordLiteralSet, isWordBoundary, wordBoundedLiteral} from '../../src/expr/literal-search.js'
+import {LiteralMultiSearch, LiteralSearch, WordLiteralSet, isWordBoundary, wordBoundedLiteral} from '../../src/expr/literal-search.js'
 
 function random(seed: number): () => number {
   let s = seed
@@ -91,6 +91,55 @@ test('isWordBoundary: ASCII word characters only', () => {
   assert.is(isWordBoundary('é', 0), false)
   assert.is(isWordBoundary('a_', 1), false)
   assert.is(isWordBoundary('', 0), false)
+})
+
+const MULTI = ['${jndi:', '../', '<script', 'UNION', 'a', '$', 'é/x', '😀', '', '../', '\u0131', 'I']
+
+function multiFound(search: LiteralMultiSearch, text: string): number[] {
+  const out: number[] = []
+  search.scan(text, (id) => out.push(id))
+  return out.sort((x, y) => x - y)
+}
+
+/** The ids whose pattern occurs (`includes`), the reference. */
+function multiNaive(text: string): number[] {
+  return MULTI.flatMap((p, id) => (text.includes(p) ? [id] : []))
+}
+
+// [text, want ids]
+const MULTI_CASES: [string, number[]][] = [
+  ['', [8]],
+  ['/index.php', [8]],
+  ['/data', [4, 8]],
+  ['GET /${jndi:ldap://x} UNION ../', [0, 1, 3, 4, 5, 8, 9, 11]],
+  ['<SCRIPT>', [8, 11]],
+  ['$$$$$$$$$$$$$$$$$$$$$$$$$$$$$$$$$$$$$$$$${jndi:', [0, 5, 8]],
+  ['/é/x 😀 \u0131', [6, 7, 8, 10]],
+  ['............................................/', [1, 8, 9]],
+]
+
+for (const [text, want] of MULTI_CASES) {
+  test(`LiteralMultiSearch.scan: ${JSON.stringify(text).slice(0, 60)}`, () => {
+    for (const indexOfGroups of [0, 100]) {
+      const search = new LiteralMultiSearch(MULTI, indexOfGroups)
+      assert.equal(multiFound(search, text), want)
+      assert.equal(multiFound(search, text), multiNaive(text)) // a second scan reports again
+    }
+  })
+}
+
+test('LiteralMultiSearch.scan agrees with includes on random texts', () => {
+  const next = random(11)
+  const alphabet = ['$', '{', 'j', 'n', 'd', 'i', ':', '.', '/', 'a', 'U', 'N', 'I', 'O', '<', 's', 'é', 'x', '😀', '\u0131']
+  const walk = new LiteralMultiSearch(MULTI, 0)
+  const byIndexOf = new LiteralMultiSearch(MULTI, 100)
+  for (let k = 0; k < 2000; k++) {
+    let text = ''
+    const n = next() % 60
+    for (let i = 0; i < n; i++) text += alphabet[next() % alphabet.length]
+    assert.equal(multiFound(walk, text), multiNaive(text), text)
+    assert.equal(multiFound(byIndexOf, text), multiNaive(text), text)
+  }
 })
 
 test.run()

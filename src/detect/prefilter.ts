@@ -1,0 +1,482 @@
+/**
+ * A literal prefilter for scenario filters. Most HTTP scenario filters end in a literal test
+ * (`Upper(evt.Meta.http_path) contains "..."`, `matches '...'`, `any(File(..), {X contains #})`)
+ * that a benign line never passes, yet every filter runs on every line. At load, each pure
+ * filter gets a *necessary condition* in CNF over atoms (subject, literal): when one clause has
+ * no literal present in its subject, the filter is certain to evaluate to `false` WITHOUT
+ * error, and the detector skips it (same outcome as running it). Per event each distinct
+ * subject is evaluated once (through the scenarios' shared memo, so `Upper(...)` is shared with
+ * the filters) and searched for all its literals in one pass (LiteralMultiSearch).
+ *
+ * Analysis, per node N: C(N) = clauses such that an unsatisfied clause implies N is false
+ * without error; S(N) = N always gives a boolean without error.
+ *   A && B   C = C(A) ∪ (S(A) ? C(B) : ∅)          S = S(A) ∧ S(B)
+ *   A || B   C = {cA ∪ cB} (best clause of each)    S = S(A) ∧ S(B)
+ *   not A    C = ∅                                   S = S(A)
+ *   X contains|startsWith|endsWith L  -> {{(X, L)}}; X == L -> a weak atom (cheap tests: kept only
+ *   in a clause with a strong one); X matches 'c' -> the regex's required literals (regex/literals.ts);
+ *   any(File('c'), {X op f(#)}) -> {(X, f(line)) for each line} ([] when the file is empty:
+ *   never satisfied; none when some f(line) is '').
+ *   let v = E; body  -> v is a subject when E is one (E error-free), C = C(body).
+ * A subject is evt.Meta.K / evt.Parsed.K / evt.Enriched.K (string maps: a missing key is '')
+ * wrapped in Upper, Lower, PathUnescape or QueryUnescape (string -> string, never failing), or
+ * a let variable bound to one. Anything else has C = ∅, S = false.
+ */
+import {compileExpr, eventFn, parseExpr, type EventFn, type Program, type SharedMemo} from '../expr/index.js'
+import type * as AST from '../expr/ast.js'
+import {goToLower, goToUpper} from '../expr/go-case.js'
+import {resolveHelperTable} from '../expr/helper-table.js'
+import {LiteralMultiSearch} from '../expr/literal-search.js'
+import {print} from '../expr/print.js'
+import {isPureTree} from '../expr/purity.js'
+import {compileRe2, parseRe2} from '../regex/index.js'
+import {requiredLiterals} from '../regex/literals.js'
+import type {CompileContext, CompiledScenario} from './compile.js'
+import {scenarioEffects} from './filter-share.js'
+
+/** One atom: `literal` occurs in the value of the subject (printed expression source). */
+export interface Atom {
+  subject: string
+  literal: string
+  /** From an equality test (`==`, `in`): cheap to run, not worth a clause on its own. */
+  weak: boolean
+}
+
+export type Clause = Atom[]
+
+export interface FilterAnalysis {
+  /** Unsatisfied clause -> the filter is false without error. */
+  clauses: Clause[]
+  /** The filter always gives a boolean without error. */
+  safe: boolean
+}
+
+export interface AnalysisContext {
+  /** Whether a helper of this name exists (a call of an unknown helper is never a subject). */
+  hasHelper(name: string): boolean
+  /** The lines of a data file as File() returns them, undefined when unknown. */
+  fileLines(name: string): readonly string[] | undefined
+}
+
+/** The prefilter of a scenario: its clauses with compiled subjects. */
+export interface ScenarioPrefilter {
+  clauses: {subject: PrefilterSubject; literal: string}[][]
+}
+
+export interface PrefilterSubject {
+  key: string
+  program: Program
+}
+
+const SUBJECT_MAPS: ReadonlySet<string> = new Set(['Meta', 'Parsed', 'Enriched'])
+/** Helpers string -> string that never fail on a string. */
+const SUBJECT_WRAPPERS: ReadonlySet<string> = new Set(['Upper', 'Lower', 'PathUnescape', 'QueryUnescape'])
+const SCANS: ReadonlySet<string> = new Set(['contains', 'startsWith', 'endsWith'])
+/** Clauses kept per scenario (checked in order; the first unsatisfied one skips it). */
+const MAX_CLAUSES = 3
+
+/** let name -> the subject it is bound to, or null (bound to something else). */
+type Scope = ReadonlyMap<string, AST.Node | null>
+
+const NONE: FilterAnalysis = {clauses: [], safe: false}
+
+function strongest(clauses: Clause[]): Clause | undefined {
+  let best: Clause | undefined
+  let bestScore = -Infinity
+  for (const c of clauses) {
+    const s = clauseScore(c)
+    if (s > bestScore) {
+      best = c
+      bestScore = s
+    }
+  }
+  return best
+}
+
+/** Higher = less likely satisfied: a strong atom, long literals, few atoms. */
+function clauseScore(c: Clause): number {
+  if (c.length === 0) return Infinity
+  let min = Infinity
+  let strong = false
+  for (const a of c) {
+    min = Math.min(min, a.literal.length)
+    if (!a.weak) strong = true
+  }
+  return (strong ? 1e6 : 0) + Math.min(min, 100) * 1000 - c.length
+}
+
+export function analyseFilter(source: string, ctx: AnalysisContext): FilterAnalysis {
+  let root: AST.Node
+  try {
+    root = parseExpr(source)
+  } catch {
+    return NONE
+  }
+  if (!isPureTree(root)) return NONE
+  return analyse(root, new Map(), ctx)
+}
+
+function isHelperCall(node: AST.Node, names: ReadonlySet<string>, scope: Scope, ctx: AnalysisContext): node is AST.CallNode {
+  return node.type === 'Call' && node.callee.type === 'Identifier' && names.has(node.callee.name) && !scope.has(node.callee.name) &&
+    ctx.hasHelper(node.callee.name) && node.args.length === 1
+}
+
+/** The subject expression N stands for (let variables replaced), or undefined. */
+export function subjectOf(node: AST.Node, scope: Scope, ctx: AnalysisContext): AST.Node | undefined {
+  if (node.type === 'Identifier') return scope.get(node.name) ?? undefined
+  if (node.type === 'Member') {
+    const o = node.object
+    if (node.optional || node.method || node.property.type !== 'String') return undefined
+    if (o.type !== 'Member' || o.optional || o.method || o.property.type !== 'String' || !SUBJECT_MAPS.has(o.property.value)) return undefined
+    if (o.object.type !== 'Identifier' || o.object.name !== 'evt' || scope.has('evt')) return undefined
+    return node
+  }
+  if (isHelperCall(node, SUBJECT_WRAPPERS, scope, ctx)) {
+    const inner = subjectOf(node.args[0]!, scope, ctx)
+    return inner === undefined ? undefined : {...node, args: [inner]}
+  }
+  return undefined
+}
+
+/** The value of a constant string expression (a literal, Upper/Lower of one), or undefined. */
+function constString(node: AST.Node, scope: Scope, ctx: AnalysisContext): string | undefined {
+  if (node.type === 'String') return node.value
+  if (isHelperCall(node, new Set(['Upper', 'Lower']), scope, ctx)) {
+    const v = constString(node.args[0]!, scope, ctx)
+    if (v === undefined) return undefined
+    return (node.callee as AST.IdentifierNode).name === 'Upper' ? goToUpper(v) : goToLower(v)
+  }
+  return undefined
+}
+
+/** A string that evaluates without error: a subject or a constant string. */
+function isStringValue(node: AST.Node, scope: Scope, ctx: AnalysisContext): boolean {
+  return subjectOf(node, scope, ctx) !== undefined || constString(node, scope, ctx) !== undefined
+}
+
+function atom(subject: AST.Node, literal: string, weak: boolean): Atom {
+  return {subject: print(subject), literal, weak}
+}
+
+function analyse(node: AST.Node, scope: Scope, ctx: AnalysisContext): FilterAnalysis {
+  switch (node.type) {
+    case 'Bool':
+      return {clauses: node.value ? [] : [[]], safe: true}
+    case 'Unary':
+      if (node.operator !== 'not' && node.operator !== '!') return NONE
+      return {clauses: [], safe: analyse(node.operand, scope, ctx).safe}
+    case 'VariableDeclarator': {
+      const subject = subjectOf(node.init, scope, ctx)
+      const constant = subject === undefined && constString(node.init, scope, ctx) !== undefined
+      if (subject === undefined && !constant) return NONE // the init may fail before the body runs
+      const inner = new Map(scope)
+      inner.set(node.name, subject ?? null)
+      return analyse(node.body, inner, ctx)
+    }
+    case 'Builtin':
+      return node.name === 'any' ? analyseAny(node, scope, ctx) : NONE
+    case 'Binary':
+      return analyseBinary(node, scope, ctx)
+    default:
+      return NONE
+  }
+}
+
+function analyseBinary(node: AST.BinaryNode, scope: Scope, ctx: AnalysisContext): FilterAnalysis {
+  const op = node.operator
+  if (op === '&&' || op === 'and') {
+    const a = analyse(node.left, scope, ctx)
+    const b = analyse(node.right, scope, ctx)
+    return {clauses: a.safe ? [...a.clauses, ...b.clauses] : a.clauses, safe: a.safe && b.safe}
+  }
+  if (op === '||' || op === 'or') {
+    const a = analyse(node.left, scope, ctx)
+    const b = analyse(node.right, scope, ctx)
+    const ca = strongest(a.clauses)
+    const cb = strongest(b.clauses)
+    return {clauses: ca !== undefined && cb !== undefined ? [[...ca, ...cb]] : [], safe: a.safe && b.safe}
+  }
+  if (SCANS.has(op)) {
+    if (!isStringValue(node.left, scope, ctx) || !isStringValue(node.right, scope, ctx)) return NONE
+    const subject = subjectOf(node.left, scope, ctx)
+    const literal = constString(node.right, scope, ctx)
+    if (subject === undefined || literal === undefined || literal === '') return {clauses: [], safe: true}
+    return {clauses: [[atom(subject, literal, false)]], safe: true}
+  }
+  if (op === '==' || op === '!=') {
+    const ok = (n: AST.Node): boolean => n.type === 'Nil' || isStringValue(n, scope, ctx)
+    if (!ok(node.left) || !ok(node.right)) return NONE
+    if (op === '!=') return {clauses: [], safe: true}
+    for (const [x, y] of [[node.left, node.right], [node.right, node.left]] as const) {
+      const subject = subjectOf(x, scope, ctx)
+      const literal = constString(y, scope, ctx)
+      if (subject !== undefined && literal !== undefined && literal !== '') return {clauses: [[atom(subject, literal, true)]], safe: true}
+    }
+    return {clauses: [], safe: true}
+  }
+  if (op === 'in') {
+    if (!isStringValue(node.left, scope, ctx) || node.right.type !== 'Array') return NONE
+    const values = node.right.elements.map((e) => constString(e, scope, ctx))
+    if (values.some((v) => v === undefined)) return NONE
+    const subject = subjectOf(node.left, scope, ctx)
+    if (subject === undefined || values.some((v) => v === '')) return {clauses: [], safe: true}
+    return {clauses: [values.map((v) => atom(subject, v!, true))], safe: true}
+  }
+  if (op === 'matches') {
+    const pattern = constString(node.right, scope, ctx)
+    if (pattern === undefined || !isStringValue(node.left, scope, ctx)) return NONE
+    let literals: string[] | undefined
+    try {
+      compileRe2(pattern)
+      literals = requiredLiterals(parseRe2(pattern).root)
+    } catch {
+      return NONE // fails when compiled: leave it to the filter
+    }
+    const subject = subjectOf(node.left, scope, ctx)
+    if (subject === undefined || literals === undefined) return {clauses: [], safe: true}
+    return {clauses: [literals.map((l) => atom(subject, l, false))], safe: true}
+  }
+  return NONE
+}
+
+/** `any(File('const'), {X op f(#)})`, op contains/startsWith/endsWith/==, f identity/Upper/Lower. */
+function analyseAny(node: AST.BuiltinNode, scope: Scope, ctx: AnalysisContext): FilterAnalysis {
+  const [list, predicate] = node.args
+  if (list === undefined || predicate === undefined || node.args.length !== 2) return NONE
+  if (list.type !== 'Call' || list.callee.type !== 'Identifier' || list.callee.name !== 'File' || scope.has('File') || !ctx.hasHelper('File')) return NONE
+  if (list.args.length !== 1 || list.args[0]!.type !== 'String') return NONE
+  const body = predicate.type === 'Predicate' ? predicate.body : predicate
+  if (body.type !== 'Binary' || !(SCANS.has(body.operator) || body.operator === '==')) return NONE
+  const subject = subjectOf(body.left, scope, ctx)
+  if (subject === undefined) return NONE
+  let f: ((s: string) => string) | undefined
+  const e = body.right
+  if (e.type === 'Pointer' && e.name === '') f = (s) => s
+  else if (isHelperCall(e, new Set(['Upper', 'Lower']), scope, ctx) && e.args[0]!.type === 'Pointer' && (e.args[0] as AST.PointerNode).name === '') {
+    f = (e.callee as AST.IdentifierNode).name === 'Upper' ? goToUpper : goToLower
+  }
+  if (f === undefined) return NONE
+  const lines = ctx.fileLines(list.args[0].value)
+  if (lines === undefined || !lines.every((l) => typeof l === 'string')) return NONE
+  const literals = lines.map(f)
+  if (literals.includes('')) return {clauses: [], safe: true}
+  const weak = body.operator === '=='
+  return {clauses: [literals.map((l) => atom(subject, l, weak))], safe: true}
+}
+
+/** The clauses worth checking at run time: a strong atom each, literals of 2+ characters. */
+export function usefulClauses(clauses: Clause[]): Clause[] {
+  const seen = new Set<string>()
+  const out: Clause[] = []
+  for (const c of clauses) {
+    if (c.length > 0 && (!c.some((a) => !a.weak) || c.some((a) => a.literal.length < 2))) continue
+    const key = JSON.stringify(c.map((a) => [a.subject, a.literal]).sort())
+    if (seen.has(key)) continue
+    seen.add(key)
+    out.push(c)
+  }
+  out.sort((a, b) => clauseScore(b) - clauseScore(a))
+  return out.slice(0, MAX_CLAUSES)
+}
+
+/**
+ * Gives each scenario whose filter has a useful necessary condition a `prefilter` (new
+ * scenario objects; the others are returned as they are). Subjects are compiled once, with the
+ * scenarios' shared sub-expression memo.
+ */
+export function attachPrefilters(scenarios: readonly CompiledScenario[], ctx: Pick<CompileContext, 'helpers' | 'memo'> = {}): CompiledScenario[] {
+  const lineCache = new Map<string, readonly string[] | undefined>()
+  const table = resolveHelperTable(ctx.helpers)
+  const actx: AnalysisContext = {
+    hasHelper: (name) => table !== undefined && Object.hasOwn(table, name),
+    fileLines(name) {
+      if (lineCache.has(name)) return lineCache.get(name)
+      let lines: readonly string[] | undefined
+      try {
+        const v = compileExpr(`File(${JSON.stringify(name)})`, {env: 'any', helpers: ctx.helpers}).run({})
+        lines = Array.isArray(v) ? (v as string[]).slice() : undefined
+      } catch {
+        lines = undefined
+      }
+      lineCache.set(name, lines)
+      return lines
+    },
+  }
+  const subjects = new Map<string, PrefilterSubject | null>()
+  const subjectFor = (key: string): PrefilterSubject | null => {
+    let s = subjects.get(key)
+    if (s === undefined) {
+      try {
+        s = {key, program: compileExpr(key, {env: 'event', helpers: ctx.helpers, memo: ctx.memo})}
+      } catch {
+        s = null
+      }
+      subjects.set(key, s)
+    }
+    return s
+  }
+  return scenarios.map((s) => {
+    if (scenarioEffects(s)) return s
+    const clauses = usefulClauses(analyseFilter(s.filterText, actx).clauses)
+    if (clauses.length === 0) return s
+    const compiled: ScenarioPrefilter['clauses'] = []
+    for (const c of clauses) {
+      const atoms: ScenarioPrefilter['clauses'][number] = []
+      for (const a of c) {
+        const subject = subjectFor(a.subject)
+        if (subject === null) return s
+        atoms.push({subject, literal: a.literal})
+      }
+      compiled.push(atoms)
+    }
+    return {...s, prefilter: {clauses: compiled}}
+  })
+}
+
+/**
+ * The per-detector run-time side: every prefiltered scenario's clauses, subjects interned
+ * (one LiteralMultiSearch each). `next()` forgets subject values and clause states (a new
+ * event, or the event may have changed); `pass(ids, evt)` is false when a clause is unsatisfied.
+ */
+/** Texts longer than this skip the quick test (a literal alternation costs up to text × literals steps). */
+const QUICK_MAX_TEXT = 2048
+
+const REGEX_SPECIAL = /[\\^$.*+?()[\]{}|]/g
+
+/**
+ * A regex that matches when one of the literals occurs (an alternation of escaped literals: it
+ * never backtracks more than one literal's length per position), or null when a literal is ''
+ * (every text holds it) or there is none.
+ */
+export function anyLiteralRegExp(literals: readonly string[]): RegExp | null {
+  if (literals.length === 0 || literals.includes('')) return null
+  return new RegExp(literals.map((l) => l.replace(REGEX_SPECIAL, '\\$&')).join('|'))
+}
+
+export class PrefilterIndex {
+  private readonly subjects: {fn: EventFn; quick: RegExp | null; search: LiteralMultiSearch; literalClauses: Int32Array[]; clauses: Int32Array}[] = []
+  private readonly clauseSubjects: Int32Array[] = []
+  private clauseEpochs = new Uint32Array(0)
+  private subjectEpochs = new Uint32Array(0)
+  private epoch = 1
+  /** Clause ids per scenario (by scenario object). */
+  private readonly byScenario = new Map<CompiledScenario, Int32Array>()
+  private current: Int32Array[] = []
+  private readonly mark = (id: number): void => {
+    const cs = this.current[id]!
+    for (let k = 0; k < cs.length; k++) this.clauseEpochs[cs[k]!] = this.epoch
+  }
+
+  /** undefined when no scenario has a prefilter. */
+  static build(scenarios: readonly CompiledScenario[]): PrefilterIndex | undefined {
+    if (!scenarios.some((s) => s.prefilter !== undefined)) return undefined
+    return new PrefilterIndex(scenarios)
+  }
+
+  private constructor(scenarios: readonly CompiledScenario[]) {
+    const subjectIds = new Map<string, number>()
+    const subjectPrograms: Program[] = []
+    const subjectLiterals: Map<string, number[]>[] = [] // literal -> clause ids
+    const clauseIds = new Map<string, number>()
+    for (const s of scenarios) {
+      if (s.prefilter === undefined) continue
+      const ids: number[] = []
+      for (const clause of s.prefilter.clauses) {
+        const key = JSON.stringify(clause.map((a) => [a.subject.key, a.literal]).sort())
+        let id = clauseIds.get(key)
+        if (id === undefined) {
+          id = clauseIds.size
+          clauseIds.set(key, id)
+          const subjectsOfClause = new Set<number>()
+          for (const a of clause) {
+            let sid = subjectIds.get(a.subject.key)
+            if (sid === undefined) {
+              sid = subjectIds.size
+              subjectIds.set(a.subject.key, sid)
+              subjectPrograms.push(a.subject.program)
+              subjectLiterals.push(new Map())
+            }
+            subjectsOfClause.add(sid)
+            const lits = subjectLiterals[sid]!
+            const list = lits.get(a.literal)
+            if (list === undefined) lits.set(a.literal, [id])
+            else if (!list.includes(id)) list.push(id)
+          }
+          this.clauseSubjects.push(Int32Array.from(subjectsOfClause))
+        }
+        ids.push(id)
+      }
+      this.byScenario.set(s, Int32Array.from(ids))
+    }
+    subjectPrograms.forEach((program, sid) => {
+      const lits = subjectLiterals[sid]!
+      const literals = [...lits.keys()]
+      const clauses = new Set<number>()
+      for (const list of lits.values()) for (const c of list) clauses.add(c)
+      this.subjects.push({
+        fn: eventFn(program),
+        quick: anyLiteralRegExp(literals),
+        search: new LiteralMultiSearch(literals),
+        literalClauses: literals.map((l) => Int32Array.from(lits.get(l)!)),
+        clauses: Int32Array.from(clauses),
+      })
+    })
+    this.clauseEpochs = new Uint32Array(clauseIds.size)
+    this.subjectEpochs = new Uint32Array(this.subjects.length)
+  }
+
+  /** The clause ids of a scenario, null when it has no prefilter. */
+  clausesOf(s: CompiledScenario): Int32Array | null {
+    return this.byScenario.get(s) ?? null
+  }
+
+  get subjectCount(): number {
+    return this.subjects.length
+  }
+
+  /** Forgets every subject value and clause state. */
+  next(): void {
+    if (++this.epoch === 0xffffffff) {
+      this.clauseEpochs.fill(0)
+      this.subjectEpochs.fill(0)
+      this.epoch = 1
+    }
+  }
+
+  /** False when some clause of `clauses` has no literal in its subjects (the filter is surely false). */
+  pass(clauses: Int32Array, evt: object): boolean {
+    const epoch = this.epoch
+    for (let i = 0; i < clauses.length; i++) {
+      const c = clauses[i]!
+      if (this.clauseEpochs[c] === epoch) continue
+      const subjects = this.clauseSubjects[c]!
+      for (let k = 0; k < subjects.length && this.clauseEpochs[c] !== epoch; k++) this.scan(subjects[k]!, evt)
+      if (this.clauseEpochs[c] !== epoch) return false
+    }
+    return true
+  }
+
+  /** Evaluates a subject once per epoch and marks the clauses its literals satisfy. */
+  private scan(sid: number, evt: object): void {
+    const epoch = this.epoch
+    if (this.subjectEpochs[sid] === epoch) return
+    this.subjectEpochs[sid] = epoch
+    const subject = this.subjects[sid]!
+    let value: unknown
+    try {
+      value = subject.fn(evt)
+    } catch {
+      value = undefined
+    }
+    if (typeof value !== 'string') {
+      // cannot happen for string maps; every scenario of this subject stays a candidate
+      const cs = subject.clauses
+      for (let k = 0; k < cs.length; k++) this.clauseEpochs[cs[k]!] = epoch
+      return
+    }
+    this.current = subject.literalClauses
+    // most texts hold none of the literals: one native regex test says so, the scan finds which ones otherwise
+    if (subject.quick !== null && value.length <= QUICK_MAX_TEXT && !subject.quick.test(value)) return
+    subject.search.scan(value, this.mark)
+  }
+}

@@ -1,0 +1,240 @@
+import {spawnSync} from 'node:child_process'
+import * as fs from 'node:fs'
+import * as os from 'node:os'
+import * as path from 'node:path'
+import {test} from 'uvu'
+import * as assert from 'uvu/assert'
+import {parse as parseYaml} from 'yaml'
+import {createDetector, loadScenarios} from '../../src/detect/index.js'
+import {analyseFilter, anyLiteralRegExp, usefulClauses, type AnalysisContext, type Clause} from '../../src/detect/prefilter.js'
+import type {RuntimeAlert} from '../../src/model/alert.js'
+import {Event, ExpectMode, newLogEvent} from '../../src/model/event.js'
+import {GoTime, UTC} from '../../src/model/go-time.js'
+import {newStringMap} from '../../src/model/go-values.js'
+import {silentLogger} from '../../src/model/logger.js'
+import {loadParsers} from '../../src/parse/index.js'
+import {parserFileFromPath} from '../../src/parse/load.js'
+import {createHelperContext} from '../../src/parse/services.js'
+import {SHARED} from '../helpers/run-cli.js'
+
+const FILES: Record<string, string[]> = {'x.txt': ['/a', '\u0131b'], 'empty.txt': [], 'blank.txt': ['x', '']}
+const CTX: AnalysisContext = {
+  hasHelper: (name) => ['Upper', 'Lower', 'File', 'QueryUnescape', 'PathUnescape', 'Atof', 'RegexpInFile'].includes(name),
+  fileLines: (name) => FILES[name],
+}
+
+/** Clauses as text: `subject~literal` (strong) or `subject=literal` (weak), atoms joined by |. */
+function show(clauses: Clause[]): string[] {
+  return clauses.map((c) => c.map((a) => `${a.subject}${a.weak ? '=' : '~'}${a.literal}`).join(' | '))
+}
+
+// [filter, clauses, safe]
+const ANALYSES: [string, string[], boolean][] = [
+  ["evt.Meta.log_type in ['a', 'b'] && Upper(evt.Meta.http_path) contains 'X'", ['evt.Meta.log_type=a | evt.Meta.log_type=b', 'Upper(evt.Meta.http_path)~X'], true],
+  // OR with an unsafe side: nothing
+  ["Atof(evt.Meta.x) > 1 || evt.Meta.p contains 'zz'", [], false],
+  // a conjunct that can fail before the literal test hides it; after it, the literal still counts
+  ["Atof(evt.Meta.x) > 1 && evt.Meta.p contains 'zz'", [], false],
+  ["evt.Meta.p contains 'zz' && Atof(evt.Meta.x) > 1", ['evt.Meta.p~zz'], false],
+  ["not (evt.Meta.p contains 'zz')", [], true],
+  ["!(evt.Meta.p contains 'zz') && evt.Meta.q startsWith 'yy'", ['evt.Meta.q~yy'], true],
+  ["evt.Meta.p matches '(?i)ab'", ['evt.Meta.p~AB | evt.Meta.p~Ab | evt.Meta.p~aB | evt.Meta.p~ab'], true],
+  ["evt.Meta.p matches '(?i)[a-z]+'", [], true],
+  ["evt.Meta.p matches '('", [], false],
+  ["evt.Meta.p matches Upper('/a/.*\\\\.php')", ['evt.Meta.p~.PHP'], true],
+  ["any(File('empty.txt'), {evt.Meta.p contains #})", [''], true],
+  ["any(File('blank.txt'), {evt.Meta.p contains #})", [], true],
+  ["any(File('x.txt'), {Upper(evt.Meta.p) contains Upper(#)})", ['Upper(evt.Meta.p)~/A | Upper(evt.Meta.p)~IB'], true],
+  ["any(File('x.txt'), {Lower(evt.Parsed.p) endsWith #})", ['Lower(evt.Parsed.p)~/a | Lower(evt.Parsed.p)~\u0131b'], true],
+  ["any(File('x.txt'), {evt.Parsed.f == #})", ['evt.Parsed.f=/a | evt.Parsed.f=\u0131b'], true],
+  ["any(File('x.txt'), {JsonExtract(#, 'u') contains evt.Meta.p})", [], false],
+  ["any(File('missing.txt'), {evt.Meta.p contains #})", [], false],
+  ["let r = Lower(evt.Parsed.request); r contains '/x' && r matches 'abc'", ['Lower(evt.Parsed.request)~/x', 'Lower(evt.Parsed.request)~abc'], true],
+  ["let r = Atof(evt.Meta.x); evt.Meta.p contains 'zz'", [], false],
+  ["let Upper = 'x'; Upper(evt.Meta.p) contains 'zz'", [], false],
+  ["evt.SetMeta('a', 'b') && evt.Meta.p contains 'zz'", [], false],
+  ["evt.Meta.p == 'abc' && evt.Parsed.f != nil", ['evt.Meta.p=abc'], true],
+  ['false', [''], true],
+  ["evt.Meta.p contains ''", [], true],
+  ["Foo(evt.Meta.p) contains 'zz'", [], false],
+  ["evt.Unmarshaled.x contains 'zz'", [], false],
+  ["evt.Meta.p contains 'aa' or Lower(evt.Meta.q) == 'bb'", ['evt.Meta.p~aa | Lower(evt.Meta.q)=bb'], true],
+  ["Upper(QueryUnescape(evt.Meta.p)) startsWith Upper('/x?y=')", ['Upper(QueryUnescape(evt.Meta.p))~/X?Y='], true],
+  ["RegexpInFile(evt.Meta.p, 'r.txt') && evt.Meta.p contains 'zz'", [], false],
+]
+
+for (const [filter, clauses, safe] of ANALYSES) {
+  test(`analyseFilter: ${filter}`, () => {
+    const got = analyseFilter(filter, CTX)
+    assert.equal(show(got.clauses), clauses)
+    assert.is(got.safe, safe)
+  })
+}
+
+test('usefulClauses: drops weak-only and 1-character clauses, keeps the never-satisfied one, strongest first', () => {
+  const a = (subject: string, literal: string, weak = false) => ({subject, literal, weak})
+  const got = usefulClauses([[a('s', 'x', true)], [a('s', 'ab')], [a('s', 'a')], [a('s', 'abcd'), a('t', 'q', true)], [a('s', 'ab')], []])
+  assert.equal(show(got), ['', 's~ab'])
+})
+
+function load(yaml: string) {
+  const r = loadScenarios(['mem.yaml'], {contents: {'mem.yaml': yaml}, helpers: createHelperContext({dataDir: '', logger: silentLogger, now: () => GoTime.now(UTC)})})
+  assert.equal(r.errors.map((e) => e.message), [])
+  return r.scenarios
+}
+
+function trigger(name: string, filter: string): string {
+  return `type: trigger\nname: ${name}\ndescription: d\nfilter: ${JSON.stringify(filter)}\n`
+}
+
+function evt(meta: Record<string, unknown>): Event {
+  const e = new Event()
+  e.Process = true
+  e.Meta = Object.assign(newStringMap(), meta) as Event['Meta']
+  return e
+}
+
+function fired(d: ReturnType<typeof createDetector>): string[] {
+  return d.takeOverflows().map((o) => (o.Overflow as unknown as RuntimeAlert).Alert!.Scenario)
+}
+
+test('scenarios with a prefilter are skipped (counted) and alerts do not change', () => {
+  const s = load([trigger('a', "Upper(evt.Meta.k) contains 'ZZ'"), trigger('b', "evt.Meta.k == 'x'"), trigger('c', "evt.Meta.k matches 'xy[0-9]+z'")].join('---\n'))
+  assert.equal(s.map((x) => x.prefilter !== undefined), [true, false, true])
+  for (const prefilter of [true, false]) {
+    const d = createDetector(s, {prefilter})
+    d.pour(evt({k: 'x', source_ip: '1.2.3.4'}))
+    d.pour(evt({k: 'azz', source_ip: '1.2.3.4'}))
+    d.pour(evt({k: 'xy1z', source_ip: '1.2.3.4'}))
+    assert.equal(fired(d), ['b', 'a', 'c'])
+    assert.is(d.metrics.prefilterSkipped, prefilter ? 4 : 0)
+  }
+})
+
+test('a scenario that changes the event makes later prefilters look again', () => {
+  const s = load([
+    trigger('first', "evt.Meta.k contains 'zz'"),
+    trigger('changer', "evt.SetMeta('k', 'zz')"),
+    trigger('last', "evt.Meta.k contains 'zz'"),
+  ].join('---\n'))
+  assert.equal(s.map((x) => x.prefilter !== undefined), [true, false, true])
+  for (const prefilter of [true, false]) {
+    const d = createDetector(s, {prefilter})
+    d.pour(evt({k: 'a', source_ip: '1.2.3.4'}))
+    assert.equal(fired(d), ['changer', 'last'])
+  }
+})
+
+test('a non-string subject value makes its scenarios candidates (the filter error still aborts the loop)', () => {
+  const s = load([trigger('one', "evt.Meta.k contains 'zz'"), trigger('two', "evt.Meta.j contains 'a'")].join('---\n'))
+  for (const prefilter of [true, false]) {
+    const d = createDetector(s, {prefilter})
+    d.pour(evt({k: 5, j: 'a', source_ip: '1.2.3.4'}))
+    assert.is(d.metrics.exprErrors, 1)
+    assert.equal(fired(d), [])
+    d.pour(evt({k: 'x', j: 'a', source_ip: '1.2.3.4'}))
+    assert.equal(fired(d), ['two'])
+  }
+})
+
+test('the literal test after a failing conjunct never skips the failure', () => {
+  const s = load([trigger('one', "Atof(evt.Meta.n) > 1 && evt.Meta.k contains 'zz'"), trigger('two', "evt.Meta.k contains 'a'")].join('---\n'))
+  assert.is(s[0]!.prefilter, undefined)
+  const d = createDetector(s)
+  d.pour(evt({n: 'x', k: 'a', source_ip: '1.2.3.4'}))
+  assert.equal(fired(d), ['two'])
+})
+
+test('loadScenarios(.., {prefilter: false}) attaches none', () => {
+  const r = loadScenarios(['mem.yaml'], {contents: {'mem.yaml': trigger('a', "evt.Meta.k contains 'zz'")}, prefilter: false})
+  assert.is(r.scenarios[0]!.prefilter, undefined)
+})
+
+/** Alerts as comparable data: scenario, source, counts, event times, message. */
+function summary(e: Event): string {
+  const a = (e.Overflow as unknown as RuntimeAlert).Alert as unknown as Record<string, unknown> | undefined
+  if (a === undefined) return 'no alert'
+  return JSON.stringify([a.Scenario, a.Source, a.EventsCount, a.Message, a.StartAt, a.StopAt, (a.Events as {Timestamp?: unknown}[] | undefined)?.map((x) => x.Timestamp)])
+}
+
+test('linux + nginx + base-http-scenarios on genlogs nginx lines: same alerts and metrics with the prefilter on and off', () => {
+  const hub = path.join(SHARED, 'crowdsec-hub')
+  const index = JSON.parse(fs.readFileSync(path.join(hub, '.index.json'), 'utf8')) as Record<string, Record<string, {path: string}>>
+  const parsers = new Set(['crowdsecurity/syslog-logs', 'crowdsecurity/dateparse-enrich'])
+  const scenarios = new Set<string>()
+  const collect = (name: string): void => {
+    const doc = parseYaml(fs.readFileSync(path.join(hub, index.collections![name]!.path), 'utf8')) as Record<string, string[] | undefined>
+    for (const p of doc.parsers ?? []) parsers.add(p)
+    for (const s of doc.scenarios ?? []) scenarios.add(s)
+    for (const c of doc.collections ?? []) collect(c)
+  }
+  for (const c of ['crowdsecurity/linux', 'crowdsecurity/nginx', 'crowdsecurity/base-http-scenarios']) collect(c)
+  const now = (): GoTime => GoTime.now(UTC)
+  const dataDir = path.join(hub, 'data')
+  const helpers = createHelperContext({dataDir, logger: silentLogger, now})
+  const loadedParsers = loadParsers({files: [...parsers].map((n) => parserFileFromPath(path.join(hub, index.parsers![n]!.path))),
+    patternDirs: [path.join(hub, 'patterns')], dataDir, helpers, now})
+  assert.equal(loadedParsers.errors, [])
+  const files = [...new Set([...scenarios].map((n) => path.join(hub, index.scenarios![n]!.path)))]
+  const loaded = loadScenarios(files, {helpers, dataDir, hubIndex: index})
+  assert.equal(loaded.errors, [])
+  const prefiltered = loaded.scenarios.filter((s) => s.prefilter !== undefined).length
+  assert.ok(prefiltered >= 35, `only ${prefiltered} scenarios with a prefilter`)
+  const plain = loadScenarios(files, {helpers, dataDir, hubIndex: index, prefilter: false, shareSubexpressions: false})
+
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'crowd-prefilter-'))
+  try {
+    const log = path.join(dir, 'nginx.log')
+    const r = spawnSync(process.execPath, [path.join(SHARED, 'bench', 'genlogs.mjs'), 'nginx', '--lines', '6000', '--seed', '11',
+      '--hours', '1', '--attack-ratio', '0.3', '--out', log])
+    assert.is(r.status, 0)
+    const lines = fs.readFileSync(log, 'utf8').split('\n').filter((l) => l !== '')
+    const run = (prefilter: boolean, list = loaded.scenarios) => {
+      const d = createDetector(list, {mode: 'replay', prefilter})
+      for (const raw of lines) {
+        const e = newLogEvent({raw, src: log, module: 'file', labels: {type: 'nginx'}})
+        e.ExpectMode = ExpectMode.timeMachine
+        if (loadedParsers.parse(e).parsed) d.pour(e)
+      }
+      const skipped = d.metrics.prefilterSkipped
+      const metrics = JSON.stringify({...d.metrics, prefilterSkipped: 0})
+      return {alerts: d.takeOverflows().map(summary), metrics, open: d.flush(), skipped}
+    }
+    const on = run(true)
+    const off = run(false)
+    const none = run(true, plain.scenarios)
+    assert.ok(on.alerts.length > 5, `only ${on.alerts.length} alerts`)
+    assert.ok(on.skipped > lines.length * 20, `skipped ${on.skipped}`)
+    assert.is(off.skipped, 0)
+    assert.is(none.skipped, 0)
+    for (const other of [off, none]) {
+      assert.equal(on.alerts, other.alerts)
+      assert.is(on.metrics, other.metrics)
+      assert.is(on.open, other.open)
+    }
+  } finally {
+    fs.rmSync(dir, {recursive: true, force: true})
+  }
+})
+
+test('anyLiteralRegExp: matches exactly when one literal is a substring (regex syntax in literals is literal)', () => {
+  const alphabet = ['a', 'b', '.', '*', '\\', '$', '(', ')', '[', ']', '{', '}', '|', '?', '+', '^', '/', '\n', 'é', '\ud83d']
+  let seed = 7
+  const rnd = (n: number): number => {
+    seed = (seed * 1103515245 + 12345) & 0x7fffffff
+    return seed % n
+  }
+  const word = (max: number): string => Array.from({length: 1 + rnd(max)}, () => alphabet[rnd(alphabet.length)]).join('')
+  for (let round = 0; round < 300; round++) {
+    const literals = Array.from({length: 1 + rnd(6)}, () => word(4))
+    const re = anyLiteralRegExp(literals)!
+    for (let k = 0; k < 10; k++) {
+      const text = word(24)
+      assert.is(re.test(text), literals.some((l) => text.includes(l)), `${JSON.stringify(literals)} in ${JSON.stringify(text)}`)
+    }
+  }
+  assert.is(anyLiteralRegExp(['x', '']), null)
+  assert.is(anyLiteralRegExp([]), null)
+})
+
+test.run()
