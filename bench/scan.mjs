@@ -2,7 +2,8 @@
 // included) on 1,000,000 nginx lines and 1,000,000 ssh lines from ../shared/bench/genlogs.mjs,
 // with CrowdSec's linux + nginx (+ base-http-scenarios) / linux (sshd) collections, and prints
 // lines/s and peak RSS (from /usr/bin/time -v when present, else the child's resource usage).
-//   node bench/scan.mjs [--lines N] [--runs R] [--modes nginx,ssh]
+//   node bench/scan.mjs [--lines N] [--runs R] [--modes nginx,ssh] [--parse-workers auto|0|1]
+// (--parse-workers is passed to every scan; without it the CLI default applies)
 // With --detection it instead checks detection quality (issue 6 "done when") through the CLI:
 // genlogs nginx and ssh logs of --lines (default 200,000) for each of --seeds (default 1,2,3),
 // scanned with CrowdSec's linux, sshd, nginx and base-http-scenarios collections; prints the
@@ -29,6 +30,8 @@ const listOpt = (name, def) => {
   return (i === -1 ? def : args[i + 1]).split(',')
 }
 const modes = listOpt('--modes', 'nginx,ssh')
+const workersAt = args.indexOf('--parse-workers')
+const workerArgs = workersAt === -1 ? [] : ['--parse-workers', args[workersAt + 1]]
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'crowd-bench-scan-'))
 const hub = path.join(SHARED, 'crowdsec-hub')
 const hasTime = fs.existsSync('/usr/bin/time')
@@ -48,7 +51,7 @@ if (detection) {
       spawnSync(process.execPath, [path.join(SHARED, 'bench', 'genlogs.mjs'), mode, '--lines', String(lines), '--seed', seed, '--out', log, '--truth', truthFile], {stdio: 'ignore'})
       const truth = JSON.parse(fs.readFileSync(truthFile, 'utf8'))
       const t0 = process.hrtime.bigint()
-      const child = spawnSync(process.execPath, [path.join(ROOT, 'bin', 'run.js'), 'scan', `${log}:${mode === 'ssh' ? 'syslog' : 'nginx'}`, '--hub', hub, '--json', '--fail-on', 'none',
+      const child = spawnSync(process.execPath, [path.join(ROOT, 'bin', 'run.js'), 'scan', `${log}:${mode === 'ssh' ? 'syslog' : 'nginx'}`, '--hub', hub, '--json', '--fail-on', 'none', ...workerArgs,
         ...collections.flatMap((x) => ['--collection', x])], {encoding: 'utf8', maxBuffer: 1 << 30})
       const seconds = Number(process.hrtime.bigint() - t0) / 1e9
       if (child.status !== 0) {
@@ -74,7 +77,7 @@ if (detection) {
 for (const c of cases.filter((x) => modes.includes(x.mode))) {
   const log = path.join(tmp, `${c.mode}.log`)
   spawnSync(process.execPath, [path.join(SHARED, 'bench', 'genlogs.mjs'), c.mode, '--lines', String(lines), '--seed', '7', '--out', log], {stdio: 'ignore'})
-  const scanArgs = [path.join(ROOT, 'bin', 'run.js'), 'scan', `${log}:${c.mode === 'ssh' ? 'syslog' : 'nginx'}`, '--hub', hub, '--json', '--fail-on', 'none',
+  const scanArgs = [path.join(ROOT, 'bin', 'run.js'), 'scan', `${log}:${c.mode === 'ssh' ? 'syslog' : 'nginx'}`, '--hub', hub, '--json', '--fail-on', 'none', ...workerArgs,
     ...c.collections.flatMap((x) => ['--collection', x])]
   const results = []
   for (let r = 0; r < runs; r++) {

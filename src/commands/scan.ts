@@ -6,7 +6,7 @@ import {CrowdCommand} from '../cli/base-command.js'
 import {CrowdError} from '../model/errors.js'
 import {renderScanReport} from '../outputs/report.js'
 import {createProgressView} from '../outputs/report-progress.js'
-import {prepareScan, runScan, type ScanResult} from '../pipeline/index.js'
+import {prepareScan, runScan, type ScanResult, type WorkerLogLevel} from '../pipeline/index.js'
 
 export type ScanCommandResult = ScanResult
 
@@ -38,6 +38,11 @@ Exit codes: 0 no alert, 1 alerts found (unless --fail-on none), 2 usage or confi
     output: Flags.string({char: 'o', description: 'also write the result to FILE (JSON with --json/--ndjson, else the text report)'}),
     'fail-on': Flags.option({description: 'what makes the exit code 1', options: ['none', 'alert'] as const, default: 'alert'})(),
     'max-line-bytes': Flags.integer({description: 'truncate longer lines (default: acquisition.max_line_bytes, 65536)', min: 1}),
+    'parse-workers': Flags.option({
+      description: 'parse in a worker thread: 0 never (default), 1 when possible, auto when 2+ cores and the files add up to 8 MiB or more (stdin, and content using stash helpers in scenarios, postoverflows or profiles, always parse in one thread; results are the same)',
+      options: ['auto', '0', '1'] as const,
+      default: '0',
+    })(),
   }
 
   async run(): Promise<ScanCommandResult> {
@@ -62,6 +67,8 @@ Exit codes: 0 no alert, 1 alerts found (unless --fail-on none), 2 usage or confi
       maxBuckets: f.hub === undefined ? this.crowdConfig.detect.maxBucketsPerScenario : undefined,
       failOn: f['fail-on'],
       logger: this.logger,
+      parseWorkers: f['parse-workers'] === 'auto' ? 'auto' : f['parse-workers'] === '1' ? 1 : 0,
+      logLevel: (f['log-level'] ?? (process.env.CROWD_LOG_LEVEL || 'warn')) as WorkerLogLevel,
     })
     const quiet = this.jsonEnabled() || f.ndjson
     const progress = createProgressView(quiet ? [] : inputs.map((i) => i.input))

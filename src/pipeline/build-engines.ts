@@ -13,7 +13,7 @@ import {loadParsers, loadPostoverflows, type ParserFileRef, type ParserSet} from
 import {createHelperContext} from '../parse/services.js'
 import {GoTime, UTC} from '../model/go-time.js'
 import type {ScanContent, StagedFile} from './content.js'
-import type {BucketMetric, Engines, ParserMetric} from './engines.js'
+import type {BucketMetric, Engines, ParserMetric, ParserStage} from './engines.js'
 
 export interface LoadStagesOptions {
   logger?: Logger
@@ -43,7 +43,7 @@ export function loadStages(content: ScanContent, options: LoadStagesOptions = {}
   const logger = options.logger ?? silentLogger
   const warnings: string[] = []
   const fatal: CrowdError[] = []
-  const refs = (files: StagedFile[]): ParserFileRef[] => files.map((f) => ({path: f.path, stage: f.stage, sortKey: `${f.stage}/${f.item}`}))
+  const refs = parserRefs
 
   // One helper context (data files, stash) shared by parsers, postoverflows and scenarios, as in CrowdSec.
   const helpers = createHelperContext({dataDir: content.dataDir, logger, now: () => GoTime.now(UTC)})
@@ -80,34 +80,11 @@ export function buildEngines(content: ScanContent | LoadedStages, options: Build
     postoverflow: postSet === undefined ? undefined : (evt: Event) => void postSet.parse(evt),
   })
 
-  // Per top-level node counters, like cscli metrics' parser table; keyed by node object (no string work per line).
-  const byNode = new Map<object, ParserMetric>()
-  const counters = new Map<string, ParserMetric>()
-  const observe = (stage: string, node: {name: string; file: string}, _evt: Event, success: boolean): void => {
-    let m = byNode.get(node)
-    if (m === undefined) {
-      const name = node.name !== '' ? node.name : path.basename(node.file)
-      const key = `${stage}\u0000${name}`
-      m = counters.get(key)
-      if (m === undefined) counters.set(key, (m = {name, stage, hits: 0, parsed: 0, unparsed: 0}))
-      byNode.set(node, m)
-    }
-    m.hits++
-    if (success) m.parsed++
-    else m.unparsed++
-  }
-  const filters = parserSet.nodes.flatMap((n) => collectFilters(n))
+  const parsers = createParserStage(parserSet)
 
   return {
     warnings,
-    parsers: {
-      filters,
-      parse: (evt, parseOptions) => {
-        const outcome = parserSet.parse(evt, parseOptions?.trial === true ? {} : {observe})
-        return outcome.parsed && !outcome.whitelisted
-      },
-      metrics: () => [...counters.values()].sort((a, b) => (a.stage ?? '').localeCompare(b.stage ?? '') || a.name.localeCompare(b.name)),
-    },
+    parsers,
     postoverflows: {
       process: (ov) => !(ov.Whitelisted || (ov.Overflow as {Whitelisted?: boolean}).Whitelisted === true),
     },
@@ -135,6 +112,50 @@ export function buildEngines(content: ScanContent | LoadedStages, options: Build
           .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)),
     },
   }
+}
+
+/**
+ * The parser stage of a scan over a compiled parser set, with per top-level node counters
+ * (cscli metrics' parser table). The parse worker builds its own with this same function.
+ */
+export function createParserStage(parserSet: ParserSet): ParserStage {
+  // Keyed by node object: no string work per line.
+  const byNode = new Map<object, ParserMetric>()
+  const counters = new Map<string, ParserMetric>()
+  const observe = (stage: string, node: {name: string; file: string}, _evt: Event, success: boolean): void => {
+    let m = byNode.get(node)
+    if (m === undefined) {
+      const name = node.name !== '' ? node.name : path.basename(node.file)
+      const key = `${stage}\u0000${name}`
+      m = counters.get(key)
+      if (m === undefined) counters.set(key, (m = {name, stage, hits: 0, parsed: 0, unparsed: 0}))
+      byNode.set(node, m)
+    }
+    m.hits++
+    if (success) m.parsed++
+    else m.unparsed++
+  }
+  return {
+    filters: parserSet.nodes.flatMap((n) => collectFilters(n)),
+    parse: (evt, parseOptions) => {
+      const outcome = parserSet.parse(evt, parseOptions?.trial === true ? {} : {observe})
+      return outcome.parsed && !outcome.whitelisted
+    },
+    metrics: () => [...counters.values()].sort((a, b) => (a.stage ?? '').localeCompare(b.stage ?? '') || a.name.localeCompare(b.name)),
+  }
+}
+
+/**
+ * Compiles only the parsers of a content, as loadStages does (same files, order, data dir,
+ * pattern dirs and helper context kind): what the parse worker runs.
+ */
+export function loadParserSet(content: ScanContent, logger: Logger): ParserSet {
+  const helpers = createHelperContext({dataDir: content.dataDir, logger, now: () => GoTime.now(UTC)})
+  return loadParsers({files: parserRefs(content.parsers), dataDir: content.dataDir, patternDirs: content.patternDirs, helpers, logger})
+}
+
+function parserRefs(files: StagedFile[]): ParserFileRef[] {
+  return files.map((f) => ({path: f.path, stage: f.stage, sortKey: `${f.stage}/${f.item}`}))
 }
 
 function collectFilters(node: {filter?: {source: string} | undefined; children: unknown[]}): string[] {

@@ -3,6 +3,7 @@
  * (hub dir + item names, or the installed hub), builds the stages, loads the profiles, and
  * runs the scan. `scanAlerts` is the streaming form (`--ndjson`).
  */
+import * as fs from 'node:fs'
 import {loadProfiles} from '../decide/load-profiles.js'
 import type {Logger} from '../model/logger.js'
 import {buildEngines, loadStages, type LoadedStages} from './build-engines.js'
@@ -10,7 +11,9 @@ import {selectContent, type ContentRequest, type ScanContent} from './content.js
 import {runScan, scanAlerts, type ScanOptions, type ScanResult} from './scan.js'
 
 export {runScan, scanAlerts, scanExitCode} from './scan.js'
-export type {ContentReport, ScanOptions, ScanResult, ScanProgress, ScanSummary, InputReport, SourceReport, AcquisitionMetric} from './scan.js'
+export {planParseWorker, AUTO_MIN_BYTES} from './parse-thread.js'
+export type {ParseWorkerSetting} from './parse-thread.js'
+export type {WorkerLogLevel, ContentReport, ScanOptions, ScanResult, ScanProgress, ScanSummary, InputReport, SourceReport, AcquisitionMetric} from './scan.js'
 export {resolveContent, selectContent, embeddedHub, embeddedCacheRoot, contentFromInstalled, EMBEDDED_COLLECTIONS} from './content.js'
 export type {ScanContent, ContentSelection, ContentRequest, ContentOrigin} from './content.js'
 export {buildEngines, loadStages} from './build-engines.js'
@@ -50,7 +53,29 @@ export async function prepareScan(request: ScanRequest): Promise<ScanOptions> {
   const engines = buildEngines(stages, {logger: request.logger, maxBuckets: request.maxBuckets})
   const report = {origin: content.origin, collections: content.collections, parsers: content.parsers.length, scenarios: content.scenarios.length}
   const {prepared: _prepared, ...options} = request
-  return {...options, engines, profiles, content: report}
+  const parseWorkerContent = (request.parseWorkers ?? 0) === 0 ? undefined : {content, sharedState: sharesParserState(content, request.profilesFile)}
+  return {...options, engines, profiles, content: report, ...(parseWorkerContent !== undefined ? {parseWorkerContent} : {})}
+}
+
+const STASH_HELPERS = /\b(?:GetFromStash|SetInStash)\b/
+
+/**
+ * True when parsers and the rest of the content can share state at run time: stash helpers in
+ * scenarios, postoverflows or profiles read or write what parsers stashed. Such content parses
+ * in the main thread (the parse worker has its own stash).
+ */
+export function sharesParserState(content: ScanContent, profilesFile?: string): boolean {
+  const files = [...content.scenarios.map((s) => s.path), ...content.postoverflows.map((p) => p.path), ...(profilesFile !== undefined ? [profilesFile] : [])]
+  for (const file of files) {
+    let text: string
+    try {
+      text = fs.readFileSync(file, 'utf8')
+    } catch {
+      return true // cannot tell: stay in one thread
+    }
+    if (STASH_HELPERS.test(text)) return true
+  }
+  return false
 }
 
 export async function scan(request: ScanRequest): Promise<ScanResult> {

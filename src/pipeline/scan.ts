@@ -8,18 +8,17 @@
  * be read is recorded with its error and the scan goes on (exit code 3). At the end of the
  * input open buckets are discarded (scenarios.md §9.4).
  */
-import {detectLogType, typesFromFilters} from '../acquisition/detect-type.js'
-import {expandInput} from '../acquisition/registry.js'
-import type {InputSpec, RawLine, SourceInfo, SourceMetrics} from '../acquisition/types.js'
+import type {InputSpec, SourceInfo, SourceMetrics} from '../acquisition/types.js'
 import {applyProfiles, type Profile} from '../decide/profiles.js'
 import {applySimulation, type SimulationConfig} from '../decide/simulation.js'
 import type {Alert} from '../model/alert.js'
-import {CrowdError} from '../model/errors.js'
-import {ExpectMode, newLogEvent, type Event} from '../model/event.js'
+import type {Event} from '../model/event.js'
 import {ExitCode, type ExitCodeValue} from '../model/exit-codes.js'
-import {GoTime, UTC} from '../model/go-time.js'
 import {silentLogger, type Logger} from '../model/logger.js'
 import {alertsOfOverflow, type BucketMetric, type Engines, type ParserMetric} from './engines.js'
+import {parseInputs, type ParseSink} from './parse-side.js'
+import {parseInWorker, planParseWorker, type ParseWorkerData, type ParseWorkerSetting} from './parse-thread.js'
+import type {ScanContent} from './content.js'
 
 export interface ScanOptions {
   inputs: readonly InputSpec[]
@@ -41,7 +40,22 @@ export interface ScanOptions {
   failOn?: 'none' | 'alert'
   /** Which content was used, copied into the result. */
   content?: ContentReport
+  /**
+   * Parse in a worker thread (`--parse-workers`): 0 never, 1 when possible, auto (default 0
+   * here; the CLI passes auto) when the inputs are big enough; see planParseWorker.
+   */
+  parseWorkers?: ParseWorkerSetting
+  /**
+   * What the parse worker needs to compile the parsers itself (prepareScan sets it), and
+   * whether the content keeps state between parsers and scenarios (stash helpers), which
+   * keeps parsing in this thread.
+   */
+  parseWorkerContent?: {content: ScanContent; sharedState: boolean}
+  /** The logger's level: the parse worker sends only logs at this level or above (default: all). */
+  logLevel?: WorkerLogLevel
 }
+
+export type WorkerLogLevel = 'error' | 'warn' | 'info' | 'debug' | 'trace'
 
 export interface ContentReport {
   /** `hub` (--hub DIR), `installed` (the data dir's hub) or `embedded` (crowd's first-party collections). */
@@ -126,19 +140,9 @@ export interface ScanResult {
   exit_code: ExitCodeValue
 }
 
-interface SourceState {
-  report: SourceReport
-  info: SourceInfo
-  pending: RawLine[] | undefined
-}
-
-const DEFAULT_SAMPLE = 32
-
 export async function runScan(options: ScanOptions): Promise<ScanResult> {
   const logger = options.logger ?? silentLogger
   const {parsers, detector, postoverflows} = options.engines
-  const sampleLines = options.sampleLines ?? DEFAULT_SAMPLE
-  const candidates = typesFromFilters(parsers.filters)
   const result: ScanResult = {
     ...(options.content !== undefined ? {content: options.content} : {}),
     alerts: [],
@@ -148,8 +152,6 @@ export async function runScan(options: ScanOptions): Promise<ScanResult> {
     warnings: [...options.engines.warnings],
     exit_code: ExitCode.ok,
   }
-
-  let now = GoTime.now(UTC)
 
   const handleOverflows = (overflows: Event[]): void => {
     for (const ov of overflows) {
@@ -169,128 +171,25 @@ export async function runScan(options: ScanOptions): Promise<ScanResult> {
     }
   }
 
-  const processLines = (state: SourceState, lines: readonly RawLine[]): void => {
-    const report = state.report
-    for (const line of lines) {
-      const evt = newLogEvent({raw: line.raw, src: line.src, module: line.module, labels: line.labels, time: now})
-      evt.ExpectMode = ExpectMode.timeMachine
-      if (parsers.parse(evt)) {
-        report.parsed++
-        report.poured++
-        const overflows = detector.pour(evt)
-        if (overflows.length > 0) handleOverflows(overflows)
-      } else if (evt.Whitelisted) {
-        report.whitelisted++
-      } else {
-        report.unparsed++
-      }
-    }
+  // Parsed events are poured as they come, from this thread or from the parse worker.
+  const sink: ParseSink = {
+    event: (evt) => {
+      const overflows = detector.pour(evt)
+      if (overflows.length > 0) handleOverflows(overflows)
+    },
+    warning: (message) => void result.warnings.push(message),
+    progress: (p) => options.onProgress?.(p),
   }
-
-  const chooseType = (state: SourceState): void => {
-    const sample = (state.pending ?? []).map((l) => l.raw)
-    const detection = detectLogType(sample, {
-      candidates,
-      trial: (type, lines) => {
-        let ok = 0
-        for (const raw of lines) {
-          const labels = Object.create(null) as Record<string, string>
-          labels.type = type
-          const evt = newLogEvent({raw, src: state.info.src, module: state.info.module, labels, time: now})
-          evt.ExpectMode = ExpectMode.timeMachine
-          if (parsers.parse(evt, {trial: true})) ok++
-        }
-        return ok
-      },
-    })
-    const type = detection.type ?? 'unknown'
-    state.info.labels.type = type
-    state.report.type = type
-    state.report.type_from = detection.method === 'none' ? 'none' : detection.method
-    if (detection.type === undefined && sample.length > 0) {
-      result.warnings.push(`${state.info.src}: could not detect the log type from ${sample.length} lines; give it with --type or ${state.info.src}:TYPE`)
-    } else if (detection.type !== undefined) {
-      logger.info(`${state.info.src}: log type ${type} (chosen by ${detection.method})`)
-    }
-    const pending = state.pending ?? []
-    state.pending = undefined
-    processLines(state, pending)
-  }
-
-  for (const spec of options.inputs) {
-    result.summary.inputs++
-    const forced = spec.type ?? options.type
-    const inputReport: InputReport = {input: spec.input, ...(forced !== undefined ? {type: forced} : {}), sources: []}
-    result.inputs.push(inputReport)
-    let expanded
-    try {
-      expanded = expandInput(spec.input)
-    } catch (error) {
-      inputReport.error = errorReport(error)
-      result.summary.input_errors++
-      logger.error(asMessage(error))
-      continue
-    }
-    for (const {path, spec: reader} of expanded) {
-      const states = new Map<SourceInfo, SourceState>()
-      let current: SourceState | undefined
-      try {
-        for await (const batch of reader.open(path, {maxLineBytes: options.maxLineBytes, stdin: options.stdin})) {
-          let state = states.get(batch.source)
-          if (state === undefined) {
-            if (current !== undefined) closeSource(current)
-            state = openSource(batch.source, forced, spec.type !== undefined ? 'input' : 'flag')
-            states.set(batch.source, state)
-            inputReport.sources.push(state.report)
-            current = state
-          }
-          now = GoTime.now(UTC)
-          if (state.pending !== undefined) {
-            state.pending.push(...batch.lines)
-            if (state.pending.length >= sampleLines || batch.done) chooseType(state)
-          } else if (batch.lines.length > 0) {
-            processLines(state, batch.lines)
-          }
-          if (batch.done) {
-            closeSource(state)
-            current = undefined
-          }
-          options.onProgress?.({input: spec.input, src: batch.source.src, metrics: batch.source.metrics, done: batch.done})
-        }
-      } catch (error) {
-        const report = errorReport(error)
-        if (current !== undefined) {
-          if (current.pending !== undefined) chooseType(current)
-          current.report.error = report
-          closeSource(current)
-          options.onProgress?.({input: spec.input, src: current.info.src, metrics: current.info.metrics, done: true})
-        } else {
-          inputReport.error ??= report
-        }
-        result.summary.input_errors++
-        logger.error(asMessage(error))
-      }
-    }
-  }
+  const sideOptions = {inputs: options.inputs, type: options.type, maxLineBytes: options.maxLineBytes, sampleLines: options.sampleLines, stdin: options.stdin, parsers, logger}
+  const plan = planParseWorker(options)
+  const side = plan.use && plan.content !== undefined
+    ? await parseInWorker(workerData(options, plan.content), sink, logger)
+    : await parseInputs(sideOptions, sink)
+  if (plan.note !== undefined) logger.debug(plan.note)
+  result.inputs = side.inputs
+  result.summary.inputs = side.inputs.length
+  result.summary.input_errors = side.inputErrors
   handleOverflows(detector.flush())
-
-  function openSource(info: SourceInfo, forced: string | undefined, from: TypeChoice): SourceState {
-    const report: SourceReport = {src: info.src, reader: info.reader, type: forced ?? 'unknown', type_from: forced !== undefined ? from : 'none',
-      lines: 0, bytes: 0, truncated: 0, invalid_utf8: 0, empty: 0, parsed: 0, unparsed: 0, whitelisted: 0, poured: 0}
-    if (forced !== undefined) info.labels.type = forced
-    return {report, info, pending: forced === undefined ? [] : undefined}
-  }
-
-  function closeSource(state: SourceState): void {
-    if (state.pending !== undefined) chooseType(state)
-    const m = state.info.metrics
-    const r = state.report
-    r.lines = m.lines
-    r.bytes = m.bytes
-    r.truncated = m.truncated
-    r.invalid_utf8 = m.invalidUtf8
-    r.empty = m.empty
-  }
 
   for (const input of result.inputs) {
     for (const s of input.sources) {
@@ -304,10 +203,19 @@ export async function runScan(options: ScanOptions): Promise<ScanResult> {
       if (s.invalid_utf8 > 0) result.warnings.push(`${s.src}: ${s.invalid_utf8} line(s) with invalid UTF-8 (replaced)`)
     }
   }
-  result.metrics.parsers = parsers.metrics?.() ?? []
+  result.metrics.parsers = side.parserMetrics
   result.metrics.buckets = detector.metrics?.() ?? []
   result.exit_code = scanExitCode(result.summary, options.failOn ?? 'alert')
   return result
+}
+
+/** What the parse worker is sent: plain data only (structured clone). */
+function workerData(options: ScanOptions, content: ScanContent): ParseWorkerData {
+  const data: ParseWorkerData = {content, inputs: options.inputs.map((i) => ({...i})), logLevel: options.logLevel ?? 'trace'}
+  if (options.type !== undefined) data.type = options.type
+  if (options.maxLineBytes !== undefined) data.maxLineBytes = options.maxLineBytes
+  if (options.sampleLines !== undefined) data.sampleLines = options.sampleLines
+  return data
 }
 
 /** 3 when an input could not be read (the report is incomplete), else 1 when alerts were found (unless --fail-on none), else 0. */
@@ -315,20 +223,6 @@ export function scanExitCode(summary: ScanSummary, failOn: 'none' | 'alert'): Ex
   if (summary.input_errors > 0) return ExitCode.input
   if (failOn === 'alert' && summary.alerts > 0) return ExitCode.found
   return ExitCode.ok
-}
-
-function errorReport(error: unknown): ErrorReport {
-  if (error instanceof CrowdError) {
-    const out: ErrorReport = {code: error.code, message: error.reason}
-    if (error.file !== undefined) out.file = error.file
-    if (error.line !== undefined) out.line = error.line
-    return out
-  }
-  return {code: 'input', message: error instanceof Error ? error.message : String(error)}
-}
-
-function asMessage(error: unknown): string {
-  return error instanceof Error ? error.message : String(error)
 }
 
 /**

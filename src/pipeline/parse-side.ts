@@ -1,0 +1,202 @@
+/**
+ * The parse side of a scan: acquisition -> log type detection -> parser stages, over every
+ * input in the order given. Every parsed event, warning and progress step goes to a ParseSink
+ * in the order it happens; the scan loop (scan.ts) pours events into the scenarios as they
+ * come. The same code runs in the main thread (the sink pours at once) or in the parse worker
+ * (parse-worker.ts: the sink batches records for the main thread), so both give the same
+ * reports, counters and order.
+ */
+import {detectLogType, typesFromFilters} from '../acquisition/detect-type.js'
+import {expandInput} from '../acquisition/registry.js'
+import type {InputSpec, RawLine, SourceInfo} from '../acquisition/types.js'
+import {CrowdError} from '../model/errors.js'
+import {ExpectMode, newLogEvent, type Event} from '../model/event.js'
+import {GoTime, UTC} from '../model/go-time.js'
+import type {Logger} from '../model/logger.js'
+import type {ParserMetric, ParserStage} from './engines.js'
+import type {ErrorReport, InputReport, ScanProgress, SourceReport, TypeChoice} from './scan.js'
+
+/** Where the parse side sends what it produces, in order. */
+export interface ParseSink {
+  /** An event that passed the parsers (to pour into the scenarios). */
+  event(evt: Event): void
+  /** A warning for the scan result. */
+  warning(message: string): void
+  progress(progress: ScanProgress): void
+  /** The parse side starts reading the input at this index of `inputs`. */
+  input?(index: number): void
+  /** Called after each batch of lines: where a worker flushes and waits for room. */
+  drain?(): Promise<void> | void
+}
+
+export interface ParseSideOptions {
+  inputs: readonly InputSpec[]
+  type?: string
+  maxLineBytes?: number
+  sampleLines?: number
+  stdin?: AsyncIterable<Uint8Array>
+  parsers: ParserStage
+  logger: Logger
+}
+
+export interface ParseSideResult {
+  inputs: InputReport[]
+  inputErrors: number
+  parserMetrics: ParserMetric[]
+}
+
+interface SourceState {
+  report: SourceReport
+  info: SourceInfo
+  pending: RawLine[] | undefined
+}
+
+const DEFAULT_SAMPLE = 32
+
+export async function parseInputs(options: ParseSideOptions, sink: ParseSink): Promise<ParseSideResult> {
+  const {parsers, logger} = options
+  const sampleLines = options.sampleLines ?? DEFAULT_SAMPLE
+  const candidates = typesFromFilters(parsers.filters)
+  const inputs: InputReport[] = []
+  let inputErrors = 0
+  let now = GoTime.now(UTC)
+
+  const processLines = (state: SourceState, lines: readonly RawLine[]): void => {
+    const report = state.report
+    for (const line of lines) {
+      const evt = newLogEvent({raw: line.raw, src: line.src, module: line.module, labels: line.labels, time: now})
+      evt.ExpectMode = ExpectMode.timeMachine
+      if (parsers.parse(evt)) {
+        report.parsed++
+        report.poured++
+        sink.event(evt)
+      } else if (evt.Whitelisted) {
+        report.whitelisted++
+      } else {
+        report.unparsed++
+      }
+    }
+  }
+
+  const chooseType = (state: SourceState): void => {
+    const sample = (state.pending ?? []).map((l) => l.raw)
+    const detection = detectLogType(sample, {
+      candidates,
+      trial: (type, lines) => {
+        let ok = 0
+        for (const raw of lines) {
+          const labels = Object.create(null) as Record<string, string>
+          labels.type = type
+          const evt = newLogEvent({raw, src: state.info.src, module: state.info.module, labels, time: now})
+          evt.ExpectMode = ExpectMode.timeMachine
+          if (parsers.parse(evt, {trial: true})) ok++
+        }
+        return ok
+      },
+    })
+    const type = detection.type ?? 'unknown'
+    state.info.labels.type = type
+    state.report.type = type
+    state.report.type_from = detection.method === 'none' ? 'none' : detection.method
+    if (detection.type === undefined && sample.length > 0) {
+      sink.warning(`${state.info.src}: could not detect the log type from ${sample.length} lines; give it with --type or ${state.info.src}:TYPE`)
+    } else if (detection.type !== undefined) {
+      logger.info(`${state.info.src}: log type ${type} (chosen by ${detection.method})`)
+    }
+    const pending = state.pending ?? []
+    state.pending = undefined
+    processLines(state, pending)
+  }
+
+  for (let index = 0; index < options.inputs.length; index++) {
+    const spec = options.inputs[index]!
+    sink.input?.(index)
+    const forced = spec.type ?? options.type
+    const inputReport: InputReport = {input: spec.input, ...(forced !== undefined ? {type: forced} : {}), sources: []}
+    inputs.push(inputReport)
+    let expanded
+    try {
+      expanded = expandInput(spec.input)
+    } catch (error) {
+      inputReport.error = errorReport(error)
+      inputErrors++
+      logger.error(asMessage(error))
+      continue
+    }
+    for (const {path, spec: reader} of expanded) {
+      const states = new Map<SourceInfo, SourceState>()
+      let current: SourceState | undefined
+      try {
+        for await (const batch of reader.open(path, {maxLineBytes: options.maxLineBytes, stdin: options.stdin})) {
+          let state = states.get(batch.source)
+          if (state === undefined) {
+            if (current !== undefined) closeSource(current)
+            state = openSource(batch.source, forced, spec.type !== undefined ? 'input' : 'flag')
+            states.set(batch.source, state)
+            inputReport.sources.push(state.report)
+            current = state
+          }
+          now = GoTime.now(UTC)
+          if (state.pending !== undefined) {
+            state.pending.push(...batch.lines)
+            if (state.pending.length >= sampleLines || batch.done) chooseType(state)
+          } else if (batch.lines.length > 0) {
+            processLines(state, batch.lines)
+          }
+          if (batch.done) {
+            closeSource(state)
+            current = undefined
+          }
+          sink.progress({input: spec.input, src: batch.source.src, metrics: batch.source.metrics, done: batch.done})
+          if (sink.drain !== undefined) await sink.drain()
+        }
+      } catch (error) {
+        const report = errorReport(error)
+        if (current !== undefined) {
+          if (current.pending !== undefined) chooseType(current)
+          current.report.error = report
+          closeSource(current)
+          sink.progress({input: spec.input, src: current.info.src, metrics: current.info.metrics, done: true})
+        } else {
+          inputReport.error ??= report
+        }
+        inputErrors++
+        logger.error(asMessage(error))
+      }
+    }
+  }
+
+  function openSource(info: SourceInfo, forced: string | undefined, from: TypeChoice): SourceState {
+    const report: SourceReport = {src: info.src, reader: info.reader, type: forced ?? 'unknown', type_from: forced !== undefined ? from : 'none',
+      lines: 0, bytes: 0, truncated: 0, invalid_utf8: 0, empty: 0, parsed: 0, unparsed: 0, whitelisted: 0, poured: 0}
+    if (forced !== undefined) info.labels.type = forced
+    return {report, info, pending: forced === undefined ? [] : undefined}
+  }
+
+  function closeSource(state: SourceState): void {
+    if (state.pending !== undefined) chooseType(state)
+    const m = state.info.metrics
+    const r = state.report
+    r.lines = m.lines
+    r.bytes = m.bytes
+    r.truncated = m.truncated
+    r.invalid_utf8 = m.invalidUtf8
+    r.empty = m.empty
+  }
+
+  return {inputs, inputErrors, parserMetrics: parsers.metrics?.() ?? []}
+}
+
+export function errorReport(error: unknown): ErrorReport {
+  if (error instanceof CrowdError) {
+    const out: ErrorReport = {code: error.code, message: error.reason}
+    if (error.file !== undefined) out.file = error.file
+    if (error.line !== undefined) out.line = error.line
+    return out
+  }
+  return {code: 'input', message: error instanceof Error ? error.message : String(error)}
+}
+
+function asMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error)
+}

@@ -1,0 +1,132 @@
+/**
+ * Scans with the parse worker give exactly the single-threaded result: the same inputs with
+ * --parse-workers 0 and 1 (real hub content and the embedded collections; archives, several
+ * inputs, unreadable and corrupt inputs), compared as whole ScanResult JSON plus the log lines.
+ */
+import {test} from 'uvu'
+import * as assert from 'uvu/assert'
+import * as fs from 'node:fs'
+import * as os from 'node:os'
+import * as path from 'node:path'
+import {pathToFileURL} from 'node:url'
+import * as zlib from 'node:zlib'
+import * as tar from 'tar'
+import type {Logger} from '../../src/model/logger.js'
+import {prepareScan, runScan, type ScanRequest} from '../../src/pipeline/index.js'
+import {AUTO_MIN_BYTES, parseInWorker, planParseWorker} from '../../src/pipeline/parse-thread.js'
+import {ROOT, SHARED} from '../helpers/run-cli.js'
+
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'crowd-parse-worker-'))
+const w = (name: string, data: string | Buffer): string => {
+  const p = path.join(dir, name)
+  fs.mkdirSync(path.dirname(p), {recursive: true})
+  fs.writeFileSync(p, data)
+  return p
+}
+const AUTH = path.join(ROOT, 'test/fixtures/samples/auth.log')
+const NGINX = path.join(ROOT, 'test/fixtures/samples/nginx-access.log')
+const nginxText = fs.readFileSync(NGINX, 'utf8')
+const authText = fs.readFileSync(AUTH, 'utf8')
+// many batches: more events than the worker sends per batch, times the in-flight limit
+const big = w('big/access.log', nginxText.repeat(Math.ceil(6000 / nginxText.split('\n').length)))
+w('content/auth.log', authText)
+w('content/sub/access.log.gz', zlib.gzipSync(nginxText))
+tar.c({gzip: true, file: path.join(dir, 'logs.tgz'), cwd: path.join(dir, 'content'), sync: true, portable: true}, ['auth.log', 'sub/access.log.gz'])
+const archive = path.join(dir, 'logs.tgz')
+const corrupt = w('corrupt.tar', Buffer.alloc(4096, 'garbage!'))
+const truncatedGz = w('trunc.log.gz', zlib.gzipSync(authText).subarray(0, 40))
+const missing = path.join(dir, 'missing.log')
+const hub = path.join(SHARED, 'crowdsec-hub')
+const HUB_COLLECTIONS = ['crowdsecurity/linux', 'crowdsecurity/nginx', 'crowdsecurity/sshd', 'crowdsecurity/base-http-scenarios']
+
+function capture(): Logger & {lines: string[]} {
+  const lines: string[] = []
+  const at = (level: string) => (m: string): void => {
+    if (!m.startsWith('parse worker:')) lines.push(`${level} ${m}`)
+  }
+  return {lines, error: at('error'), warn: at('warn'), info: at('info'), debug: at('debug')}
+}
+
+async function scanWith(request: Omit<ScanRequest, 'logger'>, workers: 0 | 1): Promise<{json: string; logs: string[]}> {
+  const logger = capture()
+  const options = await prepareScan({...request, logger, parseWorkers: workers})
+  if (workers === 1) assert.ok(planParseWorker(options, 2).use, 'the worker is used')
+  const result = await runScan(options)
+  return {json: JSON.stringify(result, null, 1), logs: logger.lines}
+}
+
+const cases: [string, Omit<ScanRequest, 'logger'>][] = [
+  ['hub collections: auth.log and nginx sample, types detected', {inputs: [{input: AUTH}, {input: NGINX}], hubDir: hub, collections: HUB_COLLECTIONS}],
+  ['hub collections: a big nginx log (many batches), forced type', {inputs: [{input: big, type: 'nginx'}], hubDir: hub, collections: HUB_COLLECTIONS}],
+  ['hub collections: archive, corrupt archive, truncated gzip, missing file, directory', {
+    inputs: [{input: archive}, {input: corrupt}, {input: truncatedGz}, {input: missing}, {input: path.join(dir, 'content')}], hubDir: hub, collections: HUB_COLLECTIONS,
+  }],
+  ['embedded collections: samples, archive and a missing file', {inputs: [{input: AUTH}, {input: NGINX}, {input: archive}, {input: missing}], cacheDir: path.join(dir, 'cache')}],
+  ['simulation and --type for every input', {inputs: [{input: NGINX}, {input: big}], type: 'nginx', hubDir: hub, collections: HUB_COLLECTIONS, simulation: {simulation: true}}],
+]
+
+for (const [name, request] of cases) {
+  test(`workers 0 and 1 give the same result: ${name}`, async () => {
+    const one = await scanWith(request, 0)
+    const two = await scanWith(request, 1)
+    assert.ok(one.json.length > 200)
+    assert.fixture(two.json, one.json)
+    assert.equal(two.logs, one.logs)
+  })
+}
+
+test('the scans above find alerts and input errors (the comparison is not of empty results)', async () => {
+  const {json} = await scanWith(cases[2]![1], 1)
+  const result = JSON.parse(json) as {alerts: unknown[]; summary: {input_errors: number; parsed: number}; exit_code: number}
+  assert.ok(result.summary.parsed > 0)
+  assert.is(result.summary.input_errors, 3)
+  assert.is(result.exit_code, 3)
+  const withAlerts = JSON.parse((await scanWith(cases[1]![1], 1)).json) as {alerts: unknown[]}
+  assert.ok(withAlerts.alerts.length > 0)
+})
+
+const planCases: [string, Parameters<typeof planParseWorker>[0], number, boolean][] = [
+  ['setting 0', {parseWorkers: 0, parseWorkerContent: {content: {} as never, sharedState: false}, inputs: [{input: big}]}, 2, false],
+  ['setting 1', {parseWorkers: 1, parseWorkerContent: {content: {} as never, sharedState: false}, inputs: [{input: AUTH}]}, 2, true],
+  ['setting 1 without content info', {parseWorkers: 1, inputs: [{input: AUTH}]}, 2, false],
+  ['setting 1 with stash shared by scenarios', {parseWorkers: 1, parseWorkerContent: {content: {} as never, sharedState: true}, inputs: [{input: AUTH}]}, 2, false],
+  ['setting 1 with stdin', {parseWorkers: 1, parseWorkerContent: {content: {} as never, sharedState: false}, inputs: [{input: AUTH}, {input: '-'}]}, 2, false],
+  ['setting 1 on one core', {parseWorkers: 1, parseWorkerContent: {content: {} as never, sharedState: false}, inputs: [{input: AUTH}]}, 1, false],
+  ['auto with small files', {parseWorkers: 'auto', parseWorkerContent: {content: {} as never, sharedState: false}, inputs: [{input: AUTH}, {input: NGINX}]}, 2, false],
+  ['auto with a file of AUTO_MIN_BYTES', {parseWorkers: 'auto', parseWorkerContent: {content: {} as never, sharedState: false}, inputs: [{input: 'SPARSE'}]}, 2, true],
+]
+const sparse = path.join(dir, 'sparse.log')
+fs.writeFileSync(sparse, '')
+fs.truncateSync(sparse, AUTO_MIN_BYTES)
+for (const [name, options, cores, use] of planCases) {
+  test(`plan: ${name}`, () => {
+    const inputs = options.inputs.map((i) => (i.input === 'SPARSE' ? {input: sparse} : i))
+    assert.is(planParseWorker({...options, inputs}, cores).use, use)
+  })
+}
+
+const sink = {event: () => {}, warning: () => {}, progress: () => {}}
+const silent = {error() {}, warn() {}, info() {}, debug() {}}
+const request = {content: {} as never, inputs: [{input: 'first.log'}, {input: 'second.log'}], logLevel: 'warn' as const}
+
+test('a worker that dies is an error naming the input, not a hang', async () => {
+  const script = w('dying-worker.mjs', "import {parentPort} from 'node:worker_threads'\nparentPort.postMessage({type: 'input', index: 1})\nsetTimeout(() => { throw new Error('boom') }, 5)\n")
+  try {
+    await parseInWorker(request, sink, silent, pathToFileURL(script))
+    assert.unreachable('should fail')
+  } catch (error) {
+    assert.match((error as Error).message, /parse worker failed while reading second\.log: boom/)
+  }
+})
+
+test('a worker that exits early is an error, not a hang', async () => {
+  const script = w('exiting-worker.mjs', 'process.exit(0)\n')
+  try {
+    await parseInWorker(request, sink, silent, pathToFileURL(script))
+    assert.unreachable('should fail')
+  } catch (error) {
+    assert.match((error as Error).message, /parse worker exited \(code 0\) before reading any input/)
+  }
+})
+
+test.run()
