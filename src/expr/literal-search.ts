@@ -168,7 +168,7 @@ export class LiteralMultiSearch {
 
   /** One indexOf scan per anchor (LiteralSearch's way), every pattern reported once. */
   private scanByIndexOf(text: string, found: (id: number) => void, scanNo: number): void {
-    const {groups, anchors, stamps} = this
+    const {groups, anchors} = this
     for (let g = 0; g < groups.length; g++) {
       const entries = groups[g]!
       const anchor = anchors[g]!
@@ -176,23 +176,10 @@ export class LiteralMultiSearch {
       let hits = 0
       while (i >= 0) {
         if (++hits > HIT_LIMIT) {
-          for (const e of entries) {
-            if (stamps[e.unique] !== scanNo && text.includes(e.pattern)) {
-              stamps[e.unique] = scanNo
-              for (const id of e.ids) found(id)
-            }
-          }
+          this.reportAll(entries, text, found, scanNo)
           break
         }
-        for (let k = 0; k < entries.length; k++) {
-          const e = entries[k]!
-          if (stamps[e.unique] === scanNo) continue
-          const start = i - e.offset
-          if (start >= 0 && text.startsWith(e.pattern, start)) {
-            stamps[e.unique] = scanNo
-            for (const id of e.ids) found(id)
-          }
-        }
+        this.reportAt(entries, text, i, found, scanNo)
         i = text.indexOf(anchor, i + 1)
       }
     }
@@ -212,7 +199,7 @@ export class LiteralMultiSearch {
       this.scanByIndexOf(text, found, scanNo)
       return
     }
-    const {ascii, other, groups, stamps, groupStamps, hits} = this
+    const {ascii, other, groups, groupStamps, hits} = this
     const hasOther = other.size > 0
     const n = text.length
     for (let i = 0; i < n; i++) {
@@ -230,24 +217,34 @@ export class LiteralMultiSearch {
       hits[g] = h
       const entries = groups[g]!
       if (h > HIT_LIMIT) {
-        if (h === HIT_LIMIT + 1) {
-          for (const e of entries) {
-            if (stamps[e.unique] !== scanNo && text.includes(e.pattern)) {
-              stamps[e.unique] = scanNo
-              for (const id of e.ids) found(id)
-            }
-          }
-        }
+        if (h === HIT_LIMIT + 1) this.reportAll(entries, text, found, scanNo)
         continue
       }
-      for (let k = 0; k < entries.length; k++) {
-        const e = entries[k]!
-        if (stamps[e.unique] === scanNo) continue
-        const start = i - e.offset
-        if (start >= 0 && text.startsWith(e.pattern, start)) {
-          stamps[e.unique] = scanNo
-          for (const id of e.ids) found(id)
-        }
+      this.reportAt(entries, text, i, found, scanNo)
+    }
+  }
+
+  /** Reports the group's patterns whose anchor is at `at` (each pattern once per scan). */
+  private reportAt(entries: readonly MultiEntry[], text: string, at: number, found: (id: number) => void, scanNo: number): void {
+    const stamps = this.stamps
+    for (let k = 0; k < entries.length; k++) {
+      const e = entries[k]!
+      if (stamps[e.unique] === scanNo) continue
+      const start = at - e.offset
+      if (start >= 0 && text.startsWith(e.pattern, start)) {
+        stamps[e.unique] = scanNo
+        for (const id of e.ids) found(id)
+      }
+    }
+  }
+
+  /** A text full of the anchor (attacker text): one native search per pattern keeps the cost linear. */
+  private reportAll(entries: readonly MultiEntry[], text: string, found: (id: number) => void, scanNo: number): void {
+    const stamps = this.stamps
+    for (const e of entries) {
+      if (stamps[e.unique] !== scanNo && text.includes(e.pattern)) {
+        stamps[e.unique] = scanNo
+        for (const id of e.ids) found(id)
       }
     }
   }

@@ -4,18 +4,13 @@ import * as os from 'node:os'
 import * as path from 'node:path'
 import {test} from 'uvu'
 import * as assert from 'uvu/assert'
-import {parse as parseYaml} from 'yaml'
 import {createDetector, loadScenarios} from '../../src/detect/index.js'
 import {FilterMemo, mayHaveEffects, planSharedFilters, splitConjuncts} from '../../src/detect/filter-share.js'
 import {compileExpr} from '../../src/expr/index.js'
 import type {RuntimeAlert} from '../../src/model/alert.js'
 import {Event, ExpectMode, newLogEvent} from '../../src/model/event.js'
-import {GoTime, UTC} from '../../src/model/go-time.js'
 import {newStringMap} from '../../src/model/go-values.js'
-import {silentLogger} from '../../src/model/logger.js'
-import {loadParsers} from '../../src/parse/index.js'
-import {parserFileFromPath} from '../../src/parse/load.js'
-import {createHelperContext} from '../../src/parse/services.js'
+import {alertSummary, loadHubDetectContent} from '../helpers/hub-content.js'
 import {SHARED} from '../helpers/run-cli.js'
 
 const SPLITS: [string, string[] | undefined][] = [
@@ -137,33 +132,11 @@ test('a shared part failing aborts the loop like the whole filter', () => {
   }
 })
 
-/** Alerts as comparable data: scenario, source, counts, event times, message. */
-function summary(e: Event): string {
-  const a = (e.Overflow as unknown as RuntimeAlert).Alert as unknown as Record<string, unknown> | undefined
-  if (a === undefined) return 'no alert'
-  return JSON.stringify([a.Scenario, a.Source, a.EventsCount, a.Message, a.StartAt, a.StopAt, (a.Events as {Timestamp?: unknown}[] | undefined)?.map((x) => x.Timestamp)])
-}
-
 test('nginx + base-http-scenarios on a genlogs sample: same alerts and metrics with sharing (conjuncts, sub-expressions) on and off', () => {
-  const hub = path.join(SHARED, 'crowdsec-hub')
-  const index = JSON.parse(fs.readFileSync(path.join(hub, '.index.json'), 'utf8')) as Record<string, Record<string, {path: string}>>
-  const parsers = new Set(['crowdsecurity/syslog-logs', 'crowdsecurity/dateparse-enrich'])
-  const scenarios = new Set<string>()
-  const collect = (name: string): void => {
-    const doc = parseYaml(fs.readFileSync(path.join(hub, index.collections![name]!.path), 'utf8')) as Record<string, string[] | undefined>
-    for (const p of doc.parsers ?? []) parsers.add(p)
-    for (const s of doc.scenarios ?? []) scenarios.add(s)
-    for (const c of doc.collections ?? []) collect(c)
-  }
-  collect('crowdsecurity/nginx')
-  collect('crowdsecurity/base-http-scenarios')
-  const now = (): GoTime => GoTime.now(UTC)
-  const dataDir = path.join(hub, 'data')
-  const helpers = createHelperContext({dataDir, logger: silentLogger, now})
-  const loadedParsers = loadParsers({files: [...parsers].map((n) => parserFileFromPath(path.join(hub, index.parsers![n]!.path))),
-    patternDirs: [path.join(hub, 'patterns')], dataDir, helpers, now})
-  assert.equal(loadedParsers.errors, [])
-  const files = [...new Set([...scenarios].map((n) => path.join(hub, index.scenarios![n]!.path)))]
+  const content = loadHubDetectContent(['crowdsecurity/nginx', 'crowdsecurity/base-http-scenarios'])
+  const loadedParsers = content.parsers
+  const files = content.scenarioFiles
+  const {helpers, dataDir, hubIndex: index} = content.scenarioOptions
   const loaded = loadScenarios(files, {helpers, dataDir, hubIndex: index})
   assert.equal(loaded.errors, [])
   const memo = loaded.scenarios[0]!.exprMemo
@@ -187,7 +160,7 @@ test('nginx + base-http-scenarios on a genlogs sample: same alerts and metrics w
         e.ExpectMode = ExpectMode.timeMachine
         if (loadedParsers.parse(e).parsed) d.pour(e)
       }
-      return {alerts: d.takeOverflows().map(summary), metrics: JSON.stringify(d.metrics), open: d.flush()}
+      return {alerts: d.takeOverflows().map(alertSummary), metrics: JSON.stringify(d.metrics), open: d.flush()}
     }
     const on = run(true)
     const off = run(false)

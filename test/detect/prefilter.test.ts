@@ -4,7 +4,6 @@ import * as os from 'node:os'
 import * as path from 'node:path'
 import {test} from 'uvu'
 import * as assert from 'uvu/assert'
-import {parse as parseYaml} from 'yaml'
 import {createDetector, loadScenarios} from '../../src/detect/index.js'
 import {analyseFilter, anyLiteralRegExp, usefulClauses, type AnalysisContext, type Clause} from '../../src/detect/prefilter.js'
 import type {RuntimeAlert} from '../../src/model/alert.js'
@@ -12,9 +11,8 @@ import {Event, ExpectMode, newLogEvent} from '../../src/model/event.js'
 import {GoTime, UTC} from '../../src/model/go-time.js'
 import {newStringMap} from '../../src/model/go-values.js'
 import {silentLogger} from '../../src/model/logger.js'
-import {loadParsers} from '../../src/parse/index.js'
-import {parserFileFromPath} from '../../src/parse/load.js'
 import {createHelperContext} from '../../src/parse/services.js'
+import {alertSummary, loadHubDetectContent} from '../helpers/hub-content.js'
 import {SHARED} from '../helpers/run-cli.js'
 
 const FILES: Record<string, string[]> = {'x.txt': ['/a', '\u0131b'], 'empty.txt': [], 'blank.txt': ['x', '']}
@@ -150,32 +148,11 @@ test('loadScenarios(.., {prefilter: false}) attaches none', () => {
   assert.is(r.scenarios[0]!.prefilter, undefined)
 })
 
-/** Alerts as comparable data: scenario, source, counts, event times, message. */
-function summary(e: Event): string {
-  const a = (e.Overflow as unknown as RuntimeAlert).Alert as unknown as Record<string, unknown> | undefined
-  if (a === undefined) return 'no alert'
-  return JSON.stringify([a.Scenario, a.Source, a.EventsCount, a.Message, a.StartAt, a.StopAt, (a.Events as {Timestamp?: unknown}[] | undefined)?.map((x) => x.Timestamp)])
-}
-
 test('linux + nginx + base-http-scenarios on genlogs nginx lines: same alerts and metrics with the prefilter on and off', () => {
-  const hub = path.join(SHARED, 'crowdsec-hub')
-  const index = JSON.parse(fs.readFileSync(path.join(hub, '.index.json'), 'utf8')) as Record<string, Record<string, {path: string}>>
-  const parsers = new Set(['crowdsecurity/syslog-logs', 'crowdsecurity/dateparse-enrich'])
-  const scenarios = new Set<string>()
-  const collect = (name: string): void => {
-    const doc = parseYaml(fs.readFileSync(path.join(hub, index.collections![name]!.path), 'utf8')) as Record<string, string[] | undefined>
-    for (const p of doc.parsers ?? []) parsers.add(p)
-    for (const s of doc.scenarios ?? []) scenarios.add(s)
-    for (const c of doc.collections ?? []) collect(c)
-  }
-  for (const c of ['crowdsecurity/linux', 'crowdsecurity/nginx', 'crowdsecurity/base-http-scenarios']) collect(c)
-  const now = (): GoTime => GoTime.now(UTC)
-  const dataDir = path.join(hub, 'data')
-  const helpers = createHelperContext({dataDir, logger: silentLogger, now})
-  const loadedParsers = loadParsers({files: [...parsers].map((n) => parserFileFromPath(path.join(hub, index.parsers![n]!.path))),
-    patternDirs: [path.join(hub, 'patterns')], dataDir, helpers, now})
-  assert.equal(loadedParsers.errors, [])
-  const files = [...new Set([...scenarios].map((n) => path.join(hub, index.scenarios![n]!.path)))]
+  const content = loadHubDetectContent(['crowdsecurity/linux', 'crowdsecurity/nginx', 'crowdsecurity/base-http-scenarios'])
+  const loadedParsers = content.parsers
+  const files = content.scenarioFiles
+  const {helpers, dataDir, hubIndex: index} = content.scenarioOptions
   const loaded = loadScenarios(files, {helpers, dataDir, hubIndex: index})
   assert.equal(loaded.errors, [])
   const prefiltered = loaded.scenarios.filter((s) => s.prefilter !== undefined).length
@@ -198,7 +175,7 @@ test('linux + nginx + base-http-scenarios on genlogs nginx lines: same alerts an
       }
       const skipped = d.metrics.prefilterSkipped
       const metrics = JSON.stringify({...d.metrics, prefilterSkipped: 0})
-      return {alerts: d.takeOverflows().map(summary), metrics, open: d.flush(), skipped}
+      return {alerts: d.takeOverflows().map(alertSummary), metrics, open: d.flush(), skipped}
     }
     const on = run(true)
     const off = run(false)
