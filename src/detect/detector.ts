@@ -127,7 +127,9 @@ export class Detector {
     })
     // filter programs share sub-expression results through their memo: this detector advances it per event
     for (const s of scenarios) if (s.exprMemo !== undefined) this.memo.attach(s.exprMemo)
-    if (this.memo.active || pre !== undefined) for (const e of this.stores) e.effects = scenarioEffects(e.scenario)
+    // the prefilter's subject values are per event too: forgotten whenever the shared results are
+    if (pre !== undefined) this.memo.attach(pre)
+    if (this.memo.active) for (const e of this.stores) e.effects = scenarioEffects(e.scenario)
     this.uniqueStores = [...shared.values()]
     for (const s of scenarios) this.queueSpecs.set(s, queueSpec(s, options.context))
     if (options.mode === 'live' && (options.tickMs ?? 1000) > 0) {
@@ -179,16 +181,12 @@ export class Detector {
     const memo = this.memo
     const pre = this.pre
     memo.next()
-    pre?.next()
     const stores = this.stores
     for (let i = 0; i < stores.length; i++) {
       const entry = stores[i]!
       const s = entry.scenario
       // the previous scenario's expressions may have changed the event (or state they read)
-      if (i > 0 && stores[i - 1]!.effects) {
-        memo.next()
-        pre?.next()
-      }
+      if (i > 0 && stores[i - 1]!.effects) memo.next()
       // the filter is certain to be false without error: same as running it
       if (entry.pre !== null && !pre!.pass(entry.pre, evt)) {
         this.metrics.prefilterSkipped++
@@ -438,7 +436,6 @@ export class Detector {
     for (const l of this.listeners) l(evt)
     // postoverflow parsers and listeners run arbitrary code (even a nested pour): shared filter results are forgotten
     this.memo.next()
-    this.pre?.next()
     if (s.reprocess && !whitelisted) this.reprocessQueue.push(reprocessEvent(evt, alert))
   }
 

@@ -12,7 +12,7 @@
  * program; scenarios whose expressions can have side effects invalidate the memo after their
  * turn, so a later scenario never sees a result computed before the event changed.
  */
-import {compileExpr, parseExpr, type Program, type SharedMemo} from '../expr/index.js'
+import {compileExpr, parseExpr, type Program} from '../expr/index.js'
 import {print} from '../expr/print.js'
 import {isPureTree} from '../expr/purity.js'
 import type {Node} from '../expr/ast.js'
@@ -141,15 +141,18 @@ export class FilterMemo {
   private states = new Uint8Array(0)
   private errors: unknown[] = []
   private epoch = 1
-  /** Sub-expression memos of the filter programs: forgotten together with the parts' results. */
-  private readonly shared: SharedMemo[] = []
+  /**
+   * Other per-event caches (the filter programs' sub-expression memos, the literal prefilter):
+   * forgotten together with the parts' results.
+   */
+  private readonly shared: {next(): void}[] = []
 
   /** Advances `memo` whenever this memo forgets its results. */
-  attach(memo: SharedMemo): void {
+  attach(memo: {next(): void}): void {
     if (!this.shared.includes(memo)) this.shared.push(memo)
   }
 
-  /** True when it holds shared parts or sub-expression memos (then effects must be tracked). */
+  /** True when it holds shared parts or attached caches (then effects must be tracked). */
   get active(): boolean {
     return this.programs.length > 0 || this.shared.length > 0
   }

@@ -12,6 +12,7 @@ import {Event, ExpectMode, newLogEvent} from '../../src/model/event.js'
 import {newStringMap} from '../../src/model/go-values.js'
 import {alertSummary, loadHubDetectContent} from '../helpers/hub-content.js'
 import {SHARED} from '../helpers/run-cli.js'
+import {loadInline, trigger} from '../helpers/scenarios.js'
 
 const SPLITS: [string, string[] | undefined][] = [
   ["evt.Meta.a == 'x'", ['evt.Meta.a == "x"']],
@@ -44,16 +45,6 @@ for (const [source, want] of EFFECTS) {
   })
 }
 
-function load(yaml: string) {
-  const r = loadScenarios(['mem.yaml'], {contents: {'mem.yaml': yaml}})
-  assert.equal(r.errors.map((e) => e.message), [])
-  return r.scenarios
-}
-
-function trigger(name: string, filter: string): string {
-  return `type: trigger\nname: ${name}\ndescription: d\nfilter: ${JSON.stringify(filter)}\n`
-}
-
 function evt(meta: Record<string, string>): Event {
   const e = new Event()
   e.Process = true
@@ -65,7 +56,7 @@ function evt(meta: Record<string, string>): Event {
 }
 
 test('planSharedFilters: shared conjuncts alone, private runs merged, one program per source', () => {
-  const s = load([
+  const s = loadInline([
     trigger('a', "evt.Meta.t == 'x' && evt.Meta.u == '1' && evt.Meta.v == '2'"),
     trigger('b', "evt.Meta.t == 'x' && evt.Meta.w == '3'"),
     trigger('c', "evt.Meta.other == 'y' && evt.Meta.z == '4'"),
@@ -106,7 +97,7 @@ test('FilterMemo: a shared part runs once per event, short-circuits, errors and 
 })
 
 test('a scenario that changes the event makes later scenarios re-evaluate shared parts', () => {
-  const s = load([
+  const s = loadInline([
     trigger('first', "evt.Meta.k == 'a' && evt.Meta.n == ''"),
     trigger('changer', "evt.SetMeta('k', 'b')"),
     trigger('last', "evt.Meta.k == 'a' && evt.Meta.m == ''"),
@@ -120,7 +111,7 @@ test('a scenario that changes the event makes later scenarios re-evaluate shared
 })
 
 test('a shared part failing aborts the loop like the whole filter', () => {
-  const s = load([
+  const s = loadInline([
     trigger('one', 'evt.Meta.k == "a" && evt.Overflow.Alert.Remediation == true'),
     trigger('two', 'evt.Meta.k == "a" && true'),
   ].join('---\n'))

@@ -8,12 +8,10 @@ import {createDetector, loadScenarios} from '../../src/detect/index.js'
 import {analyseFilter, anyLiteralRegExp, usefulClauses, type AnalysisContext, type Clause} from '../../src/detect/prefilter.js'
 import type {RuntimeAlert} from '../../src/model/alert.js'
 import {Event, ExpectMode, newLogEvent} from '../../src/model/event.js'
-import {GoTime, UTC} from '../../src/model/go-time.js'
 import {newStringMap} from '../../src/model/go-values.js'
-import {silentLogger} from '../../src/model/logger.js'
-import {createHelperContext} from '../../src/parse/services.js'
 import {alertSummary, loadHubDetectContent} from '../helpers/hub-content.js'
 import {SHARED} from '../helpers/run-cli.js'
+import {loadInline, trigger} from '../helpers/scenarios.js'
 
 const FILES: Record<string, string[]> = {'x.txt': ['/a', '\u0131b'], 'empty.txt': [], 'blank.txt': ['x', '']}
 const CTX: AnalysisContext = {
@@ -75,16 +73,6 @@ test('usefulClauses: drops weak-only and 1-character clauses, keeps the never-sa
   assert.equal(show(got), ['', 's~ab'])
 })
 
-function load(yaml: string) {
-  const r = loadScenarios(['mem.yaml'], {contents: {'mem.yaml': yaml}, helpers: createHelperContext({dataDir: '', logger: silentLogger, now: () => GoTime.now(UTC)})})
-  assert.equal(r.errors.map((e) => e.message), [])
-  return r.scenarios
-}
-
-function trigger(name: string, filter: string): string {
-  return `type: trigger\nname: ${name}\ndescription: d\nfilter: ${JSON.stringify(filter)}\n`
-}
-
 function evt(meta: Record<string, unknown>): Event {
   const e = new Event()
   e.Process = true
@@ -97,7 +85,7 @@ function fired(d: ReturnType<typeof createDetector>): string[] {
 }
 
 test('scenarios with a prefilter are skipped (counted) and alerts do not change', () => {
-  const s = load([trigger('a', "Upper(evt.Meta.k) contains 'ZZ'"), trigger('b', "evt.Meta.k == 'x'"), trigger('c', "evt.Meta.k matches 'xy[0-9]+z'")].join('---\n'))
+  const s = loadInline([trigger('a', "Upper(evt.Meta.k) contains 'ZZ'"), trigger('b', "evt.Meta.k == 'x'"), trigger('c', "evt.Meta.k matches 'xy[0-9]+z'")].join('---\n'))
   assert.equal(s.map((x) => x.prefilter !== undefined), [true, false, true])
   for (const prefilter of [true, false]) {
     const d = createDetector(s, {prefilter})
@@ -110,7 +98,7 @@ test('scenarios with a prefilter are skipped (counted) and alerts do not change'
 })
 
 test('a scenario that changes the event makes later prefilters look again', () => {
-  const s = load([
+  const s = loadInline([
     trigger('first', "evt.Meta.k contains 'zz'"),
     trigger('changer', "evt.SetMeta('k', 'zz')"),
     trigger('last', "evt.Meta.k contains 'zz'"),
@@ -124,7 +112,7 @@ test('a scenario that changes the event makes later prefilters look again', () =
 })
 
 test('a non-string subject value makes its scenarios candidates (the filter error still aborts the loop)', () => {
-  const s = load([trigger('one', "evt.Meta.k contains 'zz'"), trigger('two', "evt.Meta.j contains 'a'")].join('---\n'))
+  const s = loadInline([trigger('one', "evt.Meta.k contains 'zz'"), trigger('two', "evt.Meta.j contains 'a'")].join('---\n'))
   for (const prefilter of [true, false]) {
     const d = createDetector(s, {prefilter})
     d.pour(evt({k: 5, j: 'a', source_ip: '1.2.3.4'}))
@@ -136,7 +124,7 @@ test('a non-string subject value makes its scenarios candidates (the filter erro
 })
 
 test('the literal test after a failing conjunct never skips the failure', () => {
-  const s = load([trigger('one', "Atof(evt.Meta.n) > 1 && evt.Meta.k contains 'zz'"), trigger('two', "evt.Meta.k contains 'a'")].join('---\n'))
+  const s = loadInline([trigger('one', "Atof(evt.Meta.n) > 1 && evt.Meta.k contains 'zz'"), trigger('two', "evt.Meta.k contains 'a'")].join('---\n'))
   assert.is(s[0]!.prefilter, undefined)
   const d = createDetector(s)
   d.pour(evt({n: 'x', k: 'a', source_ip: '1.2.3.4'}))
