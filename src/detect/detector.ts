@@ -5,18 +5,19 @@
  * re-injected right after the current event (§14.3).
  */
 import {RuntimeAlert} from '../model/alert.js'
-import {detachString, Event, EventType, ExpectMode, slimEvent} from '../model/event.js'
+import {detachString, Event, EventType, ExpectMode, slimEvent, SOURCE_ENRICHED_KEYS} from '../model/event.js'
 import {GoTime} from '../model/go-time.js'
 import {silentLogger, type Logger} from '../model/logger.js'
 import {Bucket, MODE_TIME_MACHINE} from './bucket.js'
 import {BucketStore} from './bucket-store.js'
 import {EventClock, MarshaledTimeCache, SYSTEM_CLOCK, type Clock} from './clock.js'
 import type {CompiledScenario} from './compile.js'
-import {mergeNeeds} from './event-fields.js'
+import {eventKeyNeeds, mergeNeeds, type EventKeyNeeds} from './event-fields.js'
 import {FilterMemo, scenarioEffects} from './filter-share.js'
 import {newScenarioMetrics, type DetectorMetrics} from './metrics.js'
 import {buildAlert, overflowTime, type AlertContext} from './overflow.js'
 import {PrefilterIndex} from './prefilter.js'
+import type {Program} from '../expr/index.js'
 import type {Instant} from './time.js'
 
 export interface DetectorOptions {
@@ -44,6 +45,15 @@ export interface DetectorOptions {
 }
 
 export type OverflowListener = (evt: Event) => void
+
+/** What the caller knows about a poured event. */
+export interface PourHints {
+  /**
+   * The event's strings are its own, not views into a larger string (events decoded from the
+   * parse worker): queue copies need not detach them (src/model/event.ts slimEvent).
+   */
+  ownStrings?: boolean
+}
 
 const MAX_REPROCESS_PER_EVENT = 10_000
 
@@ -105,6 +115,8 @@ export class Detector {
   private readonly queueSpecs = new Map<CompiledScenario, QueueSpec>()
   /** Slim copies of the event being poured, by QueueSpec id (scenarios share them). */
   private slimSource: Event | undefined
+  /** PourHints.ownStrings of the event being poured. */
+  private ownStrings = false
   private readonly slims = new Map<string, Event>()
   private readonly expirers = new Map<BucketStore, (b: Bucket) => void>()
 
@@ -138,6 +150,20 @@ export class Detector {
     }
   }
 
+  /**
+   * The fields of a poured log event that this detector's expressions and alerts may read
+   * (every scenario expression, the alert context, the Enriched keys of alert sources).
+   */
+  eventKeyNeeds(): EventKeyNeeds {
+    const programs: (Program | undefined)[] = []
+    for (const s of this.scenarios) {
+      programs.push(s.filter, s.groupby, s.distinct, s.cancelOn, s.condition, s.overflowFilter, s.scope.expression)
+      for (const c of s.bayesian?.conditions ?? []) programs.push(c.program)
+    }
+    for (const c of this.options.context ?? []) programs.push(...c.programs)
+    return eventKeyNeeds(programs, {Enriched: SOURCE_ENRICHED_KEYS})
+  }
+
   onOverflow(listener: OverflowListener): void {
     this.listeners.push(listener)
   }
@@ -150,15 +176,17 @@ export class Detector {
   }
 
   /** Offers one parsed event to every scenario, then any reprocessed overflows it caused. */
-  pour(evt: Event): void {
+  pour(evt: Event, hints?: PourHints): void {
     this.metrics.events++
     if (evt.Type === EventType.log && (!evt.Process || evt.Whitelisted)) {
       this.metrics.skipped++
       return
     }
+    this.ownStrings = hints?.ownStrings === true
     this.pourOne(evt)
     // slim copies are shared only among the scenarios of one pour (the caller may reuse the event)
     this.slimSource = undefined
+    this.ownStrings = false
     if (this.pouring) return
     this.pouring = true
     try {
@@ -240,7 +268,7 @@ export class Detector {
     if (b === undefined) {
       const before = store.buckets.size
       // the key lives as long as the bucket: never a view into the event's line
-      b = store.create(scenario, detachString(key), evt.ExpectMode, this.now, this.expireIn(store))
+      b = store.create(scenario, this.ownStrings ? key : detachString(key), evt.ExpectMode, this.now, this.expireIn(store))
       this.liveBuckets += store.buckets.size - before
     }
     // an instance runs with the config of the scenario that created it
@@ -271,7 +299,7 @@ export class Detector {
           m.distinctDropped++
           return
         }
-        b.distinctSeen.add(detachString(value))
+        b.distinctSeen.add(this.ownStrings ? value : detachString(value))
       }
     }
     if (s.cancelOn) {
@@ -368,7 +396,7 @@ export class Detector {
     }
     let slim = this.slims.get(spec.id)
     if (slim === undefined) {
-      slim = slimEvent(evt, spec.keep)
+      slim = slimEvent(evt, spec.keep, this.ownStrings)
       this.slims.set(spec.id, slim)
     }
     return slim

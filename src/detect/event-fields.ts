@@ -40,30 +40,78 @@ function isConstantIndex(node: AST.Node): boolean {
   return node.type === 'Unary' && (node.operator === '-' || node.operator === '+') && node.operand.type === 'Int'
 }
 
+/**
+ * What a sub-tree's names stand for: whether `#` (and `#acc`) may be an event (the walked
+ * list may hold events), and which `let` variables may hold one. Unknown identifiers (`evt`,
+ * `queue`, `leaky`...) may.
+ */
+interface Scope {
+  pointer: boolean
+  vars: ReadonlyMap<string, boolean>
+}
+
+const TOP: Scope = {pointer: true, vars: new Map()}
+
+function bind(scope: Scope, name: string, event: boolean): Scope {
+  return {pointer: scope.pointer, vars: new Map(scope.vars).set(name, event)}
+}
+
 /** Whether a node's value may be an event or a list of events. */
-function mayBeEvent(node: AST.Node): boolean {
+function mayBeEvent(node: AST.Node, scope: Scope): boolean {
   switch (node.type) {
     case 'Pointer':
-    case 'Identifier':
+      return node.name === 'index' ? false : scope.pointer
+    case 'Identifier': {
+      const v = scope.vars.get(node.name)
+      return v ?? true
+    }
     case 'Slice':
-      return true
+      return mayBeEvent(node.object, scope)
     case 'Conditional':
-      return mayBeEvent(node.consequent) || mayBeEvent(node.alternate)
+      return mayBeEvent(node.consequent, scope) || mayBeEvent(node.alternate, scope)
     case 'VariableDeclarator':
-      return mayBeEvent(node.body)
+      return mayBeEvent(node.body, bind(scope, node.name, mayBeEvent(node.init, scope)))
     case 'Sequence':
-      return node.nodes.length > 0 && mayBeEvent(node.nodes[node.nodes.length - 1]!)
+      return node.nodes.length > 0 && mayBeEvent(node.nodes[node.nodes.length - 1]!, scope)
     case 'Chain':
-      return mayBeEvent(node.node)
+      return mayBeEvent(node.node, scope)
     case 'Member':
-      return node.property.type !== 'String' || EVENT_LIST_FIELDS.has(node.property.value)
+      return node.property.type !== 'String' ? mayBeEvent(node.object, scope) : EVENT_LIST_FIELDS.has(node.property.value)
     case 'Builtin':
-      return ELEMENT_BUILTINS.has(node.name)
+      return ELEMENT_BUILTINS.has(node.name) && node.args.length > 0 && mayBeEvent(node.args[0]!, scope)
     case 'Array':
-      return node.elements.some(mayBeEvent)
+      return node.elements.some((e) => mayBeEvent(e, scope))
     default:
       return false
   }
+}
+
+/** The scope of a builtin's predicate: `#` is an element of its first argument. */
+function predicateScope(builtin: AST.BuiltinNode, scope: Scope): Scope {
+  const elements = builtin.args.length > 0 && mayBeEvent(builtin.args[0]!, scope)
+  return elements === scope.pointer ? scope : {pointer: elements, vars: scope.vars}
+}
+
+/**
+ * Walks a tree with its scopes: `visit(node, parent, scope)` returns false to skip the node's
+ * children.
+ */
+function walkScoped(root: AST.Node, visit: (node: AST.Node, parent: AST.Node | undefined, scope: Scope) => boolean): void {
+  const walk = (node: AST.Node, parent: AST.Node | undefined, scope: Scope): void => {
+    if (!visit(node, parent, scope)) return
+    if (node.type === 'VariableDeclarator') {
+      walk(node.init, node, scope)
+      walk(node.body, node, bind(scope, node.name, mayBeEvent(node.init, scope)))
+      return
+    }
+    if (node.type === 'Builtin') {
+      const inner = predicateScope(node, scope)
+      for (const a of node.args) walk(a, node, a.type === 'Predicate' ? inner : scope)
+      return
+    }
+    for (const c of AST.children(node)) walk(c, node, scope)
+  }
+  walk(root, undefined, TOP)
 }
 
 /** Whether `child` (a possible event) sits where only its fields or elements are read. */
@@ -89,24 +137,28 @@ function safePosition(child: AST.Node, parent: AST.Node | undefined): boolean {
 }
 
 
-/** The event fields one expression may read (see the file comment). */
-export function programNeeds(program: Program): EventNeeds {
+/**
+ * The event fields one expression may read (see the file comment). A call of a mutating
+ * method (SetMeta, SetParsed) needs the whole event unless `mutations` is 'keyed' (the
+ * caller keeps every map the method writes whole, or reads its keys by name).
+ */
+export function programNeeds(program: Program, mutations: 'all' | 'keyed' = 'all'): EventNeeds {
   const ast = (program as {ast?: AST.Node}).ast
   if (ast === undefined) return 'all'
   const names = new Set<string>()
   let all = false
-  const visit = (node: AST.Node, parent: AST.Node | undefined): void => {
-    if (all) return
+  walkScoped(ast, (node, parent, scope) => {
+    if (all) return false
     if (node.type === 'Member') {
       if (!isConstantIndex(node.property)) {
         all = true
-        return
+        return false
       }
       if (node.property.type === 'String') {
         const name = node.property.value
-        if (MUTATING_METHODS.has(name)) {
+        if (MUTATING_METHODS.has(name) && mutations === 'all') {
           all = true
-          return
+          return false
         }
         names.add(name)
         const fields = Object.hasOwn(METHOD_FIELDS, name) ? METHOD_FIELDS[name] : undefined
@@ -115,13 +167,12 @@ export function programNeeds(program: Program): EventNeeds {
     }
     // a value that may be an event, used other than through its fields/elements (the
     // inside of a chain is judged by the chain's own position)
-    if (parent?.type !== 'Chain' && mayBeEvent(node) && !safePosition(node, parent)) {
+    if (parent?.type !== 'Chain' && mayBeEvent(node, scope) && !safePosition(node, parent)) {
       all = true
-      return
+      return false
     }
-    for (const c of AST.children(node)) visit(c, node)
-  }
-  visit(ast, undefined)
+    return true
+  })
   return all ? 'all' : names
 }
 
@@ -135,4 +186,64 @@ export function mergeNeeds(programs: ReadonlyArray<Program | undefined>, base: I
     for (const f of n) out.add(f)
   }
   return out
+}
+
+/** The keys of one event map an expression may read, or 'all'. */
+export type KeyNeeds = ReadonlySet<string> | 'all'
+
+/**
+ * What the detection side may read of a poured log event, per map key: the parse worker
+ * (src/pipeline/parse-thread.ts) sends only these fields across threads. Meta and the scalar
+ * fields always go whole; `Line.Raw` only when some expression reads it.
+ */
+export interface EventKeyNeeds {
+  Parsed: KeyNeeds
+  Enriched: KeyNeeds
+  Unmarshaled: KeyNeeds
+  raw: boolean
+}
+
+/** Every field of the event. */
+export const ALL_KEYS: EventKeyNeeds = {Parsed: 'all', Enriched: 'all', Unmarshaled: 'all', raw: true}
+
+const KEYED_MAPS = ['Parsed', 'Enriched', 'Unmarshaled'] as const
+type KeyedMap = (typeof KEYED_MAPS)[number]
+
+/**
+ * The map keys `programs` may read of an event, on top of `base` keys (the Enriched fields
+ * alert sources read). Conservative like programNeeds: `X.Parsed.K` with a constant K names
+ * K; a keyed map used any other way (`len(evt.Parsed)`, `'k' in evt.Parsed`, `let p =
+ * evt.Parsed`, a computed key, a helper argument) needs the whole map, and an event used
+ * whole anywhere (programNeeds 'all') needs everything.
+ */
+export function eventKeyNeeds(programs: ReadonlyArray<Program | undefined>, base: Partial<Record<KeyedMap, readonly string[]>> = {}): EventKeyNeeds {
+  const keys: Record<KeyedMap, Set<string> | 'all'> = {
+    Parsed: new Set(base.Parsed ?? []),
+    Enriched: new Set(base.Enriched ?? []),
+    Unmarshaled: new Set(base.Unmarshaled ?? []),
+  }
+  let raw = false
+  for (const p of programs) {
+    if (p === undefined) continue
+    const ast = (p as {ast?: AST.Node}).ast
+    // SetMeta writes Meta (always whole); a key SetParsed writes is read back by name, or the map goes whole
+    if (ast === undefined || programNeeds(p, 'keyed') === 'all') return ALL_KEYS
+    const visit = (node: AST.Node, parent: AST.Node | undefined): void => {
+      if (node.type === 'Member' && node.property.type === 'String') {
+        const name = node.property.value
+        if (name === 'Raw') raw = true
+        const readByKey = parent?.type === 'Member' && parent.object === node && parent.property.type === 'String' && !parent.method
+        if (name === 'Line' && !readByKey) raw = true
+        if ((KEYED_MAPS as readonly string[]).includes(name)) {
+          const map = name as KeyedMap
+          const set = keys[map]
+          if (!readByKey) keys[map] = 'all'
+          else if (set !== 'all') set.add((parent.property as AST.StringNode).value)
+        }
+      }
+      for (const c of AST.children(node)) visit(c, node)
+    }
+    visit(ast, undefined)
+  }
+  return {...keys, raw}
 }

@@ -3,14 +3,16 @@
  * (src/pipeline/parse-worker.ts): structured clone would lose the Event class, GoTime,
  * GoFloat and the map kinds of go-values.ts, which expressions and reports depend on.
  *
- * An event becomes one JSON-safe array (many of them make one JSON string per batch):
+ * An event becomes one JSON-safe array (a batch is an array of them, posted to the other
+ * thread as it is: structured clone copies it natively, with flat strings on the other side):
  *
- *   [Type, ExpectMode, Whitelisted, WhitelistReason, Stage,
- *    Line.Raw, Line.Src, Line.Time, Line.Labels, Line.Process, Line.Module,
- *    Parsed, Enriched, Unmarshaled, Meta, Time, StrTime, StrTimeFormat, MarshaledTime, Process]
+ *   [Type, ExpectMode, Whitelisted, WhitelistReason, Stage, Line.Raw, Line.Src, Line.Process,
+ *    Line.Module, StrTime, StrTimeFormat, MarshaledTime, Process, Unmarshaled,
+ *    ...Line.Time, ...Time, ...Line.Labels, ...Parsed, ...Enriched, ...Meta]
  *
- * String maps are flat [key, value, ...] arrays (key order kept); keys and repeated strings
- * may be numbers (see WireEncoder). Other Go values (Unmarshaled) are tagged
+ * A time is three values (sec, nsec, zone). A string map is its shape (its key list the first
+ * time the stream meets it, then the shape's number) followed by its values, key order kept
+ * (see WireEncoder). Other Go values (Unmarshaled) are tagged
  * arrays, so that attacker-chosen map keys can never be taken for a tag:
  *
  *   ["M", k, v, ...] map[string]any      ["S", k, v, ...] map[string]string
@@ -20,6 +22,11 @@
  *
  * Strings, booleans, null and finite numbers are themselves. Only what a parsed log event can
  * hold is encoded: an event that carries an Overflow or Appsec part is refused.
+ *
+ * With WireKeys, an encoder sends only the keys of Parsed, Enriched and Unmarshaled that the
+ * receiving side can read (the detection side's expressions, src/detect/event-fields.ts), and
+ * Line.Raw only when it is read: a parsed nginx event has some 45 map entries, its scenarios
+ * read a dozen.
  */
 import {CrowdError} from './errors.js'
 import {Event} from './event.js'
@@ -31,119 +38,172 @@ export type WireEvent = unknown[]
 /** The zero Overflow and Appsec values every new log event shares. */
 const BLANK = new Event()
 
-/** Strings at least this long are sent once per event; repeats become back-references. */
-const MIN_SHARED = 8
-/** Map keys get stream-wide numbers, up to this many distinct keys (then they are sent as text). */
-const MAX_KEYS = 4096
+/**
+ * The keys of the keyed maps an encoder sends (undefined: every key, in map order; a list:
+ * those present, in list order) and whether Line.Raw is sent (else it arrives empty).
+ */
+export interface WireKeys {
+  Parsed?: readonly string[]
+  Enriched?: readonly string[]
+  Unmarshaled?: readonly string[]
+  raw: boolean
+}
 
 /**
- * Encodes the events of one stream, in order, for one WireDecoder. Map keys (parser field
- * names) are numbered once per stream; a string repeated within an event (Parsed.message is
- * Line.Raw, the user agent is in Parsed and Meta) is sent once and then referenced by number.
+ * Encodes the events of one stream, in order, for one WireDecoder with the same WireKeys.
+ * The key list of a string map is a *shape*, sent once per stream and then named by number
+ * (the events of one log share a few shapes), so a map is its shape and its values. The
+ * selected keys of Parsed and Enriched are sent by position (a value, or null when the event
+ * lacks the key).
  */
 export class WireEncoder {
-  private readonly keys = new Map<string, number>()
-  private readonly seen = new Map<string, number>()
+  private readonly shapes = new Map<string, number>()
+  /** The last shape met per map slot (Labels, Parsed, Enriched, Meta): usually the next one too. */
+  private readonly last: (string[] | undefined)[] = [undefined, undefined, undefined, undefined]
+  private readonly lastId: number[] = [-1, -1, -1, -1]
+
+  constructor(private readonly select?: WireKeys) {}
 
   encode(evt: Event): WireEvent {
     if (evt.Overflow !== BLANK.Overflow || evt.Appsec !== BLANK.Appsec) {
       throw new CrowdError('internal', 'only log events without overflow or appsec parts can cross to another thread')
     }
-    this.seen.clear()
     const line = evt.Line
-    return [
-      evt.Type, evt.ExpectMode, evt.Whitelisted, this.str(evt.WhitelistReason), this.str(evt.Stage),
-      this.str(line.Raw), this.str(line.Src), encodeTime(line.Time), this.stringMap(line.Labels), line.Process, this.str(line.Module),
-      this.stringMap(evt.Parsed), this.stringMap(evt.Enriched), encodeAnyMapBody(evt.Unmarshaled), this.stringMap(evt.Meta),
-      encodeTime(evt.Time), this.str(evt.StrTime), this.str(evt.StrTimeFormat), this.str(evt.MarshaledTime), evt.Process,
+    const select = this.select
+    const out: unknown[] = [
+      evt.Type, evt.ExpectMode, evt.Whitelisted, evt.WhitelistReason, evt.Stage,
+      select === undefined || select.raw ? line.Raw : '', line.Src, line.Process, line.Module,
+      evt.StrTime, evt.StrTimeFormat, evt.MarshaledTime, evt.Process,
+      encodeAnyMapBody(evt.Unmarshaled, select?.Unmarshaled),
     ]
-  }
-
-  /** A batch as one JSON string. */
-  encodeBatch(events: readonly Event[]): string {
-    return JSON.stringify(events.map((e) => this.encode(e)))
-  }
-
-  private str(s: string): string | number {
-    if (s.length < MIN_SHARED) return s
-    const at = this.seen.get(s)
-    if (at !== undefined) return at
-    this.seen.set(s, this.seen.size)
-    return s
-  }
-
-  private key(k: string): string | number {
-    const at = this.keys.get(k)
-    if (at !== undefined) return at
-    if (this.keys.size < MAX_KEYS) this.keys.set(k, this.keys.size)
-    return k
-  }
-
-  private stringMap(m: StringMap): (string | number)[] {
-    const out: (string | number)[] = []
-    for (const k in m) {
-      if (Object.hasOwn(m, k)) out.push(this.key(k), this.str(m[k]!))
-    }
+    pushTime(out, line.Time)
+    pushTime(out, evt.Time)
+    this.pushMap(out, 0, line.Labels)
+    this.pushSelected(out, 1, evt.Parsed, select?.Parsed)
+    this.pushSelected(out, 2, evt.Enriched, select?.Enriched)
+    this.pushMap(out, 3, evt.Meta)
     return out
+  }
+
+  /** A batch (JSON-safe and structured-clone-safe). */
+  encodeBatch(events: readonly Event[]): WireEvent[] {
+    return events.map((e) => this.encode(e))
+  }
+
+  /** The map's shape (a number, or its key list the first time) then its values. */
+  private pushMap(out: unknown[], slot: number, m: StringMap): void {
+    const at = out.length
+    out.push(0)
+    let n = 0
+    const last = this.last[slot]
+    let same = last !== undefined
+    for (const k in m) {
+      if (!Object.hasOwn(m, k)) continue
+      if (same && last![n] !== k) same = false
+      out.push(m[k]!)
+      n++
+    }
+    if (same && n === last!.length) {
+      out[at] = this.lastId[slot]!
+      return
+    }
+    const keys: string[] = []
+    for (const k in m) if (Object.hasOwn(m, k)) keys.push(k)
+    const name = keys.join('\u0000')
+    const known = this.shapes.get(name)
+    this.last[slot] = keys
+    if (known !== undefined) {
+      this.lastId[slot] = known
+      out[at] = known
+      return
+    }
+    const id = this.shapes.size
+    this.shapes.set(name, id)
+    this.lastId[slot] = id
+    out[at] = keys // a new shape: its keys, numbered `id` on both sides from now on
+  }
+
+  /** The values of `only`, by position (null: absent); the whole map without `only`. */
+  private pushSelected(out: unknown[], slot: number, m: StringMap, only: readonly string[] | undefined): void {
+    if (only === undefined) {
+      this.pushMap(out, slot, m)
+      return
+    }
+    for (let i = 0; i < only.length; i++) {
+      const k = only[i]!
+      out.push(Object.hasOwn(m, k) ? m[k]! : null)
+    }
   }
 }
 
-/** The other end of one WireEncoder's stream: decodes its events in the same order. */
+/** The other end of one WireEncoder's stream (same WireKeys): decodes its events in the same order. */
 export class WireDecoder {
-  private readonly keys: string[] = []
-  private seen: string[] = []
+  private readonly shapes: string[][] = []
+  private at = 0
+
+  constructor(private readonly select?: WireKeys) {}
 
   decode(w: WireEvent): Event {
-    this.seen = []
-    const whitelistReason = this.str(w[3])
-    const stage = this.str(w[4])
-    const raw = this.str(w[5])
-    const src = this.str(w[6])
-    const lineTime = decodeTime(w[7] as unknown[])
-    const labels = this.stringMap(w[8] as unknown[])
-    const module = this.str(w[10])
-    const parsed = this.stringMap(w[11] as unknown[])
-    const enriched = this.stringMap(w[12] as unknown[])
-    const unmarshaled = decodeAnyMapBody(w[13] as unknown[], 0)
-    const meta = this.stringMap(w[14] as unknown[])
-    const evt = new Event({Raw: raw, Src: src, Time: lineTime, Labels: labels, Process: w[9] as boolean, Module: module}, parsed, enriched, unmarshaled, meta)
+    const select = this.select
+    this.at = 14
+    const lineTime = this.time(w)
+    const time = this.time(w)
+    const labels = this.map(w)
+    const parsed = this.selected(w, select?.Parsed)
+    const enriched = this.selected(w, select?.Enriched)
+    const meta = this.map(w)
+    if (this.at !== w.length) throw new CrowdError('internal', `malformed wire event: ${w.length - this.at} values left over`)
+    const evt = new Event({Raw: w[5] as string, Src: w[6] as string, Time: lineTime, Labels: labels, Process: w[7] as boolean, Module: w[8] as string},
+      parsed, enriched, decodeAnyMapBody(w[13] as unknown[], 0), meta)
     evt.Type = w[0] as number
     evt.ExpectMode = w[1] as number
     evt.Whitelisted = w[2] as boolean
-    evt.WhitelistReason = whitelistReason
-    evt.Stage = stage
-    evt.Time = decodeTime(w[15] as unknown[])
-    evt.StrTime = this.str(w[16])
-    evt.StrTimeFormat = this.str(w[17])
-    evt.MarshaledTime = this.str(w[18])
-    evt.Process = w[19] as boolean
+    evt.WhitelistReason = w[3] as string
+    evt.Stage = w[4] as string
+    evt.StrTime = w[9] as string
+    evt.StrTimeFormat = w[10] as string
+    evt.MarshaledTime = w[11] as string
+    evt.Process = w[12] as boolean
+    evt.Time = time
     return evt
   }
 
-  decodeBatch(text: string): Event[] {
-    return (JSON.parse(text) as WireEvent[]).map((w) => this.decode(w))
+  decodeBatch(batch: readonly WireEvent[]): Event[] {
+    return batch.map((w) => this.decode(w))
   }
 
-  private str(v: unknown): string {
-    if (typeof v === 'number') return this.seen[v]!
-    const s = v as string
-    if (s.length >= MIN_SHARED) this.seen.push(s)
-    return s
+  private time(w: WireEvent): GoTime {
+    const at = this.at
+    this.at += 3
+    return new GoTime(w[at] as number, w[at + 1] as number, decodeLocation(w[at + 2]))
   }
 
-  private key(v: unknown): string {
-    if (typeof v === 'number') return this.keys[v]!
-    const k = v as string
-    if (this.keys.length < MAX_KEYS) this.keys.push(k)
-    return k
-  }
-
-  private stringMap(flat: readonly unknown[]): StringMap {
-    const m = newStringMap()
-    for (let i = 0; i < flat.length; i += 2) {
-      const k = this.key(flat[i])
-      m[k] = this.str(flat[i + 1])
+  private map(w: WireEvent): StringMap {
+    const ref = w[this.at++]
+    let keys: string[]
+    if (typeof ref === 'number') {
+      keys = this.shapes[ref]!
+      if (keys === undefined) throw new CrowdError('internal', `unknown wire map shape ${ref}`)
+    } else {
+      keys = ref as string[]
+      this.shapes.push(keys)
     }
+    const m = newStringMap()
+    let at = this.at
+    for (let i = 0; i < keys.length; i++) m[keys[i]!] = w[at++] as string
+    this.at = at
+    return m
+  }
+
+  private selected(w: WireEvent, only: readonly string[] | undefined): StringMap {
+    if (only === undefined) return this.map(w)
+    const m = newStringMap()
+    let at = this.at
+    for (let i = 0; i < only.length; i++) {
+      const v = w[at++]
+      if (v !== null) m[only[i]!] = v as string
+    }
+    this.at = at
     return m
   }
 }
@@ -157,8 +217,12 @@ export function decodeEvent(w: WireEvent): Event {
   return new WireDecoder().decode(w)
 }
 
-function encodeAnyMapBody(m: Record<string, unknown>): unknown[] {
+function encodeAnyMapBody(m: Record<string, unknown>, only?: readonly string[]): unknown[] {
   const out: unknown[] = []
+  if (only !== undefined) {
+    for (const k of only) if (Object.hasOwn(m, k)) out.push(k, encodeValue(m[k]))
+    return out
+  }
   for (const k in m) {
     if (Object.hasOwn(m, k)) out.push(k, encodeValue(m[k]))
   }
@@ -240,40 +304,42 @@ export function decodeValue(w: unknown): unknown {
   }
 }
 
-// Zones: 0 UTC, 1 Local, 2 an IANA name, 3 a fixed offset [name, offset].
-function encodeTime(t: GoTime): unknown[] {
+// A time is sec, nsec, zone; zones: 0 UTC, 1 Local, [2, IANA name], [3, name, offset] (fixed).
+function zoneOf(t: GoTime): number | unknown[] {
   const loc = t.loc
-  if (loc === UTC) return [t.sec, t.nsec, 0]
-  if (loc === localLocation()) return [t.sec, t.nsec, 1]
-  if (isIana(loc)) return [t.sec, t.nsec, 2, loc.name]
-  return [t.sec, t.nsec, 3, loc.name, loc.lookup(t.sec).offset]
+  if (loc === UTC) return 0
+  if (loc === localLocation()) return 1
+  if (isIana(loc)) return [2, loc.name]
+  return [3, loc.name, loc.lookup(t.sec).offset]
+}
+
+function pushTime(out: unknown[], t: GoTime): void {
+  out.push(t.sec, t.nsec, zoneOf(t))
+}
+
+function encodeTime(t: GoTime): unknown[] {
+  return [t.sec, t.nsec, zoneOf(t)]
 }
 
 function decodeTime(w: readonly unknown[]): GoTime {
-  return new GoTime(w[0] as number, w[1] as number, decodeLocation(w))
+  return new GoTime(w[0] as number, w[1] as number, decodeLocation(w[2]))
 }
 
 const fixedZones = new Map<string, GoLocation>()
 
-function decodeLocation(w: readonly unknown[]): GoLocation {
-  switch (w[2]) {
-    case 0:
-      return UTC
-    case 1:
-      return localLocation()
-    case 2:
-      return loadLocation(w[3] as string)
-    default: {
-      const key = `${w[4] as number} ${w[3] as string}`
-      let loc = fixedZones.get(key)
-      if (loc === undefined) {
-        if (fixedZones.size > 1024) fixedZones.clear()
-        loc = fixedZone(w[3] as string, w[4] as number)
-        fixedZones.set(key, loc)
-      }
-      return loc
-    }
+function decodeLocation(zone: unknown): GoLocation {
+  if (zone === 0) return UTC
+  if (zone === 1) return localLocation()
+  const z = zone as unknown[]
+  if (z[0] === 2) return loadLocation(z[1] as string)
+  const key = `${z[2] as number} ${z[1] as string}`
+  let loc = fixedZones.get(key)
+  if (loc === undefined) {
+    if (fixedZones.size > 1024) fixedZones.clear()
+    loc = fixedZone(z[1] as string, z[2] as number)
+    fixedZones.set(key, loc)
   }
+  return loc
 }
 
 /** IANA locations resolve offsets through Intl (they hold a formatter); fixed ones do not. */

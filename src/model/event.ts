@@ -194,12 +194,14 @@ export function detachString(s: string): string {
 const detached = new Map<string, string>()
 const DETACHED_MAX = 50_000
 
-function detachedStringMap(m: StringMap): StringMap {
+const keepString = (s: string): string => s
+
+function detachedStringMap(m: StringMap, detach: (s: string) => string): StringMap {
   const out = newStringMap()
   for (const k in m) {
     if (!Object.hasOwn(m, k)) continue
     const v = m[k]
-    out[k] = typeof v === 'string' ? detachString(v) : v! // keys come from parser files
+    out[k] = typeof v === 'string' ? detach(v) : v! // keys come from parser files
   }
   return out
 }
@@ -214,15 +216,17 @@ const EMPTY_LINE: Line = Object.freeze({Raw: '', Src: '', Time: ZERO_TIME, Label
  * events) and the Enriched keys of alert sources, plus the top-level fields named in `keep`
  * (those the scenario's queue expressions read: Line, Parsed, Enriched, Unmarshaled,
  * StrTime, StrTimeFormat). Other fields are shared, frozen empty values. Kept strings are
- * detached from the line they were cut from.
+ * detached from the line they were cut from, unless `ownStrings` says the event's strings
+ * are their own already (events decoded from the parse worker: JSON.parse makes flat strings).
  */
-export function slimEvent(evt: Event, keep: ReadonlySet<string>): Event {
+export function slimEvent(evt: Event, keep: ReadonlySet<string>, ownStrings = false): Event {
+  const detach = ownStrings ? keepString : detachString
   const slim = new Event(
-    keep.has('Line') ? detachedLine(evt.Line) : EMPTY_LINE,
-    keep.has('Parsed') ? detachedStringMap(evt.Parsed) : EMPTY_STRING_MAP,
-    keep.has('Enriched') ? detachedStringMap(evt.Enriched) : sourceEnrichment(evt.Enriched),
+    keep.has('Line') ? detachedLine(evt.Line, detach) : EMPTY_LINE,
+    keep.has('Parsed') ? detachedStringMap(evt.Parsed, detach) : EMPTY_STRING_MAP,
+    keep.has('Enriched') ? detachedStringMap(evt.Enriched, detach) : sourceEnrichment(evt.Enriched, detach),
     keep.has('Unmarshaled') ? evt.Unmarshaled : EMPTY_ANY_MAP,
-    detachedStringMap(evt.Meta),
+    detachedStringMap(evt.Meta, detach),
   )
   slim.Type = evt.Type
   slim.ExpectMode = evt.ExpectMode
@@ -231,27 +235,27 @@ export function slimEvent(evt: Event, keep: ReadonlySet<string>): Event {
   slim.Stage = evt.Stage
   slim.Process = evt.Process
   slim.Time = evt.Time
-  slim.MarshaledTime = detachString(evt.MarshaledTime)
+  slim.MarshaledTime = detach(evt.MarshaledTime)
   slim.Overflow = evt.Overflow
   slim.Appsec = evt.Appsec
-  if (keep.has('StrTime')) slim.StrTime = detachString(evt.StrTime)
+  if (keep.has('StrTime')) slim.StrTime = detach(evt.StrTime)
   if (keep.has('StrTimeFormat')) slim.StrTimeFormat = evt.StrTimeFormat
   return slim
 }
 
 /** The Enriched keys an alert source reads (scenarios.md §13.2). */
-const SOURCE_ENRICHED_KEYS = ['ASNumber', 'ASNNumber', 'IsoCode', 'ASNOrg', 'Latitude', 'Longitude']
+export const SOURCE_ENRICHED_KEYS: readonly string[] = ['ASNumber', 'ASNNumber', 'IsoCode', 'ASNOrg', 'Latitude', 'Longitude']
 
-function sourceEnrichment(m: StringMap): StringMap {
+function sourceEnrichment(m: StringMap, detach: (s: string) => string): StringMap {
   let out: StringMap | undefined
   for (const k of SOURCE_ENRICHED_KEYS) {
     if (!Object.hasOwn(m, k)) continue
     out ??= newStringMap()
-    out[k] = detachString(m[k]!)
+    out[k] = detach(m[k]!)
   }
   return out ?? EMPTY_STRING_MAP
 }
 
-function detachedLine(l: Line): Line {
-  return {Raw: detachString(l.Raw), Src: l.Src, Time: l.Time, Labels: detachedStringMap(l.Labels), Process: l.Process, Module: l.Module}
+function detachedLine(l: Line, detach: (s: string) => string): Line {
+  return {Raw: detach(l.Raw), Src: l.Src, Time: l.Time, Labels: detachedStringMap(l.Labels, detach), Process: l.Process, Module: l.Module}
 }

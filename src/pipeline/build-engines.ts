@@ -90,10 +90,11 @@ export function buildEngines(content: ScanContent | LoadedStages, options: Build
     },
     detector: {
       scenarios: stages.scenarios.map((s) => s.name),
-      pour: (evt) => {
-        detector.pour(evt)
+      pour: (evt, hints) => {
+        detector.pour(evt, hints)
         return detector.takeOverflows()
       },
+      eventKeyNeeds: () => detector.eventKeyNeeds(),
       flush: () => {
         detector.flush()
         return detector.takeOverflows()

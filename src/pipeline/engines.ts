@@ -3,6 +3,7 @@
  * parse and detect façades; tests can pass their own. Keeping this seam small lets the scan
  * loop stay the same whatever the stages do inside.
  */
+import type {EventKeyNeeds, PourHints} from '../detect/index.js'
 import type {Alert} from '../model/alert.js'
 import type {Event} from '../model/event.js'
 
@@ -27,7 +28,9 @@ export interface PostoverflowStage {
 /** The scenarios, in replay (time-machine) mode. */
 export interface DetectorStage {
   /** Pours one parsed event; returns the overflow events it caused (Type = 1, Overflow set). */
-  pour(evt: Event): Event[]
+  pour(evt: Event, hints?: PourHints): Event[]
+  /** The fields of poured log events the scenarios may read (the parse worker sends only these); default: all. */
+  eventKeyNeeds?(): EventKeyNeeds
   /** End of input (scenarios.md §9.4): returns overflows still pending, if any. */
   flush(): Event[]
   /** cscli-style per-scenario counters, when the detector keeps them. */

@@ -6,6 +6,7 @@
  * (parse-worker.ts: the sink batches records for the main thread), so both give the same
  * reports, counters and order.
  */
+import type {PourHints} from '../detect/index.js'
 import {detectLogType, typesFromFilters} from '../acquisition/detect-type.js'
 import {expandInput} from '../acquisition/registry.js'
 import type {InputSpec, RawLine, SourceInfo} from '../acquisition/types.js'
@@ -18,8 +19,8 @@ import type {ErrorReport, InputReport, ScanProgress, SourceReport, TypeChoice} f
 
 /** Where the parse side sends what it produces, in order. */
 export interface ParseSink {
-  /** An event that passed the parsers (to pour into the scenarios). */
-  event(evt: Event): void
+  /** An event that passed the parsers (to pour into the scenarios), with what is known about it. */
+  event(evt: Event, hints?: PourHints): void
   /** A warning for the scan result. */
   warning(message: string): void
   progress(progress: ScanProgress): void

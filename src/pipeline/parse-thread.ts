@@ -15,8 +15,9 @@ import {fileURLToPath} from 'node:url'
 import {Worker} from 'node:worker_threads'
 import {expandInput} from '../acquisition/registry.js'
 import type {InputSpec} from '../acquisition/types.js'
+import type {PourHints} from '../detect/index.js'
 import {CrowdError, type ErrorCode} from '../model/errors.js'
-import {WireDecoder, type WireEvent} from '../model/event-wire.js'
+import {WireDecoder, type WireEvent, type WireKeys} from '../model/event-wire.js'
 import type {Logger} from '../model/logger.js'
 import type {ScanContent} from './content.js'
 import type {ParseSideResult, ParseSink} from './parse-side.js'
@@ -99,11 +100,13 @@ export interface ParseWorkerData {
   maxLineBytes?: number
   sampleLines?: number
   logLevel: WorkerLogLevel
+  /** The event fields the main thread reads (default: all). */
+  keys?: WireKeys
 }
 
 /**
- * A batch is a JSON array of records: an array is an event (event-wire.ts); objects are
- * `{w}` a warning, `{l, m}` a log line, `{p}` a progress step.
+ * A batch is an array of records, posted as is (structured clone): an array is an event
+ * (event-wire.ts); objects are `{w}` a warning, `{l, m}` a log line, `{p}` a progress step.
  */
 export type WireRecord = WireEvent | {w: string} | {l: LogLevelName; m: string} | {p: WireProgress}
 export type LogLevelName = 'error' | 'warn' | 'info' | 'debug'
@@ -115,18 +118,21 @@ export interface WireProgress {
 }
 
 export type WorkerMessage =
-  | {type: 'batch'; data: string}
+  | {type: 'batch'; records: WireRecord[]}
   | {type: 'input'; index: number}
   | {type: 'end'; result: ParseSideResult}
   | {type: 'error'; code: ErrorCode; message: string; file?: string; line?: number}
 
 export type MainMessage = {type: 'ack'}
 
+/** Decoded events own their strings (JSON.parse makes flat ones): queue copies need not detach them. */
+const DECODED: PourHints = Object.freeze({ownStrings: true})
+
 /** Runs the parse side in a worker and feeds `sink` (and `logger`) in input order. */
 export function parseInWorker(request: ParseWorkerData, sink: ParseSink, logger: Logger, workerUrl: URL = parseWorkerUrl()): Promise<ParseSideResult> {
   return new Promise<ParseSideResult>((resolve, reject) => {
     let inputIndex = -1
-    const decoder = new WireDecoder()
+    const decoder = new WireDecoder(request.keys)
     let settled = false
     let worker: Worker
     const naming = (): string => {
@@ -149,9 +155,8 @@ export function parseInWorker(request: ParseWorkerData, sink: ParseSink, logger:
       if (settled) return
       try {
         if (msg.type === 'batch') {
-          const records = JSON.parse(msg.data) as WireRecord[]
-          for (const rec of records) {
-            if (Array.isArray(rec)) sink.event(decoder.decode(rec))
+          for (const rec of msg.records) {
+            if (Array.isArray(rec)) sink.event(decoder.decode(rec), DECODED)
             else if ('l' in rec) logger[rec.l](rec.m)
             else if ('w' in rec) sink.warning(rec.w)
             else sink.progress(rec.p)

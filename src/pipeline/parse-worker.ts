@@ -35,7 +35,7 @@ async function main(): Promise<void> {
 
   const flush = (): void => {
     if (records.length === 0) return
-    post({type: 'batch', data: JSON.stringify(records)})
+    post({type: 'batch', records})
     inFlight++
     records = []
     events = 0
@@ -52,7 +52,7 @@ async function main(): Promise<void> {
   const parsers = createParserStage(loadParserSet(data.content, logger))
   loading = false
 
-  const encoder = new WireEncoder()
+  const encoder = new WireEncoder(data.keys)
   const sink: ParseSink = {
     event(evt) {
       records.push(encoder.encode(evt))

@@ -11,8 +11,10 @@
 import type {InputSpec, SourceInfo, SourceMetrics} from '../acquisition/types.js'
 import {applyProfiles, type Profile} from '../decide/profiles.js'
 import {applySimulation, type SimulationConfig} from '../decide/simulation.js'
+import type {EventKeyNeeds, KeyNeeds} from '../detect/index.js'
 import type {Alert} from '../model/alert.js'
 import type {Event} from '../model/event.js'
+import type {WireKeys} from '../model/event-wire.js'
 import {ExitCode, type ExitCodeValue} from '../model/exit-codes.js'
 import {silentLogger, type Logger} from '../model/logger.js'
 import {alertsOfOverflow, type BucketMetric, type Engines, type ParserMetric} from './engines.js'
@@ -173,8 +175,8 @@ export async function runScan(options: ScanOptions): Promise<ScanResult> {
 
   // Parsed events are poured as they come, from this thread or from the parse worker.
   const sink: ParseSink = {
-    event: (evt) => {
-      const overflows = detector.pour(evt)
+    event: (evt, hints) => {
+      const overflows = detector.pour(evt, hints)
       if (overflows.length > 0) handleOverflows(overflows)
     },
     warning: (message) => void result.warnings.push(message),
@@ -215,7 +217,22 @@ function workerData(options: ScanOptions, content: ScanContent): ParseWorkerData
   if (options.type !== undefined) data.type = options.type
   if (options.maxLineBytes !== undefined) data.maxLineBytes = options.maxLineBytes
   if (options.sampleLines !== undefined) data.sampleLines = options.sampleLines
+  const needs = options.engines.detector.eventKeyNeeds?.()
+  if (needs !== undefined) data.keys = wireKeys(needs)
   return data
+}
+
+/** The wire form of what the detector reads: the events then cross with only those fields. */
+export function wireKeys(needs: EventKeyNeeds): WireKeys {
+  const list = (k: KeyNeeds): string[] | undefined => (k === 'all' ? undefined : [...k].sort())
+  const keys: WireKeys = {raw: needs.raw}
+  const parsed = list(needs.Parsed)
+  const enriched = list(needs.Enriched)
+  const unmarshaled = list(needs.Unmarshaled)
+  if (parsed !== undefined) keys.Parsed = parsed
+  if (enriched !== undefined) keys.Enriched = enriched
+  if (unmarshaled !== undefined) keys.Unmarshaled = unmarshaled
+  return keys
 }
 
 /** 3 when an input could not be read (the report is incomplete), else 1 when alerts were found (unless --fail-on none), else 0. */

@@ -4,7 +4,7 @@ import * as assert from 'uvu/assert'
 import * as fs from 'node:fs'
 import * as path from 'node:path'
 import {Event, ExpectMode, newLogEvent} from '../../src/model/event.js'
-import {decodeEvent, decodeValue, encodeEvent, encodeValue, WireDecoder, WireEncoder} from '../../src/model/event-wire.js'
+import {decodeEvent, decodeValue, encodeEvent, encodeValue, WireDecoder, WireEncoder, type WireKeys} from '../../src/model/event-wire.js'
 import {fixedZone, GoDuration, GoTime, loadLocation, UTC} from '../../src/model/go-time.js'
 import {GoFloat, isStringMap, isStringSlice, newAnyMap, newStringMap, stringSlice} from '../../src/model/go-values.js'
 import {silentLogger} from '../../src/model/logger.js'
@@ -99,6 +99,52 @@ for (const [name, make] of roundTrips) {
     for (const e of events) assert.equal(describeEvent(decodeEvent(JSON.parse(JSON.stringify(encodeEvent(e))))), describeEvent(e))
   })
 }
+
+/** describeEvent of what a receiver reading only `keys` can see. */
+function visible(e: Event, keys: WireKeys): unknown {
+  const pick = (m: Record<string, string>, only: readonly string[] | undefined): Record<string, string> => {
+    if (only === undefined) return m
+    const out = newStringMap()
+    for (const k of only) if (Object.hasOwn(m, k)) out[k] = m[k]!
+    return out
+  }
+  const copy = new Event({...e.Line, Raw: keys.raw ? e.Line.Raw : ''}, pick(e.Parsed, keys.Parsed), pick(e.Enriched, keys.Enriched), e.Unmarshaled, e.Meta)
+  Object.assign(copy, {Type: e.Type, ExpectMode: e.ExpectMode, Whitelisted: e.Whitelisted, WhitelistReason: e.WhitelistReason, Stage: e.Stage,
+    Time: e.Time, StrTime: e.StrTime, StrTimeFormat: e.StrTimeFormat, MarshaledTime: e.MarshaledTime, Process: e.Process})
+  return describeEvent(copy)
+}
+
+test('selected keys: only they cross, by position, through structured clone', () => {
+  const events = [...parsedEvents('test/fixtures/samples/nginx-access.log', 'nginx'), ...parsedEvents('test/fixtures/samples/auth.log', 'syslog')]
+  assert.ok(events.length > 10)
+  const keys: WireKeys = {Parsed: ['verb', 'request', 'no_such_key'], Enriched: ['IsoCode'], raw: false}
+  const encoder = new WireEncoder(keys)
+  const decoder = new WireDecoder(keys)
+  const back = decoder.decodeBatch(structuredClone(encoder.encodeBatch(events)))
+  for (let i = 0; i < events.length; i++) assert.equal(describeEvent(back[i]!), visible(events[i]!, keys), `event ${i}`)
+  assert.ok(back.some((e) => e.Parsed.verb !== undefined) && back.every((e) => e.Line.Raw === '' && !Object.hasOwn(e.Parsed, 'no_such_key')))
+})
+
+test('map shapes: a new key list is sent once, then by number; maps of other shapes stay exact', () => {
+  const mk = (keys: string[]): Event => {
+    const e = new Event()
+    for (const k of keys) e.Meta[k] = `v-${k}`
+    return e
+  }
+  const events = [mk(['a', 'b']), mk(['a', 'b']), mk(['b', 'a']), mk(['a']), mk(['a', 'b']), mk([]), mk(['b', 'a'])]
+  const encoder = new WireEncoder()
+  const wire = encoder.encodeBatch(events)
+  const shapesSent = wire.flat().filter((v) => Array.isArray(v) && v.includes('a')).length
+  assert.is(shapesSent, 3, 'a-b, b-a and a: each sent once')
+  const back = new WireDecoder().decodeBatch(JSON.parse(JSON.stringify(wire)) as unknown[][])
+  for (let i = 0; i < events.length; i++) assert.equal(Object.entries(back[i]!.Meta), Object.entries(events[i]!.Meta), `event ${i}`)
+})
+
+test('a malformed wire event is an error, not a silently wrong event', () => {
+  const wire = new WireEncoder().encode(new Event())
+  assert.throws(() => new WireDecoder().decode([...wire, 'extra']), /malformed wire event/)
+  assert.throws(() => new WireDecoder().decode(wire.map((v, i) => (i === wire.length - 1 ? 99 : v))), /unknown wire map shape/)
+})
 
 test('parsed nginx events really carry parsed fields (the round trip is not of empty events)', () => {
   const events = parsedEvents('test/fixtures/samples/nginx-access.log', 'nginx')

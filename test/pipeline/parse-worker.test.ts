@@ -12,7 +12,7 @@ import {pathToFileURL} from 'node:url'
 import * as zlib from 'node:zlib'
 import * as tar from 'tar'
 import type {Logger} from '../../src/model/logger.js'
-import {prepareScan, runScan, type ScanRequest} from '../../src/pipeline/index.js'
+import {loadStages, prepareScan, resolveContent, runScan, type ScanRequest} from '../../src/pipeline/index.js'
 import {AUTO_MIN_BYTES, parseInWorker, planParseWorker} from '../../src/pipeline/parse-thread.js'
 import {ROOT, SHARED} from '../helpers/run-cli.js'
 
@@ -74,6 +74,59 @@ for (const [name, request] of cases) {
     assert.equal(two.logs, one.logs)
   })
 }
+
+// Scenarios that read what the wire leaves out unless asked: Line.Raw, Parsed keys in the filter,
+// groupby and distinct, Parsed keys of queued events, a whole Parsed map. If the worker sent too
+// little, these would alert differently from a single-threaded scan.
+const readers = w('readers/scenarios.yaml', `type: leaky
+name: test/raw-and-parsed
+description: reads fields the wire sends only on demand
+filter: "evt.Meta.log_type == 'http_access-log' && evt.Line.Raw contains 'HTTP/1.1' && evt.Parsed.verb != ''"
+groupby: evt.Parsed.remote_addr
+distinct: evt.Parsed.request
+capacity: 1
+leakspeed: 10m
+labels:
+  remediation: true
+---
+type: conditional
+name: test/queue-reads-parsed
+description: reads fields the wire sends only on demand
+filter: "evt.Meta.log_type == 'http_access-log'"
+groupby: evt.Meta.source_ip
+capacity: -1
+leakspeed: 10m
+condition: "len(queue.Queue) >= 2 && any(queue.Queue, {#.Parsed.http_user_agent contains 'Mozilla'})"
+labels:
+  remediation: true
+---
+type: trigger
+name: test/whole-parsed
+description: reads fields the wire sends only on demand
+filter: "evt.Meta.log_type == 'http_access-log' && len(evt.Parsed) > 10 && evt.Enriched.MarshaledTime != ''"
+groupby: evt.Meta.source_ip
+blackhole: 1m
+labels:
+  remediation: true
+`)
+
+test('workers 0 and 1 give the same result when scenarios read Line.Raw, Parsed keys, queued events and whole maps', async () => {
+  const content = resolveContent({hubDir: hub, collections: ['crowdsecurity/linux', 'crowdsecurity/nginx']})
+  content.scenarios = [{...content.scenarios[0]!, path: readers}]
+  const stages = loadStages(content, {logger: capture()})
+  const run = async (workers: 0 | 1): Promise<string> => {
+    const options = await prepareScan({inputs: [{input: big, type: 'nginx'}], prepared: {content, stages}, parseWorkers: workers, logger: capture()})
+    return JSON.stringify(await runScan(options), null, 1)
+  }
+  // alert digests first: a wrong wire shows as missing alerts, and uvu's diff of two big JSON texts is slow
+  const digest = (json: string): string[] => (JSON.parse(json) as {alerts: {scenario: string; source: {value: string}; events_count: number}[]}).alerts.map((a) => `${a.scenario} ${a.source.value} ${a.events_count}`)
+  const one = await run(0)
+  const two = await run(1)
+  assert.equal(digest(two), digest(one))
+  assert.ok(two === one, 'the same result JSON')
+  const scenarios = new Set((JSON.parse(one) as {alerts: {scenario: string}[]}).alerts.map((a) => a.scenario))
+  assert.equal([...scenarios].sort(), ['test/queue-reads-parsed', 'test/raw-and-parsed', 'test/whole-parsed'])
+})
 
 test('the scans above find alerts and input errors (the comparison is not of empty results)', async () => {
   const {json} = await scanWith(cases[2]![1], 1)
