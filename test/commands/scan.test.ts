@@ -104,7 +104,7 @@ test('--output: the text report (same as stdout) and an unwritable file -> 2', (
   assert.match(bad.stderr, 'x.json')
 })
 
-test('Deno: crowd scan --json gives the same document as Node', () => {
+test('Deno: crowd scan --json gives the same document as Node, in one thread and with the parse worker', () => {
   if (!fs.existsSync(path.join(ROOT, 'node_modules', '.bin', 'deno')) || spawnSync(path.join(ROOT, 'node_modules', '.bin', 'deno'), ['--version']).status !== 0) {
     console.log('  (deno not available: skipped)')
     return
@@ -113,6 +113,11 @@ test('Deno: crowd scan --json gives the same document as Node', () => {
   const deno = runDeno(['scan', AUTH, NGINX, '--json'], {env: {...process.env, ...env, NO_COLOR: '1'}})
   assert.is(deno.status, node.status, deno.stderr)
   assert.equal(JSON.parse(deno.stdout), JSON.parse(node.stdout))
+  // the parse worker under Deno (worker_threads, structured clone of the wire batches): the same document
+  const worker = runDeno(['scan', AUTH, NGINX, '--json', '--parse-workers', '1', '--log-level', 'debug'], {env: {...process.env, ...env, NO_COLOR: '1'}})
+  assert.is(worker.status, node.status, worker.stderr)
+  assert.match(worker.stderr, /parsing in a worker thread/)
+  assert.equal(JSON.parse(worker.stdout), JSON.parse(node.stdout))
 })
 
 /** Syslog lines carry no year: the parser takes the current one, so years are scrubbed. */
