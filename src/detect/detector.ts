@@ -4,6 +4,7 @@
  * and are handed out (whitelisted ones flagged, §14.2). `reprocess: true` overflows are
  * re-injected right after the current event (§14.3).
  */
+import type {Program} from '../expr/index.js'
 import {RuntimeAlert} from '../model/alert.js'
 import {detachString, Event, EventType, ExpectMode, slimEvent, SOURCE_ENRICHED_KEYS} from '../model/event.js'
 import {GoTime} from '../model/go-time.js'
@@ -17,7 +18,6 @@ import {FilterMemo, scenarioEffects} from './filter-share.js'
 import {newScenarioMetrics, type DetectorMetrics} from './metrics.js'
 import {buildAlert, overflowTime, type AlertContext} from './overflow.js'
 import {PrefilterIndex} from './prefilter.js'
-import type {Program} from '../expr/index.js'
 import type {Instant} from './time.js'
 
 export interface DetectorOptions {
