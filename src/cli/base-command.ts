@@ -53,6 +53,11 @@ export abstract class CrowdCommand<T extends typeof Command, R> extends Command 
     return this.loadedConfig
   }
 
+  /** The hub sources of a hub command: its `--source` flag when given, else crowd.toml hub.sources. */
+  protected hubSources(flag: string | undefined): string[] {
+    return flag ? [flag] : this.crowdConfig.hub.sources
+  }
+
   protected get logger(): Logger {
     this.loadedLogger ??= createStderrLogger((this.flags['log-level'] ?? (process.env.CROWD_LOG_LEVEL || 'warn')) as Config['logLevel'])
     return this.loadedLogger

@@ -12,7 +12,7 @@ export default class HubInspect extends CrowdCommand<typeof HubInspect, HubInspe
   static override examples = ['<%= config.bin %> hub inspect crowd/sshd-logs']
 
   async run(): Promise<HubInspectResult> {
-    const result = await hubInspect({dataDir: this.crowdConfig.dataDir, sources: this.flags.source ? [this.flags.source] : this.crowdConfig.hub.sources, name: this.args.name, logger: this.logger})
+    const result = await hubInspect({dataDir: this.crowdConfig.dataDir, sources: this.hubSources(this.flags.source), name: this.args.name, logger: this.logger})
     this.out(renderInspect(result))
     return result
   }

@@ -25,7 +25,7 @@ export default class HubInstall extends CrowdCommand<typeof HubInstall, HubInsta
     const {argv} = await this.parse(HubInstall)
     const result = await hubInstall({
       dataDir: this.crowdConfig.dataDir,
-      sources: this.flags.source ? [this.flags.source] : this.crowdConfig.hub.sources,
+      sources: this.hubSources(this.flags.source),
       names: argv as string[],
       dryRun: this.flags['dry-run'],
       force: this.flags.force,

@@ -17,7 +17,7 @@ export default class HubList extends CrowdCommand<typeof HubList, HubListResult>
   async run(): Promise<HubListResult> {
     const result = await hubList({
       dataDir: this.crowdConfig.dataDir,
-      sources: this.flags.source ? [this.flags.source] : this.crowdConfig.hub.sources,
+      sources: this.hubSources(this.flags.source),
       type: this.flags.type as PackageType | undefined,
       installedOnly: this.flags.installed,
       logger: this.logger,

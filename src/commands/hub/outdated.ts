@@ -10,7 +10,7 @@ export default class HubOutdated extends CrowdCommand<typeof HubOutdated, HubOut
   static override examples = ['<%= config.bin %> hub outdated', '<%= config.bin %> hub outdated --json']
 
   async run(): Promise<HubOutdatedResult> {
-    const result = await hubOutdated({dataDir: this.crowdConfig.dataDir, sources: this.flags.source ? [this.flags.source] : this.crowdConfig.hub.sources, logger: this.logger})
+    const result = await hubOutdated({dataDir: this.crowdConfig.dataDir, sources: this.hubSources(this.flags.source), logger: this.logger})
     this.out(result.outdated.length === 0 ? 'everything is up to date' : result.outdated.map((o) => `${o.name}  ${o.installed} -> ${o.latest}${o.tainted ? '  (tainted: upgrade needs --force)' : ''}`).join('\n'))
     return result
   }

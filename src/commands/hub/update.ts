@@ -10,7 +10,7 @@ export default class HubUpdate extends CrowdCommand<typeof HubUpdate, HubUpdateR
   static override examples = ['<%= config.bin %> hub update', '<%= config.bin %> hub update --source https://hub.example/crowd/']
 
   async run(): Promise<HubUpdateResult> {
-    const result = await hubUpdate({dataDir: this.crowdConfig.dataDir, sources: this.flags.source ? [this.flags.source] : this.crowdConfig.hub.sources, logger: this.logger})
+    const result = await hubUpdate({dataDir: this.crowdConfig.dataDir, sources: this.hubSources(this.flags.source), logger: this.logger})
     this.out(result.sources.map((s) => `${s.id}  ${s.kind}  ${s.packages} packages  ${s.refresh}${s.skipped > 0 ? `  (${s.skipped} skipped)` : ''}`).join('\n'))
     return result
   }

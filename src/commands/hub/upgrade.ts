@@ -22,7 +22,7 @@ export default class HubUpgrade extends CrowdCommand<typeof HubUpgrade, HubUpgra
     const {argv} = await this.parse(HubUpgrade)
     const result = await hubUpgrade({
       dataDir: this.crowdConfig.dataDir,
-      sources: this.flags.source ? [this.flags.source] : this.crowdConfig.hub.sources,
+      sources: this.hubSources(this.flags.source),
       names: argv as string[],
       dryRun: this.flags['dry-run'],
       force: this.flags.force,
