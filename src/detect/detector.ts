@@ -6,7 +6,7 @@
  */
 import type {Program} from '../expr/index.js'
 import {RuntimeAlert} from '../model/alert.js'
-import {detachString, Event, EventType, ExpectMode, slimEvent, SOURCE_ENRICHED_KEYS} from '../model/event.js'
+import {detachString, Event, EventType, ExpectMode, expressionWrites, slimEvent, SOURCE_ENRICHED_KEYS} from '../model/event.js'
 import {GoTime} from '../model/go-time.js'
 import {silentLogger, type Logger} from '../model/logger.js'
 import {Bucket, MODE_TIME_MACHINE} from './bucket.js'
@@ -14,7 +14,7 @@ import {BucketStore} from './bucket-store.js'
 import {EventClock, MarshaledTimeCache, SYSTEM_CLOCK, type Clock} from './clock.js'
 import type {CompiledScenario} from './compile.js'
 import {eventKeyNeeds, mergeNeeds, type EventKeyNeeds} from './event-fields.js'
-import {FilterMemo, scenarioEffects} from './filter-share.js'
+import {FilterMemo} from './filter-share.js'
 import {newScenarioMetrics, type DetectorMetrics} from './metrics.js'
 import {buildAlert, overflowTime, type AlertContext} from './overflow.js'
 import {PrefilterIndex} from './prefilter.js'
@@ -73,8 +73,6 @@ interface Entry {
   /** Shared filter part ids (FilterMemo), null = run the whole filter. */
   parts: Int32Array | null
   strict: boolean
-  /** Its expressions may change the event or read changing state: shared results are forgotten after its turn. */
-  effects: boolean
   /** Prefilter clause ids (PrefilterIndex), null = always evaluate the filter. */
   pre: Int32Array | null
 }
@@ -134,14 +132,13 @@ export class Detector {
       let store = shared.get(id)
       if (store === undefined) shared.set(id, (store = new BucketStore(m, max)))
       const plan = options.shareFilters === false ? undefined : s.filterPlan
-      return {scenario: s, store, parts: plan ? this.memo.intern(plan) : null, strict: plan?.strict ?? false, effects: false,
+      return {scenario: s, store, parts: plan ? this.memo.intern(plan) : null, strict: plan?.strict ?? false,
         pre: pre?.clausesOf(s) ?? null}
     })
     // filter programs share sub-expression results through their memo: this detector advances it per event
     for (const s of scenarios) if (s.exprMemo !== undefined) this.memo.attach(s.exprMemo)
     // the prefilter's subject values are per event too: forgotten whenever the shared results are
     if (pre !== undefined) this.memo.attach(pre)
-    if (this.memo.active) for (const e of this.stores) e.effects = scenarioEffects(e.scenario)
     this.uniqueStores = [...shared.values()]
     for (const s of scenarios) this.queueSpecs.set(s, queueSpec(s, options.context))
     if (options.mode === 'live' && (options.tickMs ?? 1000) > 0) {
@@ -209,12 +206,16 @@ export class Detector {
     const memo = this.memo
     const pre = this.pre
     memo.next()
+    let writes = expressionWrites.count
     const stores = this.stores
     for (let i = 0; i < stores.length; i++) {
       const entry = stores[i]!
       const s = entry.scenario
-      // the previous scenario's expressions may have changed the event (or state they read)
-      if (i > 0 && stores[i - 1]!.effects) memo.next()
+      // an expression wrote into a map (SetMeta...): results computed before may be stale
+      if (expressionWrites.count !== writes) {
+        memo.next()
+        writes = expressionWrites.count
+      }
       // the filter is certain to be false without error: same as running it
       if (entry.pre !== null && !pre!.pass(entry.pre, evt)) {
         this.metrics.prefilterSkipped++

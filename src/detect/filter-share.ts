@@ -9,8 +9,9 @@
  * stops, a non-boolean conjunct of an `&&` chain is a runtime error (as `&&` makes it), and a
  * single-conjunct filter whose value is not `true` is just not matched. Filters with any
  * impure call (SetMeta, SetInStash, clocks, lookups, unknown helpers) keep their whole
- * program; scenarios whose expressions can have side effects invalidate the memo after their
- * turn, so a later scenario never sees a result computed before the event changed.
+ * program. The detector forgets the memo whenever an expression has written into a map
+ * (`expressionWrites`, model/event.ts: SetMeta, SetParsed, UnmarshalJSON, ParseKV), so a
+ * later scenario never sees a result computed before the event changed.
  */
 import {compileExpr, parseExpr, type Program} from '../expr/index.js'
 import {print} from '../expr/print.js'

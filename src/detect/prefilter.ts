@@ -16,7 +16,8 @@
  *   X contains|startsWith|endsWith L  -> {{(X, L)}}; X == L -> a weak atom (cheap tests: kept only
  *   in a clause with a strong one); X matches 'c' -> the regex's required literals (regex/literals.ts);
  *   any(File('c'), {X op f(#)}) -> {(X, f(line)) for each line} ([] when the file is empty:
- *   never satisfied; none when some f(line) is '').
+ *   never satisfied; none when some f(line) is ''); RegexpInFile(X, 'c') -> the union of the
+ *   lines' required literals (none when a line has none, or past 64 literals).
  *   let v = E; body  -> v is a subject when E is one (E error-free), C = C(body).
  * A subject is evt.Meta.K / evt.Parsed.K / evt.Enriched.K (string maps: a missing key is '')
  * wrapped in Upper, Lower, PathUnescape or QueryUnescape (string -> string, never failing), or
@@ -24,7 +25,7 @@
  */
 import {compileExpr, eventFn, parseExpr, type EventFn, type Program, type SharedMemo} from '../expr/index.js'
 import type * as AST from '../expr/ast.js'
-import {goToLower, goToUpper} from '../expr/go-case.js'
+import {goToLower, goToUpper, isAsciiText} from '../expr/go-case.js'
 import {resolveHelperTable} from '../expr/helper-table.js'
 import {LiteralMultiSearch} from '../expr/literal-search.js'
 import {print} from '../expr/print.js'
@@ -56,6 +57,8 @@ export interface AnalysisContext {
   hasHelper(name: string): boolean
   /** The lines of a data file as File() returns them, undefined when unknown. */
   fileLines(name: string): readonly string[] | undefined
+  /** The RE2 lines of a regexp data file as RegexpInFile() tests them, undefined when unknown. */
+  regexpLines?(name: string): readonly string[] | undefined
 }
 
 /** The prefilter of a scenario: its clauses with compiled subjects. */
@@ -66,6 +69,8 @@ export interface ScenarioPrefilter {
 export interface PrefilterSubject {
   key: string
   program: Program
+  /** `Upper(X)` / `Lower(X)`: X's program, for the case-insensitive pre-test on ASCII text. */
+  folded?: {fold: 'upper' | 'lower'; inner: Program}
 }
 
 const SUBJECT_MAPS: ReadonlySet<string> = new Set(['Meta', 'Parsed', 'Enriched'])
@@ -175,6 +180,8 @@ function analyse(node: AST.Node, scope: Scope, ctx: AnalysisContext): FilterAnal
     }
     case 'Builtin':
       return node.name === 'any' ? analyseAny(node, scope, ctx) : NONE
+    case 'Call':
+      return analyseRegexpInFile(node, scope, ctx)
     case 'Binary':
       return analyseBinary(node, scope, ctx)
     default:
@@ -239,6 +246,36 @@ function analyseBinary(node: AST.BinaryNode, scope: Scope, ctx: AnalysisContext)
   return NONE
 }
 
+/** Literals of a RegexpInFile clause beyond which the quick test costs more than the filter. */
+const MAX_REGEXP_FILE_LITERALS = 64
+
+/**
+ * `RegexpInFile(X, 'file')`: true when one line's regex matches X, so one of the lines' required
+ * literals occurs in X (one clause, the union); no clause when a line has none.
+ */
+function analyseRegexpInFile(node: AST.CallNode, scope: Scope, ctx: AnalysisContext): FilterAnalysis {
+  if (node.callee.type !== 'Identifier' || node.callee.name !== 'RegexpInFile' || scope.has('RegexpInFile') || !ctx.hasHelper('RegexpInFile')) return NONE
+  const [text, file] = node.args
+  if (node.args.length !== 2 || text === undefined || file === undefined || file.type !== 'String' || !isStringValue(text, scope, ctx)) return NONE
+  const lines = ctx.regexpLines?.(file.value)
+  if (lines === undefined) return NONE
+  const subject = subjectOf(text, scope, ctx)
+  if (subject === undefined) return {clauses: [], safe: true}
+  const literals = new Set<string>()
+  for (const line of lines) {
+    let required: string[] | undefined
+    try {
+      required = requiredLiterals(parseRe2(line).root)
+    } catch {
+      required = undefined
+    }
+    if (required === undefined) return {clauses: [], safe: true}
+    for (const l of required) literals.add(l)
+    if (literals.size > MAX_REGEXP_FILE_LITERALS) return {clauses: [], safe: true}
+  }
+  return {clauses: [[...literals].map((l) => atom(subject, l, false))], safe: true}
+}
+
 /** `any(File('const'), {X op f(#)})`, op contains/startsWith/endsWith/==, f identity/Upper/Lower. */
 function analyseAny(node: AST.BuiltinNode, scope: Scope, ctx: AnalysisContext): FilterAnalysis {
   const [list, predicate] = node.args
@@ -289,6 +326,7 @@ export function attachPrefilters(scenarios: readonly CompiledScenario[], ctx: Pi
   const table = resolveHelperTable(ctx.helpers)
   const actx: AnalysisContext = {
     hasHelper: (name) => table !== undefined && Object.hasOwn(table, name),
+    regexpLines: (name) => ctx.helpers?.data.regexps(name)?.sources,
     fileLines(name) {
       if (lineCache.has(name)) return lineCache.get(name)
       let lines: readonly string[] | undefined
@@ -307,7 +345,12 @@ export function attachPrefilters(scenarios: readonly CompiledScenario[], ctx: Pi
     let s = subjects.get(key)
     if (s === undefined) {
       try {
-        s = {key, program: compileExpr(key, {env: 'event', helpers: ctx.helpers, memo: ctx.memo})}
+        const compile = (src: string): Program => compileExpr(src, {env: 'event', helpers: ctx.helpers, memo: ctx.memo})
+        s = {key, program: compile(key)}
+        const node = parseExpr(key)
+        if (node.type === 'Call' && node.callee.type === 'Identifier' && (node.callee.name === 'Upper' || node.callee.name === 'Lower') && node.args.length === 1) {
+          s.folded = {fold: node.callee.name === 'Upper' ? 'upper' : 'lower', inner: compile(print(node.args[0]!))}
+        }
       } catch {
         s = null
       }
@@ -353,8 +396,34 @@ export function anyLiteralRegExp(literals: readonly string[]): RegExp | null {
   return new RegExp(literals.map((l) => l.replace(REGEX_SPECIAL, '\\$&')).join('|'))
 }
 
+/**
+ * For a subject `Upper(X)` (`Lower(X)`) and ASCII X: Go's case mapping of ASCII text maps a-z to
+ * A-Z (A-Z to a-z) and nothing else, so a literal occurs in the folded text exactly when it has
+ * no lowercase (uppercase) and no non-ASCII letter and occurs in X ignoring ASCII case — which
+ * JS's non-unicode `i` flag does for ASCII text. 'never': no literal can occur; null: no pre-test
+ * (some literal is '' and occurs everywhere).
+ */
+export function foldedLiteralRegExp(fold: 'upper' | 'lower', literals: readonly string[]): RegExp | 'never' | null {
+  const impossible = fold === 'upper' ? /[a-z\u0080-\uffff]/ : /[A-Z\u0080-\uffff]/
+  const possible = literals.filter((l) => !impossible.test(l))
+  if (possible.length === 0) return 'never'
+  if (possible.includes('')) return null
+  return new RegExp(possible.map((l) => l.replace(REGEX_SPECIAL, '\\$&')).join('|'), 'i')
+}
+
+interface IndexedSubject {
+  fn: EventFn
+  quick: RegExp | null
+  /** Folded subjects: X and the pre-test on ASCII X (see foldedLiteralRegExp). */
+  inner: EventFn | null
+  folded: RegExp | 'never' | null
+  search: LiteralMultiSearch
+  literalClauses: Int32Array[]
+  clauses: Int32Array
+}
+
 export class PrefilterIndex {
-  private readonly subjects: {fn: EventFn; quick: RegExp | null; search: LiteralMultiSearch; literalClauses: Int32Array[]; clauses: Int32Array}[] = []
+  private readonly subjects: IndexedSubject[] = []
   private readonly clauseSubjects: Int32Array[] = []
   private clauseEpochs = new Uint32Array(0)
   private subjectEpochs = new Uint32Array(0)
@@ -375,7 +444,7 @@ export class PrefilterIndex {
 
   private constructor(scenarios: readonly CompiledScenario[]) {
     const subjectIds = new Map<string, number>()
-    const subjectPrograms: Program[] = []
+    const subjectPrograms: PrefilterSubject[] = []
     const subjectLiterals: Map<string, number[]>[] = [] // literal -> clause ids
     const clauseIds = new Map<string, number>()
     for (const s of scenarios) {
@@ -393,7 +462,7 @@ export class PrefilterIndex {
             if (sid === undefined) {
               sid = subjectIds.size
               subjectIds.set(a.subject.key, sid)
-              subjectPrograms.push(a.subject.program)
+              subjectPrograms.push(a.subject)
               subjectLiterals.push(new Map())
             }
             subjectsOfClause.add(sid)
@@ -408,14 +477,17 @@ export class PrefilterIndex {
       }
       this.byScenario.set(s, Int32Array.from(ids))
     }
-    subjectPrograms.forEach((program, sid) => {
+    subjectPrograms.forEach((subject, sid) => {
       const lits = subjectLiterals[sid]!
       const literals = [...lits.keys()]
       const clauses = new Set<number>()
       for (const list of lits.values()) for (const c of list) clauses.add(c)
+      const folded = subject.folded === undefined ? null : foldedLiteralRegExp(subject.folded.fold, literals)
       this.subjects.push({
-        fn: eventFn(program),
+        fn: eventFn(subject.program),
         quick: anyLiteralRegExp(literals),
+        inner: folded === null ? null : eventFn(subject.folded!.inner),
+        folded,
         search: new LiteralMultiSearch(literals),
         literalClauses: literals.map((l) => Int32Array.from(lits.get(l)!)),
         clauses: Int32Array.from(clauses),
@@ -463,6 +535,18 @@ export class PrefilterIndex {
     this.subjectEpochs[sid] = epoch
     const subject = this.subjects[sid]!
     let value: unknown
+    if (subject.inner !== null) {
+      // Upper(X)/Lower(X) of ASCII X: test X itself, the folded text is computed only on a hit
+      try {
+        value = subject.inner(evt)
+      } catch {
+        value = undefined
+      }
+      if (typeof value === 'string' && value.length <= QUICK_MAX_TEXT && isAsciiText(value)) {
+        const folded = subject.folded!
+        if (folded === 'never' || !folded.test(value)) return
+      }
+    }
     try {
       value = subject.fn(evt)
     } catch {

@@ -40,6 +40,14 @@ export interface RawLineInput {
 }
 
 /** GoTime is immutable: one zero value serves every new event. */
+/**
+ * Counts the writes expressions make into maps while they run: Event.SetMeta/SetParsed and the
+ * helpers that fill a target map (UnmarshalJSON, ParseKV, ParseKVLax). Per-event caches of pure
+ * results (the detector's shared filter parts, sub-expression memo and prefilter) compare it
+ * to know whether the event may have changed since they were filled.
+ */
+export const expressionWrites = {count: 0}
+
 const ZERO_TIME = GoTime.zero()
 
 /**
@@ -86,11 +94,13 @@ export class Event {
   }
 
   SetMeta(key: string, value: string): boolean {
+    expressionWrites.count++
     this.Meta[key] = value
     return true
   }
 
   SetParsed(key: string, value: string): boolean {
+    expressionWrites.count++
     this.Parsed[key] = value
     return true
   }

@@ -110,6 +110,40 @@ test('a scenario that changes the event makes later scenarios re-evaluate shared
   }
 })
 
+test('a helper writing into the event (UnmarshalJSON, ParseKV) makes later scenarios re-evaluate shared parts', () => {
+  for (const write of [`UnmarshalJSON('{"a": 1}', evt.Unmarshaled, 'j') == nil`, "ParseKV('a=1', evt.Unmarshaled, 'j') == nil"]) {
+    const s = loadInline([
+      trigger('first', "not ('j' in evt.Unmarshaled) && evt.Meta.n == ''"),
+      trigger('changer', write),
+      trigger('last', "not ('j' in evt.Unmarshaled) && evt.Meta.m == ''"),
+    ].join('---\n'))
+    assert.ok(s[2]!.filterPlan !== undefined)
+    for (const share of [true, false]) {
+      const d = createDetector(s, {shareFilters: share})
+      d.pour(evt({k: 'a', source_ip: '1.2.3.4'}))
+      assert.equal(d.takeOverflows().map((o) => (o.Overflow as unknown as RuntimeAlert).Alert?.Scenario), ['first', 'changer'], write)
+    }
+  }
+})
+
+test('a scenario whose writes do not run leaves shared results in place', () => {
+  const s = loadInline([
+    trigger('first', "evt.Meta.k == 'a' && evt.Meta.n == 'x'"),
+    trigger('changer', "evt.Meta.k == 'zz' && evt.SetMeta('k', 'b')"),
+    trigger('last', "evt.Meta.k == 'a' && evt.Meta.m == 'x'"),
+  ].join('---\n'))
+  const d = createDetector(s)
+  let reads = 0
+  const e = evt({k: 'a', source_ip: '1.2.3.4'})
+  // reads of Meta.k: the shared `evt.Meta.k == 'a'` part runs once (not again after changer), changer's own test once
+  const meta = e.Meta
+  let k = meta.k
+  Object.defineProperty(meta, 'k', {enumerable: true, configurable: true, get: () => (reads++, k), set: (v: string) => void (k = v)})
+  d.pour(e)
+  assert.is(d.takeOverflows().length, 0)
+  assert.is(reads, 2)
+})
+
 test('a shared part failing aborts the loop like the whole filter', () => {
   const s = loadInline([
     trigger('one', 'evt.Meta.k == "a" && evt.Overflow.Alert.Remediation == true'),

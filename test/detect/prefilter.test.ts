@@ -5,8 +5,12 @@ import * as path from 'node:path'
 import {test} from 'uvu'
 import * as assert from 'uvu/assert'
 import {createDetector, loadScenarios} from '../../src/detect/index.js'
-import {analyseFilter, anyLiteralRegExp, usefulClauses, type AnalysisContext, type Clause} from '../../src/detect/prefilter.js'
+import {GoTime, UTC} from '../../src/model/go-time.js'
+import {silentLogger} from '../../src/model/logger.js'
+import {createHelperContext} from '../../src/parse/services.js'
+import {analyseFilter, anyLiteralRegExp, foldedLiteralRegExp, usefulClauses, type AnalysisContext, type Clause} from '../../src/detect/prefilter.js'
 import type {RuntimeAlert} from '../../src/model/alert.js'
+import {goToLower, goToUpper} from '../../src/expr/go-case.js'
 import {Event, ExpectMode, newLogEvent} from '../../src/model/event.js'
 import {newStringMap} from '../../src/model/go-values.js'
 import {alertSummary, loadHubDetectContent} from '../helpers/hub-content.js'
@@ -17,7 +21,9 @@ const FILES: Record<string, string[]> = {'x.txt': ['/a', '\u0131b'], 'empty.txt'
 const CTX: AnalysisContext = {
   hasHelper: (name) => ['Upper', 'Lower', 'File', 'QueryUnescape', 'PathUnescape', 'Atof', 'RegexpInFile'].includes(name),
   fileLines: (name) => FILES[name],
+  regexpLines: (name) => REGEXP_FILES[name],
 }
+const REGEXP_FILES: Record<string, string[]> = {'r.txt': ['abc+d', '(?i)x\\.php'], 'loose.txt': ['ab', '[a-z]+'], 'none.txt': []}
 
 /** Clauses as text: `subject~literal` (strong) or `subject=literal` (weak), atoms joined by |. */
 function show(clauses: Clause[]): string[] {
@@ -56,7 +62,12 @@ const ANALYSES: [string, string[], boolean][] = [
   ["evt.Unmarshaled.x contains 'zz'", [], false],
   ["evt.Meta.p contains 'aa' or Lower(evt.Meta.q) == 'bb'", ['evt.Meta.p~aa | Lower(evt.Meta.q)=bb'], true],
   ["Upper(QueryUnescape(evt.Meta.p)) startsWith Upper('/x?y=')", ['Upper(QueryUnescape(evt.Meta.p))~/X?Y='], true],
-  ["RegexpInFile(evt.Meta.p, 'r.txt') && evt.Meta.p contains 'zz'", [], false],
+  ["RegexpInFile(evt.Meta.p, 'r.txt') && evt.Meta.p contains 'zz'", ['evt.Meta.p~ab | evt.Meta.p~X.PHP | evt.Meta.p~X.PHp | evt.Meta.p~X.PhP | evt.Meta.p~X.Php | evt.Meta.p~X.pHP | evt.Meta.p~X.pHp | evt.Meta.p~X.phP | evt.Meta.p~X.php | evt.Meta.p~x.PHP | evt.Meta.p~x.PHp | evt.Meta.p~x.PhP | evt.Meta.p~x.Php | evt.Meta.p~x.pHP | evt.Meta.p~x.pHp | evt.Meta.p~x.phP | evt.Meta.p~x.php', 'evt.Meta.p~zz'], true],
+  // a line without a required literal: no clause; an empty file: never true
+  ["RegexpInFile(Lower(evt.Meta.p), 'loose.txt')", [], true],
+  ["RegexpInFile(evt.Meta.p, 'none.txt')", [''], true],
+  ["RegexpInFile(evt.Meta.p, 'unknown.txt') && evt.Meta.p contains 'zz'", [], false],
+  ["RegexpInFile(Atof(evt.Meta.p), 'r.txt')", [], false],
 ]
 
 for (const [filter, clauses, safe] of ANALYSES) {
@@ -94,6 +105,71 @@ test('scenarios with a prefilter are skipped (counted) and alerts do not change'
     d.pour(evt({k: 'xy1z', source_ip: '1.2.3.4'}))
     assert.equal(fired(d), ['b', 'a', 'c'])
     assert.is(d.metrics.prefilterSkipped, prefilter ? 4 : 0)
+  }
+})
+
+test('Upper/Lower subjects: ASCII text is pre-tested ignoring case, other text is folded the Go way', () => {
+  const s = loadInline([trigger('up', "Upper(evt.Meta.k) contains 'IS'"), trigger('low', "Lower(evt.Meta.k) contains 'kk'")].join('---\n'))
+  assert.equal(s.map((x) => x.prefilter !== undefined), [true, true])
+  for (const prefilter of [true, false]) {
+    const d = createDetector(s, {prefilter})
+    const fires = (k: string): string[] => {
+      d.pour(evt({k, source_ip: '1.2.3.4'}))
+      return fired(d)
+    }
+    assert.equal(fires('xis'), ['up'], 'xis')
+    assert.equal(fires('xIz'), [], 'xIz')
+    // Go: ToUpper('ı') = 'I', ToUpper('ſ') = 'S', ToLower('K' Kelvin sign) = 'k'
+    assert.equal(fires('x\u0131\u017f'), ['up'], 'dotless i, long s')
+    assert.equal(fires('\u212aK'), ['low'], 'Kelvin sign')
+    assert.equal(fires('KK'), ['low'], 'KK')
+    assert.equal(fires('Kx'), [], 'Kx')
+  }
+})
+
+test('foldedLiteralRegExp: on ASCII text, matches exactly when a literal occurs in the folded text', () => {
+  const alphabet = ['a', 'B', 'k', 'K', 's', 'S', '.', '*', '$', '(', '|', '/', 'é', '\u0131', '\u212a', '']
+  let seed = 11
+  const rnd = (n: number): number => {
+    seed = (seed * 1103515245 + 12345) & 0x7fffffff
+    return seed % n
+  }
+  const word = (max: number, ascii: boolean): string => Array.from({length: rnd(max + 1)}, () => alphabet[rnd(ascii ? 12 : alphabet.length)]).join('')
+  for (const [fold, map] of [['upper', goToUpper], ['lower', goToLower]] as const) {
+    for (let round = 0; round < 300; round++) {
+      const literals = Array.from({length: 1 + rnd(4)}, () => word(3, false))
+      const re = foldedLiteralRegExp(fold, literals)
+      for (let k = 0; k < 10; k++) {
+        const text = word(16, true)
+        const want = literals.some((l) => map(text).includes(l))
+        const got = re === 'never' ? false : re === null ? true : re.test(text)
+        assert.is(got, want, `${fold} ${JSON.stringify(literals)} in ${JSON.stringify(text)}`)
+      }
+    }
+  }
+  assert.is(foldedLiteralRegExp('upper', ['ab', 'é']), 'never')
+  assert.is(foldedLiteralRegExp('lower', ['x', '']), null)
+})
+
+test('RegexpInFile filters get the lines\' required literals: skipped exactly when no line can match', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'crowd-prefilter-'))
+  try {
+    fs.writeFileSync(path.join(dir, 'ua.txt'), '(?i)sqlmap\n\\bNikto\\b\ncurl/[0-9]+\n')
+    const yaml = `${trigger('ua', "RegexpInFile(evt.Meta.k, 'ua.txt')")}data:\n  - dest_file: ua.txt\n    type: regexp\n`
+    const r = loadScenarios(['mem.yaml'], {contents: {'mem.yaml': yaml}, helpers: createHelperContext({dataDir: dir, logger: silentLogger, now: () => GoTime.now(UTC)})})
+    assert.equal(r.errors.map((e) => e.message), [])
+    assert.ok(r.scenarios[0]!.prefilter !== undefined)
+    for (const prefilter of [true, false]) {
+      const d = createDetector(r.scenarios, {prefilter})
+      const fires = ['x SQLMap/1.0', 'Mozilla', 'curl/7.1', 'curl/x', 'aNikto', 'a Nikto/2'].filter((k) => {
+        d.pour(evt({k, source_ip: '1.2.3.4'}))
+        return fired(d).length > 0
+      })
+      assert.equal(fires, ['x SQLMap/1.0', 'curl/7.1', 'a Nikto/2'])
+      assert.is(d.metrics.prefilterSkipped, prefilter ? 1 : 0) // only 'Mozilla' holds no required literal
+    }
+  } finally {
+    fs.rmSync(dir, {recursive: true, force: true})
   }
 })
 

@@ -52,6 +52,8 @@ export interface DataStore {
 
 export interface RegexpFile {
   test(text: string): boolean
+  /** The RE2 source of each line, when known (analyses such as the detector's prefilter read it). */
+  readonly sources?: readonly string[]
 }
 
 export interface StashCacheConfig {

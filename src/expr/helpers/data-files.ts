@@ -59,6 +59,10 @@ function combineHalves(lines: readonly string[]): RegExp[] {
   return [...combineHalves(lines.slice(0, half)), ...combineHalves(lines.slice(half))]
 }
 
+/** The default memory of a regexp file: answers kept, and the longest text kept. */
+const RECENT_MAX = 1024
+const RECENT_MAX_TEXT = 512
+
 class RegexpList implements RegexpFile {
   private readonly results: Map<string, boolean> | undefined
   private readonly size: number
@@ -66,7 +70,7 @@ class RegexpList implements RegexpFile {
   private readonly combined: RegExp[]
   private readonly literals: WordLiteralSet | undefined
   /** `sources`: the RE2 text of each regex, when known. */
-  constructor(readonly regexps: RegExp[], cacheSize: number, sources?: readonly string[]) {
+  constructor(readonly regexps: RegExp[], cacheSize: number, readonly sources?: readonly string[]) {
     this.size = cacheSize
     this.results = cacheSize > 0 ? new Map() : undefined
     const words: string[] = []
@@ -83,20 +87,22 @@ class RegexpList implements RegexpFile {
     this.literals = words.length > 0 ? new WordLiteralSet(words) : undefined
     this.combined = sources !== undefined ? combineRe2Lines(restLines, rest) : rest
   }
-  /** Without a configured cache: the last two answers (consecutive lines often share a user agent). */
-  private readonly lastText: (string | undefined)[] = [undefined, undefined]
-  private readonly lastFound = [false, false]
+  /**
+   * Without a configured cache: the answers for recent short texts (user agents and paths repeat
+   * across lines), forgotten all at once when full. Keys are copies, never views into a line.
+   */
+  private readonly recent = new Map<string, boolean>()
 
   test(text: string): boolean {
     const cache = this.results
     if (cache === undefined) {
-      if (this.lastText[0] === text) return this.lastFound[0]!
-      if (this.lastText[1] === text) return this.lastFound[1]!
+      const known = this.recent.get(text)
+      if (known !== undefined) return known
       const found = this.search(text)
-      this.lastText[1] = this.lastText[0]
-      this.lastFound[1] = this.lastFound[0]!
-      this.lastText[0] = text
-      this.lastFound[0] = found
+      if (text.length <= RECENT_MAX_TEXT) {
+        if (this.recent.size >= RECENT_MAX) this.recent.clear()
+        this.recent.set((' ' + text).slice(1), found)
+      }
       return found
     }
     const hit = cache.get(text)

@@ -3,6 +3,7 @@
  * returns raw JSON text (first duplicate key wins); UnmarshalJSON / JsonExtractSlice decode
  * with Go's rules (numbers are floats, objects are null-prototype maps, last duplicate wins).
  */
+import {expressionWrites} from '../../model/event.js'
 import {encodeGoJSON} from '../../model/go-format.js'
 import {goFloat, isStringMap, newStringMap, type StringMap} from '../../model/go-values.js'
 import {map, str} from './args.js'
@@ -413,6 +414,7 @@ export function jsonKvXmlHelpers(ctx: HelperContext): Record<string, Helper> {
       const s = str(blob)
       const t = map(target)
       const k = str(key)
+      expressionWrites.count++
       t[k] = decodeGoJSON(s)
       return null
     },
@@ -422,6 +424,7 @@ export function jsonKvXmlHelpers(ctx: HelperContext): Record<string, Helper> {
       const p = str(prefix)
       const pairs = parseKVPairs(s)
       if (pairs.length === 0) throw new Error('invalid input format')
+      expressionWrites.count++
       const m = kvTarget(t, p)
       for (const [k, v] of pairs) m[k] = v
       return null
@@ -431,6 +434,7 @@ export function jsonKvXmlHelpers(ctx: HelperContext): Record<string, Helper> {
       const t = map(target)
       const p = str(prefix)
       // the lax variant creates/checks the target before looking for pairs
+      expressionWrites.count++
       const m = kvTarget(t, p)
       const pairs = parseKVLaxPairs(s)
       if (pairs.length === 0) throw new Error('invalid input format')
