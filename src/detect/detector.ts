@@ -14,6 +14,7 @@ import {BucketStore} from './bucket-store.js'
 import {EventClock, MarshaledTimeCache, SYSTEM_CLOCK, type Clock} from './clock.js'
 import type {CompiledScenario} from './compile.js'
 import {eventKeyNeeds, mergeNeeds, type EventKeyNeeds} from './event-fields.js'
+import {LogTypeDispatch} from './dispatch.js'
 import {FilterMemo} from './filter-share.js'
 import {newScenarioMetrics, type DetectorMetrics} from './metrics.js'
 import {buildAlert, overflowTime, type AlertContext} from './overflow.js'
@@ -38,8 +39,9 @@ export interface DetectorOptions {
   /** Evaluate conjuncts shared by several filters once per event (default true; false runs each whole filter). */
   shareFilters?: boolean
   /**
-   * Skip a scenario whose literal prefilter (prefilter.ts, set by loadScenarios) proves its filter
-   * false for this event (default true; false evaluates every filter, for comparisons).
+   * Skip a scenario whose literal prefilter (prefilter.ts, set by loadScenarios) or opening log
+   * type test (dispatch.ts) proves its filter false for this event (default true; false
+   * evaluates every filter, for comparisons).
    */
   prefilter?: boolean
 }
@@ -97,6 +99,7 @@ export class Detector {
   private readonly stores: Entry[]
   private readonly memo = new FilterMemo()
   private readonly pre: PrefilterIndex | undefined
+  private readonly dispatch: LogTypeDispatch | undefined
   private readonly uniqueStores: BucketStore[]
   private readonly listeners: OverflowListener[] = []
   private collected: Event[] = []
@@ -123,9 +126,10 @@ export class Detector {
     this.clock = options.clock ?? SYSTEM_CLOCK
     this.collect = options.collect ?? true
     const max = options.maxBuckets ?? 100_000
-    this.metrics = {events: 0, skipped: 0, unpourable: 0, exprErrors: 0, reprocessed: 0, prefilterSkipped: 0, scenarios: Object.create(null) as DetectorMetrics['scenarios']}
+    this.metrics = {events: 0, skipped: 0, unpourable: 0, exprErrors: 0, reprocessed: 0, prefilterSkipped: 0, dispatchSkipped: 0, scenarios: Object.create(null) as DetectorMetrics['scenarios']}
     const shared = new Map<string, BucketStore>()
     const pre = (this.pre = options.prefilter === false ? undefined : PrefilterIndex.build(scenarios))
+    this.dispatch = options.prefilter === false ? undefined : LogTypeDispatch.build(scenarios.map((s) => s.filterText))
     this.stores = scenarios.map((s) => {
       const m = this.metrics.scenarios[s.name] ?? (this.metrics.scenarios[s.name] = newScenarioMetrics())
       const id = `${s.name}\0${s.filterText}`
@@ -207,6 +211,8 @@ export class Detector {
     const pre = this.pre
     memo.next()
     let writes = expressionWrites.count
+    const dispatch = this.dispatch
+    let gate = dispatch === undefined ? null : dispatch.mask(evt.Meta)
     const stores = this.stores
     for (let i = 0; i < stores.length; i++) {
       const entry = stores[i]!
@@ -215,6 +221,12 @@ export class Detector {
       if (expressionWrites.count !== writes) {
         memo.next()
         writes = expressionWrites.count
+        if (dispatch !== undefined) gate = dispatch.mask(evt.Meta)
+      }
+      // the filter opens with a log type test this event fails: false without error
+      if (gate !== null && gate[i] === 0) {
+        this.metrics.dispatchSkipped++
+        continue
       }
       // the filter is certain to be false without error: same as running it
       if (entry.pre !== null && !pre!.pass(entry.pre, evt)) {
@@ -248,6 +260,8 @@ export class Detector {
         key = k
       }
       this.pourInto(s, entry.store, key, evt, tmTime, vars)
+      // an overflow runs postoverflows and listeners (arbitrary code): look at the log type again
+      if (dispatch !== undefined) gate = dispatch.mask(evt.Meta)
     }
   }
 
