@@ -14,7 +14,7 @@ import {BucketStore} from './bucket-store.js'
 import {EventClock, MarshaledTimeCache, SYSTEM_CLOCK, type Clock} from './clock.js'
 import type {CompiledScenario} from './compile.js'
 import {eventKeyNeeds, mergeNeeds, type EventKeyNeeds} from './event-fields.js'
-import {LogTypeDispatch} from './dispatch.js'
+import {allows, FilterDispatch} from './dispatch.js'
 import {FilterMemo} from './filter-share.js'
 import {newScenarioMetrics, type DetectorMetrics} from './metrics.js'
 import {buildAlert, overflowTime, type AlertContext} from './overflow.js'
@@ -39,8 +39,8 @@ export interface DetectorOptions {
   /** Evaluate conjuncts shared by several filters once per event (default true; false runs each whole filter). */
   shareFilters?: boolean
   /**
-   * Skip a scenario whose literal prefilter (prefilter.ts, set by loadScenarios) or opening log
-   * type test (dispatch.ts) proves its filter false for this event (default true; false
+   * Skip a scenario whose literal prefilter (prefilter.ts, set by loadScenarios) or opening field
+   * tests (dispatch.ts) prove its filter false for this event (default true; false
    * evaluates every filter, for comparisons).
    */
   prefilter?: boolean
@@ -99,7 +99,7 @@ export class Detector {
   private readonly stores: Entry[]
   private readonly memo = new FilterMemo()
   private readonly pre: PrefilterIndex | undefined
-  private readonly dispatch: LogTypeDispatch | undefined
+  private readonly dispatch: FilterDispatch | undefined
   private readonly uniqueStores: BucketStore[]
   private readonly listeners: OverflowListener[] = []
   private collected: Event[] = []
@@ -129,7 +129,7 @@ export class Detector {
     this.metrics = {events: 0, skipped: 0, unpourable: 0, exprErrors: 0, reprocessed: 0, prefilterSkipped: 0, dispatchSkipped: 0, scenarios: Object.create(null) as DetectorMetrics['scenarios']}
     const shared = new Map<string, BucketStore>()
     const pre = (this.pre = options.prefilter === false ? undefined : PrefilterIndex.build(scenarios))
-    this.dispatch = options.prefilter === false ? undefined : LogTypeDispatch.build(scenarios.map((s) => s.filterText))
+    this.dispatch = options.prefilter === false ? undefined : FilterDispatch.build(scenarios.map((s) => s.filterText))
     this.stores = scenarios.map((s) => {
       const m = this.metrics.scenarios[s.name] ?? (this.metrics.scenarios[s.name] = newScenarioMetrics())
       const id = `${s.name}\0${s.filterText}`
@@ -212,7 +212,7 @@ export class Detector {
     memo.next()
     let writes = expressionWrites.count
     const dispatch = this.dispatch
-    let gate = dispatch === undefined ? null : dispatch.mask(evt.Meta)
+    let gate = dispatch === undefined ? null : dispatch.mask(evt)
     const stores = this.stores
     for (let i = 0; i < stores.length; i++) {
       const entry = stores[i]!
@@ -221,10 +221,10 @@ export class Detector {
       if (expressionWrites.count !== writes) {
         memo.next()
         writes = expressionWrites.count
-        if (dispatch !== undefined) gate = dispatch.mask(evt.Meta)
+        if (dispatch !== undefined) gate = dispatch.mask(evt)
       }
-      // the filter opens with a log type test this event fails: false without error
-      if (gate !== null && gate[i] === 0) {
+      // the filter opens with a field test this event fails: false without error
+      if (gate !== null && !allows(gate, i)) {
         this.metrics.dispatchSkipped++
         continue
       }
@@ -260,8 +260,8 @@ export class Detector {
         key = k
       }
       this.pourInto(s, entry.store, key, evt, tmTime, vars)
-      // an overflow runs postoverflows and listeners (arbitrary code): look at the log type again
-      if (dispatch !== undefined) gate = dispatch.mask(evt.Meta)
+      // an overflow runs postoverflows and listeners (arbitrary code): look at the fields again
+      if (dispatch !== undefined) gate = dispatch.mask(evt)
     }
   }
 

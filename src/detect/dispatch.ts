@@ -1,94 +1,173 @@
 /**
- * Scenario dispatch by log type. Most hub filters open with a test of the event's log type
- * (`evt.Meta.log_type == 'ssh_failed-auth' && ...`, `evt.Meta.log_type in ['http_access-log',
- * 'http_error-log'] and ...`). When that test is the first conjunct, an event of another log
- * type makes the filter `false` without evaluating anything else, and without error (a
- * string-map read and a string comparison cannot fail), so the detector need not run it: an
- * nginx line skips the sshd scenarios and a syslog line the HTTP ones.
+ * Scenario dispatch by field values. Most hub filters open with equality tests of event
+ * fields: `evt.Meta.log_type == 'ssh_failed-auth' && ...`, `evt.Meta.service == 'http' &&
+ * evt.Meta.http_status in ['404', '403'] && ...`, `if (evt.Meta.service == 'http' and ...)
+ * {...} else { false }`. Reading a string-map entry and comparing it with string literals can
+ * neither fail nor change anything, so when one of these leading tests is false the whole filter
+ * is `false` without error and need not run: an nginx line skips the sshd scenarios, a 200
+ * response the 404-probing ones.
+ *
+ * At load each filter gets its *gates*: the tests of its leading `&&` conjuncts (of the test of
+ * an `if ... else { false }` / `? : false`) up to the first other conjunct, each a (map, key,
+ * allowed values). Per event, `mask` reads each gated key once and gives the scenarios whose
+ * gates all pass, as a bit set.
  */
 import type * as AST from '../expr/ast.js'
 import {parseExpr} from '../expr/index.js'
 
-/** The Meta key the gate reads. */
-export const GATE_KEY = 'log_type'
+/** The string maps of an event a gate may read. */
+export type GateMap = 'Meta' | 'Parsed' | 'Enriched'
+const GATE_MAPS: ReadonlySet<string> = new Set(['Meta', 'Parsed', 'Enriched'])
 
-/** `evt.Meta.log_type`, as written (not optional, not a method call). */
-function isLogTypeRead(node: AST.Node): boolean {
-  if (node.type !== 'Member' || node.optional || node.method || node.property.type !== 'String' || node.property.value !== GATE_KEY) return false
-  const meta = node.object
-  if (meta.type !== 'Member' || meta.optional || meta.method || meta.property.type !== 'String' || meta.property.value !== 'Meta') return false
-  return meta.object.type === 'Identifier' && meta.object.name === 'evt'
+/** `evt.<map>.<key> ∈ values`. */
+export interface Gate {
+  map: GateMap
+  key: string
+  values: ReadonlySet<string>
 }
 
-function firstConjunct(node: AST.Node): AST.Node {
-  let n = node
-  while (n.type === 'Binary' && (n.operator === '&&' || n.operator === 'and')) n = n.left
-  return n
+/** `evt.Meta.K` (or Parsed/Enriched), as written (not optional, not a method call). */
+function fieldRead(node: AST.Node): {map: GateMap; key: string} | undefined {
+  if (node.type !== 'Member' || node.optional || node.method || node.property.type !== 'String') return undefined
+  const map = node.object
+  if (map.type !== 'Member' || map.optional || map.method || map.property.type !== 'String' || !GATE_MAPS.has(map.property.value)) return undefined
+  if (map.object.type !== 'Identifier' || map.object.name !== 'evt') return undefined
+  return {map: map.property.value as GateMap, key: node.property.value}
 }
 
-/**
- * The log types a filter can match, when its first conjunct is `evt.Meta.log_type == 'x'`
- * (either side) or `evt.Meta.log_type in ['x', 'y']` (string literals only); undefined when
- * the filter does not open with such a test (or does not parse).
- */
-export function logTypeGate(filter: string): ReadonlySet<string> | undefined {
-  let root: AST.Node
-  try {
-    root = parseExpr(filter)
-  } catch {
+function conjuncts(node: AST.Node, out: AST.Node[]): AST.Node[] {
+  if (node.type === 'Binary' && (node.operator === '&&' || node.operator === 'and')) {
+    conjuncts(node.left, out)
+    conjuncts(node.right, out)
+  } else {
+    out.push(node)
+  }
+  return out
+}
+
+/** `evt.M.K == 'x'` (either side) or `evt.M.K in ['x', 'y']` (string literals only). */
+function gateOf(node: AST.Node): Gate | undefined {
+  if (node.type !== 'Binary') return undefined
+  if (node.operator === '==') {
+    for (const [read, other] of [[node.left, node.right], [node.right, node.left]] as const) {
+      const field = fieldRead(read)
+      if (field !== undefined && other.type === 'String') return {...field, values: new Set([other.value])}
+    }
     return undefined
   }
-  const first = firstConjunct(root)
-  if (first.type !== 'Binary') return undefined
-  if (first.operator === '==') {
-    if (isLogTypeRead(first.left) && first.right.type === 'String') return new Set([first.right.value])
-    if (isLogTypeRead(first.right) && first.left.type === 'String') return new Set([first.left.value])
-    return undefined
-  }
-  if (first.operator === 'in' && isLogTypeRead(first.left) && first.right.type === 'Array' && first.right.elements.length > 0) {
+  if (node.operator === 'in' && node.right.type === 'Array' && node.right.elements.length > 0) {
+    const field = fieldRead(node.left)
+    if (field === undefined) return undefined
     const values: string[] = []
-    for (const e of first.right.elements) {
+    for (const e of node.right.elements) {
       if (e.type !== 'String') return undefined
       values.push(e.value)
     }
-    return new Set(values)
+    return {...field, values: new Set(values)}
   }
   return undefined
 }
 
-/** Masks kept per log type value (log types are few; the cache is cleared past this). */
-const MAX_MASKS = 64
-
 /**
- * Per log type value, which scenarios (by index) may match: 1 for a scenario without a gate or
- * whose gate holds the value, 0 otherwise.
+ * The gates of a filter: its leading field tests (see the module comment); [] when it opens
+ * with anything else or does not parse. `evt` is the environment's variable: a filter that
+ * rebinds it (`let evt = ..`) is not a chain of conjuncts, so it has none.
  */
-export class LogTypeDispatch {
-  private readonly masks = new Map<string, Uint8Array>()
-
-  private readonly all: Uint8Array
-
-  private constructor(private readonly gates: readonly (ReadonlySet<string> | undefined)[]) {
-    this.all = new Uint8Array(gates.length).fill(1)
+export function filterGates(filter: string): Gate[] {
+  let root: AST.Node
+  try {
+    root = parseExpr(filter)
+  } catch {
+    return []
   }
-
-  /** undefined when no filter opens with a log type test. */
-  static build(filters: readonly string[]): LogTypeDispatch | undefined {
-    const gates = filters.map(logTypeGate)
-    return gates.some((g) => g !== undefined) ? new LogTypeDispatch(gates) : undefined
+  // `if C {X} else {false}` and `C ? X : false` are false whenever C is
+  if (root.type === 'Conditional' && root.alternate.type === 'Bool' && !root.alternate.value) root = root.test
+  const gates: Gate[] = []
+  for (const c of conjuncts(root, [])) {
+    const gate = gateOf(c)
+    if (gate === undefined) break
+    gates.push(gate)
   }
+  return gates
+}
 
-  /** The mask for an event whose Meta is `meta` (a missing log_type reads as '', as in expr). */
-  mask(meta: Readonly<Record<string, unknown>>): Uint8Array {
-    const value = Object.hasOwn(meta, GATE_KEY) ? meta[GATE_KEY] : ''
-    // not a string (a map that is not map[string]string): every filter runs and answers for itself
-    if (typeof value !== 'string') return this.all
-    let m = this.masks.get(value)
-    if (m === undefined) {
-      m = Uint8Array.from(this.gates, (g) => (g === undefined || g.has(value) ? 1 : 0))
-      if (this.masks.size >= MAX_MASKS) this.masks.clear()
-      this.masks.set(value, m)
+interface GatedKey {
+  map: GateMap
+  key: string
+  /** Scenarios allowed per value named by some gate on this key. */
+  byValue: Map<string, Uint32Array>
+  /** Scenarios allowed for any other value (those without a gate on this key). */
+  others: Uint32Array
+}
+
+/** Per event, which scenarios (by index) the gates of their filters let through. */
+export class FilterDispatch {
+  private readonly keys: GatedKey[] = []
+  private readonly all: Uint32Array
+  private readonly scratch: Uint32Array
+
+  private constructor(gates: readonly (readonly Gate[])[]) {
+    const words = (gates.length + 31) >>> 5
+    this.all = new Uint32Array(words)
+    for (let i = 0; i < gates.length; i++) this.all[i >>> 5]! |= 1 << (i & 31)
+    this.scratch = new Uint32Array(words)
+    const byName = new Map<string, GatedKey>()
+    // per key: a scenario is allowed by a value unless one of its gates on the key excludes it
+    gates.forEach((list, i) => {
+      for (const g of list) {
+        const name = `${g.map}\0${g.key}`
+        let k = byName.get(name)
+        if (k === undefined) byName.set(name, (k = {map: g.map, key: g.key, byValue: new Map(), others: this.all.slice()}))
+        k.others[i >>> 5]! &= ~(1 << (i & 31))
+      }
+    })
+    for (const k of byName.values()) {
+      const values = new Set<string>()
+      for (const list of gates) for (const g of list) if (g.map === k.map && g.key === k.key) for (const v of g.values) values.add(v)
+      for (const v of values) {
+        const allowed = this.all.slice()
+        gates.forEach((list, i) => {
+          if (list.some((g) => g.map === k.map && g.key === k.key && !g.values.has(v))) allowed[i >>> 5]! &= ~(1 << (i & 31))
+        })
+        k.byValue.set(v, allowed)
+      }
+      this.keys.push(k)
     }
-    return m
   }
+
+  /** undefined when no filter has a gate. */
+  static build(filters: readonly string[]): FilterDispatch | undefined {
+    const gates = filters.map(filterGates)
+    return gates.some((g) => g.length > 0) ? new FilterDispatch(gates) : undefined
+  }
+
+  /** How many distinct keys the gates read. */
+  get keyCount(): number {
+    return this.keys.length
+  }
+
+  /**
+   * The scenarios this event's field values let through (bit i: scenario i). A missing key
+   * reads as '' (as in expr); a map or value that is not a string lets every scenario through
+   * on that key (the filter answers for itself). The array is reused by the next call.
+   */
+  mask(evt: {Meta: object; Parsed: object; Enriched: object}): Uint32Array {
+    const out = this.scratch
+    out.set(this.all)
+    for (let k = 0; k < this.keys.length; k++) {
+      const g = this.keys[k]!
+      const m = evt[g.map] as Record<string, unknown> | null | undefined
+      if (m === null || typeof m !== 'object') continue
+      const v = Object.hasOwn(m, g.key) ? m[g.key] : ''
+      if (typeof v !== 'string') continue
+      const allowed = g.byValue.get(v) ?? g.others
+      for (let w = 0; w < out.length; w++) out[w]! &= allowed[w]!
+    }
+    return out
+  }
+}
+
+/** Whether scenario `i` is let through by `mask`. */
+export function allows(mask: Uint32Array, i: number): boolean {
+  return (mask[i >>> 5]! & (1 << (i & 31))) !== 0
 }

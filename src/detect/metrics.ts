@@ -47,7 +47,7 @@ export interface DetectorMetrics {
   reprocessed: number
   /** Scenario filter evaluations skipped because the literal prefilter proved them false (prefilter.ts). */
   prefilterSkipped: number
-  /** Scenario filter evaluations skipped because the event fails the filter's opening log type test (dispatch.ts). */
+  /** Scenario filter evaluations skipped because the event fails one of the filter's opening field tests (dispatch.ts). */
   dispatchSkipped: number
   scenarios: Record<string, ScenarioMetrics>
 }

@@ -1,45 +1,69 @@
 import {test} from 'uvu'
 import * as assert from 'uvu/assert'
 import {createDetector} from '../../src/detect/index.js'
-import {LogTypeDispatch, logTypeGate} from '../../src/detect/dispatch.js'
+import {allows, FilterDispatch, filterGates} from '../../src/detect/dispatch.js'
 import type {RuntimeAlert} from '../../src/model/alert.js'
 import {Event} from '../../src/model/event.js'
 import {newStringMap} from '../../src/model/go-values.js'
 import {loadInline, trigger} from '../helpers/scenarios.js'
 
-// [filter, log types it can match (undefined: no gate)]
-const GATES: [string, string[] | undefined][] = [
-  ["evt.Meta.log_type == 'ssh_failed-auth'", ['ssh_failed-auth']],
-  ["'ssh_failed-auth' == evt.Meta.log_type && evt.Meta.user != ''", ['ssh_failed-auth']],
-  ["evt.Meta.log_type in ['http_access-log', 'http_error-log'] and evt.Parsed.verb == 'GET'", ['http_access-log', 'http_error-log']],
-  ["evt.Meta.log_type == 'a' && evt.Meta.x == 'b' && evt.Meta.y == 'c'", ['a']],
-  // not the first conjunct: a conjunct before it may fail
-  ["Atof(evt.Meta.n) > 1 && evt.Meta.log_type == 'a'", undefined],
-  ["evt.Meta.log_type == 'a' || evt.Meta.x == 'b'", undefined],
-  ["evt.Meta.log_type != 'a'", undefined],
-  ["evt.Meta.log_type in ['a', evt.Meta.x]", undefined],
-  ["evt.Meta.log_type in []", undefined],
-  ["evt.Meta?.log_type == 'a'", undefined],
-  ["evt.Parsed.log_type == 'a'", undefined],
-  ["let evt = 1; evt.Meta.log_type == 'a'", undefined],
-  ["evt.Meta.log_type == ", undefined],
+// [filter, its gates as map.key=values]
+const GATES: [string, string[]][] = [
+  ["evt.Meta.log_type == 'ssh_failed-auth'", ['Meta.log_type=ssh_failed-auth']],
+  ["'ssh_failed-auth' == evt.Meta.log_type && evt.Meta.user != ''", ['Meta.log_type=ssh_failed-auth']],
+  ["evt.Meta.log_type in ['http_access-log', 'http_error-log'] and evt.Parsed.verb == 'GET'", ['Meta.log_type=http_access-log|http_error-log', 'Parsed.verb=GET']],
+  ["evt.Meta.service == 'http' && evt.Meta.http_status in ['404', '403'] && Atof(evt.Meta.x) > 1 && evt.Meta.y == 'z'", ['Meta.service=http', 'Meta.http_status=404|403']],
+  ["(evt.Meta.a == 'x' && evt.Enriched.b == 'y') && evt.Meta.c == 'z'", ['Meta.a=x', 'Enriched.b=y', 'Meta.c=z']],
+  ["if (evt.Meta.service == 'http' and evt.Meta.http_status in ['404']) { evt.SetMeta('a', 'b') } else { false }", ['Meta.service=http', 'Meta.http_status=404']],
+  ["evt.Meta.service == 'http' ? true : false", ['Meta.service=http']],
+  // not leading: a conjunct before it may fail
+  ["Atof(evt.Meta.n) > 1 && evt.Meta.log_type == 'a'", []],
+  ["evt.Meta.log_type == 'a' || evt.Meta.x == 'b'", []],
+  ["if (evt.Meta.a == 'x') { true } else { evt.Meta.b == 'y' }", []],
+  ["evt.Meta.log_type != 'a'", []],
+  ["evt.Meta.log_type in ['a', evt.Meta.x]", []],
+  ["evt.Meta.log_type in []", []],
+  ["evt.Meta?.log_type == 'a'", []],
+  ["evt.Unmarshaled.log_type == 'a'", []],
+  ["evt.Meta.log_type == nil", []],
+  ["let evt = 1; evt.Meta.log_type == 'a'", []],
+  ["evt.Meta.log_type == ", []],
 ]
 
 for (const [filter, want] of GATES) {
-  test(`logTypeGate: ${filter}`, () => {
-    const got = logTypeGate(filter)
-    assert.equal(got === undefined ? undefined : [...got], want)
+  test(`filterGates: ${filter}`, () => {
+    assert.equal(filterGates(filter).map((g) => `${g.map}.${g.key}=${[...g.values].join('|')}`), want)
   })
 }
 
-test('LogTypeDispatch: masks by value, a missing log_type reads as empty, a non-string one gates nothing', () => {
-  const d = LogTypeDispatch.build(["evt.Meta.log_type == 'a'", 'true', "evt.Meta.log_type in ['a', '']"])!
-  const meta = (v?: unknown): Record<string, unknown> => Object.assign(newStringMap(), v === undefined ? {} : {log_type: v})
-  assert.equal([...d.mask(meta('a'))], [1, 1, 1])
-  assert.equal([...d.mask(meta('b'))], [0, 1, 0])
-  assert.equal([...d.mask(meta())], [0, 1, 1])
-  assert.equal([...d.mask(meta(5))], [1, 1, 1])
-  assert.is(LogTypeDispatch.build(['true', "evt.Meta.x == 'a'"]), undefined)
+function fields(meta: Record<string, unknown>, parsed: Record<string, unknown> = {}): {Meta: object; Parsed: object; Enriched: object} {
+  return {Meta: Object.assign(newStringMap(), meta), Parsed: Object.assign(newStringMap(), parsed), Enriched: newStringMap()}
+}
+const let_through = (d: FilterDispatch, e: {Meta: object; Parsed: object; Enriched: object}, n: number): number[] => {
+  const m = d.mask(e)
+  return Array.from({length: n}, (_, i) => i).filter((i) => allows(m, i))
+}
+
+test('FilterDispatch: every gate must pass; a missing key reads as empty, a non-string value gates nothing', () => {
+  const filters = ["evt.Meta.log_type == 'a'", 'true', "evt.Meta.log_type in ['a', ''] && evt.Parsed.v == 'x'", "evt.Parsed.v in ['x', 'y']"]
+  const d = FilterDispatch.build(filters)!
+  assert.is(d.keyCount, 2)
+  assert.equal(let_through(d, fields({log_type: 'a'}, {v: 'x'}), 4), [0, 1, 2, 3])
+  assert.equal(let_through(d, fields({log_type: 'a'}, {v: 'y'}), 4), [0, 1, 3])
+  assert.equal(let_through(d, fields({log_type: 'b'}, {v: 'y'}), 4), [1, 3])
+  assert.equal(let_through(d, fields({}, {v: 'x'}), 4), [1, 2, 3])
+  assert.equal(let_through(d, fields({}), 4), [1])
+  assert.equal(let_through(d, fields({log_type: 5}, {v: 7}), 4), [0, 1, 2, 3])
+  assert.is(FilterDispatch.build(['true', "evt.Meta.x != 'a'"]), undefined)
+})
+
+test('FilterDispatch: more than 32 scenarios', () => {
+  const filters = Array.from({length: 70}, (_, i) => (i % 3 === 0 ? `evt.Meta.k == 'v${i % 2}'` : 'true'))
+  const d = FilterDispatch.build(filters)!
+  const want = (v: string): number[] => filters.map((f, i) => [f, i] as const).filter(([f]) => f === 'true' || f.includes(`'${v}'`)).map(([, i]) => i)
+  assert.equal(let_through(d, fields({k: 'v0'}), 70), want('v0'))
+  assert.equal(let_through(d, fields({k: 'v1'}), 70), want('v1'))
+  assert.equal(let_through(d, fields({k: 'zz'}), 70), want('zz'))
 })
 
 function evt(meta: Record<string, string>): Event {
@@ -51,7 +75,7 @@ function evt(meta: Record<string, string>): Event {
 
 const fired = (d: ReturnType<typeof createDetector>): string[] => d.takeOverflows().map((o) => (o.Overflow as unknown as RuntimeAlert).Alert!.Scenario)
 
-test('detector: scenarios gated on another log type are skipped (counted), alerts do not change', () => {
+test('detector: scenarios whose leading field tests fail are skipped (counted), alerts do not change', () => {
   const s = loadInline([
     trigger('ssh', "evt.Meta.log_type == 'ssh' && evt.Meta.user != ''"),
     trigger('http', "evt.Meta.log_type in ['http', 'http_error'] && evt.Meta.path != ''"),
@@ -67,7 +91,7 @@ test('detector: scenarios gated on another log type are skipped (counted), alert
   }
 })
 
-test('detector: a scenario that rewrites the log type makes later gates look again', () => {
+test('detector: a scenario that rewrites a gated field makes later gates look again', () => {
   const s = loadInline([
     trigger('first', "evt.Meta.log_type == 'b'"),
     trigger('changer', "evt.SetMeta('log_type', 'b')"),
@@ -80,7 +104,7 @@ test('detector: a scenario that rewrites the log type makes later gates look aga
   }
 })
 
-test('detector: an overflow listener that rewrites the log type makes later gates look again', () => {
+test('detector: an overflow listener that rewrites a gated field makes later gates look again', () => {
   const s = loadInline([trigger('first', "evt.Meta.x == 'y'"), trigger('last', "evt.Meta.log_type == 'b'")].join('---\n'))
   for (const prefilter of [true, false]) {
     const d = createDetector(s, {prefilter})
