@@ -113,6 +113,8 @@ export class Detector {
   private liveBuckets = 0
   private timer: ReturnType<typeof setInterval> | undefined
   private pouring = false
+  /** Overflows emitted so far (each runs postoverflows and listeners, which may change the event being poured). */
+  private overflowCount = 0
   private readonly queueSpecs = new Map<CompiledScenario, QueueSpec>()
   /** Slim copies of the event being poured, by QueueSpec id (scenarios share them). */
   private slimSource: Event | undefined
@@ -213,6 +215,7 @@ export class Detector {
     let writes = expressionWrites.count
     const dispatch = this.dispatch
     let gate = dispatch === undefined ? null : dispatch.mask(evt)
+    let overflows = this.overflowCount
     const stores = this.stores
     for (let i = 0; i < stores.length; i++) {
       const entry = stores[i]!
@@ -261,7 +264,10 @@ export class Detector {
       }
       this.pourInto(s, entry.store, key, evt, tmTime, vars)
       // an overflow runs postoverflows and listeners (arbitrary code): look at the fields again
-      if (dispatch !== undefined) gate = dispatch.mask(evt)
+      if (dispatch !== undefined && this.overflowCount !== overflows) {
+        overflows = this.overflowCount
+        gate = dispatch.mask(evt)
+      }
     }
   }
 
@@ -479,6 +485,7 @@ export class Detector {
     for (const l of this.listeners) l(evt)
     // postoverflow parsers and listeners run arbitrary code (even a nested pour): shared filter results are forgotten
     this.memo.next()
+    this.overflowCount++
     if (s.reprocess && !whitelisted) this.reprocessQueue.push(reprocessEvent(evt, alert))
   }
 

@@ -94,11 +94,17 @@ export function filterGates(filter: string): Gate[] {
 interface GatedKey {
   map: GateMap
   key: string
-  /** Scenarios allowed per value named by some gate on this key. */
-  byValue: Map<string, Uint32Array>
-  /** Scenarios allowed for any other value (those without a gate on this key). */
+  /** The values named by some gate on this key, and the scenarios each allows. */
+  values: string[]
+  allowed: Uint32Array[]
+  /** values -> allowed, when there are too many values to compare one by one. */
+  index: Map<string, Uint32Array> | undefined
+  /** Scenarios allowed by any other value (those without a gate on this key). */
   others: Uint32Array
 }
+
+/** Up to this many values, a key's value is compared with each (no hashing of a long path). */
+const LINEAR_VALUES = 4
 
 /** Per event, which scenarios (by index) the gates of their filters let through. */
 export class FilterDispatch {
@@ -117,7 +123,7 @@ export class FilterDispatch {
       for (const g of list) {
         const name = `${g.map}\0${g.key}`
         let k = byName.get(name)
-        if (k === undefined) byName.set(name, (k = {map: g.map, key: g.key, byValue: new Map(), others: this.all.slice()}))
+        if (k === undefined) byName.set(name, (k = {map: g.map, key: g.key, values: [], allowed: [], index: undefined, others: this.all.slice()}))
         k.others[i >>> 5]! &= ~(1 << (i & 31))
       }
     })
@@ -129,8 +135,10 @@ export class FilterDispatch {
         gates.forEach((list, i) => {
           if (list.some((g) => g.map === k.map && g.key === k.key && !g.values.has(v))) allowed[i >>> 5]! &= ~(1 << (i & 31))
         })
-        k.byValue.set(v, allowed)
+        k.values.push(v)
+        k.allowed.push(allowed)
       }
+      if (k.values.length > LINEAR_VALUES) k.index = new Map(k.values.map((v, i) => [v, k.allowed[i]!]))
       this.keys.push(k)
     }
   }
@@ -160,7 +168,17 @@ export class FilterDispatch {
       if (m === null || typeof m !== 'object') continue
       const v = Object.hasOwn(m, g.key) ? m[g.key] : ''
       if (typeof v !== 'string') continue
-      const allowed = g.byValue.get(v) ?? g.others
+      let allowed = g.others
+      if (g.index !== undefined) allowed = g.index.get(v) ?? allowed
+      else {
+        const values = g.values
+        for (let i = 0; i < values.length; i++) {
+          if (values[i] === v) {
+            allowed = g.allowed[i]!
+            break
+          }
+        }
+      }
       for (let w = 0; w < out.length; w++) out[w]! &= allowed[w]!
     }
     return out

@@ -7,7 +7,7 @@
  * thread as it is: structured clone copies it natively, with flat strings on the other side):
  *
  *   [Type, ExpectMode, Whitelisted, WhitelistReason, Stage, Line.Raw, Line.Src, Line.Process,
- *    Line.Module, StrTime, StrTimeFormat, MarshaledTime, Process, Unmarshaled,
+ *    Line.Module, StrTime, StrTimeFormat, MarshaledTime, Process, Unmarshaled (null when empty),
  *    ...Line.Time, ...Time, ...Line.Labels, ...Parsed, ...Enriched, ...Meta]
  *
  * A time is three values (sec, nsec, zone). A string map is its shape (its key list the first
@@ -74,7 +74,7 @@ export class WireEncoder {
       evt.Type, evt.ExpectMode, evt.Whitelisted, evt.WhitelistReason, evt.Stage,
       select === undefined || select.raw ? line.Raw : '', line.Src, line.Process, line.Module,
       evt.StrTime, evt.StrTimeFormat, evt.MarshaledTime, evt.Process,
-      encodeAnyMapBody(evt.Unmarshaled, select?.Unmarshaled),
+      encodeUnmarshaled(evt.Unmarshaled, select?.Unmarshaled),
     ]
     pushTime(out, line.Time)
     pushTime(out, evt.Time)
@@ -154,7 +154,7 @@ export class WireDecoder {
     const meta = this.map(w)
     if (this.at !== w.length) throw new CrowdError('internal', `malformed wire event: ${w.length - this.at} values left over`)
     const evt = new Event({Raw: w[5] as string, Src: w[6] as string, Time: lineTime, Labels: labels, Process: w[7] as boolean, Module: w[8] as string},
-      parsed, enriched, decodeAnyMapBody(w[13] as unknown[], 0), meta)
+      parsed, enriched, decodeUnmarshaled(w[13]), meta)
     evt.Type = w[0] as number
     evt.ExpectMode = w[1] as number
     evt.Whitelisted = w[2] as boolean
@@ -215,6 +215,18 @@ export function encodeEvent(evt: Event): WireEvent {
 
 export function decodeEvent(w: WireEvent): Event {
   return new WireDecoder().decode(w)
+}
+
+/** Unmarshaled: its flat body, or null when empty (most events: an empty array is one more object to clone). */
+function encodeUnmarshaled(m: Record<string, unknown>, only?: readonly string[]): unknown[] | null {
+  const body = encodeAnyMapBody(m, only)
+  return body.length === 0 ? null : body
+}
+
+function decodeUnmarshaled(w: unknown): AnyMap {
+  if (w === null) return newAnyMap()
+  if (!Array.isArray(w)) throw new CrowdError('internal', 'malformed wire event: Unmarshaled is not a list')
+  return decodeAnyMapBody(w, 0)
 }
 
 function encodeAnyMapBody(m: Record<string, unknown>, only?: readonly string[]): unknown[] {

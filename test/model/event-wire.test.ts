@@ -144,6 +144,8 @@ test('a malformed wire event is an error, not a silently wrong event', () => {
   const wire = new WireEncoder().encode(new Event())
   assert.throws(() => new WireDecoder().decode([...wire, 'extra']), /malformed wire event/)
   assert.throws(() => new WireDecoder().decode(wire.map((v, i) => (i === wire.length - 1 ? 99 : v))), /unknown wire map shape/)
+  assert.is(wire[13], null, 'an empty Unmarshaled is null')
+  assert.throws(() => new WireDecoder().decode(wire.map((v, i) => (i === 13 ? 'x' : v))), /Unmarshaled is not a list/)
 })
 
 test('parsed nginx events really carry parsed fields (the round trip is not of empty events)', () => {
