@@ -15,7 +15,7 @@ import {EventClock, MarshaledTimeCache, SYSTEM_CLOCK, type Clock} from './clock.
 import type {CompiledScenario} from './compile.js'
 import {eventKeyNeeds, mergeNeeds, type EventKeyNeeds} from './event-fields.js'
 import {allows, FilterDispatch} from './dispatch.js'
-import {FilterMemo} from './filter-share.js'
+import {FilterMemo, mayHaveEffects} from './filter-share.js'
 import {newScenarioMetrics, type DetectorMetrics} from './metrics.js'
 import {buildAlert, overflowTime, type AlertContext} from './overflow.js'
 import {PrefilterIndex} from './prefilter.js'
@@ -48,6 +48,21 @@ export interface DetectorOptions {
 
 export type OverflowListener = (evt: Event) => void
 
+/** The skips pouring an event counts when no scenario takes it (Detector.preview). */
+export interface PourPreview {
+  dispatchSkipped: number
+  prefilterSkipped: number
+}
+
+/** What pourPreviewed needs of an event preview() found no scenario takes. */
+export interface PreviewedEvent extends PourPreview {
+  Type: number
+  ExpectMode: number
+  Process: boolean
+  Whitelisted: boolean
+  MarshaledTime: string
+}
+
 /** What the caller knows about a poured event. */
 export interface PourHints {
   /**
@@ -77,6 +92,8 @@ interface Entry {
   strict: boolean
   /** Prefilter clause ids (PrefilterIndex), null = always evaluate the filter. */
   pre: Int32Array | null
+  /** The filter is pure (no effects, no changing state read): `preview` may run it. */
+  pure: boolean
 }
 
 /**
@@ -139,7 +156,7 @@ export class Detector {
       if (store === undefined) shared.set(id, (store = new BucketStore(m, max)))
       const plan = options.shareFilters === false ? undefined : s.filterPlan
       return {scenario: s, store, parts: plan ? this.memo.intern(plan) : null, strict: plan?.strict ?? false,
-        pre: pre?.clausesOf(s) ?? null}
+        pre: pre?.clausesOf(s) ?? null, pure: !mayHaveEffects(s.filterText)}
     })
     // filter programs share sub-expression results through their memo: this detector advances it per event
     for (const s of scenarios) if (s.exprMemo !== undefined) this.memo.attach(s.exprMemo)
@@ -190,6 +207,65 @@ export class Detector {
     // slim copies are shared only among the scenarios of one pour (the caller may reuse the event)
     this.slimSource = undefined
     this.ownStrings = false
+    this.afterPour()
+  }
+
+  /**
+   * What pouring this event would come to when every scenario would pass it by: the skips
+   * (field tests, prefilter) that pour() would count, so another thread can pour it with
+   * pourPreviewed() without the event. undefined when a scenario could take it: a pure filter
+   * that is true or fails, or a filter that is not pure (it runs where the buckets are).
+   * Reads the event only; leaves buckets and metrics alone. Give it the event as it will be
+   * poured (same fields), with this detector's scenarios in the same order.
+   */
+  preview(evt: Event): PourPreview | undefined {
+    if (evt.Type === EventType.log && (!evt.Process || evt.Whitelisted)) return {dispatchSkipped: 0, prefilterSkipped: 0}
+    const vars = {evt}
+    const memo = this.memo
+    const pre = this.pre
+    memo.next()
+    const gate = this.dispatch === undefined ? null : this.dispatch.mask(evt)
+    let dispatchSkipped = 0
+    let prefilterSkipped = 0
+    const stores = this.stores
+    for (let i = 0; i < stores.length; i++) {
+      const entry = stores[i]!
+      if (gate !== null && !allows(gate, i)) {
+        dispatchSkipped++
+        continue
+      }
+      if (entry.pre !== null && !pre!.pass(entry.pre, evt)) {
+        prefilterSkipped++
+        continue
+      }
+      if (!entry.pure) return undefined
+      let ok: unknown
+      try {
+        ok = entry.parts === null ? entry.scenario.filter.run(vars) : memo.run(entry.parts, entry.strict, vars)
+      } catch {
+        return undefined // the error aborts the loop where the event is poured (and is counted there)
+      }
+      if (ok === true) return undefined
+    }
+    return {dispatchSkipped, prefilterSkipped}
+  }
+
+  /** Pours an event preview() found every scenario passes by: what pour() does with it, without the event. */
+  pourPreviewed(evt: PreviewedEvent): void {
+    this.metrics.events++
+    if (evt.Type === EventType.log && (!evt.Process || evt.Whitelisted)) {
+      this.metrics.skipped++
+      return
+    }
+    const tmTime = this.timeCache.parse(evt.MarshaledTime)
+    if (tmTime !== null && evt.ExpectMode === ExpectMode.timeMachine) this.eventClock.observe(tmTime)
+    this.metrics.dispatchSkipped += evt.dispatchSkipped
+    this.metrics.prefilterSkipped += evt.prefilterSkipped
+    this.afterPour()
+  }
+
+  /** After an event's own pour: the overflows it made that are reprocessed, then the periodic sweep. */
+  private afterPour(): void {
     if (this.pouring) return
     this.pouring = true
     try {

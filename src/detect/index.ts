@@ -18,7 +18,7 @@ import {listScenarioFiles, loadScenarioFile} from './load.js'
 import {attachPrefilters} from './prefilter.js'
 import type {AlertContext} from './overflow.js'
 
-export {Detector, type DetectorOptions, type OverflowListener, type PourHints} from './detector.js'
+export {Detector, type DetectorOptions, type OverflowListener, type PourHints, type PourPreview, type PreviewedEvent} from './detector.js'
 export {ALL_KEYS, type EventKeyNeeds, type KeyNeeds} from './event-fields.js'
 export type {CompiledScenario, CompileContext, HubIndexLike} from './compile.js'
 export type {DetectorMetrics, ScenarioMetrics} from './metrics.js'

@@ -208,6 +208,41 @@ export class WireDecoder {
   }
 }
 
+/**
+ * A previewed event (Detector.preview: no scenario takes it) as one string: the skip counts,
+ * Type, ExpectMode, Process and Whitelisted, then MarshaledTime (the rest, after the fifth
+ * space). What Detector.pourPreviewed needs, for a fraction of a whole event's cost.
+ */
+export function encodePreviewed(evt: Event, preview: {dispatchSkipped: number; prefilterSkipped: number}): string {
+  return `${preview.dispatchSkipped} ${preview.prefilterSkipped} ${evt.Type} ${evt.ExpectMode} ${evt.Process ? 1 : 0}${evt.Whitelisted ? 1 : 0} ${evt.MarshaledTime}`
+}
+
+export interface PreviewedWire {
+  dispatchSkipped: number
+  prefilterSkipped: number
+  Type: number
+  ExpectMode: number
+  Process: boolean
+  Whitelisted: boolean
+  MarshaledTime: string
+}
+
+const PREVIEWED = /^(\d+) (\d+) (\d+) (\d+) ([01])([01]) /
+
+export function decodePreviewed(w: string): PreviewedWire {
+  const m = PREVIEWED.exec(w)
+  if (m === null) throw new CrowdError('internal', 'malformed previewed event on the wire')
+  return {
+    dispatchSkipped: Number(m[1]),
+    prefilterSkipped: Number(m[2]),
+    Type: Number(m[3]),
+    ExpectMode: Number(m[4]),
+    Process: m[5] === '1',
+    Whitelisted: m[6] === '1',
+    MarshaledTime: w.slice(m[0].length),
+  }
+}
+
 /** One event on its own (a one-event stream). */
 export function encodeEvent(evt: Event): WireEvent {
   return new WireEncoder().encode(evt)

@@ -5,7 +5,7 @@
  * in CrowdSec) become warnings, unless nothing at all could be loaded: that is a config error.
  */
 import * as path from 'node:path'
-import {createDetector, loadScenarios, type CompiledScenario} from '../detect/index.js'
+import {createDetector, loadScenarios, type CompiledScenario, type Detector} from '../detect/index.js'
 import {CrowdError, CrowdErrorList} from '../model/errors.js'
 import type {Event} from '../model/event.js'
 import {silentLogger, type Logger} from '../model/logger.js'
@@ -94,6 +94,10 @@ export function buildEngines(content: ScanContent | LoadedStages, options: Build
         detector.pour(evt, hints)
         return detector.takeOverflows()
       },
+      pourPreviewed: (evt) => {
+        detector.pourPreviewed(evt)
+        return detector.takeOverflows()
+      },
       eventKeyNeeds: () => detector.eventKeyNeeds(),
       flush: () => {
         detector.flush()
@@ -142,14 +146,45 @@ export function createParserStage(parserSet: ParserSet): ParserStage {
       const outcome = parserSet.parse(evt, parseOptions?.trial === true ? {} : {observe})
       return outcome.parsed && !outcome.whitelisted
     },
-    metrics: () => [...counters.values()].sort((a, b) => (a.stage ?? '').localeCompare(b.stage ?? '') || a.name.localeCompare(b.name)),
+    metrics: () => sortParserMetrics([...counters.values()]),
   }
+}
+
+function sortParserMetrics(list: ParserMetric[]): ParserMetric[] {
+  return list.sort((a, b) => (a.stage ?? '').localeCompare(b.stage ?? '') || a.name.localeCompare(b.name))
+}
+
+/** The counters of two parser stages over the same content that parsed different lines, summed. */
+export function mergeParserMetrics(a: readonly ParserMetric[], b: readonly ParserMetric[]): ParserMetric[] {
+  const byKey = new Map<string, ParserMetric>()
+  for (const m of [...a, ...b]) {
+    const key = `${m.stage ?? ''}\u0000${m.name}`
+    const seen = byKey.get(key)
+    if (seen === undefined) byKey.set(key, {...m})
+    else {
+      seen.hits += m.hits
+      seen.parsed += m.parsed
+      seen.unparsed += m.unparsed
+    }
+  }
+  return sortParserMetrics([...byKey.values()])
 }
 
 /**
  * Compiles only the parsers of a content, as loadStages does (same files, order, data dir,
  * pattern dirs and helper context kind): what the parse worker runs.
  */
+/**
+ * The parse worker's copy of the scan's scenarios, for Detector.preview only (its buckets stay
+ * empty): compiled from the same content, in the same order, with the detector options of
+ * buildEngines that decide what a pour skips (prefilter and filter sharing on).
+ */
+export function loadPreviewDetector(content: ScanContent, logger: Logger): Detector {
+  const helpers = createHelperContext({dataDir: content.dataDir, logger, now: () => GoTime.now(UTC)})
+  const loaded = loadScenarios(content.scenarios.map((s) => s.path), {dataDir: content.dataDir, helpers, logger})
+  return createDetector(loaded.scenarios, {mode: 'replay', collect: false, logger})
+}
+
 export function loadParserSet(content: ScanContent, logger: Logger): ParserSet {
   const helpers = createHelperContext({dataDir: content.dataDir, logger, now: () => GoTime.now(UTC)})
   return loadParsers({files: parserRefs(content.parsers), dataDir: content.dataDir, patternDirs: content.patternDirs, helpers, logger})

@@ -3,7 +3,7 @@
  * parse and detect façades; tests can pass their own. Keeping this seam small lets the scan
  * loop stay the same whatever the stages do inside.
  */
-import type {EventKeyNeeds, PourHints} from '../detect/index.js'
+import type {EventKeyNeeds, PourHints, PreviewedEvent} from '../detect/index.js'
 import type {Alert} from '../model/alert.js'
 import type {Event} from '../model/event.js'
 
@@ -29,6 +29,11 @@ export interface PostoverflowStage {
 export interface DetectorStage {
   /** Pours one parsed event; returns the overflow events it caused (Type = 1, Overflow set). */
   pour(evt: Event, hints?: PourHints): Event[]
+  /**
+   * Pours an event the parse worker previewed (Detector.preview: no scenario takes it) without
+   * the event itself; returns the overflows due meanwhile. Without it, every event crosses whole.
+   */
+  pourPreviewed?(evt: PreviewedEvent): Event[]
   /** The fields of poured log events the scenarios may read (the parse worker sends only these); default: all. */
   eventKeyNeeds?(): EventKeyNeeds
   /** End of input (scenarios.md §9.4): returns overflows still pending, if any. */

@@ -6,7 +6,7 @@
  * (parse-worker.ts: the sink batches records for the main thread), so both give the same
  * reports, counters and order.
  */
-import type {PourHints} from '../detect/index.js'
+import type {PourHints, PreviewedEvent} from '../detect/index.js'
 import {detectLogType, typesFromFilters} from '../acquisition/detect-type.js'
 import {expandInput} from '../acquisition/registry.js'
 import type {InputSpec, RawLine, SourceInfo} from '../acquisition/types.js'
@@ -21,6 +21,8 @@ import type {ErrorReport, InputReport, ScanProgress, SourceReport, TypeChoice} f
 export interface ParseSink {
   /** An event that passed the parsers (to pour into the scenarios), with what is known about it. */
   event(evt: Event, hints?: PourHints): void
+  /** Such an event, previewed where it was parsed: no scenario takes it (Detector.preview). */
+  previewed?(evt: PreviewedEvent): void
   /** A warning for the scan result. */
   warning(message: string): void
   progress(progress: ScanProgress): void
@@ -28,6 +30,51 @@ export interface ParseSink {
   input?(index: number): void
   /** Called after each batch of lines: where a worker flushes and waits for room. */
   drain?(): Promise<void> | void
+  /**
+   * Offers a batch of lines of one source before they are parsed: true when the sink takes them
+   * to parse elsewhere (the parse worker hands lines to an idle main thread), which then parses
+   * and counts them with parseLines; this side neither parses nor counts them.
+   */
+  takeLines?(lines: readonly RawLine[], source: LinesSource): boolean
+}
+
+/** Where a batch of lines comes from: its source and the time its batch was read. */
+export interface LinesSource {
+  /** Index of the input in ParseSideOptions.inputs, and of the source in that input's report. */
+  input: number
+  source: number
+  src: string
+  module: string
+  labels: Record<string, string>
+  now: GoTime
+}
+
+/** What parsing lines counts, per source (SourceReport fields). */
+export interface LineCounts {
+  parsed: number
+  unparsed: number
+  whitelisted: number
+  poured: number
+}
+
+/**
+ * Parses lines of one source and gives the events that pass to `sink.event`: the per-line work
+ * of the parse side, wherever it runs.
+ */
+export function parseLines(parsers: ParserStage, raws: readonly string[], from: LinesSource, counts: LineCounts, sink: Pick<ParseSink, 'event'>): void {
+  for (const raw of raws) {
+    const evt = newLogEvent({raw, src: from.src, module: from.module, labels: from.labels, time: from.now})
+    evt.ExpectMode = ExpectMode.timeMachine
+    if (parsers.parse(evt)) {
+      counts.parsed++
+      counts.poured++
+      sink.event(evt)
+    } else if (evt.Whitelisted) {
+      counts.whitelisted++
+    } else {
+      counts.unparsed++
+    }
+  }
 }
 
 export interface ParseSideOptions {
@@ -50,6 +97,8 @@ interface SourceState {
   report: SourceReport
   info: SourceInfo
   pending: RawLine[] | undefined
+  /** Where its lines come from (input and source indexes). */
+  from: Omit<LinesSource, 'now'>
 }
 
 const DEFAULT_SAMPLE = 32
@@ -63,20 +112,10 @@ export async function parseInputs(options: ParseSideOptions, sink: ParseSink): P
   let now = GoTime.now(UTC)
 
   const processLines = (state: SourceState, lines: readonly RawLine[]): void => {
-    const report = state.report
-    for (const line of lines) {
-      const evt = newLogEvent({raw: line.raw, src: line.src, module: line.module, labels: line.labels, time: now})
-      evt.ExpectMode = ExpectMode.timeMachine
-      if (parsers.parse(evt)) {
-        report.parsed++
-        report.poured++
-        sink.event(evt)
-      } else if (evt.Whitelisted) {
-        report.whitelisted++
-      } else {
-        report.unparsed++
-      }
-    }
+    if (lines.length === 0) return
+    const from: LinesSource = {...state.from, now}
+    if (sink.takeLines?.(lines, from) === true) return
+    parseLines(parsers, lines.map((l) => l.raw), from, state.report, sink)
   }
 
   const chooseType = (state: SourceState): void => {
@@ -132,7 +171,7 @@ export async function parseInputs(options: ParseSideOptions, sink: ParseSink): P
           let state = states.get(batch.source)
           if (state === undefined) {
             if (current !== undefined) closeSource(current)
-            state = openSource(batch.source, forced, spec.type !== undefined ? 'input' : 'flag')
+            state = openSource(batch.source, forced, spec.type !== undefined ? 'input' : 'flag', index, inputReport.sources.length)
             states.set(batch.source, state)
             inputReport.sources.push(state.report)
             current = state
@@ -167,11 +206,11 @@ export async function parseInputs(options: ParseSideOptions, sink: ParseSink): P
     }
   }
 
-  function openSource(info: SourceInfo, forced: string | undefined, from: TypeChoice): SourceState {
+  function openSource(info: SourceInfo, forced: string | undefined, from: TypeChoice, input: number, source: number): SourceState {
     const report: SourceReport = {src: info.src, reader: info.reader, type: forced ?? 'unknown', type_from: forced !== undefined ? from : 'none',
       lines: 0, bytes: 0, truncated: 0, invalid_utf8: 0, empty: 0, parsed: 0, unparsed: 0, whitelisted: 0, poured: 0}
     if (forced !== undefined) info.labels.type = forced
-    return {report, info, pending: forced === undefined ? [] : undefined}
+    return {report, info, pending: forced === undefined ? [] : undefined, from: {input, source, src: info.src, module: info.module, labels: info.labels}}
   }
 
   function closeSource(state: SourceState): void {

@@ -17,10 +17,13 @@ import {expandInput} from '../acquisition/registry.js'
 import type {InputSpec} from '../acquisition/types.js'
 import type {PourHints} from '../detect/index.js'
 import {CrowdError, type ErrorCode} from '../model/errors.js'
-import {WireDecoder, type WireEvent, type WireKeys} from '../model/event-wire.js'
+import {decodePreviewed, WireDecoder, type WireEvent, type WireKeys} from '../model/event-wire.js'
 import type {Logger} from '../model/logger.js'
 import type {ScanContent} from './content.js'
-import type {ParseSideResult, ParseSink} from './parse-side.js'
+import {GoTime, UTC} from '../model/go-time.js'
+import {mergeParserMetrics} from './build-engines.js'
+import type {ParserStage} from './engines.js'
+import {parseLines, type LineCounts, type LinesSource, type ParseSideResult, type ParseSink} from './parse-side.js'
 import type {ScanOptions, WorkerLogLevel} from './scan.js'
 
 export type ParseWorkerSetting = 'auto' | 0 | 1
@@ -33,6 +36,14 @@ export const MAX_IN_FLIGHT = 4
 
 /** Events per batch (the worker flushes at the first line-batch boundary past it). */
 export const BATCH_EVENTS = 256
+
+/**
+ * The worker hands a batch of lines to the main thread (to parse there) when no more than this
+ * many batches are in flight: the main thread is about to run out of work. With previews most
+ * events cost the main thread little, so it has time to parse too; when detection is heavy,
+ * batches stay in flight and the worker parses everything.
+ */
+export const HAND_OFF_IN_FLIGHT = 2
 
 export interface ParseWorkerPlan {
   use: boolean
@@ -102,13 +113,32 @@ export interface ParseWorkerData {
   logLevel: WorkerLogLevel
   /** The event fields the main thread reads (default: all). */
   keys?: WireKeys
+  /** Preview each event against the scenarios (same content): those no scenario takes cross as a PreviewedEvent. */
+  preview?: boolean
+  /** The main thread parses lines the worker hands it while it is idle (parseInWorker's `parsers`). */
+  handOff?: boolean
+  /** Hand lines over while no more than this many batches are in flight (default HAND_OFF_IN_FLIGHT). */
+  handOffInFlight?: number
+}
+
+/** Lines the worker hands to the main thread to parse: input and source indexes, source, batch time, raw lines. */
+export interface WireLines {
+  i: number
+  s: number
+  src: string
+  module: string
+  labels: Record<string, string>
+  /** The batch time (UTC): sec, nsec. */
+  t: [number, number]
+  lines: string[]
 }
 
 /**
  * A batch is an array of records, posted as is (structured clone): an array is an event
- * (event-wire.ts); objects are `{w}` a warning, `{l, m}` a log line, `{p}` a progress step.
+ * (event-wire.ts), a string a previewed event (encodePreviewed); objects are `{w}` a warning,
+ * `{l, m}` a log line, `{p}` a progress step, `{r}` lines for this thread to parse.
  */
-export type WireRecord = WireEvent | {w: string} | {l: LogLevelName; m: string} | {p: WireProgress}
+export type WireRecord = WireEvent | string | {w: string} | {l: LogLevelName; m: string} | {p: WireProgress} | {r: WireLines}
 export type LogLevelName = 'error' | 'warn' | 'info' | 'debug'
 export interface WireProgress {
   input: string
@@ -128,11 +158,25 @@ export type MainMessage = {type: 'ack'}
 /** Decoded events own their strings (JSON.parse makes flat ones): queue copies need not detach them. */
 const DECODED: PourHints = Object.freeze({ownStrings: true})
 
-/** Runs the parse side in a worker and feeds `sink` (and `logger`) in input order. */
-export function parseInWorker(request: ParseWorkerData, sink: ParseSink, logger: Logger, workerUrl: URL = parseWorkerUrl()): Promise<ParseSideResult> {
+/**
+ * Runs the parse side in a worker and feeds `sink` (and `logger`) in input order. With
+ * `parsers` (the same content compiled here), lines the worker hands over while this thread
+ * is idle are parsed here, and counted in the result as if the worker had.
+ */
+export function parseInWorker(request: ParseWorkerData, sink: ParseSink, logger: Logger, workerUrl: URL = parseWorkerUrl(), parsers?: ParserStage): Promise<ParseSideResult> {
+  if (parsers !== undefined) request = {...request, handOff: true}
   return new Promise<ParseSideResult>((resolve, reject) => {
     let inputIndex = -1
     const decoder = new WireDecoder(request.keys)
+    // counts of the lines parsed here, by input and source index
+    const here = new Map<string, LineCounts>()
+    const parseHere = (r: WireLines): void => {
+      const key = `${r.i} ${r.s}`
+      let counts = here.get(key)
+      if (counts === undefined) here.set(key, (counts = {parsed: 0, unparsed: 0, whitelisted: 0, poured: 0}))
+      const from: LinesSource = {input: r.i, source: r.s, src: r.src, module: r.module, labels: r.labels, now: new GoTime(r.t[0], r.t[1], UTC)}
+      parseLines(parsers!, r.lines, from, counts, sink)
+    }
     let settled = false
     let worker: Worker
     const naming = (): string => {
@@ -157,6 +201,11 @@ export function parseInWorker(request: ParseWorkerData, sink: ParseSink, logger:
         if (msg.type === 'batch') {
           for (const rec of msg.records) {
             if (Array.isArray(rec)) sink.event(decoder.decode(rec), DECODED)
+            else if (typeof rec === 'string') sink.previewed!(decodePreviewed(rec))
+            else if ('r' in rec) {
+              if (parsers === undefined) throw new CrowdError('internal', 'the parse worker handed over lines nobody asked for')
+              parseHere(rec.r)
+            }
             else if ('l' in rec) logger[rec.l](rec.m)
             else if ('w' in rec) sink.warning(rec.w)
             else sink.progress(rec.p)
@@ -168,7 +217,10 @@ export function parseInWorker(request: ParseWorkerData, sink: ParseSink, logger:
         } else if (msg.type === 'end') {
           settled = true
           void worker.terminate()
-          resolve(msg.result)
+          let handed = 0
+          for (const c of here.values()) handed += c.parsed + c.unparsed + c.whitelisted
+          logger.debug(`parse worker: ${handed} line(s) handed to the main thread`)
+          resolve(here.size === 0 ? msg.result : withLinesParsedHere(msg.result, here, parsers!))
         } else if (msg.type === 'error') {
           fail(new CrowdError(msg.code, `parse worker ${naming()}: ${msg.message}`, {file: msg.file, line: msg.line}))
         }
@@ -179,6 +231,20 @@ export function parseInWorker(request: ParseWorkerData, sink: ParseSink, logger:
     worker.on('error', (error: Error) => fail(new CrowdError('input', `parse worker failed ${naming()}: ${error.message}`)))
     worker.on('exit', (code) => fail(new CrowdError('input', `parse worker exited (code ${code}) ${naming()}`)))
   })
+}
+
+/** The worker's result plus what this thread counted parsing the lines it was handed. */
+function withLinesParsedHere(result: ParseSideResult, here: ReadonlyMap<string, LineCounts>, parsers: ParserStage): ParseSideResult {
+  for (const [key, counts] of here) {
+    const [i, s] = key.split(' ').map(Number) as [number, number]
+    const report = result.inputs[i]?.sources[s]
+    if (report === undefined) throw new CrowdError('internal', `lines parsed here name a source the parse worker did not report (${key})`)
+    report.parsed += counts.parsed
+    report.unparsed += counts.unparsed
+    report.whitelisted += counts.whitelisted
+    report.poured += counts.poured
+  }
+  return {...result, parserMetrics: mergeParserMetrics(result.parserMetrics, parsers.metrics?.() ?? [])}
 }
 
 function startWorker(url: URL, workerData: ParseWorkerData): Worker {

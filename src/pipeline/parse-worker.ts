@@ -7,11 +7,11 @@
  */
 import {parentPort, workerData} from 'node:worker_threads'
 import {CrowdError} from '../model/errors.js'
-import {WireEncoder} from '../model/event-wire.js'
+import {encodePreviewed, WireEncoder} from '../model/event-wire.js'
 import type {Logger} from '../model/logger.js'
-import {createParserStage, loadParserSet} from './build-engines.js'
+import {createParserStage, loadParserSet, loadPreviewDetector} from './build-engines.js'
 import {parseInputs, type ParseSink} from './parse-side.js'
-import {BATCH_EVENTS, MAX_IN_FLIGHT, type LogLevelName, type MainMessage, type ParseWorkerData, type WireRecord, type WorkerMessage} from './parse-thread.js'
+import {BATCH_EVENTS, HAND_OFF_IN_FLIGHT, MAX_IN_FLIGHT, type LogLevelName, type MainMessage, type ParseWorkerData, type WireRecord, type WorkerMessage} from './parse-thread.js'
 
 const RANK: Record<string, number> = {error: 0, warn: 1, info: 2, debug: 3, trace: 4}
 
@@ -50,12 +50,14 @@ async function main(): Promise<void> {
   const logger: Logger = {error: log('error'), warn: log('warn'), info: log('info'), debug: log('debug')}
 
   const parsers = createParserStage(loadParserSet(data.content, logger))
+  const previewer = data.preview === true ? loadPreviewDetector(data.content, logger) : undefined
   loading = false
 
   const encoder = new WireEncoder(data.keys)
   const sink: ParseSink = {
     event(evt) {
-      records.push(encoder.encode(evt))
+      const preview = previewer?.preview(evt)
+      records.push(preview === undefined ? encoder.encode(evt) : encodePreviewed(evt, preview))
       events++
     },
     warning(message) {
@@ -67,6 +69,13 @@ async function main(): Promise<void> {
     },
     input(index) {
       post({type: 'input', index})
+    },
+    // the main thread is about to run out of work: it parses these lines itself
+    takeLines(lines, from) {
+      if (data.handOff !== true || inFlight > (data.handOffInFlight ?? HAND_OFF_IN_FLIGHT)) return false
+      records.push({r: {i: from.input, s: from.source, src: from.src, module: from.module, labels: {...from.labels}, t: [from.now.sec, from.now.nsec], lines: lines.map((l) => l.raw)}})
+      events += lines.length
+      return true
     },
     async drain() {
       if (events < BATCH_EVENTS) return

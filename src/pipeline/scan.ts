@@ -19,7 +19,7 @@ import {ExitCode, type ExitCodeValue} from '../model/exit-codes.js'
 import {silentLogger, type Logger} from '../model/logger.js'
 import {alertsOfOverflow, type BucketMetric, type Engines, type ParserMetric} from './engines.js'
 import {parseInputs, type ParseSink} from './parse-side.js'
-import {parseInWorker, planParseWorker, type ParseWorkerData, type ParseWorkerSetting} from './parse-thread.js'
+import {HAND_OFF_IN_FLIGHT, MAX_IN_FLIGHT, parseInWorker, planParseWorker, type ParseWorkerData, type ParseWorkerSetting} from './parse-thread.js'
 import type {ScanContent} from './content.js'
 
 export interface ScanOptions {
@@ -47,6 +47,12 @@ export interface ScanOptions {
    * here; the CLI passes auto) when the inputs are big enough; see planParseWorker.
    */
   parseWorkers?: ParseWorkerSetting
+  /**
+   * With the parse worker: whether it hands batches of lines to this thread to parse when this
+   * thread is about to run out of work (auto, the default: see HAND_OFF_IN_FLIGHT), always, or
+   * never. Results do not depend on it (tests compare all three).
+   */
+  parseHandOff?: 'auto' | 'always' | 'never'
   /**
    * What the parse worker needs to compile the parsers itself (prepareScan sets it), and
    * whether the content keeps state between parsers and scenarios (stash helpers), which
@@ -179,13 +185,17 @@ export async function runScan(options: ScanOptions): Promise<ScanResult> {
       const overflows = detector.pour(evt, hints)
       if (overflows.length > 0) handleOverflows(overflows)
     },
+    previewed: (evt) => {
+      const overflows = detector.pourPreviewed!(evt)
+      if (overflows.length > 0) handleOverflows(overflows)
+    },
     warning: (message) => void result.warnings.push(message),
     progress: (p) => options.onProgress?.(p),
   }
   const sideOptions = {inputs: options.inputs, type: options.type, maxLineBytes: options.maxLineBytes, sampleLines: options.sampleLines, stdin: options.stdin, parsers, logger}
   const plan = planParseWorker(options)
   const side = plan.use && plan.content !== undefined
-    ? await parseInWorker(workerData(options, plan.content), sink, logger)
+    ? await parseInWorker(workerData(options, plan.content), sink, logger, undefined, options.parseHandOff === 'never' ? undefined : parsers)
     : await parseInputs(sideOptions, sink)
   if (plan.note !== undefined) logger.debug(plan.note)
   result.inputs = side.inputs
@@ -219,6 +229,9 @@ function workerData(options: ScanOptions, content: ScanContent): ParseWorkerData
   if (options.sampleLines !== undefined) data.sampleLines = options.sampleLines
   const needs = options.engines.detector.eventKeyNeeds?.()
   if (needs !== undefined) data.keys = wireKeys(needs)
+  // events no scenario takes cross as a preview (a few numbers and the time), not whole
+  if (options.engines.detector.pourPreviewed !== undefined) data.preview = true
+  data.handOffInFlight = options.parseHandOff === 'always' ? MAX_IN_FLIGHT : HAND_OFF_IN_FLIGHT
   return data
 }
 

@@ -39,20 +39,23 @@ const missing = path.join(dir, 'missing.log')
 const hub = path.join(SHARED, 'crowdsec-hub')
 const HUB_COLLECTIONS = ['crowdsecurity/linux', 'crowdsecurity/nginx', 'crowdsecurity/sshd', 'crowdsecurity/base-http-scenarios']
 
-function capture(): Logger & {lines: string[]} {
+function capture(): Logger & {lines: string[]; handed: number} {
   const lines: string[] = []
+  const out = {lines, handed: 0}
   const at = (level: string) => (m: string): void => {
+    const h = /^parse worker: (\d+) line\(s\) handed/.exec(m)
+    if (h !== null) out.handed += Number(h[1])
     if (!m.startsWith('parse worker:')) lines.push(`${level} ${m}`)
   }
-  return {lines, error: at('error'), warn: at('warn'), info: at('info'), debug: at('debug')}
+  return Object.assign(out, {error: at('error'), warn: at('warn'), info: at('info'), debug: at('debug')})
 }
 
-async function scanWith(request: Omit<ScanRequest, 'logger'>, workers: 0 | 1): Promise<{json: string; logs: string[]}> {
+async function scanWith(request: Omit<ScanRequest, 'logger'>, workers: 0 | 1, handOff: 'auto' | 'always' | 'never' = 'auto'): Promise<{json: string; logs: string[]; handed: number}> {
   const logger = capture()
   const options = await prepareScan({...request, logger, parseWorkers: workers})
   if (workers === 1) assert.ok(planParseWorker(options, 2).use, 'the worker is used')
-  const result = await runScan(options)
-  return {json: JSON.stringify(result, null, 1), logs: logger.lines}
+  const result = await runScan({...options, parseHandOff: handOff})
+  return {json: JSON.stringify(result, null, 1), logs: logger.lines, handed: logger.handed}
 }
 
 const cases: [string, Omit<ScanRequest, 'logger'>][] = [
@@ -68,10 +71,16 @@ const cases: [string, Omit<ScanRequest, 'logger'>][] = [
 for (const [name, request] of cases) {
   test(`workers 0 and 1 give the same result: ${name}`, async () => {
     const one = await scanWith(request, 0)
-    const two = await scanWith(request, 1)
     assert.ok(one.json.length > 200)
-    assert.fixture(two.json, one.json)
-    assert.equal(two.logs, one.logs)
+    // the worker parses every line, or hands every batch of lines back to this thread
+    for (const handOff of ['never', 'always'] as const) {
+      const two = await scanWith(request, 1, handOff)
+      assert.fixture(two.json, one.json)
+      assert.equal(two.logs, one.logs)
+      const parsed = (JSON.parse(two.json) as {summary: {lines: number}}).summary.lines
+      if (handOff === 'never') assert.is(two.handed, 0)
+      else assert.ok(two.handed > 0 && parsed > 0, `lines handed over: ${two.handed}`)
+    }
   })
 }
 
@@ -114,16 +123,18 @@ test('workers 0 and 1 give the same result when scenarios read Line.Raw, Parsed 
   const content = resolveContent({hubDir: hub, collections: ['crowdsecurity/linux', 'crowdsecurity/nginx']})
   content.scenarios = [{...content.scenarios[0]!, path: readers}]
   const stages = loadStages(content, {logger: capture()})
-  const run = async (workers: 0 | 1): Promise<string> => {
+  const run = async (workers: 0 | 1, handOff: 'never' | 'always' = 'never'): Promise<string> => {
     const options = await prepareScan({inputs: [{input: big, type: 'nginx'}], prepared: {content, stages}, parseWorkers: workers, logger: capture()})
-    return JSON.stringify(await runScan(options), null, 1)
+    return JSON.stringify(await runScan({...options, parseHandOff: handOff}), null, 1)
   }
   // alert digests first: a wrong wire shows as missing alerts, and uvu's diff of two big JSON texts is slow
   const digest = (json: string): string[] => (JSON.parse(json) as {alerts: {scenario: string; source: {value: string}; events_count: number}[]}).alerts.map((a) => `${a.scenario} ${a.source.value} ${a.events_count}`)
   const one = await run(0)
-  const two = await run(1)
-  assert.equal(digest(two), digest(one))
-  assert.ok(two === one, 'the same result JSON')
+  for (const handOff of ['never', 'always'] as const) {
+    const two = await run(1, handOff)
+    assert.equal(digest(two), digest(one), handOff)
+    assert.ok(two === one, `the same result JSON (hand-off ${handOff})`)
+  }
   const scenarios = new Set((JSON.parse(one) as {alerts: {scenario: string}[]}).alerts.map((a) => a.scenario))
   assert.equal([...scenarios].sort(), ['test/queue-reads-parsed', 'test/raw-and-parsed', 'test/whole-parsed'])
 })
