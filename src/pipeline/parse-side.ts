@@ -57,18 +57,23 @@ export interface LineCounts {
   poured: number
 }
 
+/** Events whose strings may be kept as they are (PourHints.ownStrings). */
+const OWN_STRINGS: PourHints = Object.freeze({ownStrings: true})
+
 /**
  * Parses lines of one source and gives the events that pass to `sink.event`: the per-line work
- * of the parse side, wherever it runs.
+ * of the parse side, wherever it runs. `ownedUpTo`: lines of at most this many characters are
+ * strings of their own (not views into a read buffer: lines handed over by the parse worker),
+ * so the fields cut from them pin no more than their line and need not be copied when kept.
  */
-export function parseLines(parsers: ParserStage, raws: readonly string[], from: LinesSource, counts: LineCounts, sink: Pick<ParseSink, 'event'>): void {
+export function parseLines(parsers: ParserStage, raws: readonly string[], from: LinesSource, counts: LineCounts, sink: Pick<ParseSink, 'event'>, ownedUpTo = 0): void {
   for (const raw of raws) {
     const evt = newLogEvent({raw, src: from.src, module: from.module, labels: from.labels, time: from.now})
     evt.ExpectMode = ExpectMode.timeMachine
     if (parsers.parse(evt)) {
       counts.parsed++
       counts.poured++
-      sink.event(evt)
+      sink.event(evt, raw.length <= ownedUpTo ? OWN_STRINGS : undefined)
     } else if (evt.Whitelisted) {
       counts.whitelisted++
     } else {

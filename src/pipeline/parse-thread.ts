@@ -45,6 +45,12 @@ export const BATCH_EVENTS = 256
  */
 export const HAND_OFF_IN_FLIGHT = 2
 
+/**
+ * Handed-over lines arrive as strings of their own (structured clone): fields cut from one of
+ * at most this many characters are kept without a copy, pinning no more than the line each.
+ */
+const OWNED_LINE_MAX = 512
+
 export interface ParseWorkerPlan {
   use: boolean
   content?: ScanContent
@@ -175,7 +181,7 @@ export function parseInWorker(request: ParseWorkerData, sink: ParseSink, logger:
       let counts = here.get(key)
       if (counts === undefined) here.set(key, (counts = {parsed: 0, unparsed: 0, whitelisted: 0, poured: 0}))
       const from: LinesSource = {input: r.i, source: r.s, src: r.src, module: r.module, labels: r.labels, now: new GoTime(r.t[0], r.t[1], UTC)}
-      parseLines(parsers!, r.lines, from, counts, sink)
+      parseLines(parsers!, r.lines, from, counts, sink, OWNED_LINE_MAX)
     }
     let settled = false
     let worker: Worker
