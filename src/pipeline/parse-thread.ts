@@ -32,7 +32,7 @@ export type ParseWorkerSetting = 'auto' | 0 | 1
 export const AUTO_MIN_BYTES = 8 * 1024 * 1024
 
 /** Batches the worker may have sent and not yet seen acknowledged. */
-export const MAX_IN_FLIGHT = 4
+export const MAX_IN_FLIGHT = 8
 
 /** Events per batch (the worker flushes at the first line-batch boundary past it). */
 export const BATCH_EVENTS = 256
@@ -43,7 +43,7 @@ export const BATCH_EVENTS = 256
  * events cost the main thread little, so it has time to parse too; when detection is heavy,
  * batches stay in flight and the worker parses everything.
  */
-export const HAND_OFF_IN_FLIGHT = 2
+export const HAND_OFF_IN_FLIGHT = 3
 
 /**
  * Handed-over lines arrive as strings of their own (structured clone): fields cut from one of
