@@ -39,7 +39,7 @@ Exit codes: 0 no alert, 1 alerts found (unless --fail-on none), 2 usage or confi
     'fail-on': Flags.option({description: 'what makes the exit code 1', options: ['none', 'alert'] as const, default: 'alert'})(),
     'max-line-bytes': Flags.integer({description: 'truncate longer lines (default: acquisition.max_line_bytes, 65536)', min: 1}),
     'parse-workers': Flags.option({
-      description: 'parse in a worker thread: auto (default) when 2+ cores and the files add up to 8 MiB or more, 1 when possible, 0 never (stdin, and content using stash helpers in scenarios, postoverflows or profiles, always parse in one thread; results are the same)',
+      description: 'parse in a worker thread, which also sends events no scenario takes as a preview and hands batches of lines back when the main thread runs short: auto (default) when 2+ cores and the files add up to 8 MiB or more, 1 when possible, 0 never (stdin, and content using stash helpers in scenarios, postoverflows or profiles, always parse in one thread; results are the same)',
       options: ['auto', '0', '1'] as const,
       default: 'auto',
     })(),

@@ -148,6 +148,18 @@ test('RegexpInFile without a cache: repeated and alternating texts keep their an
   }
 })
 
+test('RegexpInFile without a cache: past the memory of recent texts (and for long texts) answers stay right', () => {
+  const mixed = new FileDataStore()
+  mixed.addText('mixed.regex', 'regexp', MIXED.join('\n'))
+  const list = mixed.regexps('mixed.regex')!
+  const each = MIXED.map((line) => compileRe2(line))
+  // 3,000 distinct texts twice (the memory is cleared when full), then long ones
+  const texts = Array.from({length: 3000}, (_, i) => (i % 7 === 0 ? `curl/${i}` : i % 11 === 0 ? `x sqlmap ${i}` : `Mozilla ${i}`))
+  for (const text of [...texts, ...texts, 'a'.repeat(600) + ' nikto', 'a'.repeat(600), 'a'.repeat(600) + ' nikto']) {
+    assert.is(list.test(text), each.some((re) => re.test(text)), text.slice(0, 40))
+  }
+})
+
 test('combineRe2Lines: one native alternation, risky lines kept apart', () => {
   const lines = [...MIXED, '^(a|aa)+$', '\\Qa.b']
   const each = lines.map((line) => compileRe2(line))
