@@ -7,6 +7,7 @@
 import type {Program} from '../expr/index.js'
 import {RuntimeAlert} from '../model/alert.js'
 import {detachString, Event, EventType, ExpectMode, expressionWrites, slimEvent, SOURCE_ENRICHED_KEYS} from '../model/event.js'
+import type {PourPreview, PreviewedEvent} from '../model/event-wire.js'
 import {GoTime} from '../model/go-time.js'
 import {silentLogger, type Logger} from '../model/logger.js'
 import {Bucket, MODE_TIME_MACHINE} from './bucket.js'
@@ -48,26 +49,13 @@ export interface DetectorOptions {
 
 export type OverflowListener = (evt: Event) => void
 
-/** The skips pouring an event counts when no scenario takes it (Detector.preview). */
-export interface PourPreview {
-  dispatchSkipped: number
-  prefilterSkipped: number
-}
-
-/** What pourPreviewed needs of an event preview() found no scenario takes. */
-export interface PreviewedEvent extends PourPreview {
-  Type: number
-  ExpectMode: number
-  Process: boolean
-  Whitelisted: boolean
-  MarshaledTime: string
-}
 
 /** What the caller knows about a poured event. */
 export interface PourHints {
   /**
-   * The event's strings are its own, not views into a larger string (events decoded from the
-   * parse worker): queue copies need not detach them (src/model/event.ts slimEvent).
+   * The event's strings are its own, or views into a short line of its own, never into a larger
+   * buffer (events decoded from the parse worker, lines it handed over): queue copies, bucket
+   * keys and distinct values need not detach them (src/model/event.ts slimEvent).
    */
   ownStrings?: boolean
 }

@@ -213,13 +213,18 @@ export class WireDecoder {
  * Type, ExpectMode, Process and Whitelisted, then MarshaledTime (the rest, after the fifth
  * space). What Detector.pourPreviewed needs, for a fraction of a whole event's cost.
  */
-export function encodePreviewed(evt: Event, preview: {dispatchSkipped: number; prefilterSkipped: number}): string {
+export function encodePreviewed(evt: Event, preview: PourPreview): string {
   return `${preview.dispatchSkipped} ${preview.prefilterSkipped} ${evt.Type} ${evt.ExpectMode} ${evt.Process ? 1 : 0}${evt.Whitelisted ? 1 : 0} ${evt.MarshaledTime}`
 }
 
-export interface PreviewedWire {
+/** The skips pouring an event counts when no scenario takes it (Detector.preview). */
+export interface PourPreview {
   dispatchSkipped: number
   prefilterSkipped: number
+}
+
+/** What Detector.pourPreviewed needs of an event no scenario takes. */
+export interface PreviewedEvent extends PourPreview {
   Type: number
   ExpectMode: number
   Process: boolean
@@ -229,7 +234,7 @@ export interface PreviewedWire {
 
 const PREVIEWED = /^(\d+) (\d+) (\d+) (\d+) ([01])([01]) /
 
-export function decodePreviewed(w: string): PreviewedWire {
+export function decodePreviewed(w: string): PreviewedEvent {
   const m = PREVIEWED.exec(w)
   if (m === null) throw new CrowdError('internal', 'malformed previewed event on the wire')
   return {

@@ -171,10 +171,6 @@ export function mergeParserMetrics(a: readonly ParserMetric[], b: readonly Parse
 }
 
 /**
- * Compiles only the parsers of a content, as loadStages does (same files, order, data dir,
- * pattern dirs and helper context kind): what the parse worker runs.
- */
-/**
  * The parse worker's copy of the scan's scenarios, for Detector.preview only (its buckets stay
  * empty): compiled from the same content, in the same order, with the detector options of
  * buildEngines that decide what a pour skips (prefilter and filter sharing on).
@@ -185,6 +181,10 @@ export function loadPreviewDetector(content: ScanContent, logger: Logger): Detec
   return createDetector(loaded.scenarios, {mode: 'replay', collect: false, logger})
 }
 
+/**
+ * Compiles only the parsers of a content, as loadStages does (same files, order, data dir,
+ * pattern dirs and helper context kind): what the parse worker runs.
+ */
 export function loadParserSet(content: ScanContent, logger: Logger): ParserSet {
   const helpers = createHelperContext({dataDir: content.dataDir, logger, now: () => GoTime.now(UTC)})
   return loadParsers({files: parserRefs(content.parsers), dataDir: content.dataDir, patternDirs: content.patternDirs, helpers, logger})
