@@ -39,7 +39,6 @@ export interface RawLineInput {
   time?: GoTime
 }
 
-/** GoTime is immutable: one zero value serves every new event. */
 /**
  * Counts the writes expressions make into maps while they run: Event.SetMeta/SetParsed and the
  * helpers that fill a target map (UnmarshalJSON, ParseKV, ParseKVLax). Per-event caches of pure
@@ -48,6 +47,7 @@ export interface RawLineInput {
  */
 export const expressionWrites = {count: 0}
 
+/** GoTime is immutable: one zero value serves every new event. */
 const ZERO_TIME = GoTime.zero()
 
 /**

@@ -18,10 +18,10 @@ import type {InputSpec} from '../acquisition/types.js'
 import type {PourHints} from '../detect/index.js'
 import {CrowdError, type ErrorCode} from '../model/errors.js'
 import {decodePreviewed, WireDecoder, type WireEvent, type WireKeys} from '../model/event-wire.js'
-import type {Logger} from '../model/logger.js'
-import type {ScanContent} from './content.js'
 import {GoTime, UTC} from '../model/go-time.js'
+import type {Logger} from '../model/logger.js'
 import {mergeParserMetrics} from './build-engines.js'
+import type {ScanContent} from './content.js'
 import type {ParserStage} from './engines.js'
 import {parseLines, type LineCounts, type LinesSource, type ParseSideResult, type ParseSink} from './parse-side.js'
 import type {ScanOptions, WorkerLogLevel} from './scan.js'
@@ -161,7 +161,7 @@ export type WorkerMessage =
 
 export type MainMessage = {type: 'ack'}
 
-/** Decoded events own their strings (JSON.parse makes flat ones): queue copies need not detach them. */
+/** Decoded events own their strings (structured clone makes flat ones): queue copies need not detach them. */
 const DECODED: PourHints = Object.freeze({ownStrings: true})
 
 /**
@@ -207,8 +207,10 @@ export function parseInWorker(request: ParseWorkerData, sink: ParseSink, logger:
         if (msg.type === 'batch') {
           for (const rec of msg.records) {
             if (Array.isArray(rec)) sink.event(decoder.decode(rec), DECODED)
-            else if (typeof rec === 'string') sink.previewed!(decodePreviewed(rec))
-            else if ('r' in rec) {
+            else if (typeof rec === 'string') {
+              if (sink.previewed === undefined) throw new CrowdError('internal', 'the parse worker sent a preview nobody asked for')
+              sink.previewed(decodePreviewed(rec))
+            } else if ('r' in rec) {
               if (parsers === undefined) throw new CrowdError('internal', 'the parse worker handed over lines nobody asked for')
               parseHere(rec.r)
             }
