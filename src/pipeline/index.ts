@@ -53,7 +53,9 @@ export async function prepareScan(request: ScanRequest): Promise<ScanOptions> {
   const engines = buildEngines(stages, {logger: request.logger, maxBuckets: request.maxBuckets})
   const report = {origin: content.origin, collections: content.collections, parsers: content.parsers.length, scenarios: content.scenarios.length}
   const {prepared: _prepared, ...options} = request
-  const parseWorkerContent = (request.parseWorkers ?? 0) === 0 ? undefined : {content, sharedState: sharesParserState(content, request.profilesFile)}
+  const parseWorkerContent = (request.parseWorkers ?? 0) === 0
+    ? undefined
+    : {content, sharedState: sharesParserState(content, request.profilesFile), parserState: usesStash(content.parsers.map((p) => p.path))}
   return {...options, engines, profiles, content: report, ...(parseWorkerContent !== undefined ? {parseWorkerContent} : {})}
 }
 
@@ -65,7 +67,11 @@ const STASH_HELPERS = /\b(?:GetFromStash|SetInStash)\b/
  * in the main thread (the parse worker has its own stash).
  */
 export function sharesParserState(content: ScanContent, profilesFile?: string): boolean {
-  const files = [...content.scenarios.map((s) => s.path), ...content.postoverflows.map((p) => p.path), ...(profilesFile !== undefined ? [profilesFile] : [])]
+  return usesStash([...content.scenarios.map((s) => s.path), ...content.postoverflows.map((p) => p.path), ...(profilesFile !== undefined ? [profilesFile] : [])])
+}
+
+/** True when one of these files calls a stash helper (or cannot be read: then it may). */
+function usesStash(files: readonly string[]): boolean {
   for (const file of files) {
     let text: string
     try {

@@ -54,6 +54,8 @@ const OWNED_LINE_MAX = 512
 export interface ParseWorkerPlan {
   use: boolean
   content?: ScanContent
+  /** The worker may hand lines back to this thread (parsers keep no state from line to line). */
+  handOff?: boolean
   /** Why the worker is (not) used, for the debug log. */
   note?: string
 }
@@ -76,7 +78,9 @@ export function planParseWorker(options: Pick<ScanOptions, 'parseWorkers' | 'par
     const bytes = inputBytes(options.inputs)
     if (bytes < AUTO_MIN_BYTES) return {use: false, note: `parse worker: ${bytes} input bytes, below ${AUTO_MIN_BYTES}, parsing in this thread`}
   }
-  return {use: true, content: plan.content, note: 'parse worker: parsing in a worker thread'}
+  // parsers that stash across lines must see every line in one thread: then none is handed back
+  const handOff = plan.parserState !== true
+  return {use: true, content: plan.content, handOff, note: `parse worker: parsing in a worker thread${handOff ? '' : ' (parsers use stash helpers: no lines handed back)'}`}
 }
 
 function availableCores(): number {

@@ -54,11 +54,12 @@ export interface ScanOptions {
    */
   parseHandOff?: 'auto' | 'always' | 'never'
   /**
-   * What the parse worker needs to compile the parsers itself (prepareScan sets it), and
-   * whether the content keeps state between parsers and scenarios (stash helpers), which
-   * keeps parsing in this thread.
+   * What the parse worker needs to compile the parsers itself (prepareScan sets it); whether
+   * the content keeps state between parsers and scenarios (stash helpers), which keeps parsing
+   * in this thread; whether parsers keep state from line to line (stash helpers in parser
+   * files), which keeps every line in the worker (none is handed back).
    */
-  parseWorkerContent?: {content: ScanContent; sharedState: boolean}
+  parseWorkerContent?: {content: ScanContent; sharedState: boolean; parserState?: boolean}
   /** The logger's level: the parse worker sends only logs at this level or above (default: all). */
   logLevel?: WorkerLogLevel
 }
@@ -195,7 +196,7 @@ export async function runScan(options: ScanOptions): Promise<ScanResult> {
   const sideOptions = {inputs: options.inputs, type: options.type, maxLineBytes: options.maxLineBytes, sampleLines: options.sampleLines, stdin: options.stdin, parsers, logger}
   const plan = planParseWorker(options)
   const side = plan.use && plan.content !== undefined
-    ? await parseInWorker(workerData(options, plan.content), sink, logger, undefined, options.parseHandOff === 'never' ? undefined : parsers)
+    ? await parseInWorker(workerData(options, plan.content), sink, logger, undefined, plan.handOff && options.parseHandOff !== 'never' ? parsers : undefined)
     : await parseInputs(sideOptions, sink)
   if (plan.note !== undefined) logger.debug(plan.note)
   result.inputs = side.inputs

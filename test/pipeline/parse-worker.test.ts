@@ -149,6 +149,45 @@ test('the scans above find alerts and input errors (the comparison is not of emp
   assert.ok(withAlerts.alerts.length > 0)
 })
 
+// Parsers that keep state from line to line: the previous request path of each source, through a stash.
+const stashRead = w('stash/a-prev.yaml', `name: test/a-prev
+description: the previous request path of this source
+filter: "evt.Meta.log_type == 'http_access-log'"
+statics:
+  - meta: prev_path
+    expression: "GetFromStash('test_prev', evt.Meta.source_ip)"
+`)
+const stashWrite = w('stash/b-store.yaml', `name: test/b-store
+description: stores this request path for the next line of the source
+filter: "evt.Meta.log_type == 'http_access-log'"
+stash:
+  - name: test_prev
+    key: evt.Meta.source_ip
+    value: evt.Meta.http_path
+    ttl: 1h
+    size: 100000
+statics:
+  - meta: prev_stored
+    value: 'yes'
+`)
+
+test('parsers that stash across lines keep every line in the worker (none handed back): same result', async () => {
+  const content = resolveContent({hubDir: hub, collections: ['crowdsecurity/linux', 'crowdsecurity/nginx', 'crowdsecurity/base-http-scenarios']})
+  content.parsers.push({path: stashRead, stage: 's02-enrich', item: 'test/a-prev'}, {path: stashWrite, stage: 's02-enrich', item: 'test/b-store'})
+  const stages = loadStages(content, {logger: capture()})
+  const run = async (workers: 0 | 1): Promise<{json: string; handed: number}> => {
+    const logger = capture()
+    const options = await prepareScan({inputs: [{input: big, type: 'nginx'}], prepared: {content, stages}, parseWorkers: workers, logger})
+    if (workers === 1) assert.is(planParseWorker(options, 2).handOff, false)
+    return {json: JSON.stringify(await runScan({...options, parseHandOff: 'always'}), null, 1), handed: logger.handed}
+  }
+  const one = await run(0)
+  assert.match(one.json, '"prev_path"')
+  const two = await run(1)
+  assert.is(two.handed, 0)
+  assert.ok(two.json === one.json, 'the same result JSON')
+})
+
 const planCases: [string, Parameters<typeof planParseWorker>[0], number, boolean][] = [
   ['setting 0', {parseWorkers: 0, parseWorkerContent: {content: {} as never, sharedState: false}, inputs: [{input: big}]}, 2, false],
   ['setting 1', {parseWorkers: 1, parseWorkerContent: {content: {} as never, sharedState: false}, inputs: [{input: AUTH}]}, 2, true],
@@ -165,9 +204,16 @@ fs.truncateSync(sparse, AUTO_MIN_BYTES)
 for (const [name, options, cores, use] of planCases) {
   test(`plan: ${name}`, () => {
     const inputs = options.inputs.map((i) => (i.input === 'SPARSE' ? {input: sparse} : i))
-    assert.is(planParseWorker({...options, inputs}, cores).use, use)
+    const plan = planParseWorker({...options, inputs}, cores)
+    assert.is(plan.use, use)
+    if (use) assert.is(plan.handOff, true)
   })
 }
+
+test('plan: parsers that keep state across lines: the worker, no hand-off', () => {
+  const plan = planParseWorker({parseWorkers: 1, parseWorkerContent: {content: {} as never, sharedState: false, parserState: true}, inputs: [{input: AUTH}]}, 2)
+  assert.equal([plan.use, plan.handOff], [true, false])
+})
 
 const sink = {event: () => {}, warning: () => {}, progress: () => {}}
 const silent = {error() {}, warn() {}, info() {}, debug() {}}
