@@ -8,7 +8,8 @@ import {loadProfiles} from '../decide/load-profiles.js'
 import type {Logger} from '../model/logger.js'
 import {buildEngines, loadStages, type LoadedStages} from './build-engines.js'
 import {selectContent, type ContentRequest, type ScanContent} from './content.js'
-import {runScan, scanAlerts, type ScanOptions, type ScanResult} from './scan.js'
+import {EarlyParseWorker, planParseWorker} from './parse-thread.js'
+import {parseWorkerData, runScan, scanAlerts, type ScanOptions, type ScanResult} from './scan.js'
 
 export {runScan, scanAlerts, scanExitCode} from './scan.js'
 export {planParseWorker, AUTO_MIN_BYTES} from './parse-thread.js'
@@ -41,22 +42,40 @@ export interface PreparedContent {
 /** Selects the content and compiles it; every config problem is a CrowdError. */
 export async function prepareContent(request: ContentRequest & Pick<ScanRequest, 'simulation' | 'logger'>): Promise<PreparedContent> {
   const content = await selectContent(request)
-  const simulation = request.simulation === undefined ? undefined : {simulation: request.simulation.simulation, exclusions: [...(request.simulation.exclusions ?? [])]}
-  return {content, stages: loadStages(content, {logger: request.logger, simulation})}
+  return {content, stages: compileContent(content, request)}
 }
 
-/** Selects content, builds stages and profiles; every config problem is a CrowdError thrown before any input is read. */
+function compileContent(content: ScanContent, request: Pick<ScanRequest, 'simulation' | 'logger'>): LoadedStages {
+  const simulation = request.simulation === undefined ? undefined : {simulation: request.simulation.simulation, exclusions: [...(request.simulation.exclusions ?? [])]}
+  return loadStages(content, {logger: request.logger, simulation})
+}
+
+/**
+ * Selects content, builds stages and profiles; every config problem is a CrowdError thrown
+ * before any input is read. When the scan will parse in a worker, the worker is started as
+ * soon as the content is chosen: it compiles its copy while this thread compiles (runScan
+ * then only tells it to start).
+ */
 export async function prepareScan(request: ScanRequest): Promise<ScanOptions> {
   // Profiles first: a bad profiles file is reported without compiling the content.
   const profiles = loadProfiles(request.profilesFile)
-  const {content, stages} = request.prepared ?? (await prepareContent(request))
-  const engines = buildEngines(stages, {logger: request.logger, maxBuckets: request.maxBuckets})
-  const report = {origin: content.origin, collections: content.collections, parsers: content.parsers.length, scenarios: content.scenarios.length}
-  const {prepared: _prepared, ...options} = request
+  const content = request.prepared?.content ?? (await selectContent(request))
   const parseWorkerContent = (request.parseWorkers ?? 0) === 0
     ? undefined
     : {content, sharedState: sharesParserState(content, request.profilesFile), parserState: usesStash(content.parsers.map((p) => p.path))}
-  return {...options, engines, profiles, content: report, ...(parseWorkerContent !== undefined ? {parseWorkerContent} : {})}
+  const early = parseWorkerContent !== undefined && planParseWorker({...request, parseWorkerContent}).use
+    ? new EarlyParseWorker(parseWorkerData(request, content, true))
+    : undefined
+  try {
+    const stages = request.prepared?.stages ?? compileContent(content, request)
+    const engines = buildEngines(stages, {logger: request.logger, maxBuckets: request.maxBuckets})
+    const report = {origin: content.origin, collections: content.collections, parsers: content.parsers.length, scenarios: content.scenarios.length}
+    const {prepared: _prepared, ...options} = request
+    return {...options, engines, profiles, content: report, ...(parseWorkerContent !== undefined ? {parseWorkerContent} : {}), ...(early !== undefined ? {parseWorkerEarly: early} : {})}
+  } catch (error) {
+    early?.dispose()
+    throw error
+  }
 }
 
 const STASH_HELPERS = /\b(?:GetFromStash|SetInStash)\b/

@@ -121,11 +121,19 @@ export interface ParseWorkerData {
   maxLineBytes?: number
   sampleLines?: number
   logLevel: WorkerLogLevel
-  /** The event fields the main thread reads (default: all). */
-  keys?: WireKeys
   /** Preview each event against the scenarios (same content): those no scenario takes cross as a PreviewedEvent. */
   preview?: boolean
-  /** The main thread parses lines the worker hands it while it is idle (parseInWorker's `parsers`). */
+}
+
+/**
+ * What the worker is told when the scan starts (`go`): it compiles its content as soon as it
+ * is started, possibly while this thread still compiles its own (EarlyParseWorker), and reads
+ * nothing before.
+ */
+export interface ParseWorkerGo {
+  /** The event fields this thread reads (default: all). */
+  keys?: WireKeys
+  /** This thread parses lines the worker hands it while it is idle (parseInWorker's `parsers`). */
   handOff?: boolean
   /** Hand lines over while no more than this many batches are in flight (default HAND_OFF_IN_FLIGHT). */
   handOffInFlight?: number
@@ -163,7 +171,63 @@ export type WorkerMessage =
   | {type: 'end'; result: ParseSideResult}
   | {type: 'error'; code: ErrorCode; message: string; file?: string; line?: number}
 
-export type MainMessage = {type: 'ack'}
+export type MainMessage = {type: 'ack'} | {type: 'go'; go: ParseWorkerGo}
+
+/**
+ * A parse worker started ahead of its scan (prepareScan starts it as soon as the content is
+ * chosen): it compiles parsers and scenarios while this thread compiles its own, then waits for
+ * `go`. Until taken it does not keep the process alive; a worker that failed or exited before
+ * is not handed out (the scan starts a fresh one, which reports the problem).
+ */
+export class EarlyParseWorker {
+  private worker: Worker | undefined
+  private readonly started: string
+  private broken = false
+
+  constructor(data: ParseWorkerData, url: URL = parseWorkerUrl()) {
+    this.started = sameWork(data)
+    const worker = startWorker(url, data)
+    worker.unref()
+    worker.once('error', () => void (this.broken = true))
+    worker.once('exit', () => void (this.broken = true))
+    this.worker = worker
+  }
+
+  /** The worker, once, when it was started for this same work (content, inputs, options). */
+  take(data: ParseWorkerData): Worker | undefined {
+    const worker = this.worker
+    if (worker === undefined || this.broken || sameWork(data) !== this.started) {
+      this.dispose()
+      return undefined
+    }
+    this.worker = undefined
+    worker.ref()
+    return worker
+  }
+
+  /** Stops a worker nobody took. */
+  dispose(): void {
+    const worker = this.worker
+    this.worker = undefined
+    if (worker !== undefined) void worker.terminate()
+  }
+}
+
+/** What a worker started with `data` will do (compared before an early worker is used). */
+function sameWork(data: ParseWorkerData): string {
+  return JSON.stringify(data)
+}
+
+export interface ParseInWorkerOptions {
+  /** What the worker is told at the start (keys...; handOff is set from `parsers`). */
+  go?: ParseWorkerGo
+  /** The same content compiled here: lines the worker hands over are parsed with it. */
+  parsers?: ParserStage
+  /** A worker already started for this request (EarlyParseWorker.take). */
+  worker?: Worker
+  /** The worker script (tests). */
+  url?: URL
+}
 
 /** Decoded events own their strings (structured clone makes flat ones): queue copies need not detach them. */
 const DECODED: PourHints = Object.freeze({ownStrings: true})
@@ -173,11 +237,12 @@ const DECODED: PourHints = Object.freeze({ownStrings: true})
  * `parsers` (the same content compiled here), lines the worker hands over while this thread
  * is idle are parsed here, and counted in the result as if the worker had.
  */
-export function parseInWorker(request: ParseWorkerData, sink: ParseSink, logger: Logger, workerUrl: URL = parseWorkerUrl(), parsers?: ParserStage): Promise<ParseSideResult> {
-  if (parsers !== undefined) request = {...request, handOff: true}
+export function parseInWorker(request: ParseWorkerData, sink: ParseSink, logger: Logger, options: ParseInWorkerOptions = {}): Promise<ParseSideResult> {
+  const parsers = options.parsers
+  const go: ParseWorkerGo = {...options.go, handOff: parsers !== undefined}
   return new Promise<ParseSideResult>((resolve, reject) => {
     let inputIndex = -1
-    const decoder = new WireDecoder(request.keys)
+    const decoder = new WireDecoder(go.keys)
     // counts of the lines parsed here, by input and source index
     const here = new Map<string, LineCounts>()
     const parseHere = (r: WireLines): void => {
@@ -200,7 +265,7 @@ export function parseInWorker(request: ParseWorkerData, sink: ParseSink, logger:
       reject(error)
     }
     try {
-      worker = startWorker(workerUrl, request)
+      worker = options.worker ?? startWorker(options.url ?? parseWorkerUrl(), request)
     } catch (error) {
       reject(new CrowdError('internal', `cannot start the parse worker: ${(error as Error).message}`))
       return
@@ -242,6 +307,7 @@ export function parseInWorker(request: ParseWorkerData, sink: ParseSink, logger:
     })
     worker.on('error', (error: Error) => fail(new CrowdError('input', `parse worker failed ${naming()}: ${error.message}`)))
     worker.on('exit', (code) => fail(new CrowdError('input', `parse worker exited (code ${code}) ${naming()}`)))
+    worker.postMessage({type: 'go', go} satisfies MainMessage)
   })
 }
 

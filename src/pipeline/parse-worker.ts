@@ -6,12 +6,14 @@
  * compiled the same content and already reported them.
  */
 import {parentPort, workerData} from 'node:worker_threads'
+import type {Detector} from '../detect/index.js'
 import {CrowdError} from '../model/errors.js'
 import {encodePreviewed, WireEncoder} from '../model/event-wire.js'
 import type {Logger} from '../model/logger.js'
 import {createParserStage, loadParserSet, loadPreviewDetector} from './build-engines.js'
+import type {ParserStage} from './engines.js'
 import {parseInputs, type ParseSink} from './parse-side.js'
-import {BATCH_EVENTS, HAND_OFF_IN_FLIGHT, MAX_IN_FLIGHT, type LogLevelName, type MainMessage, type ParseWorkerData, type WireRecord, type WorkerMessage} from './parse-thread.js'
+import {BATCH_EVENTS, HAND_OFF_IN_FLIGHT, MAX_IN_FLIGHT, type LogLevelName, type MainMessage, type ParseWorkerData, type ParseWorkerGo, type WireRecord, type WorkerMessage} from './parse-thread.js'
 
 const RANK: Record<string, number> = {error: 0, warn: 1, info: 2, debug: 3, trace: 4}
 
@@ -25,7 +27,15 @@ async function main(): Promise<void> {
   let events = 0
   let inFlight = 0
   let room: (() => void) | undefined
+  let started: ((go: ParseWorkerGo) => void) | undefined
+  const go = new Promise<ParseWorkerGo>((resolve) => {
+    started = resolve
+  })
   port.on('message', (msg: MainMessage) => {
+    if (msg.type === 'go') {
+      started?.(msg.go)
+      return
+    }
     if (msg.type !== 'ack') return
     inFlight--
     const wake = room
@@ -49,11 +59,20 @@ async function main(): Promise<void> {
   }
   const logger: Logger = {error: log('error'), warn: log('warn'), info: log('info'), debug: log('debug')}
 
-  const parsers = createParserStage(loadParserSet(data.content, logger))
-  const previewer = data.preview === true ? loadPreviewDetector(data.content, logger) : undefined
+  // compile first (maybe while the main thread compiles too), report a failure only once told to start
+  let compiled: {parsers: ParserStage; previewer: Detector | undefined} | undefined
+  let failure: unknown
+  try {
+    compiled = {parsers: createParserStage(loadParserSet(data.content, logger)), previewer: data.preview === true ? loadPreviewDetector(data.content, logger) : undefined}
+  } catch (error) {
+    failure = error
+  }
+  const options = await go
+  if (compiled === undefined) throw failure
+  const {parsers, previewer} = compiled
   loading = false
 
-  const encoder = new WireEncoder(data.keys)
+  const encoder = new WireEncoder(options.keys)
   const sink: ParseSink = {
     event(evt) {
       const preview = previewer?.preview(evt)
@@ -72,7 +91,7 @@ async function main(): Promise<void> {
     },
     // the main thread is about to run out of work: it parses these lines itself
     takeLines(lines, from) {
-      if (data.handOff !== true || inFlight > (data.handOffInFlight ?? HAND_OFF_IN_FLIGHT)) return false
+      if (options.handOff !== true || inFlight > (options.handOffInFlight ?? HAND_OFF_IN_FLIGHT)) return false
       records.push({r: {i: from.input, s: from.source, src: from.src, module: from.module, labels: {...from.labels}, t: [from.now.sec, from.now.nsec], lines: lines.map((l) => l.raw)}})
       events += lines.length
       return true

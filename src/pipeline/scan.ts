@@ -18,8 +18,8 @@ import type {WireKeys} from '../model/event-wire.js'
 import {ExitCode, type ExitCodeValue} from '../model/exit-codes.js'
 import {silentLogger, type Logger} from '../model/logger.js'
 import {alertsOfOverflow, type BucketMetric, type Engines, type ParserMetric} from './engines.js'
-import {parseInputs, type ParseSink} from './parse-side.js'
-import {HAND_OFF_IN_FLIGHT, MAX_IN_FLIGHT, parseInWorker, planParseWorker, type ParseWorkerData, type ParseWorkerSetting} from './parse-thread.js'
+import {parseInputs, type ParseSideResult, type ParseSink} from './parse-side.js'
+import {HAND_OFF_IN_FLIGHT, MAX_IN_FLIGHT, parseInWorker, planParseWorker, type EarlyParseWorker, type ParseWorkerData, type ParseWorkerGo, type ParseWorkerSetting} from './parse-thread.js'
 import type {ScanContent} from './content.js'
 
 export interface ScanOptions {
@@ -60,6 +60,8 @@ export interface ScanOptions {
    * files), which keeps every line in the worker (none is handed back).
    */
   parseWorkerContent?: {content: ScanContent; sharedState: boolean; parserState?: boolean}
+  /** A parse worker prepareScan started for these inputs (it compiles while this thread does); used once. */
+  parseWorkerEarly?: EarlyParseWorker
   /** The logger's level: the parse worker sends only logs at this level or above (default: all). */
   logLevel?: WorkerLogLevel
 }
@@ -196,7 +198,7 @@ export async function runScan(options: ScanOptions): Promise<ScanResult> {
   const sideOptions = {inputs: options.inputs, type: options.type, maxLineBytes: options.maxLineBytes, sampleLines: options.sampleLines, stdin: options.stdin, parsers, logger}
   const plan = planParseWorker(options)
   const side = plan.use && plan.content !== undefined
-    ? await parseInWorker(workerData(options, plan.content), sink, logger, undefined, plan.handOff && options.parseHandOff !== 'never' ? parsers : undefined)
+    ? await inWorker(options, plan.content, plan.handOff === true, sink, logger)
     : await parseInputs(sideOptions, sink)
   if (plan.note !== undefined) logger.debug(plan.note)
   result.inputs = side.inputs
@@ -222,17 +224,29 @@ export async function runScan(options: ScanOptions): Promise<ScanResult> {
   return result
 }
 
-/** What the parse worker is sent: plain data only (structured clone). */
-function workerData(options: ScanOptions, content: ScanContent): ParseWorkerData {
+/** Runs the parse side in the worker prepareScan started, or in a new one. */
+function inWorker(options: ScanOptions, content: ScanContent, handOff: boolean, sink: ParseSink, logger: Logger): Promise<ParseSideResult> {
+  const data = parseWorkerData(options, content, options.engines.detector.pourPreviewed !== undefined)
+  const go: ParseWorkerGo = {handOffInFlight: options.parseHandOff === 'always' ? MAX_IN_FLIGHT : HAND_OFF_IN_FLIGHT}
+  const needs = options.engines.detector.eventKeyNeeds?.()
+  if (needs !== undefined) go.keys = wireKeys(needs)
+  const parsers = handOff && options.parseHandOff !== 'never' ? options.engines.parsers : undefined
+  const worker = options.parseWorkerEarly?.take(data)
+  if (worker !== undefined) logger.debug('parse worker: started ahead, while this thread compiled')
+  return parseInWorker(data, sink, logger, {go, parsers, worker})
+}
+
+/**
+ * What the parse worker is sent when started: plain data only (structured clone). With
+ * `preview`, events no scenario takes cross as a few numbers (the detector pours them with
+ * pourPreviewed).
+ */
+export function parseWorkerData(options: Pick<ScanOptions, 'inputs' | 'type' | 'maxLineBytes' | 'sampleLines' | 'logLevel'>, content: ScanContent, preview: boolean): ParseWorkerData {
   const data: ParseWorkerData = {content, inputs: options.inputs.map((i) => ({...i})), logLevel: options.logLevel ?? 'trace'}
   if (options.type !== undefined) data.type = options.type
   if (options.maxLineBytes !== undefined) data.maxLineBytes = options.maxLineBytes
   if (options.sampleLines !== undefined) data.sampleLines = options.sampleLines
-  const needs = options.engines.detector.eventKeyNeeds?.()
-  if (needs !== undefined) data.keys = wireKeys(needs)
-  // events no scenario takes cross as a preview (a few numbers and the time), not whole
-  if (options.engines.detector.pourPreviewed !== undefined) data.preview = true
-  data.handOffInFlight = options.parseHandOff === 'always' ? MAX_IN_FLIGHT : HAND_OFF_IN_FLIGHT
+  if (preview) data.preview = true
   return data
 }
 

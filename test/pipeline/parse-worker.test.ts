@@ -3,6 +3,7 @@
  * --parse-workers 0 and 1 (real hub content and the embedded collections; archives, several
  * inputs, unreadable and corrupt inputs), compared as whole ScanResult JSON plus the log lines.
  */
+import {spawnSync} from 'node:child_process'
 import {test} from 'uvu'
 import * as assert from 'uvu/assert'
 import * as fs from 'node:fs'
@@ -39,12 +40,13 @@ const missing = path.join(dir, 'missing.log')
 const hub = path.join(SHARED, 'crowdsec-hub')
 const HUB_COLLECTIONS = ['crowdsecurity/linux', 'crowdsecurity/nginx', 'crowdsecurity/sshd', 'crowdsecurity/base-http-scenarios']
 
-function capture(): Logger & {lines: string[]; handed: number} {
+function capture(): Logger & {lines: string[]; handed: number; early: boolean} {
   const lines: string[] = []
-  const out = {lines, handed: 0}
+  const out = {lines, handed: 0, early: false}
   const at = (level: string) => (m: string): void => {
     const h = /^parse worker: (\d+) line\(s\) handed/.exec(m)
     if (h !== null) out.handed += Number(h[1])
+    if (m.startsWith('parse worker: started ahead')) out.early = true
     if (!m.startsWith('parse worker:')) lines.push(`${level} ${m}`)
   }
   return Object.assign(out, {error: at('error'), warn: at('warn'), info: at('info'), debug: at('debug')})
@@ -188,6 +190,35 @@ test('parsers that stash across lines keep every line in the worker (none handed
   assert.ok(two.json === one.json, 'the same result JSON')
 })
 
+test('prepareScan starts the worker ahead; runScan uses it once, and a fresh one for other inputs', async () => {
+  const request = {inputs: [{input: NGINX}, {input: AUTH}], hubDir: hub, collections: HUB_COLLECTIONS}
+  const one = await scanWith(request, 0)
+  const logger = capture()
+  const options = await prepareScan({...request, logger, parseWorkers: 1})
+  assert.ok(options.parseWorkerEarly !== undefined, 'started by prepareScan')
+  const first = JSON.stringify(await runScan(options), null, 1)
+  assert.ok(logger.early, 'the early worker was used')
+  assert.ok(first === one.json, 'same result')
+  // used once: the same options (their engines keep the first scan's buckets) scan again with a new worker
+  logger.early = false
+  await runScan(options)
+  assert.is(logger.early, false)
+  // started for other inputs: not used (stopped), a fresh worker reads the right ones
+  const other = await prepareScan({...request, logger, parseWorkers: 1})
+  const authOnly = JSON.parse(JSON.stringify(await runScan({...other, inputs: [{input: AUTH}]}))) as {inputs: {input: string}[]}
+  assert.equal(authOnly.inputs.map((i) => i.input), [AUTH])
+  assert.is(logger.early, false)
+})
+
+test('a worker started ahead and never used does not keep the process alive', () => {
+  const code = `import {prepareScan} from ${JSON.stringify(pathToFileURL(path.join(ROOT, 'src/pipeline/index.ts')).href)}
+const options = await prepareScan({inputs: [{input: ${JSON.stringify(NGINX)}}], hubDir: ${JSON.stringify(hub)}, collections: ['crowdsecurity/nginx'], parseWorkers: 1})
+console.log(options.parseWorkerEarly !== undefined ? 'started' : 'none')`
+  const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code], {encoding: 'utf8', timeout: 30_000, cwd: ROOT})
+  assert.is(r.status, 0, r.stderr)
+  assert.is(r.stdout.trim(), 'started')
+})
+
 const planCases: [string, Parameters<typeof planParseWorker>[0], number, boolean][] = [
   ['setting 0', {parseWorkers: 0, parseWorkerContent: {content: {} as never, sharedState: false}, inputs: [{input: big}]}, 2, false],
   ['setting 1', {parseWorkers: 1, parseWorkerContent: {content: {} as never, sharedState: false}, inputs: [{input: AUTH}]}, 2, true],
@@ -222,7 +253,7 @@ const request = {content: {} as never, inputs: [{input: 'first.log'}, {input: 's
 test('a worker that dies is an error naming the input, not a hang', async () => {
   const script = w('dying-worker.mjs', "import {parentPort} from 'node:worker_threads'\nparentPort.postMessage({type: 'input', index: 1})\nsetTimeout(() => { throw new Error('boom') }, 5)\n")
   try {
-    await parseInWorker(request, sink, silent, pathToFileURL(script))
+    await parseInWorker(request, sink, silent, {url: pathToFileURL(script)})
     assert.unreachable('should fail')
   } catch (error) {
     assert.match((error as Error).message, /parse worker failed while reading second\.log: boom/)
@@ -232,7 +263,7 @@ test('a worker that dies is an error naming the input, not a hang', async () => 
 test('a worker that exits early is an error, not a hang', async () => {
   const script = w('exiting-worker.mjs', 'process.exit(0)\n')
   try {
-    await parseInWorker(request, sink, silent, pathToFileURL(script))
+    await parseInWorker(request, sink, silent, {url: pathToFileURL(script)})
     assert.unreachable('should fail')
   } catch (error) {
     assert.match((error as Error).message, /parse worker exited \(code 0\) before reading any input/)
