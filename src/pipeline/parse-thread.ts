@@ -3,9 +3,16 @@
  * enough, one worker thread does acquisition, log type detection and parsing
  * (parse-worker.ts, with parse-side.ts, the same code a single-threaded scan runs) and sends
  * batches of records in input order; this thread pours the events into the scenarios and
- * replays warnings, logs and progress exactly where they happened. With one worker and lines
- * in order, parser state and every counter are those of a single-threaded scan.
+ * replays warnings, logs and progress exactly where they happened.
  *
+ * - The worker is started as soon as the content is chosen (EarlyParseWorker, prepareScan):
+ *   it compiles while this thread compiles, and reads nothing before `go` (wire keys, hand-off).
+ * - It previews each event against its own copy of the scenarios: events no scenario takes
+ *   cross as a few numbers (Detector.preview / pourPreviewed).
+ * - When this thread is about to run out of batches, the worker hands it a batch of raw lines
+ *   to parse itself (not when parsers stash from line to line); their counts join the report.
+ *
+ * Every counter and result is that of a single-threaded scan (tests compare the JSON).
  * Back-pressure: the worker keeps at most MAX_IN_FLIGHT batches unacknowledged. A worker that
  * fails or exits early is an error naming the input it was reading, never a hang.
  */

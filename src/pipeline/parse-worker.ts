@@ -1,9 +1,10 @@
 /**
- * The parse worker's entry point (see parse-thread.ts): compiles the parsers of the content
- * it is given, runs the parse side (parse-side.ts) over the inputs, and posts batches of
- * records (events in their wire form, warnings, logs, progress) in order. It waits for room
- * when MAX_IN_FLIGHT batches are unacknowledged. Load logs are dropped: the main thread
- * compiled the same content and already reported them.
+ * The parse worker's entry point (see parse-thread.ts): compiles the parsers (and, with
+ * `preview`, the scenarios) of the content it is given, waits for `go`, runs the parse side
+ * (parse-side.ts) over the inputs, and posts batches of records (events in their wire form or
+ * previewed, lines handed back, warnings, logs, progress) in order. It waits for room when
+ * MAX_IN_FLIGHT batches are unacknowledged. Load logs are dropped: the main thread compiled the
+ * same content and already reported them; a compile failure is reported once told to start.
  */
 import {parentPort, workerData} from 'node:worker_threads'
 import type {Detector} from '../detect/index.js'
