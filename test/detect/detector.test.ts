@@ -3,8 +3,8 @@ import * as assert from 'uvu/assert'
 import {compileAlertContext, createDetector, loadScenarios} from '../../src/detect/index.js'
 import type {RuntimeAlert} from '../../src/model/alert.js'
 import {Event, ExpectMode} from '../../src/model/event.js'
-import {newStringMap} from '../../src/model/go-values.js'
 import type {Instant} from '../../src/detect/time.js'
+import {metaEvent} from '../helpers/scenarios.js'
 
 function scenarios(yaml: string, ctx = {}) {
   const r = loadScenarios(['mem.yaml'], {contents: {'mem.yaml': yaml}, ...ctx})
@@ -12,15 +12,7 @@ function scenarios(yaml: string, ctx = {}) {
   return r.scenarios
 }
 
-function evt(meta: Record<string, string>, time = '2026-01-01T10:00:00Z', mode: number = ExpectMode.timeMachine): Event {
-  const e = new Event()
-  e.Process = true
-  e.ExpectMode = mode
-  e.MarshaledTime = time
-  e.Meta = newStringMap()
-  Object.assign(e.Meta, meta)
-  return e
-}
+const evt = (meta: Record<string, string>, time = '2026-01-01T10:00:00Z', mode: number = ExpectMode.timeMachine): Event => metaEvent(meta, time, mode)
 
 const alertOf = (e: Event): RuntimeAlert => e.Overflow as unknown as RuntimeAlert
 

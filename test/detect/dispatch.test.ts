@@ -2,10 +2,9 @@ import {test} from 'uvu'
 import * as assert from 'uvu/assert'
 import {createDetector} from '../../src/detect/index.js'
 import {allows, FilterDispatch, filterGates} from '../../src/detect/dispatch.js'
-import type {RuntimeAlert} from '../../src/model/alert.js'
-import {Event} from '../../src/model/event.js'
+import type {Event} from '../../src/model/event.js'
 import {newStringMap} from '../../src/model/go-values.js'
-import {loadInline, trigger} from '../helpers/scenarios.js'
+import {firedScenarios, loadInline, metaEvent, trigger} from '../helpers/scenarios.js'
 
 // [filter, its gates as map.key=values]
 const GATES: [string, string[]][] = [
@@ -66,14 +65,8 @@ test('FilterDispatch: more than 32 scenarios', () => {
   assert.equal(let_through(d, fields({k: 'zz'}), 70), want('zz'))
 })
 
-function evt(meta: Record<string, string>): Event {
-  const e = new Event()
-  e.Process = true
-  e.Meta = Object.assign(newStringMap(), meta) as Event['Meta']
-  return e
-}
-
-const fired = (d: ReturnType<typeof createDetector>): string[] => d.takeOverflows().map((o) => (o.Overflow as unknown as RuntimeAlert).Alert!.Scenario)
+const evt = (meta: Record<string, string>): Event => metaEvent(meta)
+const fired = firedScenarios
 
 test('detector: scenarios whose leading field tests fail are skipped (counted), alerts do not change', () => {
   const s = loadInline([

@@ -9,10 +9,9 @@ import {FilterMemo, mayHaveEffects, planSharedFilters, splitConjuncts} from '../
 import {compileExpr} from '../../src/expr/index.js'
 import type {RuntimeAlert} from '../../src/model/alert.js'
 import {Event, ExpectMode, newLogEvent} from '../../src/model/event.js'
-import {newStringMap} from '../../src/model/go-values.js'
 import {alertSummary, loadHubDetectContent} from '../helpers/hub-content.js'
 import {SHARED} from '../helpers/run-cli.js'
-import {loadInline, trigger} from '../helpers/scenarios.js'
+import {loadInline, metaEvent, trigger} from '../helpers/scenarios.js'
 
 const SPLITS: [string, string[] | undefined][] = [
   ["evt.Meta.a == 'x'", ['evt.Meta.a == "x"']],
@@ -45,15 +44,7 @@ for (const [source, want] of EFFECTS) {
   })
 }
 
-function evt(meta: Record<string, string>): Event {
-  const e = new Event()
-  e.Process = true
-  e.ExpectMode = ExpectMode.timeMachine
-  e.MarshaledTime = '2026-01-01T10:00:00Z'
-  e.Meta = newStringMap()
-  Object.assign(e.Meta, meta)
-  return e
-}
+const evt = (meta: Record<string, string>): Event => metaEvent(meta, '2026-01-01T10:00:00Z')
 
 test('planSharedFilters: shared conjuncts alone, private runs merged, one program per source', () => {
   const s = loadInline([

@@ -9,13 +9,11 @@ import {GoTime, UTC} from '../../src/model/go-time.js'
 import {silentLogger} from '../../src/model/logger.js'
 import {createHelperContext} from '../../src/parse/services.js'
 import {analyseFilter, anyLiteralRegExp, foldedLiteralRegExp, usefulClauses, type AnalysisContext, type Clause} from '../../src/detect/prefilter.js'
-import type {RuntimeAlert} from '../../src/model/alert.js'
 import {goToLower, goToUpper} from '../../src/expr/go-case.js'
 import {Event, ExpectMode, newLogEvent} from '../../src/model/event.js'
-import {newStringMap} from '../../src/model/go-values.js'
 import {alertSummary, loadHubDetectContent} from '../helpers/hub-content.js'
 import {SHARED} from '../helpers/run-cli.js'
-import {loadInline, trigger} from '../helpers/scenarios.js'
+import {firedScenarios, loadInline, metaEvent, trigger} from '../helpers/scenarios.js'
 
 const FILES: Record<string, string[]> = {'x.txt': ['/a', '\u0131b'], 'empty.txt': [], 'blank.txt': ['x', '']}
 const CTX: AnalysisContext = {
@@ -84,16 +82,8 @@ test('usefulClauses: drops weak-only and 1-character clauses, keeps the never-sa
   assert.equal(show(got), ['', 's~ab'])
 })
 
-function evt(meta: Record<string, unknown>): Event {
-  const e = new Event()
-  e.Process = true
-  e.Meta = Object.assign(newStringMap(), meta) as Event['Meta']
-  return e
-}
-
-function fired(d: ReturnType<typeof createDetector>): string[] {
-  return d.takeOverflows().map((o) => (o.Overflow as unknown as RuntimeAlert).Alert!.Scenario)
-}
+const evt = (meta: Record<string, unknown>): Event => metaEvent(meta)
+const fired = firedScenarios
 
 test('scenarios with a prefilter are skipped (counted) and alerts do not change', () => {
   const s = loadInline([trigger('a', "Upper(evt.Meta.k) contains 'ZZ'"), trigger('b', "evt.Meta.k == 'x'"), trigger('c', "evt.Meta.k matches 'xy[0-9]+z'")].join('---\n'))

@@ -10,13 +10,11 @@ import * as path from 'node:path'
 import {test} from 'uvu'
 import * as assert from 'uvu/assert'
 import {createDetector, loadScenarios, type CompiledScenario, type Detector} from '../../src/detect/index.js'
-import type {RuntimeAlert} from '../../src/model/alert.js'
 import {Event, ExpectMode, newLogEvent} from '../../src/model/event.js'
 import {decodePreviewed, encodePreviewed} from '../../src/model/event-wire.js'
-import {newStringMap} from '../../src/model/go-values.js'
 import {alertSummary, loadHubDetectContent} from '../helpers/hub-content.js'
 import {SHARED} from '../helpers/run-cli.js'
-import {loadInline, trigger} from '../helpers/scenarios.js'
+import {loadInline, metaEvent, trigger} from '../helpers/scenarios.js'
 
 /** Pours `events` into a fresh detector, whole or through a previewing twin; what it comes to. */
 function pourAll(scenarios: readonly CompiledScenario[], events: readonly Event[], previewing: boolean) {
@@ -68,14 +66,7 @@ test('linux + nginx + base-http-scenarios on genlogs nginx lines: previewed pour
   }
 })
 
-function evt(meta: Record<string, string>, time = '2026-01-01T00:00:00Z'): Event {
-  const e = new Event()
-  e.Process = true
-  e.ExpectMode = ExpectMode.timeMachine
-  e.MarshaledTime = time
-  e.Meta = Object.assign(newStringMap(), meta) as Event['Meta']
-  return e
-}
+const evt = (meta: Record<string, string>, time = '2026-01-01T00:00:00Z'): Event => metaEvent(meta, time)
 
 test('preview: undefined when a scenario takes the event, its filter fails or is not pure; else the skips', () => {
   const s = loadInline([
@@ -126,5 +117,4 @@ test('encodePreviewed / decodePreviewed round trip; garbage is an error', () => 
   assert.throws(() => decodePreviewed('1 2 x'), /malformed previewed event/)
 })
 
-void ({} as RuntimeAlert)
 test.run()
