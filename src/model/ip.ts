@@ -328,8 +328,8 @@ export function formatIPv4(v4: number): string {
   return `${v4 >>> 24}.${(v4 >>> 16) & 0xff}.${(v4 >>> 8) & 0xff}.${v4 & 0xff}`
 }
 
-/** RFC 5952 text of eight groups (the longest run of two or more zero groups becomes `::`). */
-function formatGroups(g: ArrayLike<number>): string {
+/** RFC 5952 text of eight 16-bit groups (the first longest run of two or more zero groups becomes `::`). */
+export function formatGroups(g: ArrayLike<number>): string {
   let bestStart = -1
   let bestLen = 1
   for (let i = 0; i < 8; ) {

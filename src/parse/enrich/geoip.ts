@@ -8,6 +8,7 @@ import * as path from 'node:path'
 import {isIP} from 'node:net'
 import {Reader} from 'mmdb-lib'
 import type {Event} from '../../model/event.js'
+import {formatGroups} from '../../model/ip.js'
 import type {Logger} from '../../model/logger.js'
 import {formatGoFloatF} from '../statics.js'
 import type {EnrichContext} from './registry.js'
@@ -106,7 +107,7 @@ export function networkOf(ip: string, prefix: number): string | undefined {
     bits &= mask
     const out: number[] = []
     for (let i = 7; i >= 0; i--) out.push(Number((bits >> BigInt(i * 16)) & 0xffffn))
-    return `${compressIpv6(out)}/${prefix}`
+    return `${formatGroups(out)}/${prefix}`
   }
   return undefined
 }
@@ -125,23 +126,4 @@ function expandIpv6(ip: string): number[] | undefined {
   const words = rest === undefined ? h : [...h, ...new Array<number>(8 - h.length - r.length).fill(0), ...r]
   if (tail.length === 2) words.splice(6, 2, ...tail)
   return words.length === 8 ? words : undefined
-}
-
-/** RFC 5952 text (Go's net.IP String for IPv6). */
-export function compressIpv6(words: number[]): string {
-  let bestStart = -1
-  let bestLen = 0
-  for (let i = 0; i < 8; ) {
-    if (words[i] !== 0) {
-      i++
-      continue
-    }
-    let j = i
-    while (j < 8 && words[j] === 0) j++
-    if (j - i > bestLen && j - i >= 2) [bestStart, bestLen] = [i, j - i]
-    i = j
-  }
-  const hex = words.map((w) => w.toString(16))
-  if (bestStart < 0) return hex.join(':')
-  return `${hex.slice(0, bestStart).join(':')}::${hex.slice(bestStart + bestLen).join(':')}`
 }
