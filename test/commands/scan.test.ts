@@ -13,6 +13,7 @@ import {test} from 'uvu'
 import * as assert from 'uvu/assert'
 import {assertGolden} from '../helpers/golden.js'
 import {ROOT, runCli, runDeno, type CliResult} from '../helpers/run-cli.js'
+import {benignNginxLines, writerIn} from '../helpers/files.js'
 
 const home = fs.mkdtempSync(path.join(os.tmpdir(), 'crowd-scan-cli-'))
 // A fresh machine: empty config and data dirs; the embedded hub is laid out once in this cache.
@@ -28,13 +29,8 @@ const AUTH = 'test/fixtures/samples/auth.log'
 const NGINX = 'test/fixtures/samples/nginx-access.log'
 const nginx = fs.readFileSync(path.join(ROOT, NGINX))
 
-const file = (name: string, data: string | Buffer): string => {
-  const p = path.join(home, 'in', name)
-  fs.mkdirSync(path.dirname(p), {recursive: true})
-  fs.writeFileSync(p, data)
-  return p
-}
-const benign = file('benign.log', nginx.toString('utf8').split('\n').filter((l) => l.startsWith('192.0.2.')).join('\n') + '\n')
+const file = writerIn(path.join(home, 'in'))
+const benign = file('benign.log', benignNginxLines(nginx))
 
 const scan = (args: string[]): CliResult => runCli(['scan', ...args], {env})
 const json = (r: CliResult): {alerts: {scenario: string; source: {value: string}}[]; summary: Record<string, number>; inputs: {input: string; error?: {message: string}; sources: {src: string; type: string; lines: number; error?: {message: string}}[]}[]; exit_code: number; content: {origin: string}} =>

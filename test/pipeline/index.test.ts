@@ -18,6 +18,7 @@ import {CrowdError} from '../../src/model/errors.js'
 import type {Logger} from '../../src/model/logger.js'
 import {prepareContent, prepareScan, scan, scanStream, type PreparedContent, type ScanRequest, type ScanResult} from '../../src/pipeline/index.js'
 import {ROOT} from '../helpers/run-cli.js'
+import {benignNginxLines, writerIn} from '../helpers/files.js'
 
 const home = fs.mkdtempSync(path.join(os.tmpdir(), 'crowd-scan-lib-'))
 const cacheDir = path.join(home, 'cache')
@@ -26,13 +27,8 @@ const NGINX = path.join(ROOT, 'test/fixtures/samples/nginx-access.log')
 const auth = fs.readFileSync(AUTH)
 const nginx = fs.readFileSync(NGINX)
 
-const file = (name: string, data: string | Buffer): string => {
-  const p = path.join(home, 'in', name)
-  fs.mkdirSync(path.dirname(p), {recursive: true})
-  fs.writeFileSync(p, data)
-  return p
-}
-const benign = file('benign.log', nginx.toString('utf8').split('\n').filter((l) => l.startsWith('192.0.2.')).join('\n') + '\n')
+const file = writerIn(path.join(home, 'in'))
+const benign = file('benign.log', benignNginxLines(nginx))
 file('tree/auth.log', auth)
 file('tree/nginx/access.log', nginx)
 file('auth.log.gz', zlib.gzipSync(auth))

@@ -16,14 +16,10 @@ import type {Logger} from '../../src/model/logger.js'
 import {loadStages, prepareScan, resolveContent, runScan, type ScanRequest} from '../../src/pipeline/index.js'
 import {AUTO_MIN_BYTES, parseInWorker, planParseWorker} from '../../src/pipeline/parse-thread.js'
 import {ROOT, SHARED} from '../helpers/run-cli.js'
+import {writerIn} from '../helpers/files.js'
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'crowd-parse-worker-'))
-const w = (name: string, data: string | Buffer): string => {
-  const p = path.join(dir, name)
-  fs.mkdirSync(path.dirname(p), {recursive: true})
-  fs.writeFileSync(p, data)
-  return p
-}
+const w = writerIn(dir)
 const AUTH = path.join(ROOT, 'test/fixtures/samples/auth.log')
 const NGINX = path.join(ROOT, 'test/fixtures/samples/nginx-access.log')
 const nginxText = fs.readFileSync(NGINX, 'utf8')

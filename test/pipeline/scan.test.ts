@@ -16,14 +16,10 @@ import {DEFAULT_PROFILES_YAML, parseProfiles} from '../../src/decide/profile-con
 import {compileProfiles, type CompileFn} from '../../src/decide/profiles.js'
 import type {Engines} from '../../src/pipeline/engines.js'
 import {runScan, scanAlerts, type ScanOptions} from '../../src/pipeline/scan.js'
+import {writerIn} from '../helpers/files.js'
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'crowd-scan-'))
-const w = (name: string, data: string | Buffer): string => {
-  const p = path.join(dir, name)
-  fs.mkdirSync(path.dirname(p), {recursive: true})
-  fs.writeFileSync(p, data)
-  return p
-}
+const w = writerIn(dir)
 const syslogLine = (ip: string, s: number) => `Mar  2 06:00:${String(s).padStart(2, '0')} web01 sshd[1]: Failed password for root from ${ip} port 22 ssh2`
 const nginxLine = (ip: string) => `${ip} - - [02/Mar/2026:06:00:01 +0000] "GET /.env HTTP/1.1" 404 12 "-" "curl/8"`
 const auth = w('auth.log', [1, 2, 3, 4, 5, 6].map((s) => syslogLine('203.0.113.7', s)).join('\n') + '\nMar  2 06:00:09 web01 sshd[1]: Accepted password for bob from 10.0.0.1\n')

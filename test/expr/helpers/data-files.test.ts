@@ -8,14 +8,10 @@ import {compileRe2} from '../../../src/expr/helpers/re2.js'
 import {createHelperContext, createHelpers} from '../../../src/expr/helpers/index.js'
 import {isStringSlice} from '../../../src/model/go-values.js'
 import {SHARED} from '../../helpers/run-cli.js'
+import {writerIn} from '../../helpers/files.js'
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'crowd-data-'))
-const write = (name: string, text: string): string => {
-  const file = path.join(dir, name)
-  fs.mkdirSync(path.dirname(file), {recursive: true})
-  fs.writeFileSync(file, text)
-  return file
-}
+const write = writerIn(dir)
 
 write('ips.txt', '# comment\n1.2.3.4\n\n10.0.0.0/8\r\ntrailing \n')
 write('bad.regex', '(?i)sqlmap\n^curl/\n\\bnikto\\b\n(?P<n>x+)y$\n')
