@@ -57,8 +57,8 @@ export interface LineCounts {
   poured: number
 }
 
-/** Events whose strings may be kept as they are (PourHints.ownStrings). */
-const OWN_STRINGS: PourHints = Object.freeze({ownStrings: true})
+/** Events whose strings may be kept as they are (PourHints.ownStrings): decoded or handed-over ones. */
+export const OWN_STRINGS: PourHints = Object.freeze({ownStrings: true})
 
 /**
  * Parses lines of one source and gives the events that pass to `sink.event`: the per-line work

@@ -22,7 +22,6 @@ import {fileURLToPath} from 'node:url'
 import {Worker} from 'node:worker_threads'
 import {expandInput} from '../acquisition/registry.js'
 import type {InputSpec} from '../acquisition/types.js'
-import type {PourHints} from '../detect/index.js'
 import {CrowdError, type ErrorCode} from '../model/errors.js'
 import {decodePreviewed, WireDecoder, type WireEvent, type WireKeys} from '../model/event-wire.js'
 import {GoTime, UTC} from '../model/go-time.js'
@@ -30,7 +29,7 @@ import type {Logger} from '../model/logger.js'
 import {mergeParserMetrics} from './build-engines.js'
 import type {ScanContent} from './content.js'
 import type {ParserStage} from './engines.js'
-import {parseLines, type LineCounts, type LinesSource, type ParseSideResult, type ParseSink} from './parse-side.js'
+import {OWN_STRINGS, parseLines, type LineCounts, type LinesSource, type ParseSideResult, type ParseSink} from './parse-side.js'
 import type {ScanOptions, WorkerLogLevel} from './scan.js'
 
 export type ParseWorkerSetting = 'auto' | 0 | 1
@@ -236,8 +235,6 @@ export interface ParseInWorkerOptions {
   url?: URL
 }
 
-/** Decoded events own their strings (structured clone makes flat ones): queue copies need not detach them. */
-const DECODED: PourHints = Object.freeze({ownStrings: true})
 
 /**
  * Runs the parse side in a worker and feeds `sink` (and `logger`) in input order. With
@@ -282,7 +279,7 @@ export function parseInWorker(request: ParseWorkerData, sink: ParseSink, logger:
       try {
         if (msg.type === 'batch') {
           for (const rec of msg.records) {
-            if (Array.isArray(rec)) sink.event(decoder.decode(rec), DECODED)
+            if (Array.isArray(rec)) sink.event(decoder.decode(rec), OWN_STRINGS) // structured clone makes flat strings
             else if (typeof rec === 'string') {
               if (sink.previewed === undefined) throw new CrowdError('internal', 'the parse worker sent a preview nobody asked for')
               sink.previewed(decodePreviewed(rec))
