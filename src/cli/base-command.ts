@@ -14,6 +14,15 @@ import {createStderrLogger} from './stderr-logger.js'
 export type CommandFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof CrowdCommand)['baseFlags'] & T['flags']>
 export type CommandArgs<T extends typeof Command> = Interfaces.InferredArgs<T['args']>
 
+/** The exit code of a command stopped by these errors (docs/exit-codes.md). */
+function exitCodeOf(codes: readonly string[]): number {
+  const all = (code: string): boolean => codes.length > 0 && codes.every((c) => c === code)
+  if (all('input')) return ExitCode.input
+  if (codes.some((c) => c === 'store' || c === 'lapi')) return ExitCode.service
+  if (all('not-found')) return ExitCode.notFound
+  return ExitCode.usage
+}
+
 export abstract class CrowdCommand<T extends typeof Command, R> extends Command {
   static override enableJsonFlag = true
 
@@ -82,7 +91,7 @@ export abstract class CrowdCommand<T extends typeof Command, R> extends Command 
   protected override async catch(error: Error & {exitCode?: number}): Promise<unknown> {
     if (error instanceof CrowdError || error instanceof CrowdErrorList) {
       const errors = error instanceof CrowdErrorList ? error.errors : [error]
-      const exitCode = errors.some((e) => e.code === 'input') && errors.every((e) => e.code === 'input') ? ExitCode.input : ExitCode.usage
+      const exitCode = exitCodeOf(errors.map((e) => e.code))
       if (this.jsonEnabled()) {
         process.stdout.write(JSON.stringify({error: {exitCode, errors: errors.map((e) => e.toJSON())}}, null, 2) + '\n')
       } else {

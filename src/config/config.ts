@@ -3,6 +3,7 @@
  * typo never silently falls back to a default. All errors of a file are reported at once.
  */
 import * as fs from 'node:fs'
+import * as path from 'node:path'
 import TOML from '@iarna/toml'
 import {CrowdError, CrowdErrorList} from '../model/errors.js'
 import {chooseConfigFile, chooseDataDir, type ConfigFileChoice, type Env} from './paths.js'
@@ -34,6 +35,36 @@ export interface Config {
     geoipAsnDb?: string
     reverseDns: boolean
   }
+  store: {
+    /** postgres://... for PostgreSQL; a file path (or sqlite://path) for SQLite; absent: crowd.db in the data dir. */
+    url?: string
+  }
+  lapi: LapiConfig
+}
+
+/** `[lapi]`: the Local API server (`crowd lapi serve`) and the credentials to a remote one. */
+export interface LapiConfig {
+  /** HOST:PORT to listen on. */
+  listen: string
+  /** Also listen on this unix socket. */
+  listenSocket?: string
+  tlsCert?: string
+  tlsKey?: string
+  /** Callers allowed to delete alerts (IPs or CIDRs); unix-socket callers always are. */
+  trustedIps: string[]
+  useForwardedForHeaders: boolean
+  trustedProxies: string[]
+  /** profiles.yaml to run on posted alerts (default: CrowdSec's default profiles). */
+  profiles?: string
+  /** Largest request body after decompression, for authenticated routes. */
+  maxBodyBytes: number
+  /** Refuse watcher registration from non-loopback callers. */
+  disableRemoteRegistration: boolean
+  /** Retention: keep about this many alerts, and none older than max_age (alerts with active decisions always stay). */
+  flush: {maxItems?: number; maxAge?: string}
+  autoRegistration: {enabled: boolean; token?: string; allowedRanges: string[]}
+  /** A remote LAPI the commands and `scan --record` use instead of the local store. */
+  credentials?: {url: string; machineId: string; password: string}
 }
 
 export const DEFAULT_CONFIG: Omit<Config, 'file' | 'fileFrom' | 'fileExists' | 'dataDir'> = {
@@ -42,6 +73,17 @@ export const DEFAULT_CONFIG: Omit<Config, 'file' | 'fileFrom' | 'fileExists' | '
   acquisition: {maxLineBytes: 64 * 1024},
   detect: {maxBucketsPerScenario: 100_000},
   enrich: {reverseDns: false},
+  store: {},
+  lapi: {
+    listen: '127.0.0.1:8080',
+    trustedIps: ['127.0.0.1', '::1'],
+    useForwardedForHeaders: false,
+    trustedProxies: [],
+    maxBodyBytes: 50 * 1024 * 1024,
+    disableRemoteRegistration: false,
+    flush: {maxItems: 5000, maxAge: '7d'},
+    autoRegistration: {enabled: false, allowedRanges: []},
+  },
 }
 
 type Shape = {[key: string]: 'string' | 'number' | 'boolean' | 'string[]' | Shape}
@@ -53,6 +95,14 @@ const SCHEMA: Shape = {
   acquisition: {max_line_bytes: 'number'},
   detect: {max_buckets_per_scenario: 'number'},
   enrich: {geoip_city_db: 'string', geoip_asn_db: 'string', reverse_dns: 'boolean'},
+  store: {url: 'string'},
+  lapi: {
+    listen: 'string', listen_socket: 'string', tls_cert: 'string', tls_key: 'string', trusted_ips: 'string[]', use_forwarded_for_headers: 'boolean',
+    trusted_proxies: 'string[]', profiles: 'string', max_body_bytes: 'number', disable_remote_registration: 'boolean',
+    flush: {max_items: 'number', max_age: 'string'},
+    auto_registration: {enabled: 'boolean', token: 'string', allowed_ranges: 'string[]'},
+    credentials: {url: 'string', machine_id: 'string', password: 'string'},
+  },
 }
 
 export interface LoadConfigOptions {
@@ -122,10 +172,64 @@ function buildConfig(raw: Record<string, unknown>, choice: ConfigFileChoice, exi
       geoipAsnDb: get('enrich', 'geoip_asn_db'),
       reverseDns: get('enrich', 'reverse_dns') ?? DEFAULT_CONFIG.enrich.reverseDns,
     },
+    store: {url: env.CROWD_STORE_URL || get<string>('store', 'url')},
+    lapi: buildLapiConfig(raw.lapi as Record<string, unknown> | undefined, choice.path, errors, positive),
   }
   if (errors.length === 1) throw errors[0]
   if (errors.length > 1) throw new CrowdErrorList(errors)
   return config
+}
+
+function buildLapiConfig(raw: Record<string, unknown> | undefined, file: string, errors: CrowdError[], positive: (v: number | undefined, key: string, fallback: number) => number): LapiConfig {
+  const d = DEFAULT_CONFIG.lapi
+  const r = raw !== null && typeof raw === 'object' ? raw : {}
+  const table = (key: string): Record<string, unknown> => {
+    const t = r[key]
+    return t !== null && typeof t === 'object' && !Array.isArray(t) ? (t as Record<string, unknown>) : {}
+  }
+  const flush = table('flush')
+  const auto = table('auto_registration')
+  const cred = table('credentials')
+  const relative = (p: unknown): string | undefined => (typeof p === 'string' && p !== '' ? path.resolve(path.dirname(file), p) : undefined)
+  const listen = (r.listen as string | undefined) ?? d.listen
+  if (typeof listen === 'string' && !/^(\[[0-9a-fA-F:.]+\]|[^:\s]+):\d{1,5}$/.test(listen)) {
+    errors.push(new CrowdError('config', `lapi.listen must be HOST:PORT, not "${listen}"`, {file}))
+  }
+  let credentials: LapiConfig['credentials']
+  if (Object.keys(cred).length > 0) {
+    const url = cred.url as string | undefined
+    const machineId = cred.machine_id as string | undefined
+    const password = cred.password as string | undefined
+    if (!url || !machineId || password === undefined) {
+      errors.push(new CrowdError('config', 'lapi.credentials needs url, machine_id and password', {file}))
+    } else if (!/^https?:\/\//.test(url)) {
+      errors.push(new CrowdError('config', `lapi.credentials.url must be an http:// or https:// URL, not "${url}"`, {file}))
+    } else {
+      credentials = {url, machineId, password}
+    }
+  }
+  return {
+    listen,
+    listenSocket: relative(r.listen_socket),
+    tlsCert: relative(r.tls_cert),
+    tlsKey: relative(r.tls_key),
+    trustedIps: (r.trusted_ips as string[] | undefined) ?? d.trustedIps,
+    useForwardedForHeaders: (r.use_forwarded_for_headers as boolean | undefined) ?? d.useForwardedForHeaders,
+    trustedProxies: (r.trusted_proxies as string[] | undefined) ?? d.trustedProxies,
+    profiles: relative(r.profiles),
+    maxBodyBytes: positive(r.max_body_bytes as number | undefined, 'lapi.max_body_bytes', d.maxBodyBytes),
+    disableRemoteRegistration: (r.disable_remote_registration as boolean | undefined) ?? d.disableRemoteRegistration,
+    flush: {
+      maxItems: flush.max_items === undefined ? d.flush.maxItems : positive(flush.max_items as number, 'lapi.flush.max_items', 5000),
+      maxAge: (flush.max_age as string | undefined) ?? d.flush.maxAge,
+    },
+    autoRegistration: {
+      enabled: (auto.enabled as boolean | undefined) ?? false,
+      token: auto.token as string | undefined,
+      allowedRanges: (auto.allowed_ranges as string[] | undefined) ?? [],
+    },
+    credentials,
+  }
 }
 
 function checkShape(value: Record<string, unknown>, shape: Shape, prefix: string, file: string, errors: CrowdError[]): void {

@@ -50,6 +50,8 @@ export interface ProfileOutcome {
   decisions: Decision[]
   /** Errors met while evaluating (filter or duration_expr failures). */
   errors: string[]
+  /** A profile without `on_error` failed: the LAPI refuses the alert (HTTP 500). */
+  refused: boolean
 }
 
 export type CompileFn = (source: string, options: {env: 'alert'; location: {file: string; line: number}}) => Program
@@ -167,7 +169,7 @@ function buildDecision(template: DecisionTemplate, profile: Profile, alert: Aler
 
 /** Runs the profiles on one alert (that has no decisions yet) and attaches the decisions. */
 export function applyProfiles(alert: Alert, profiles: readonly Profile[], logger?: Logger): ProfileOutcome {
-  const outcome: ProfileOutcome = {matched: [], decisions: [], errors: []}
+  const outcome: ProfileOutcome = {matched: [], decisions: [], errors: [], refused: false}
   let attached = false
   for (const profile of profiles) {
     const result = evaluateProfile(profile, alert, logger, outcome.errors)
@@ -181,6 +183,7 @@ export function applyProfiles(alert: Alert, profiles: readonly Profile[], logger
         // LAPI refuses the whole alert (HTTP 500): keep it, without decisions, and report.
         alert.Decisions = null
         outcome.decisions = []
+        outcome.refused = true
         return outcome
       } else {
         continue

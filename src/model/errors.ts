@@ -15,6 +15,9 @@ export type ErrorCode =
   | 'input'         // an input (log file, archive) that cannot be read
   | 'hub'           // hub index, package or install failure
   | 'hubtest'       // a hub test that cannot run
+  | 'store'         // the decisions store failed (database busy, gone, or refusing)
+  | 'lapi'          // a Local API answered with an error, or could not be reached
+  | 'not-found'     // what the command names does not exist (machine, bouncer, alert, decision)
   | 'internal'
 
 export interface SourceLocation {

@@ -8,6 +8,10 @@ export const ExitCode = {
   usage: 2,
   /** An input could not be read; the other inputs were still processed. */
   input: 3,
+  /** A service the command needs failed: the decisions store, or the Local API it talks to. */
+  service: 4,
+  /** What the command names (a machine, bouncer, alert, decision) does not exist. */
+  notFound: 5,
 } as const
 
 export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode]

@@ -7,6 +7,7 @@
 import {Chalk} from 'chalk'
 import type {Alert} from '../model/alert.js'
 import type {ScanResult} from '../pipeline/scan.js'
+import {table} from './table.js'
 
 export interface ReportOptions {
   colour: boolean
@@ -97,14 +98,3 @@ export function formatBytes(n: number): string {
   return `${(n / 1024 ** 3).toFixed(2)} GiB`
 }
 
-/** A plain box-less table: padded columns, a header line, one row per line. */
-function table(c: InstanceType<typeof Chalk>, header: string[], rows: string[][]): string {
-  // eslint-disable-next-line no-control-regex
-  const visible = (s: string): number => s.replace(/\u001b\[[0-9;]*m/g, '').length
-  const widths = header.map((h, i) => Math.max(visible(h), ...rows.map((r) => visible(r[i] ?? ''))))
-  const line = (cells: string[]): string => '  ' + cells.map((cell, i) => (i === cells.length - 1 ? cell : cell + ' '.repeat(widths[i]! - visible(cell)))).join('  ').trimEnd()
-  const lines = [c.bold(line(header)), '  ' + widths.map((w) => '─'.repeat(w)).join('  ')]
-  for (const r of rows) lines.push(line(r))
-  if (rows.length === 0) lines.push('  (none)')
-  return lines.join('\n')
-}

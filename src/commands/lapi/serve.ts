@@ -1,0 +1,34 @@
+import {Flags} from '@oclif/core'
+import {CrowdCommand} from '../../cli/base-command.js'
+import {startLapi} from '../../lapi/server.js'
+
+export interface LapiServeResult {
+  url?: string
+  socket?: string
+  store: string
+  stopped_by: string
+}
+
+export default class LapiServe extends CrowdCommand<typeof LapiServe, LapiServeResult> {
+  static override summary = 'Run the Local API: watchers post alerts, bouncers pull decisions (wire-compatible with CrowdSec).'
+  static override description = 'Serves until SIGTERM or SIGINT, then finishes the requests in flight and closes the store. The store is [store] url in crowd.toml (default: SQLite crowd.db in the data dir); profiles are [lapi] profiles (default: CrowdSec\'s).'
+  static override flags = {
+    listen: Flags.string({description: 'HOST:PORT to listen on (default: [lapi] listen, 127.0.0.1:8080)'}),
+  }
+  static override examples = ['<%= config.bin %> lapi serve', '<%= config.bin %> lapi serve --listen 0.0.0.0:8080']
+
+  async run(): Promise<LapiServeResult> {
+    const lapi = await startLapi({config: this.crowdConfig, logger: this.logger, listen: this.flags.listen})
+    const where = [lapi.addresses.url, lapi.addresses.socket].filter((x) => x !== undefined).join(' and ')
+    // the address goes to stderr at once (stdout stays for the result), so scripts can wait for it
+    process.stderr.write(`crowd lapi listening on ${where} (store: ${lapi.store.engine} ${lapi.store.location})\n`)
+    const signal = await new Promise<string>((resolve) => {
+      process.once('SIGTERM', () => resolve('SIGTERM'))
+      process.once('SIGINT', () => resolve('SIGINT'))
+    })
+    this.logger.info(`lapi: ${signal}: closing`)
+    await lapi.close()
+    this.out(`stopped by ${signal}`)
+    return {url: lapi.addresses.url, socket: lapi.addresses.socket, store: `${lapi.store.engine} ${lapi.store.location}`, stopped_by: signal}
+  }
+}

@@ -1,0 +1,606 @@
+/**
+ * The Local API's HTTP server, wire-compatible with CrowdSec's (lapi.md): routes, watcher JWTs,
+ * bouncer API keys, body limits (gzip bombs included), trusted IPs and proxies, a unix socket and
+ * TLS. Every request is answered: a bad one with CrowdSec's status and `{"message"}`, a store that
+ * is busy or gone with 503 (clients retry), anything unexpected with 500 and a log line. Nothing
+ * a client sends can crash the server.
+ */
+import {randomBytes} from 'node:crypto'
+import * as fs from 'node:fs'
+import * as http from 'node:http'
+import * as https from 'node:https'
+import type {AddressInfo} from 'node:net'
+import type {LapiConfig} from '../config/config.js'
+import {parseDecisionDuration} from '../decide/duration.js'
+import type {Logger} from '../model/logger.js'
+import {intervalContains, parseIpInterval, type IpInterval} from '../store/ip-range.js'
+import type {BouncerRecord, MachineRecord, Store} from '../store/types.js'
+import {StoreError} from '../store/types.js'
+import {hashApiKey, hashPassword, signJwt, verifyJwt, verifyPassword} from './auth.js'
+import {BodyError, readBody} from './body.js'
+import {LapiOperations} from './operations.js'
+import type {LapiProfiles} from './profiles.js'
+import {ApiError} from './wire.js'
+
+/** Unauthenticated routes (register, login) take at most this much body. */
+const OPEN_ROUTE_BODY = 2 * 1024 * 1024
+const TOKEN_LIFETIME_S = 3600
+const JSON_TYPE = 'application/json; charset=utf-8'
+const WWW_AUTHENTICATE = 'JWT realm=Crowdsec API local'
+const FLUSH_EVERY_MS = 60_000
+const PULL_RECORD_EVERY_MS = 60_000
+
+export interface LapiServerOptions {
+  store: Store
+  profiles: LapiProfiles
+  config: LapiConfig
+  logger: Logger
+  /** HS256 secret (at least 64 bytes); default CS_LAPI_SECRET, else random per start. */
+  jwtSecret?: Buffer
+  clock?: () => number
+}
+
+interface Caller {
+  ip: string
+  viaSocket: boolean
+}
+
+interface Ctx {
+  req: http.IncomingMessage
+  res: http.ServerResponse
+  url: URL
+  caller: Caller
+  params: string[]
+}
+
+type Handler = (ctx: Ctx) => Promise<void>
+
+interface Route {
+  pattern: RegExp
+  methods: Partial<Record<string, Handler>>
+}
+
+export interface LapiAddresses {
+  /** http(s)://host:port/ of the TCP listener. */
+  url?: string
+  socket?: string
+}
+
+/** The JWT secret of this process: CS_LAPI_SECRET as CrowdSec reads it, else 64 random bytes. */
+export function lapiSecret(env: NodeJS.ProcessEnv = process.env): Buffer {
+  const given = env.CS_LAPI_SECRET
+  if (given !== undefined && given !== '') {
+    if (Buffer.byteLength(given) < 64) throw new ApiError(500, 'CS_LAPI_SECRET must be at least 64 bytes long')
+    return Buffer.from(given)
+  }
+  return randomBytes(64)
+}
+
+export class LapiServer {
+  readonly ops: LapiOperations
+  readonly #store: Store
+  readonly #config: LapiConfig
+  readonly #logger: Logger
+  readonly #secret: Buffer
+  readonly #clock: () => number
+  readonly #trusted: IpInterval[]
+  readonly #proxies: IpInterval[]
+  readonly #autoRanges: IpInterval[]
+  readonly #routes: Route[]
+  readonly #servers: http.Server[] = []
+  #flushTimer?: NodeJS.Timeout
+  #flushing = false
+
+  constructor(options: LapiServerOptions) {
+    this.#store = options.store
+    this.#config = options.config
+    this.#logger = options.logger
+    this.#secret = options.jwtSecret ?? lapiSecret()
+    this.#clock = options.clock ?? Date.now
+    this.ops = new LapiOperations(options.store, options.profiles, options.logger, this.#clock)
+    const ranges = (list: readonly string[], what: string): IpInterval[] =>
+      list.map((text) => {
+        const r = parseIpInterval(text)
+        if (r === null) throw new ApiError(500, `invalid IP or range '${text}' in ${what}`)
+        return r
+      })
+    this.#trusted = ranges(options.config.trustedIps, 'lapi.trusted_ips')
+    this.#proxies = ranges(options.config.trustedProxies, 'lapi.trusted_proxies')
+    this.#autoRanges = ranges(options.config.autoRegistration.allowedRanges, 'lapi.auto_registration.allowed_ranges')
+    this.#routes = this.#buildRoutes()
+  }
+
+  // ---- lifecycle
+
+  /** The request listener, for tests and embedding. */
+  readonly handle = (req: http.IncomingMessage, res: http.ServerResponse): void => {
+    void this.#dispatch(req, res)
+  }
+
+  /** Listens on `lapi.listen` (or `listen` given), the unix socket when configured, with TLS when configured. */
+  async listen(listen = this.#config.listen): Promise<LapiAddresses> {
+    const tls = this.#config.tlsCert !== undefined && this.#config.tlsKey !== undefined
+    const make = (): http.Server => {
+      const server = tls
+        ? https.createServer({cert: fs.readFileSync(this.#config.tlsCert!), key: fs.readFileSync(this.#config.tlsKey!)}, this.handle)
+        : http.createServer(this.handle)
+      server.headersTimeout = 30_000
+      server.requestTimeout = 300_000
+      server.keepAliveTimeout = 65_000
+      server.on('clientError', (error, socket) => {
+        if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n')
+        else socket.destroy()
+        this.#logger.debug(`lapi: bad request from a client: ${error.message}`)
+      })
+      this.#servers.push(server)
+      return server
+    }
+    const out: LapiAddresses = {}
+    const m = /^\[?([^\]]*?)\]?:(\d+)$/.exec(listen)
+    if (m === null) throw new ApiError(500, `invalid listen address '${listen}'`)
+    const server = make()
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject)
+      server.listen(Number(m[2]), m[1], () => {
+        server.off('error', reject)
+        resolve()
+      })
+    })
+    const address = server.address() as AddressInfo
+    const host = address.family === 'IPv6' ? `[${address.address}]` : address.address
+    out.url = `${tls ? 'https' : 'http'}://${host}:${address.port}/`
+    if (this.#config.listenSocket !== undefined) {
+      const socketPath = this.#config.listenSocket
+      try {
+        fs.unlinkSync(socketPath)
+      } catch {
+        // no stale socket
+      }
+      const unix = make()
+      await new Promise<void>((resolve, reject) => {
+        unix.once('error', reject)
+        unix.listen(socketPath, () => {
+          unix.off('error', reject)
+          resolve()
+        })
+      })
+      out.socket = socketPath
+    }
+    this.#startFlush()
+    return out
+  }
+
+  /** Stops accepting, finishes the requests in flight, stops retention. The store stays open. */
+  async close(): Promise<void> {
+    if (this.#flushTimer !== undefined) clearInterval(this.#flushTimer)
+    await Promise.all(this.#servers.map((s) => new Promise<void>((resolve) => {
+      s.close(() => resolve())
+      s.closeIdleConnections()
+    })))
+    this.#servers.length = 0
+  }
+
+  #startFlush(): void {
+    const policy = this.#config.flush
+    let maxAge: number | undefined
+    if (policy.maxAge !== undefined && policy.maxAge !== '') maxAge = Math.trunc(parseDecisionDuration(policy.maxAge) / 1e6)
+    if (policy.maxItems === undefined && maxAge === undefined) return
+    this.#flushTimer = setInterval(() => void this.flushNow({maxItems: policy.maxItems, maxAge}), FLUSH_EVERY_MS)
+    this.#flushTimer.unref()
+  }
+
+  /** One retention pass (also run every minute while listening). */
+  async flushNow(policy: {maxItems?: number; maxAge?: number}): Promise<void> {
+    if (this.#flushing) return
+    this.#flushing = true
+    try {
+      const r = await this.#store.flush(policy, this.#clock())
+      if (r.alertsDeleted > 0 || r.decisionsDeleted > 0) this.#logger.info(`lapi: flushed ${r.alertsDeleted} alerts, ${r.decisionsDeleted} decisions`)
+    } catch (error) {
+      this.#logger.warn(`lapi: retention flush failed: ${(error as Error).message}`)
+    } finally {
+      this.#flushing = false
+    }
+  }
+
+  // ---- dispatch
+
+  async #dispatch(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    let ctx: Ctx | undefined
+    try {
+      const url = new URL(req.url ?? '/', 'http://lapi.invalid')
+      ctx = {req, res, url, caller: this.#caller(req), params: []}
+      for (const route of this.#routes) {
+        const m = route.pattern.exec(url.pathname)
+        if (m === null) continue
+        const handler = route.methods[req.method ?? 'GET']
+        if (handler === undefined) return this.#empty(res, 405)
+        ctx.params = m.slice(1)
+        await handler(ctx)
+        return
+      }
+      this.#empty(res, 404)
+    } catch (error) {
+      this.#fail(res, error, req)
+    }
+  }
+
+  #fail(res: http.ServerResponse, error: unknown, req: http.IncomingMessage): void {
+    let status = 500
+    let message = 'internal error'
+    if (error instanceof ApiError || error instanceof BodyError) {
+      status = error.status
+      message = error.message
+    } else if (error instanceof StoreError) {
+      status = error.kind === 'not-found' ? 404 : error.kind === 'exists' ? 403 : error.kind === 'unavailable' ? 503 : 500
+      message = error.message
+      if (status >= 500) this.#logger.error(`lapi: ${req.method} ${req.url}: store: ${error.message}`)
+    } else {
+      this.#logger.error(`lapi: ${req.method} ${req.url}: ${(error as Error)?.stack ?? String(error)}`)
+    }
+    if (res.headersSent) {
+      res.destroy()
+      return
+    }
+    this.#json(res, status, {message})
+  }
+
+  #caller(req: http.IncomingMessage): Caller {
+    const socket = req.socket
+    const viaSocket = socket.remoteAddress === undefined && socket.remotePort === undefined
+    let ip = viaSocket ? '127.0.0.1' : stripMapped(socket.remoteAddress ?? '')
+    if (this.#config.useForwardedForHeaders && !viaSocket && this.#inRanges(ip, this.#proxies)) {
+      const forwarded = String(req.headers['x-forwarded-for'] ?? '').split(',').map((s) => s.trim()).filter((s) => s !== '')
+      // the right-most address not among the trusted proxies is the client
+      for (let i = forwarded.length - 1; i >= 0; i--) {
+        const candidate = stripMapped(forwarded[i]!)
+        if (parseIpInterval(candidate) === null) break
+        ip = candidate
+        if (!this.#inRanges(candidate, this.#proxies)) break
+      }
+    }
+    return {ip, viaSocket}
+  }
+
+  #inRanges(ip: string, ranges: readonly IpInterval[]): boolean {
+    const a = parseIpInterval(ip)
+    return a !== null && ranges.some((r) => intervalContains(r, a))
+  }
+
+  #json(res: http.ServerResponse, status: number, body: unknown, extra: http.OutgoingHttpHeaders = {}): void {
+    const text = JSON.stringify(body)
+    res.writeHead(status, {'Content-Type': JSON_TYPE, 'Content-Length': Buffer.byteLength(text), ...extra})
+    res.end(text)
+  }
+
+  #text(res: http.ServerResponse, status: number, text: string): void {
+    res.writeHead(status, {'Content-Type': JSON_TYPE, 'Content-Length': Buffer.byteLength(text)})
+    res.end(text)
+  }
+
+  #empty(res: http.ServerResponse, status: number): void {
+    res.writeHead(status, {'Content-Length': 0})
+    res.end()
+  }
+
+  async #jsonBody(ctx: Ctx, limit: number): Promise<unknown> {
+    const raw = await readBody(ctx.req, limit)
+    try {
+      return JSON.parse(raw.toString('utf8')) as unknown
+    } catch (error) {
+      throw new ApiError(400, (error as Error).message)
+    }
+  }
+
+  // ---- authentication
+
+  #unauthorized(res: http.ServerResponse, message: string): void {
+    this.#json(res, 401, {code: 401, message}, {'WWW-Authenticate': WWW_AUTHENTICATE})
+  }
+
+  /** The calling machine from its JWT, or undefined after answering 401. */
+  async #machine(ctx: Ctx): Promise<MachineRecord | undefined> {
+    const header = String(ctx.req.headers.authorization ?? '')
+    let token = ''
+    if (header !== '') {
+      const m = /^Bearer\s+(\S+)$/i.exec(header)
+      if (m === null) {
+        this.#unauthorized(ctx.res, 'auth header is invalid')
+        return undefined
+      }
+      token = m[1]!
+    } else {
+      const cookie = /(?:^|;\s*)jwt=([^;]+)/.exec(String(ctx.req.headers.cookie ?? ''))
+      if (cookie !== null) token = cookie[1]!
+    }
+    if (token === '') {
+      this.#unauthorized(ctx.res, 'cookie token is empty')
+      return undefined
+    }
+    const check = verifyJwt(token, this.#secret, Math.floor(this.#clock() / 1000))
+    if (!check.ok) {
+      this.#unauthorized(ctx.res, check.reason)
+      return undefined
+    }
+    const machine = await this.#store.getMachine(check.claims.id)
+    if (machine === undefined || !machine.isValidated) {
+      this.#unauthorized(ctx.res, machine === undefined ? `machine ${check.claims.id} not found` : `machine ${check.claims.id} not validated`)
+      return undefined
+    }
+    return machine
+  }
+
+  /** The calling bouncer from its API key (lapi.md §2.1), or undefined after answering 403. */
+  async #bouncer(ctx: Ctx, update: boolean): Promise<BouncerRecord | undefined> {
+    const key = ctx.req.headers['x-api-key']
+    const forbidden = (): undefined => {
+      this.#json(ctx.res, 403, {message: 'access forbidden'})
+      return undefined
+    }
+    if (typeof key !== 'string' || key === '') return forbidden()
+    const rows = await this.#store.bouncersByKeyHash(hashApiKey(key))
+    if (rows.length === 0) return forbidden()
+    if (!update) return rows[0]
+    const ip = ctx.caller.ip
+    const now = this.#clock()
+    let bouncer = rows.find((b) => b.ipAddress === ip)
+    if (bouncer === undefined) {
+      if (rows.length === 1 && rows[0]!.ipAddress === '') {
+        bouncer = rows[0]!
+      } else {
+        const base = rows[0]!.name.replace(/(@[^@]*)+$/, '')
+        try {
+          bouncer = await this.#store.addBouncer({name: `${base}@${ip}`, apiKeyHash: rows[0]!.apiKeyHash, ipAddress: ip, authType: 'api-key'}, now)
+        } catch (error) {
+          if (!(error instanceof StoreError && error.kind === 'exists')) throw error
+          bouncer = (await this.#store.bouncersByKeyHash(rows[0]!.apiKeyHash)).find((b) => b.name === `${base}@${ip}`)
+          if (bouncer === undefined) return forbidden()
+        }
+      }
+    }
+    if (bouncer.authType !== 'api-key') return forbidden()
+    const ua = String(ctx.req.headers['user-agent'] ?? '')
+    const parts = ua.split('/')
+    const [type, version] = parts.length === 2 ? [parts[0]!, parts[1]!] : [ua, 'N/A']
+    if (bouncer.ipAddress === '' || bouncer.type !== type || bouncer.version !== version) {
+      await this.#store.updateBouncer(bouncer.id, {ipAddress: bouncer.ipAddress === '' ? ip : undefined, type, version}, now)
+      bouncer = {...bouncer, ipAddress: bouncer.ipAddress === '' ? ip : bouncer.ipAddress, type, version}
+    }
+    return bouncer
+  }
+
+  #isLoopback(caller: Caller): boolean {
+    return caller.viaSocket || caller.ip === '127.0.0.1' || caller.ip === '::1' || caller.ip.startsWith('127.')
+  }
+
+  // ---- routes
+
+  #buildRoutes(): Route[] {
+    const route = (path: string, methods: Route['methods']): Route => ({pattern: new RegExp(`^${path}/?$`), methods})
+    const withMachine = (fn: (ctx: Ctx, m: MachineRecord) => Promise<void>): Handler => async (ctx) => {
+      const machine = await this.#machine(ctx)
+      if (machine !== undefined) await fn(ctx, machine)
+    }
+    const withBouncer = (fn: (ctx: Ctx, b: BouncerRecord) => Promise<void>, update = true): Handler => async (ctx) => {
+      const bouncer = await this.#bouncer(ctx, update)
+      if (bouncer !== undefined) await fn(ctx, bouncer)
+    }
+    const trusted = (fn: Handler): Handler => async (ctx) => {
+      if (!ctx.caller.viaSocket && !this.#inRanges(ctx.caller.ip, this.#trusted)) {
+        this.#json(ctx.res, 403, {message: `access forbidden from this IP (${ctx.caller.ip})`})
+        return
+      }
+      await fn(ctx)
+    }
+    const listAlerts: Handler = withMachine(async (ctx) => {
+      const alerts = await this.ops.listAlerts(ctx.url.searchParams)
+      if (ctx.req.method === 'HEAD') return this.#empty(ctx.res, 200)
+      this.#json(ctx.res, 200, alerts)
+    })
+    const getAlert: Handler = withMachine(async (ctx) => {
+      const alert = await this.ops.getAlert(ctx.params[0]!)
+      if (ctx.req.method === 'HEAD') return this.#empty(ctx.res, 200)
+      this.#json(ctx.res, 200, alert)
+    })
+    const decisions: Handler = withBouncer(async (ctx, bouncer) => {
+      const text = await this.ops.decisionsText(ctx.url.searchParams)
+      if (ctx.req.method === 'HEAD') return this.#empty(ctx.res, 200)
+      const now = this.#clock()
+      if (bouncer.lastPull === null || now - bouncer.lastPull >= PULL_RECORD_EVERY_MS) await this.#store.updateBouncer(bouncer.id, {lastPull: now}, now)
+      this.#text(ctx.res, 200, text)
+    })
+    const headDecisions: Handler = withBouncer(async (ctx) => {
+      await this.ops.decisionsText(ctx.url.searchParams)
+      this.#empty(ctx.res, 200)
+    }, false)
+    const stream: Handler = withBouncer(async (ctx, bouncer) => {
+      const now = this.#clock()
+      const chunks = this.ops.streamText(ctx.url.searchParams, bouncer.lastPull, now)
+      // the query runs before the first byte: a failing one still gets a clean error answer
+      const first = await chunks.next()
+      ctx.res.writeHead(200, {'Content-Type': 'application/json'})
+      if (!first.done) await write(ctx.res, first.value)
+      for await (const chunk of chunks) await write(ctx.res, chunk)
+      ctx.res.end()
+      await this.#store.updateBouncer(bouncer.id, {lastPull: now}, now)
+    })
+    const headStream: Handler = withBouncer(async (ctx) => this.#empty(ctx.res, 200), false)
+    return [
+      route('/health', {GET: async (ctx) => this.#json(ctx.res, 200, {status: 'up'})}),
+      route('/v1/watchers', {POST: (ctx) => this.#register(ctx)}),
+      route('/v1/watchers/login', {POST: (ctx) => this.#login(ctx)}),
+      route('/v1/watchers/self', {DELETE: withMachine(async (ctx, m) => {
+        await this.#store.deleteMachine(m.machineId)
+        this.#empty(ctx.res, 204)
+      })}),
+      route('/v1/refresh_token', {GET: (ctx) => this.#refresh(ctx)}),
+      route('/v1/heartbeat', {GET: withMachine(async (ctx, m) => {
+        const now = this.#clock()
+        await this.#store.updateMachine(m.machineId, {lastHeartbeat: now}, now)
+        this.#empty(ctx.res, 200)
+      })}),
+      route('/v1/alerts', {
+        POST: withMachine(async (ctx, m) => {
+          const body = await this.#jsonBody(ctx, this.#config.maxBodyBytes)
+          const result = await this.ops.postAlerts(body, m.machineId)
+          this.#json(ctx.res, 201, result.ids)
+        }),
+        GET: listAlerts,
+        HEAD: listAlerts,
+        DELETE: withMachine(trusted(async (ctx) => this.#json(ctx.res, 200, await this.ops.deleteAlerts(ctx.url.searchParams)))),
+      }),
+      route('/v1/alerts/([^/]+)', {
+        GET: getAlert,
+        HEAD: getAlert,
+        DELETE: withMachine(trusted(async (ctx) => this.#json(ctx.res, 200, await this.ops.deleteAlert(ctx.params[0]!)))),
+      }),
+      route('/v1/decisions', {
+        GET: decisions,
+        HEAD: headDecisions,
+        DELETE: withMachine(async (ctx) => this.#json(ctx.res, 200, await this.ops.deleteDecisions(ctx.url.searchParams))),
+      }),
+      route('/v1/decisions/stream', {GET: stream, HEAD: headStream}),
+      route('/v1/decisions/([^/]+)', {
+        DELETE: withMachine(async (ctx) => this.#json(ctx.res, 200, await this.ops.deleteDecision(ctx.params[0]!))),
+      }),
+      route('/v1/usage-metrics', {POST: (ctx) => this.#usageMetrics(ctx)}),
+    ]
+  }
+
+  async #register(ctx: Ctx): Promise<void> {
+    const body = await this.#jsonBody(ctx, OPEN_ROUTE_BODY)
+    if (body === null || typeof body !== 'object' || Array.isArray(body)) throw new ApiError(400, 'json: cannot unmarshal into Go value of type models.WatcherRegistrationRequest')
+    const b = body as Record<string, unknown>
+    for (const key of ['machine_id', 'password', 'registration_token']) {
+      if (b[key] !== undefined && b[key] !== null && typeof b[key] !== 'string') throw new ApiError(400, `json: cannot unmarshal ${typeof b[key]} into Go struct field WatcherRegistrationRequest.${key} of type string`)
+    }
+    const machineId = (b.machine_id as string | undefined) ?? ''
+    const password = (b.password as string | undefined) ?? ''
+    const token = b.registration_token as string | undefined
+    const problems: string[] = []
+    if (machineId === '') problems.push('machine_id in body is required')
+    if (password === '') problems.push('password in body is required')
+    if (token !== undefined && (token.length < 32 || token.length > 255)) problems.push('registration_token in body should be at least 32 chars long')
+    if (problems.length > 0) return this.#json(ctx.res, 422, {message: `validation failure list:\n${problems.join('\n')}`})
+    if (this.#config.disableRemoteRegistration && !this.#isLoopback(ctx.caller)) return this.#json(ctx.res, 403, {message: 'access forbidden'})
+    let validated = false
+    const auto = this.#config.autoRegistration
+    if (auto.enabled && token !== undefined) {
+      if (auto.token === undefined || token !== auto.token) return this.#json(ctx.res, 401, {message: 'invalid token for auto registration'})
+      if (!this.#inRanges(ctx.caller.ip, this.#autoRanges)) return this.#json(ctx.res, 401, {message: 'IP not in allowed range for auto registration'})
+      validated = true
+    }
+    await this.#store.addMachine({machineId, passwordHash: await hashPassword(password), ipAddress: ctx.caller.ip, isValidated: validated}, this.#clock())
+    this.#empty(ctx.res, validated ? 202 : 201)
+  }
+
+  #token(machineId: string, nowMs: number): {code: number; expire: string; token: string} {
+    const now = Math.floor(nowMs / 1000)
+    const exp = now + TOKEN_LIFETIME_S
+    return {code: 200, expire: new Date(exp * 1000).toISOString().replace('.000Z', 'Z'), token: signJwt({id: machineId, exp, orig_iat: now}, this.#secret)}
+  }
+
+  async #login(ctx: Ctx): Promise<void> {
+    let body: unknown
+    try {
+      body = await this.#jsonBody(ctx, OPEN_ROUTE_BODY)
+    } catch (error) {
+      if (error instanceof BodyError && error.status === 413) throw error
+      return this.#unauthorized(ctx.res, `missing: ${(error as Error).message}`)
+    }
+    const b = (body !== null && typeof body === 'object' && !Array.isArray(body) ? body : {}) as Record<string, unknown>
+    const machineId = typeof b.machine_id === 'string' ? b.machine_id : ''
+    const password = typeof b.password === 'string' ? b.password : ''
+    if (machineId === '' || password === '') return this.#unauthorized(ctx.res, 'missing: machine_id or password')
+    const scenarios = Array.isArray(b.scenarios) ? b.scenarios.filter((s): s is string => typeof s === 'string') : []
+    const machine = await this.#store.getMachine(machineId)
+    if (machine === undefined || machine.authType !== 'password' || !(await verifyPassword(password, machine.passwordHash))) {
+      return this.#unauthorized(ctx.res, 'incorrect Username or Password')
+    }
+    if (!machine.isValidated) return this.#unauthorized(ctx.res, `machine ${machineId} not validated`)
+    const parts = String(ctx.req.headers['user-agent'] ?? '').split('/')
+    if (parts.length !== 2) return this.#unauthorized(ctx.res, 'bad user agent')
+    const now = this.#clock()
+    const patch: Parameters<Store['updateMachine']>[1] = {}
+    if (scenarios.length > 0) patch.scenarios = scenarios.join(',')
+    if (machine.ipAddress !== ctx.caller.ip) patch.ipAddress = ctx.caller.ip
+    if (machine.version !== parts[1]) patch.version = parts[1]
+    if (Object.keys(patch).length > 0) await this.#store.updateMachine(machineId, patch, now)
+    this.#json(ctx.res, 200, this.#token(machineId, now))
+  }
+
+  async #refresh(ctx: Ctx): Promise<void> {
+    const m = /^Bearer\s+(\S+)$/i.exec(String(ctx.req.headers.authorization ?? ''))
+    if (m === null) return this.#unauthorized(ctx.res, 'cookie token is empty')
+    const now = this.#clock()
+    const check = verifyJwt(m[1]!, this.#secret, Math.floor(now / 1000), Math.floor(now / 1000) - TOKEN_LIFETIME_S)
+    if (!check.ok) return this.#unauthorized(ctx.res, check.reason)
+    const machine = await this.#store.getMachine(check.claims.id)
+    if (machine === undefined || !machine.isValidated) return this.#unauthorized(ctx.res, 'incorrect Username or Password')
+    this.#json(ctx.res, 200, this.#token(machine.machineId, now))
+  }
+
+  /** Accepted and discarded (lapi.md §4.8: a 201 is all clients need). */
+  async #usageMetrics(ctx: Ctx): Promise<void> {
+    const ua = String(ctx.req.headers['user-agent'] ?? '')
+    const useKey = ctx.req.headers['x-api-key'] !== undefined || (ctx.req.headers.authorization === undefined && !ua.startsWith('crowdsec/'))
+    const allowed = useKey ? (await this.#bouncer(ctx, false)) !== undefined : (await this.#machine(ctx)) !== undefined
+    if (!allowed) return
+    const body = await this.#jsonBody(ctx, this.#config.maxBodyBytes)
+    if (body === null || typeof body !== 'object' || Array.isArray(body)) throw new ApiError(400, 'json: cannot unmarshal into Go value of type models.AllMetrics')
+    this.#empty(ctx.res, 201)
+  }
+}
+
+function stripMapped(ip: string): string {
+  return ip.startsWith('::ffff:') && ip.includes('.') ? ip.slice(7) : ip
+}
+
+/** Writes a chunk, waiting for the socket to drain when its buffer is full. */
+function write(res: http.ServerResponse, chunk: string): Promise<void> {
+  if (res.write(chunk)) return Promise.resolve()
+  return new Promise((resolve, reject) => {
+    const onDrain = (): void => {
+      res.off('close', onClose)
+      resolve()
+    }
+    const onClose = (): void => {
+      res.off('drain', onDrain)
+      reject(new ApiError(499, 'client closed the connection'))
+    }
+    res.once('drain', onDrain)
+    res.once('close', onClose)
+  })
+}
+
+export interface RunningLapi {
+  server: LapiServer
+  store: Store
+  addresses: LapiAddresses
+  /** Stops the server, then closes the store. */
+  close(): Promise<void>
+}
+
+/** Opens the configured store, compiles the profiles and listens: what `crowd lapi serve` runs. */
+export async function startLapi(options: {config: import('../config/config.js').Config; logger: Logger; listen?: string; jwtSecret?: Buffer}): Promise<RunningLapi> {
+  const {openConfiguredStore} = await import('./client.js')
+  const {LapiProfiles} = await import('./profiles.js')
+  const profiles = new LapiProfiles(options.config.lapi.profiles, options.logger)
+  const store = await openConfiguredStore(options.config)
+  try {
+    const server = new LapiServer({store, profiles, config: options.config.lapi, logger: options.logger, jwtSecret: options.jwtSecret})
+    const addresses = await server.listen(options.listen)
+    return {
+      server,
+      store,
+      addresses,
+      async close() {
+        await server.close()
+        await store.close()
+      },
+    }
+  } catch (error) {
+    await store.close()
+    throw error
+  }
+}

@@ -1,0 +1,460 @@
+/**
+ * The Store on SQL, for both engines (the driver hides which). Queries follow CrowdSec's
+ * database layer (lapi.md §4-§6, §11): decision intervals for Ip/Range, "longest decision wins"
+ * in streams, alert filters, retention. Every value from a request is a bound parameter.
+ */
+import {isAddressScope, parseIpInterval, type IpInterval} from './ip-range.js'
+import {migrate} from './schema.js'
+import type {Row, SqlDriver, SqlExecutor} from './sql-driver.js'
+import type {
+  AlertFilter, AlertRecord, BouncerPatch, BouncerRecord, DecisionFilter, DecisionRecord, DecisionTimes, EventRecord, FlushPolicy,
+  FlushResult, MachinePatch, MachineRecord, MetaRecord, NewAlert, NewBouncer, NewDecision, NewMachine, Store, StreamRequest, StreamResult,
+} from './types.js'
+import {StoreError} from './types.js'
+
+/** Rows per multi-row INSERT and ids per `IN (...)` list (well under both engines' parameter limits). */
+const CHUNK = 100
+
+const DECISION_COLUMNS = 'd.id, d.uuid, d.alert_id, d.created_at, d.until, d.origin, d.type, d.scope, d.value, d.scenario, d.simulated'
+
+interface Clause {
+  sql: string[]
+  params: unknown[]
+}
+
+export class SqlStore implements Store {
+  readonly engine
+  readonly location
+
+  private constructor(readonly driver: SqlDriver) {
+    this.engine = driver.engine
+    this.location = driver.location
+  }
+
+  /** Opens the store on a driver and brings its schema up to date. */
+  static async open(driver: SqlDriver): Promise<SqlStore> {
+    try {
+      await migrate(driver)
+    } catch (error) {
+      await driver.close().catch(() => {})
+      throw error
+    }
+    return new SqlStore(driver)
+  }
+
+  async schemaVersion(): Promise<number> {
+    const rows = await this.driver.all<{version: number}>('SELECT version FROM crowd_schema')
+    return rows.length === 0 ? 0 : Number(rows[0]!.version)
+  }
+
+  // ---- machines
+
+  async addMachine(m: NewMachine, now: number): Promise<MachineRecord> {
+    const rows = await this.driver.all(
+      `INSERT INTO machines (machine_id, password_hash, ip_address, is_validated, auth_type, role, version, created_at, updated_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *`,
+      [m.machineId, m.passwordHash, m.ipAddress ?? '', m.isValidated ?? false, m.authType ?? 'password', m.role ?? 'watcher', m.version ?? '', now, now],
+    ).catch((error: unknown) => {
+      if (error instanceof StoreError && error.kind === 'exists') throw new StoreError('exists', `user '${m.machineId}': user already exist`)
+      throw error
+    })
+    return machineOf(rows[0]!)
+  }
+
+  async getMachine(machineId: string): Promise<MachineRecord | undefined> {
+    const rows = await this.driver.all('SELECT * FROM machines WHERE machine_id = ?', [machineId])
+    return rows.length === 0 ? undefined : machineOf(rows[0]!)
+  }
+
+  async listMachines(): Promise<MachineRecord[]> {
+    return (await this.driver.all('SELECT * FROM machines ORDER BY id')).map(machineOf)
+  }
+
+  async updateMachine(machineId: string, patch: MachinePatch, now: number): Promise<boolean> {
+    const columns: Record<keyof MachinePatch, string> = {
+      passwordHash: 'password_hash', ipAddress: 'ip_address', scenarios: 'scenarios', version: 'version', isValidated: 'is_validated',
+      role: 'role', lastPush: 'last_push', lastHeartbeat: 'last_heartbeat',
+    }
+    const {sets, params} = assignments(patch, columns)
+    if (sets.length === 0) return (await this.getMachine(machineId)) !== undefined
+    return (await this.driver.run(`UPDATE machines SET ${sets.join(', ')}, updated_at = ? WHERE machine_id = ?`, [...params, now, machineId])) > 0
+  }
+
+  async deleteMachine(machineId: string): Promise<boolean> {
+    return (await this.driver.run('DELETE FROM machines WHERE machine_id = ?', [machineId])) > 0
+  }
+
+  // ---- bouncers
+
+  async addBouncer(b: NewBouncer, now: number): Promise<BouncerRecord> {
+    const rows = await this.driver.all(
+      `INSERT INTO bouncers (name, api_key_hash, ip_address, type, version, auth_type, created_at, updated_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING *`,
+      [b.name, b.apiKeyHash, b.ipAddress ?? '', b.type ?? '', b.version ?? '', b.authType ?? 'api-key', now, now],
+    ).catch((error: unknown) => {
+      if (error instanceof StoreError && error.kind === 'exists') throw new StoreError('exists', `bouncer '${b.name}' already exists`)
+      throw error
+    })
+    return bouncerOf(rows[0]!)
+  }
+
+  async listBouncers(): Promise<BouncerRecord[]> {
+    return (await this.driver.all('SELECT * FROM bouncers ORDER BY id')).map(bouncerOf)
+  }
+
+  async bouncersByKeyHash(apiKeyHash: string): Promise<BouncerRecord[]> {
+    return (await this.driver.all('SELECT * FROM bouncers WHERE api_key_hash = ? ORDER BY created_at, id', [apiKeyHash])).map(bouncerOf)
+  }
+
+  async updateBouncer(id: number, patch: BouncerPatch, now: number): Promise<void> {
+    const {sets, params} = assignments(patch, {ipAddress: 'ip_address', type: 'type', version: 'version', lastPull: 'last_pull'})
+    if (sets.length === 0) return
+    await this.driver.run(`UPDATE bouncers SET ${sets.join(', ')}, updated_at = ? WHERE id = ?`, [...params, now, id])
+  }
+
+  async deleteBouncer(name: string): Promise<boolean> {
+    return (await this.driver.run('DELETE FROM bouncers WHERE name = ?', [name])) > 0
+  }
+
+  // ---- alerts
+
+  async insertAlerts(alerts: readonly NewAlert[], now: number): Promise<number[]> {
+    if (alerts.length === 0) return []
+    return this.driver.transaction(async (tx) => {
+      const ids: number[] = []
+      for (const alert of alerts) {
+        const existing = await tx.all<{id: number}>('SELECT id FROM alerts WHERE uuid = ?', [alert.uuid])
+        if (existing.length > 0) {
+          ids.push(Number(existing[0]!.id))
+          continue
+        }
+        const s = alert.source
+        const rows = await tx.all<{id: number}>(
+          `INSERT INTO alerts (uuid, machine_id, created_at, scenario, scenario_hash, scenario_version, message, events_count, start_at, stop_at,
+             capacity, leakspeed, simulated, remediation, kind, source_scope, source_value, source_ip, source_range, source_as_number,
+             source_as_name, source_cn, source_latitude, source_longitude, events, meta)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+          [alert.uuid, alert.machineId, alert.createdAt ?? now, alert.scenario, alert.scenarioHash, alert.scenarioVersion, alert.message,
+            alert.eventsCount, alert.startAt, alert.stopAt, alert.capacity, alert.leakspeed, alert.simulated, alert.remediation, alert.kind,
+            s.scope, s.value, s.ip, s.range, s.asNumber, s.asName, s.cn, s.latitude, s.longitude, JSON.stringify(alert.events), JSON.stringify(alert.meta)],
+        )
+        const id = Number(rows[0]!.id)
+        ids.push(id)
+        await insertDecisions(tx, alert.decisions, id, now)
+      }
+      return ids
+    })
+  }
+
+  async queryAlerts(filter: AlertFilter, now: number): Promise<AlertRecord[]> {
+    const where = alertWhere(filter, now)
+    const order = filter.sort === 'ASC' ? 'ASC' : 'DESC'
+    const limit = filter.limit !== undefined && filter.limit > 0 ? ` LIMIT ${Math.trunc(filter.limit)}` : ''
+    const rows = await this.driver.all(
+      `SELECT a.* FROM alerts a${whereSql(where)} ORDER BY a.created_at ${order}, a.id ${order}${limit}`,
+      where.params,
+    )
+    const alerts = rows.map(alertOf)
+    if (filter.withDecisions !== false && alerts.length > 0) {
+      const byAlert = new Map<number, DecisionRecord[]>()
+      for (const a of alerts) {
+        a.decisions = []
+        byAlert.set(a.id, a.decisions)
+      }
+      const ids = alerts.map((a) => a.id)
+      for (let i = 0; i < ids.length; i += CHUNK) {
+        const part = ids.slice(i, i + CHUNK)
+        const decisions = await this.driver.all(`SELECT ${DECISION_COLUMNS} FROM decisions d WHERE d.alert_id IN (${marks(part.length)}) ORDER BY d.id`, part)
+        for (const row of decisions) byAlert.get(Number(row.alert_id))?.push(decisionOf(row))
+      }
+    }
+    return alerts
+  }
+
+  async deleteAlerts(filter: AlertFilter, now: number): Promise<number> {
+    const where = alertWhere(filter, now)
+    return this.driver.transaction(async (tx) => {
+      const ids = (await tx.all<{id: number}>(`SELECT a.id FROM alerts a${whereSql(where)}`, where.params)).map((r) => Number(r.id))
+      for (let i = 0; i < ids.length; i += CHUNK) {
+        const part = ids.slice(i, i + CHUNK)
+        await tx.run(`DELETE FROM decisions WHERE alert_id IN (${marks(part.length)})`, part)
+        await tx.run(`DELETE FROM alerts WHERE id IN (${marks(part.length)})`, part)
+      }
+      return ids.length
+    })
+  }
+
+  // ---- decisions
+
+  async activeDecisions(filter: DecisionFilter, now: number): Promise<DecisionRecord[]> {
+    const where = decisionWhere(filter)
+    where.sql.unshift('d.until >= ?')
+    where.params.unshift(now)
+    return (await this.driver.all(`SELECT ${DECISION_COLUMNS} FROM decisions d${whereSql(where)} ORDER BY d.id${limitSql(filter)}`, where.params)).map(decisionOf)
+  }
+
+  async allDecisions(filter: DecisionFilter): Promise<DecisionRecord[]> {
+    const where = decisionWhere(filter)
+    return (await this.driver.all(`SELECT ${DECISION_COLUMNS} FROM decisions d${whereSql(where)} ORDER BY d.id${limitSql(filter)}`, where.params)).map(decisionOf)
+  }
+
+  async decisionStream(request: StreamRequest): Promise<StreamResult> {
+    const {now, lastPull, startup, dedup} = request
+    const newer = decisionWhere(request.filter)
+    newer.sql.unshift('d.until > ?')
+    newer.params.unshift(now)
+    const gone = decisionWhere(request.filter)
+    gone.sql.unshift('d.until < ?')
+    gone.params.unshift(now)
+    if (!startup && lastPull !== null) {
+      newer.sql.push('d.created_at > ?')
+      newer.params.push(lastPull)
+      // deletions set until = now; 2 s of overlap so none slips between two pulls (lapi.md §5.2)
+      gone.sql.push('d.until > ?')
+      gone.params.push(lastPull - 2000)
+    }
+    if (dedup) {
+      const longest = 'NOT EXISTS (SELECT 1 FROM decisions l WHERE l.value = d.value AND l.type = d.type AND l.scope = d.scope AND l.until > d.until)'
+      newer.sql.push(longest)
+      gone.sql.push(longest)
+    }
+    const select = `SELECT ${DECISION_COLUMNS} FROM decisions d`
+    const [added, deleted] = await Promise.all([
+      this.driver.all(`${select}${whereSql(newer)} ORDER BY d.id`, newer.params),
+      this.driver.all(`${select}${whereSql(gone)} ORDER BY d.id`, gone.params),
+    ])
+    return {new: added.map(decisionOf), deleted: deleted.map(decisionOf)}
+  }
+
+  async expireDecisions(filter: DecisionFilter, now: number): Promise<number> {
+    const where = decisionWhere(filter)
+    // until > now (CrowdSec's UntilGT): one already expired at this very instant is not counted again
+    where.sql.unshift('d.until > ?')
+    where.params.unshift(now)
+    // the subquery form works on both engines (PostgreSQL has no alias on UPDATE ... d)
+    return this.driver.run(`UPDATE decisions SET until = ? WHERE id IN (SELECT d.id FROM decisions d${whereSql(where)})`, [now, ...where.params])
+  }
+
+  async decisionTimes(value: string): Promise<DecisionTimes[]> {
+    const interval = parseIpInterval(value)
+    const rows = interval === null
+      ? await this.driver.all<{created_at: number; until: number}>('SELECT created_at, until FROM decisions WHERE value = ?', [value])
+      : await this.driver.all<{created_at: number; until: number}>(
+        'SELECT created_at, until FROM decisions WHERE ip_size = ? AND start_ip <= ? AND end_ip >= ?',
+        [interval.ipSize, interval.start, interval.end],
+      )
+    return rows.map((r) => ({createdAt: Number(r.created_at), until: Number(r.until)}))
+  }
+
+  // ---- retention
+
+  async flush(policy: FlushPolicy, now: number): Promise<FlushResult> {
+    return this.driver.transaction(async (tx) => {
+      const result: FlushResult = {alertsDeleted: 0, decisionsDeleted: 0}
+      result.decisionsDeleted += await tx.run('DELETE FROM decisions WHERE alert_id IS NULL AND until < ?', [now])
+      const keep = 'NOT EXISTS (SELECT 1 FROM decisions k WHERE k.alert_id = alerts.id AND k.until >= ?)'
+      const doomed = async (condition: string, params: unknown[]): Promise<void> => {
+        const ids = (await tx.all<{id: number}>(`SELECT id FROM alerts WHERE ${condition} AND ${keep}`, [...params, now])).map((r) => Number(r.id))
+        for (let i = 0; i < ids.length; i += CHUNK) {
+          const part = ids.slice(i, i + CHUNK)
+          result.decisionsDeleted += await tx.run(`DELETE FROM decisions WHERE alert_id IN (${marks(part.length)})`, part)
+          result.alertsDeleted += await tx.run(`DELETE FROM alerts WHERE id IN (${marks(part.length)})`, part)
+        }
+      }
+      if (policy.maxAge !== undefined && policy.maxAge > 0) await doomed('created_at < ?', [now - policy.maxAge])
+      if (policy.maxItems !== undefined && policy.maxItems > 0) {
+        const max = await tx.all<{m: number | null}>('SELECT MAX(id) AS m FROM alerts')
+        const top = max[0]?.m
+        if (top !== null && top !== undefined) await doomed('id < ?', [Number(top) - policy.maxItems])
+      }
+      return result
+    })
+  }
+
+  close(): Promise<void> {
+    return this.driver.close()
+  }
+}
+
+async function insertDecisions(tx: SqlExecutor, decisions: readonly NewDecision[], alertId: number, now: number): Promise<void> {
+  for (let i = 0; i < decisions.length; i += CHUNK) {
+    const part = decisions.slice(i, i + CHUNK)
+    const params: unknown[] = []
+    for (const d of part) {
+      const interval = isAddressScope(d.scope) ? parseIpInterval(d.value) : null
+      params.push(d.uuid, alertId, d.createdAt ?? now, d.until, d.origin, d.type, d.scope, d.value, d.scenario, d.simulated,
+        interval?.ipSize ?? 0, interval?.start ?? '', interval?.end ?? '', interval !== null && interval.start !== interval.end)
+    }
+    await tx.run(
+      `INSERT INTO decisions (uuid, alert_id, created_at, until, origin, type, scope, value, scenario, simulated, ip_size, start_ip, end_ip, is_range)
+       VALUES ${part.map(() => '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}`,
+      params,
+    )
+  }
+}
+
+function marks(n: number): string {
+  return new Array<string>(n).fill('?').join(', ')
+}
+
+function whereSql(clause: Clause): string {
+  return clause.sql.length === 0 ? '' : ` WHERE ${clause.sql.join(' AND ')}`
+}
+
+function limitSql(filter: DecisionFilter): string {
+  let out = ''
+  if (filter.limit !== undefined && filter.limit > 0) out += ` LIMIT ${Math.trunc(filter.limit)}`
+  else if (filter.offset !== undefined && filter.offset > 0) out += ' LIMIT 1000000000000' // OFFSET needs a LIMIT in SQLite
+  if (filter.offset !== undefined && filter.offset > 0) out += ` OFFSET ${Math.trunc(filter.offset)}`
+  return out
+}
+
+/**
+ * A LIKE pattern matching `word` anywhere, with LIKE's wildcards escaped. The SQL lowers it
+ * with LOWER() like the column (not here: JavaScript folds non-ASCII letters that the engine's
+ * LOWER may keep, and then an exact-case word would not match).
+ */
+function containsPattern(word: string): string {
+  return `%${word.replace(/[\\%_]/g, (c) => '\\' + c)}%`
+}
+
+/**
+ * The interval test on decisions of alias `d`. Most decisions are single addresses, so
+ * "contains" is an exact index lookup plus a scan of the few range decisions.
+ */
+function intervalSql(ip: IpInterval, contains: boolean, alias: string): Clause {
+  if (!contains) {
+    return {sql: [`${alias}.ip_size = ? AND ${alias}.start_ip >= ? AND ${alias}.end_ip <= ?`], params: [ip.ipSize, ip.start, ip.end]}
+  }
+  const ranges = `SELECT id FROM decisions WHERE is_range = 1 AND ip_size = ? AND start_ip <= ? AND end_ip >= ?`
+  if (ip.start === ip.end) {
+    return {
+      sql: [`${alias}.id IN (SELECT id FROM decisions WHERE ip_size = ? AND start_ip = ? AND end_ip = ? UNION ALL ${ranges})`],
+      params: [ip.ipSize, ip.start, ip.end, ip.ipSize, ip.start, ip.end],
+    }
+  }
+  return {sql: [`${alias}.id IN (${ranges})`], params: [ip.ipSize, ip.start, ip.end]}
+}
+
+function decisionWhere(f: DecisionFilter, alias = 'd'): Clause {
+  const c: Clause = {sql: [], params: []}
+  const add = (sql: string, ...params: unknown[]): void => {
+    c.sql.push(sql)
+    c.params.push(...params)
+  }
+  if (f.id !== undefined) add(`${alias}.id = ?`, f.id)
+  if (f.ip !== undefined) {
+    const part = intervalSql(f.ip, f.contains !== false, alias)
+    add(part.sql[0]!, ...part.params)
+  }
+  if (f.scopes !== undefined && f.scopes.length > 0) add(`${alias}.scope IN (${marks(f.scopes.length)})`, ...f.scopes)
+  if (f.value !== undefined) add(`${alias}.value = ?`, f.value)
+  if (f.type !== undefined) add(`${alias}.type = ?`, f.type)
+  if (f.origins !== undefined && f.origins.length > 0) add(`${alias}.origin IN (${marks(f.origins.length)})`, ...f.origins)
+  if (f.scenario !== undefined) add(`${alias}.scenario = ?`, f.scenario)
+  if (f.scenariosContaining !== undefined && f.scenariosContaining.length > 0) {
+    add(`(${f.scenariosContaining.map(() => `LOWER(${alias}.scenario) LIKE LOWER(?) ESCAPE '\\'`).join(' OR ')})`, ...f.scenariosContaining.map(containsPattern))
+  }
+  for (const word of f.scenariosNotContaining ?? []) add(`LOWER(${alias}.scenario) NOT LIKE LOWER(?) ESCAPE '\\'`, containsPattern(word))
+  if (f.includeSimulated !== true) add(`${alias}.simulated = 0`)
+  if (f.uuids !== undefined && f.uuids.length > 0) add(`${alias}.uuid IN (${marks(f.uuids.length)})`, ...f.uuids)
+  return c
+}
+
+function alertWhere(f: AlertFilter, now: number): Clause {
+  const c: Clause = {sql: [], params: []}
+  const add = (sql: string, ...params: unknown[]): void => {
+    c.sql.push(sql)
+    c.params.push(...params)
+  }
+  const hasDecision = (condition: string, ...params: unknown[]): void =>
+    add(`EXISTS (SELECT 1 FROM decisions d WHERE d.alert_id = a.id AND ${condition})`, ...params)
+  if (f.id !== undefined) add('a.id = ?', f.id)
+  if (f.scope !== undefined) add('a.source_scope = ?', f.scope)
+  if (f.value !== undefined) add('a.source_value = ?', f.value)
+  if (f.scenario !== undefined) add('(a.scenario = ? OR EXISTS (SELECT 1 FROM decisions d WHERE d.alert_id = a.id AND d.scenario = ?))', f.scenario, f.scenario)
+  if (f.ip !== undefined) {
+    const part = intervalSql(f.ip, f.contains !== false, 'd')
+    hasDecision(part.sql[0]!, ...part.params)
+  }
+  if (f.startedAfter !== undefined) add('a.start_at >= ?', f.startedAfter)
+  if (f.startedBefore !== undefined) add('a.start_at <= ?', f.startedBefore)
+  if (f.createdBefore !== undefined) add('a.created_at <= ?', f.createdBefore)
+  if (f.decisionType !== undefined) hasDecision('d.type = ?', f.decisionType)
+  if (f.origin !== undefined) hasDecision('d.origin = ?', f.origin)
+  if (f.includeCapi === false && f.origin === undefined) {
+    add("NOT EXISTS (SELECT 1 FROM decisions d WHERE d.alert_id = a.id AND d.origin IN ('CAPI', 'lists'))")
+    // a prefix test, not LIKE: SQLite's LIKE ignores case and PostgreSQL's does not
+    add("NOT (SUBSTR(a.source_scope, 1, 6) = 'lists:' AND NOT EXISTS (SELECT 1 FROM decisions d WHERE d.alert_id = a.id))")
+    add("NOT (a.source_scope = 'crowdsecurity/community-blocklist' AND NOT EXISTS (SELECT 1 FROM decisions d WHERE d.alert_id = a.id))")
+  }
+  if (f.hasActiveDecision === true) hasDecision('d.until >= ?', now)
+  if (f.hasActiveDecision === false) add('NOT EXISTS (SELECT 1 FROM decisions d WHERE d.alert_id = a.id)')
+  if (f.includeSimulated === false) add('a.simulated = 0')
+  if (f.kind !== undefined) add('a.kind = ?', f.kind)
+  return c
+}
+
+function assignments<P extends object>(patch: P, columns: Record<keyof P, string>): {sets: string[]; params: unknown[]} {
+  const sets: string[] = []
+  const params: unknown[] = []
+  for (const [key, value] of Object.entries(patch)) {
+    if (value === undefined) continue
+    sets.push(`${columns[key as keyof P]} = ?`)
+    params.push(value)
+  }
+  return {sets, params}
+}
+
+const num = (v: unknown): number => Number(v)
+const numOrNull = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v))
+const str = (v: unknown): string => (v === null || v === undefined ? '' : String(v))
+const bool = (v: unknown): boolean => v === true || v === 1 || v === '1' || v === 1n
+
+function machineOf(r: Row): MachineRecord {
+  return {
+    id: num(r.id), machineId: str(r.machine_id), passwordHash: str(r.password_hash), ipAddress: str(r.ip_address), scenarios: str(r.scenarios),
+    version: str(r.version), isValidated: bool(r.is_validated), authType: str(r.auth_type), role: str(r.role), createdAt: num(r.created_at),
+    updatedAt: num(r.updated_at), lastPush: numOrNull(r.last_push), lastHeartbeat: numOrNull(r.last_heartbeat),
+  }
+}
+
+function bouncerOf(r: Row): BouncerRecord {
+  return {
+    id: num(r.id), name: str(r.name), apiKeyHash: str(r.api_key_hash), ipAddress: str(r.ip_address), type: str(r.type), version: str(r.version),
+    authType: str(r.auth_type), createdAt: num(r.created_at), updatedAt: num(r.updated_at), lastPull: numOrNull(r.last_pull),
+  }
+}
+
+function decisionOf(r: Row): DecisionRecord {
+  return {
+    id: num(r.id), uuid: str(r.uuid), alertId: numOrNull(r.alert_id), createdAt: num(r.created_at), until: num(r.until), origin: str(r.origin),
+    type: str(r.type), scope: str(r.scope), value: str(r.value), scenario: str(r.scenario), simulated: bool(r.simulated),
+  }
+}
+
+function parseJsonList<T>(text: unknown): T[] {
+  try {
+    const v = JSON.parse(str(text)) as unknown
+    return Array.isArray(v) ? (v as T[]) : []
+  } catch {
+    return []
+  }
+}
+
+function alertOf(r: Row): AlertRecord {
+  return {
+    id: num(r.id), uuid: str(r.uuid), machineId: str(r.machine_id), createdAt: num(r.created_at), scenario: str(r.scenario),
+    scenarioHash: str(r.scenario_hash), scenarioVersion: str(r.scenario_version), message: str(r.message), eventsCount: num(r.events_count),
+    startAt: num(r.start_at), stopAt: num(r.stop_at), capacity: num(r.capacity), leakspeed: str(r.leakspeed), simulated: bool(r.simulated),
+    remediation: bool(r.remediation), kind: str(r.kind),
+    source: {
+      scope: str(r.source_scope), value: str(r.source_value), ip: str(r.source_ip), range: str(r.source_range), asNumber: str(r.source_as_number),
+      asName: str(r.source_as_name), cn: str(r.source_cn), latitude: num(r.source_latitude), longitude: num(r.source_longitude),
+    },
+    events: parseJsonList<EventRecord>(r.events),
+    meta: parseJsonList<MetaRecord>(r.meta),
+    decisions: null,
+  }
+}
+

@@ -1,0 +1,252 @@
+/**
+ * The decisions store: what the Local API keeps (lapi.md §3, §11). One interface, two engines
+ * (SQLite embedded by default, PostgreSQL for many agents sharing one LAPI); both run the same
+ * SQL through `SqlStore` and the same contract tests (test/store/contract.ts).
+ *
+ * Times are Unix milliseconds. Filters are already validated and parsed (IP intervals, absolute
+ * times): turning query strings or flags into filters is the caller's job (src/lapi/filters.ts).
+ */
+import type {IpInterval} from './ip-range.js'
+
+export type StoreEngine = 'sqlite' | 'postgres'
+
+export interface MachineRecord {
+  id: number
+  machineId: string
+  passwordHash: string
+  ipAddress: string
+  /** Comma-joined scenario names sent at the last login that had some. */
+  scenarios: string
+  version: string
+  isValidated: boolean
+  authType: string
+  /** `watcher` (default) or `admin` (console writes). */
+  role: string
+  createdAt: number
+  updatedAt: number
+  lastPush: number | null
+  lastHeartbeat: number | null
+}
+
+export type NewMachine = Pick<MachineRecord, 'machineId' | 'passwordHash'> & Partial<Pick<MachineRecord, 'ipAddress' | 'isValidated' | 'authType' | 'role' | 'version'>>
+export type MachinePatch = Partial<Pick<MachineRecord, 'passwordHash' | 'ipAddress' | 'scenarios' | 'version' | 'isValidated' | 'role' | 'lastPush' | 'lastHeartbeat'>>
+
+export interface BouncerRecord {
+  id: number
+  name: string
+  /** SHA-512 hex of the API key; the key itself is never stored. */
+  apiKeyHash: string
+  ipAddress: string
+  type: string
+  version: string
+  authType: string
+  createdAt: number
+  updatedAt: number
+  lastPull: number | null
+}
+
+export type NewBouncer = Pick<BouncerRecord, 'name' | 'apiKeyHash'> & Partial<Pick<BouncerRecord, 'ipAddress' | 'type' | 'version' | 'authType'>>
+export type BouncerPatch = Partial<Pick<BouncerRecord, 'ipAddress' | 'type' | 'version' | 'lastPull'>>
+
+export interface DecisionRecord {
+  id: number
+  uuid: string
+  alertId: number | null
+  createdAt: number
+  until: number
+  origin: string
+  type: string
+  scope: string
+  value: string
+  scenario: string
+  simulated: boolean
+}
+
+export type NewDecision = Omit<DecisionRecord, 'id' | 'alertId' | 'createdAt'> & {createdAt?: number}
+
+export interface SourceRecord {
+  scope: string
+  value: string
+  ip: string
+  range: string
+  asNumber: string
+  asName: string
+  cn: string
+  latitude: number
+  longitude: number
+}
+
+export interface MetaRecord {
+  key: string
+  value: string
+}
+
+export interface EventRecord {
+  timestamp: number
+  meta: MetaRecord[]
+}
+
+export interface AlertRecord {
+  id: number
+  uuid: string
+  machineId: string
+  createdAt: number
+  scenario: string
+  scenarioHash: string
+  scenarioVersion: string
+  message: string
+  eventsCount: number
+  startAt: number
+  stopAt: number
+  capacity: number
+  leakspeed: string
+  simulated: boolean
+  remediation: boolean
+  kind: string
+  source: SourceRecord
+  events: EventRecord[]
+  meta: MetaRecord[]
+  /** Null when not loaded (`with_decisions=false`). */
+  decisions: DecisionRecord[] | null
+}
+
+export type NewAlert = Omit<AlertRecord, 'id' | 'createdAt' | 'decisions'> & {createdAt?: number; decisions: NewDecision[]}
+
+/** What a decision query may test; every field is optional and they are AND-ed. */
+export interface DecisionFilter {
+  /** An Ip/Range interval: decisions containing it (contains, the default) or contained in it. */
+  ip?: IpInterval
+  contains?: boolean
+  /** Exact scopes (any of). */
+  scopes?: string[]
+  value?: string
+  type?: string
+  origins?: string[]
+  /** Exact scenario. */
+  scenario?: string
+  /** The scenario contains any of these words (case-insensitive). */
+  scenariosContaining?: string[]
+  /** The scenario contains none of these words (case-insensitive). */
+  scenariosNotContaining?: string[]
+  /** Include simulated decisions (default: exclude). */
+  includeSimulated?: boolean
+  uuids?: string[]
+  id?: number
+  limit?: number
+  offset?: number
+}
+
+export interface StreamRequest {
+  startup: boolean
+  /** The bouncer's last successful pull (null: never). */
+  lastPull: number | null
+  now: number
+  filter: DecisionFilter
+  /** Longest decision wins (default true). */
+  dedup: boolean
+}
+
+export interface StreamResult {
+  new: DecisionRecord[]
+  deleted: DecisionRecord[]
+}
+
+export interface AlertFilter {
+  id?: number
+  scope?: string
+  value?: string
+  /** The alert's scenario, or one of its decisions' scenario. */
+  scenario?: string
+  ip?: IpInterval
+  contains?: boolean
+  /** start_at >= since (ms). */
+  startedAfter?: number
+  /** start_at <= until (ms). */
+  startedBefore?: number
+  createdBefore?: number
+  decisionType?: string
+  origin?: string
+  /** Default true; false excludes community-blocklist and list alerts. */
+  includeCapi?: boolean
+  /** true: has an active decision; false: has no decision at all. */
+  hasActiveDecision?: boolean
+  /** false excludes simulated alerts. */
+  includeSimulated?: boolean
+  kind?: string
+  /** 0 or absent: no limit. */
+  limit?: number
+  sort?: 'ASC' | 'DESC'
+  /** Default true. */
+  withDecisions?: boolean
+}
+
+/** Retention (lapi.md §11). */
+export interface FlushPolicy {
+  maxItems?: number
+  /** Milliseconds. */
+  maxAge?: number
+}
+
+export interface FlushResult {
+  alertsDeleted: number
+  decisionsDeleted: number
+}
+
+/** What a profile's decision-count helpers need about one value (GetDecisionsCount...). */
+export interface DecisionTimes {
+  createdAt: number
+  until: number
+}
+
+export interface Store {
+  readonly engine: StoreEngine
+  /** The file, or the URL without its password. */
+  readonly location: string
+  schemaVersion(): Promise<number>
+
+  addMachine(machine: NewMachine, now: number): Promise<MachineRecord>
+  getMachine(machineId: string): Promise<MachineRecord | undefined>
+  listMachines(): Promise<MachineRecord[]>
+  updateMachine(machineId: string, patch: MachinePatch, now: number): Promise<boolean>
+  deleteMachine(machineId: string): Promise<boolean>
+
+  addBouncer(bouncer: NewBouncer, now: number): Promise<BouncerRecord>
+  listBouncers(): Promise<BouncerRecord[]>
+  bouncersByKeyHash(apiKeyHash: string): Promise<BouncerRecord[]>
+  updateBouncer(id: number, patch: BouncerPatch, now: number): Promise<void>
+  deleteBouncer(name: string): Promise<boolean>
+
+  /**
+   * Stores alerts with their events, meta and decisions, all or nothing. An alert whose UUID is
+   * already stored is not stored again: its existing id is returned (posting is idempotent).
+   */
+  insertAlerts(alerts: readonly NewAlert[], now: number): Promise<number[]>
+  queryAlerts(filter: AlertFilter, now: number): Promise<AlertRecord[]>
+  deleteAlerts(filter: AlertFilter, now: number): Promise<number>
+
+  /** Active decisions (until >= now) matching the filter, by id. */
+  activeDecisions(filter: DecisionFilter, now: number): Promise<DecisionRecord[]>
+  /** Every stored decision matching the filter, active or not, by id. */
+  allDecisions(filter: DecisionFilter): Promise<DecisionRecord[]>
+  decisionStream(request: StreamRequest): Promise<StreamResult>
+  /** Sets until = now on the decisions matching the filter that end after now; returns how many. */
+  expireDecisions(filter: DecisionFilter, now: number): Promise<number>
+  /**
+   * Creation and end times of every decision, active or not: for an IP or CIDR `value`, the Ip/Range
+   * decisions whose interval contains it; for any other value, the decisions whose value equals it.
+   */
+  decisionTimes(value: string): Promise<DecisionTimes[]>
+
+  flush(policy: FlushPolicy, now: number): Promise<FlushResult>
+  close(): Promise<void>
+}
+
+export type StoreErrorKind = 'not-found' | 'exists' | 'invalid' | 'unavailable'
+
+/** A store failure callers can act on: 'unavailable' means the database is busy or gone. */
+export class StoreError extends Error {
+  constructor(readonly kind: StoreErrorKind, message: string, options?: {cause?: unknown}) {
+    super(message, options)
+    this.name = 'StoreError'
+  }
+}
