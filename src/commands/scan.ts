@@ -2,13 +2,14 @@ import * as fs from 'node:fs'
 import {Args, Flags} from '@oclif/core'
 import chalk from 'chalk'
 import {splitInputType} from '../acquisition/registry.js'
+import type {RecordResult} from '../lapi/record.js'
 import {CrowdCommand} from '../cli/base-command.js'
 import {CrowdError} from '../model/errors.js'
 import {renderScanReport} from '../outputs/report.js'
 import {createProgressView} from '../outputs/report-progress.js'
 import {prepareScan, runScan, type ScanResult, type WorkerLogLevel} from '../pipeline/index.js'
 
-export type ScanCommandResult = ScanResult
+export type ScanCommandResult = ScanResult & {recorded?: RecordResult}
 
 export default class Scan extends CrowdCommand<typeof Scan, ScanCommandResult> {
   static override summary = 'Scan log files, archives or stdin once and report attacks, alerts and decisions.'
@@ -34,6 +35,7 @@ Exit codes: 0 no alert, 1 alerts found (unless --fail-on none), 2 usage or confi
     postoverflow: Flags.string({description: 'hub postoverflow to use (repeatable)', multiple: true}),
     profiles: Flags.string({description: 'a profiles.yaml (default: ban 4h on Ip and Range alerts with remediation)'}),
     simulation: Flags.boolean({description: 'mark every alert and decision as simulated'}),
+    record: Flags.boolean({description: 'store the alerts and their decisions in the local store, or post them to the LAPI of [lapi.credentials] (recording the same scan twice stores it once)'}),
     ndjson: Flags.boolean({description: 'print one alert per line (JSON) as they are found', exclusive: ['json']}),
     output: Flags.string({char: 'o', description: 'also write the result to FILE (JSON with --json/--ndjson, else the text report)'}),
     'fail-on': Flags.option({description: 'what makes the exit code 1', options: ['none', 'alert'] as const, default: 'alert'})(),
@@ -84,6 +86,13 @@ Exit codes: 0 no alert, 1 alerts found (unless --fail-on none), 2 usage or confi
         : undefined,
     })
     await progress.finish()
+    let recorded: RecordResult | undefined
+    if (f.record) {
+      // loaded only here: a scan that records nothing does not pay for the store's modules
+      const [{withAlertsApi}, {recordAlerts}] = await Promise.all([import('../cli/services.js'), import('../lapi/record.js')])
+      recorded = await withAlertsApi(this.crowdConfig, this.logger, (api) => recordAlerts(api, result.alerts))
+      this.logger.info(`recorded ${recorded.alerts} alerts and ${recorded.decisions} decisions in ${recorded.target}`)
+    }
     if (f.output !== undefined) {
       const text = this.jsonEnabled() ? JSON.stringify(result, null, 2) + '\n' : f.ndjson ? ndjsonLines.map((l) => l + '\n').join('') : renderScanReport(result, {colour: false})
       try {
@@ -93,7 +102,8 @@ Exit codes: 0 no alert, 1 alerts found (unless --fail-on none), 2 usage or confi
       }
     }
     if (!f.ndjson) this.out(renderScanReport(result, {colour: Boolean(process.stdout.isTTY) && chalk.level > 0}))
+    if (recorded !== undefined && !f.ndjson) this.out(`Recorded ${recorded.alerts} alert${recorded.alerts === 1 ? '' : 's'} and ${recorded.decisions} decision${recorded.decisions === 1 ? '' : 's'} in ${recorded.target}.`)
     process.exitCode = result.exit_code
-    return result
+    return recorded === undefined ? result : {...result, recorded}
   }
 }

@@ -4,8 +4,6 @@
  */
 import * as fs from 'node:fs'
 import * as path from 'node:path'
-import {PostgresDriver} from './postgres-driver.js'
-import {SqliteDriver} from './sqlite-driver.js'
 import {SqlStore} from './sql-store.js'
 import type {Store} from './types.js'
 import {StoreError} from './types.js'
@@ -29,7 +27,12 @@ export function storeLocation(url: string | undefined, dataDir: string): StoreLo
 }
 
 export async function openStore(location: StoreLocation): Promise<Store> {
-  if (location.engine === 'postgres') return SqlStore.open(new PostgresDriver(location.target))
+  // each engine's modules load only when that engine is used
+  if (location.engine === 'postgres') {
+    const {PostgresDriver} = await import('./postgres-driver.js')
+    return SqlStore.open(new PostgresDriver(location.target))
+  }
   if (location.target !== ':memory:') fs.mkdirSync(path.dirname(location.target), {recursive: true})
+  const {SqliteDriver} = await import('./sqlite-driver.js')
   return SqlStore.open(new SqliteDriver(location.target))
 }

@@ -17,6 +17,7 @@ import {
   startCrowdsecLapi,
   startCustomBouncer,
   startFirewallBouncerInNetns,
+  startWireRecorder,
   writeSshdBruteForceLog,
   type CrowdsecLapi,
   type CscliClient,
@@ -35,14 +36,15 @@ if (!optOut && missing.length > 0) {
 }
 
 // Started by the first test that needs it (a failure then shows in every test, with its message; uvu hides hook errors).
-let env: Promise<{lapi: CrowdsecLapi; cscli: CscliClient}> | undefined
-const setup = (): Promise<{lapi: CrowdsecLapi; cscli: CscliClient}> =>
+type Env = {lapi: CrowdsecLapi; cscli: CscliClient; machine: {machineId: string; password: string}}
+let env: Promise<Env> | undefined
+const setup = (): Promise<Env> =>
   (env ??= (async () => {
     const lapi = await startCrowdsecLapi({cleanup})
     const machine = await lapi.addMachine('harness-tester')
     // A cscli that knows nothing but the URL and the credentials, as it will be used against crowd's LAPI.
     const cscli = cscliFor(lapi.url, machine.machineId, machine.password, {cleanup})
-    return {lapi, cscli}
+    return {lapi, cscli, machine}
   })())
 
 test.after(() => cleanup.run())
@@ -140,6 +142,18 @@ t('importDecisions preloads decisions in bulk (origin cscli-import, listed with 
   assert.ok(imported.some((d) => d.value === '198.19.0.0/24' && d.scope === 'Range'))
   // Without -a (include_capi=false), 1.4.6 lists only decisions of origin crowdsec and cscli.
   assert.not.ok((await cscli.decisions()).some((d) => d.origin === 'cscli-import'))
+})
+
+t('the wire recorder shows what cscli sends: a login, then GET /v1/alerts with the list filters', async () => {
+  const {lapi, machine} = await setup()
+  const rec = await startWireRecorder({target: lapi.url, cleanup})
+  const viaRecorder = cscliFor(rec.url, machine.machineId, machine.password, {cleanup})
+  await viaRecorder.decisions()
+  const seen = rec.exchanges().map((e) => `${e.method} ${e.url} ${e.status}`)
+  assert.equal(seen, ['POST /v1/watchers/login 200', 'GET /v1/alerts?has_active_decision=true&include_capi=false&limit=100 200'])
+  const ua = rec.exchanges()[0]!.requestHeaders.find(([k]) => k.toLowerCase() === 'user-agent')?.[1]
+  assert.match(ua ?? '', /^crowdsec\/v1\.4\.6/)
+  await rec.stop()
 })
 
 test.run()

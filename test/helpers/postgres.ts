@@ -56,14 +56,18 @@ export function postgresAvailable(): boolean {
   return Boolean(process.env.CROWD_TEST_PG_URL) || postgresBin() !== null
 }
 
-/** A fresh database for one test, on CI's server or on a private cluster. */
-export async function postgresUrl(): Promise<TestDatabase> {
+/**
+ * A fresh database for one test, on CI's server or on a private cluster. `template` names a
+ * database (from an earlier call, no longer connected to) to copy instead of an empty one.
+ */
+export async function postgresUrl(options: {template?: string} = {}): Promise<TestDatabase> {
   const server = process.env.CROWD_TEST_PG_URL || (await privateCluster()).url
   const name = `crowd_test_${randomBytes(6).toString('hex')}`
+  const template = options.template === undefined ? '' : ` TEMPLATE ${quoteIdent(options.template)}`
   // FILE_COPY (PostgreSQL 15+) is several times faster than the default for a small template
-  await admin(server, `CREATE DATABASE ${name} STRATEGY FILE_COPY`).catch(async (error: {code?: string}) => {
+  await admin(server, `CREATE DATABASE ${name}${template} STRATEGY FILE_COPY`).catch(async (error: {code?: string}) => {
     if (error.code !== '42601' && error.code !== '42704') throw error
-    await admin(server, `CREATE DATABASE ${name}`)
+    await admin(server, `CREATE DATABASE ${name}${template}`)
   })
   const url = new URL(server)
   url.pathname = `/${name}`
@@ -82,18 +86,52 @@ export async function postgresUrl(): Promise<TestDatabase> {
 /** Stops the private cluster now (it is also stopped at exit). No-op on CI's server. */
 export async function stopPostgres(): Promise<void> {
   if (cluster === undefined) return
-  await cluster.catch(() => undefined)
+  const c = await cluster.catch(() => undefined)
   cluster = undefined
+  const e = c === undefined ? undefined : admins.get(c.url)
+  if (e !== undefined) {
+    clearTimeout(e.timer)
+    admins.delete(c!.url)
+    await e.client.then((client) => client.end()).catch(() => undefined)
+  }
   stopNow()
 }
 
+const quoteIdent = (name: string): string => `"${name.replace(/"/g, '""')}"`
+
+/**
+ * One maintenance connection per server, reused by back-to-back calls and closed once idle for
+ * a moment (so that it never keeps the process alive for long).
+ */
+const admins = new Map<string, {client: Promise<pg.Client>; pending: number; timer?: NodeJS.Timeout; queue: Promise<unknown>}>()
+const ADMIN_IDLE_MS = 250
+
 async function admin(server: string, sql: string): Promise<void> {
-  const client = new pg.Client({connectionString: server, connectionTimeoutMillis: 10_000})
-  await client.connect()
+  let entry = admins.get(server)
+  if (entry === undefined) {
+    const client = new pg.Client({connectionString: server, connectionTimeoutMillis: 10_000})
+    client.on('error', () => admins.delete(server))
+    const connected = client.connect().then(() => client)
+    connected.catch(() => admins.delete(server))
+    entry = {client: connected, pending: 0, queue: Promise.resolve()}
+    admins.set(server, entry)
+  }
+  const e = entry
+  clearTimeout(e.timer)
+  e.pending++
+  const run = e.queue.then(async () => {
+    await (await e.client).query(sql)
+  })
+  e.queue = run.catch(() => undefined)
   try {
-    await client.query(sql)
+    await run
   } finally {
-    await client.end()
+    if (--e.pending === 0) {
+      e.timer = setTimeout(() => {
+        if (admins.get(server) === e) admins.delete(server)
+        void e.client.then((c) => c.end()).catch(() => undefined)
+      }, ADMIN_IDLE_MS)
+    }
   }
 }
 
