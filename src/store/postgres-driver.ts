@@ -33,6 +33,7 @@ export class PostgresDriver implements SqlDriver {
   readonly engine = 'postgres' as const
   readonly location: string
   readonly #pool: pg.Pool
+  #closed = false
 
   constructor(url: string, options: {max?: number} = {}) {
     this.location = redactUrl(url)
@@ -45,7 +46,7 @@ export class PostgresDriver implements SqlDriver {
     try {
       return (await this.#pool.query(numberPlaceholders(sql), bind(params))).rows as T[]
     } catch (error) {
-      throw storeError(error)
+      throw this.#fail(error)
     }
   }
 
@@ -53,7 +54,7 @@ export class PostgresDriver implements SqlDriver {
     try {
       return (await this.#pool.query(numberPlaceholders(sql), bind(params))).rowCount ?? 0
     } catch (error) {
-      throw storeError(error)
+      throw this.#fail(error)
     }
   }
 
@@ -62,7 +63,7 @@ export class PostgresDriver implements SqlDriver {
     try {
       client = await this.#pool.connect()
     } catch (error) {
-      throw storeError(error)
+      throw this.#fail(error)
     }
     // a checked-out client has no pool listener: the connection dying between two statements
     // would be an unhandled 'error' event (a crash); the failing statement reports it instead
@@ -76,14 +77,14 @@ export class PostgresDriver implements SqlDriver {
         try {
           return (await client.query(numberPlaceholders(sql), bind(params))).rows as R[]
         } catch (error) {
-          throw storeError(error)
+          throw this.#fail(error)
         }
       },
       run: async (sql: string, params: readonly unknown[] = []) => {
         try {
           return (await client.query(numberPlaceholders(sql), bind(params))).rowCount ?? 0
         } catch (error) {
-          throw storeError(error)
+          throw this.#fail(error)
         }
       },
     }
@@ -110,12 +111,19 @@ export class PostgresDriver implements SqlDriver {
     try {
       await this.#pool.query(sql)
     } catch (error) {
-      throw storeError(error)
+      throw this.#fail(error)
     }
   }
 
   async close(): Promise<void> {
+    if (this.#closed) return
+    this.#closed = true
     await this.#pool.end()
+  }
+
+  /** A call after close() is 'unavailable', as on SQLite (pg would say "Cannot use a pool after calling end"). */
+  #fail(error: unknown): StoreError {
+    return this.#closed ? new StoreError('unavailable', 'the store is closed', {cause: error}) : storeError(error)
   }
 }
 

@@ -142,11 +142,19 @@ function bind(value: unknown): unknown {
   return value === undefined ? null : value
 }
 
+/** SQLite result codes by number (node:sqlite reports `errcode`, better-sqlite3 the name in `code`). */
+const RESULT_CODES: Record<number, string> = {
+  5: 'SQLITE_BUSY', 6: 'SQLITE_LOCKED', 8: 'SQLITE_READONLY', 10: 'SQLITE_IOERR', 13: 'SQLITE_FULL', 14: 'SQLITE_CANTOPEN',
+  1555: 'SQLITE_CONSTRAINT_PRIMARYKEY', 2067: 'SQLITE_CONSTRAINT_UNIQUE',
+}
+
 function storeError(error: unknown, context?: string): StoreError {
   if (error instanceof StoreError) return error
   const e = error as {code?: string; errcode?: number; message?: string}
   const message = (context ? `${context}: ` : '') + (e.message ?? String(error))
-  const code = e.code ?? ''
+  let code = e.code ?? ''
+  // node:sqlite (Deno, newer Node): code is 'ERR_SQLITE_ERROR', the SQLite code is the extended errcode
+  if (!code.startsWith('SQLITE_') && typeof e.errcode === 'number') code = RESULT_CODES[e.errcode] ?? RESULT_CODES[e.errcode & 0xff] ?? ''
   if (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED') || code === 'SQLITE_CANTOPEN' || code === 'SQLITE_IOERR' || code.startsWith('SQLITE_IOERR_') || code === 'SQLITE_FULL' || code === 'SQLITE_READONLY') {
     return new StoreError('unavailable', message, {cause: error})
   }

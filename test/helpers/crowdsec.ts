@@ -271,7 +271,7 @@ export interface ManagedProcess {
   exitInfo(): ExitInfo | undefined
   stdout(): string
   stderr(): string
-  /** stdout and stderr interleaved in arrival order (the last `maxOutput` characters). */
+  /** stdout and stderr interleaved in arrival order (at least the last `maxOutput` characters). */
   output(): string
   /** Resolves with the match once `re` matches the combined output; rejects on exit or after `timeoutMs`. */
   waitForOutput(re: RegExp, timeoutMs?: number): Promise<RegExpMatchArray>
@@ -304,7 +304,8 @@ export function spawnManaged(name: string, file: string, args: string[], opts: S
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true, // own process group: stop() kills the program and anything it forked (recorder scripts)
   })
-  const trim = (s: string): string => (s.length > max ? s.slice(s.length - max) : s)
+  // Trim lazily (at 2× the cap) so that a chatty process costs amortised O(1) per chunk.
+  const trim = (s: string): string => (s.length > 2 * max ? s.slice(s.length - max) : s)
   const notify = (): void => {
     for (const w of [...watchers]) w()
   }
@@ -328,8 +329,11 @@ export function spawnManaged(name: string, file: string, args: string[], opts: S
       /* the in-process exit hook still covers it */
     }
   }
+  // Once Node has reaped the child its pid may be reused: never signal it after that.
+  let reaped = false
+  child.on('exit', () => (reaped = true))
   const killGroup = (sig: NodeJS.Signals): void => {
-    if (pid <= 0) return
+    if (pid <= 0 || reaped) return
     try {
       process.kill(-pid, sig)
     } catch {
@@ -353,8 +357,6 @@ export function spawnManaged(name: string, file: string, args: string[], opts: S
       if (info) return
       info = {code, signal}
       unregister()
-      // Reap anything the program left in its group.
-      killGroup('SIGKILL')
       notify()
       resolve(info)
     }
