@@ -37,7 +37,9 @@ export class PostgresDriver implements SqlDriver {
 
   constructor(url: string, options: {max?: number} = {}) {
     this.location = redactUrl(url)
-    this.#pool = new pg.Pool({connectionString: url, max: options.max ?? 10, types, connectionTimeoutMillis: 5000, idleTimeoutMillis: 30_000})
+    this.#pool = new pg.Pool({connectionString: url, max: options.max ?? 10, types, connectionTimeoutMillis: 5000, idleTimeoutMillis: 30_000,
+      // a server that goes silent without closing connections must not hang requests forever
+      keepAlive: true, query_timeout: 60_000})
     // an idle client losing its server must not crash the process; the next query reports it
     this.#pool.on('error', () => {})
   }

@@ -123,21 +123,23 @@ export class SqlStore implements Store {
     return this.driver.transaction(async (tx) => {
       const ids: number[] = []
       for (const alert of alerts) {
-        const existing = await tx.all<{id: number}>('SELECT id FROM alerts WHERE uuid = ?', [alert.uuid])
-        if (existing.length > 0) {
-          ids.push(Number(existing[0]!.id))
-          continue
-        }
         const s = alert.source
         const rows = await tx.all<{id: number}>(
           `INSERT INTO alerts (uuid, machine_id, created_at, scenario, scenario_hash, scenario_version, message, events_count, start_at, stop_at,
              capacity, leakspeed, simulated, remediation, kind, source_scope, source_value, source_ip, source_range, source_as_number,
              source_as_name, source_cn, source_latitude, source_longitude, events, meta)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+           ON CONFLICT (uuid) DO NOTHING RETURNING id`,
           [alert.uuid, alert.machineId, alert.createdAt ?? now, alert.scenario, alert.scenarioHash, alert.scenarioVersion, alert.message,
             alert.eventsCount, alert.startAt, alert.stopAt, alert.capacity, alert.leakspeed, alert.simulated, alert.remediation, alert.kind,
             s.scope, s.value, s.ip, s.range, s.asNumber, s.asName, s.cn, s.latitude, s.longitude, JSON.stringify(alert.events), JSON.stringify(alert.meta)],
         )
+        if (rows.length === 0) {
+          // stored before (or by a concurrent request that committed first): the same alert, its id
+          const existing = await tx.all<{id: number}>('SELECT id FROM alerts WHERE uuid = ?', [alert.uuid])
+          ids.push(Number(existing[0]!.id))
+          continue
+        }
         const id = Number(rows[0]!.id)
         ids.push(id)
         await insertDecisions(tx, alert.decisions, id, now)

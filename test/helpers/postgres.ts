@@ -51,11 +51,6 @@ export function postgresBin(): string | null {
   return newest === undefined ? null : path.join(PG_ROOT, newest, 'bin')
 }
 
-/** Whether a PostgreSQL server is reachable or can be started here. */
-export function postgresAvailable(): boolean {
-  return Boolean(process.env.CROWD_TEST_PG_URL) || postgresBin() !== null
-}
-
 /**
  * A fresh database for one test, on CI's server or on a private cluster. `template` names a
  * database (from an earlier call, no longer connected to) to copy instead of an empty one.

@@ -174,7 +174,6 @@ export function runStoreContract(name: string, open: OpenStore, hooks: ContractH
     assert.ok(SCHEMA_VERSION >= 1)
     assert.is(store.engine, name.split(' ')[0])
     assert.ok(store.location.length > 0)
-    assert.not.match(store.location, /:[^:@/]+@/, 'no password in location')
   })
 
   // ---- machines (lapi.md §2.2)
