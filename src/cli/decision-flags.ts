@@ -1,6 +1,5 @@
 /** The filter flags `crowd decisions` and `crowd alerts` share (cscli's names). */
 import {Flags} from '@oclif/core'
-import type {DecisionTarget} from '../lapi/decisions-admin.js'
 
 export const targetFlags = {
   ip: Flags.string({description: 'decisions on this IP (or ranges containing it)', char: 'i'}),
@@ -12,6 +11,7 @@ export const targetFlags = {
   scenario: Flags.string({description: 'scenario (or reason) of the decision', char: 's'}),
 }
 
-export function targetOf(flags: {[K in keyof typeof targetFlags]?: string}): DecisionTarget {
+/** The target of a decisions or alerts command (the shape of src/lapi's DecisionTarget). */
+export function targetOf(flags: {[K in keyof typeof targetFlags]?: string}): Record<keyof typeof targetFlags, string | undefined> {
   return {ip: flags.ip, range: flags.range, scope: flags.scope, value: flags.value, type: flags.type, origin: flags.origin, scenario: flags.scenario}
 }

@@ -89,7 +89,7 @@ Exit codes: 0 no alert, 1 alerts found (unless --fail-on none), 2 usage or confi
     let recorded: RecordResult | undefined
     if (f.record) {
       // loaded only here: a scan that records nothing does not pay for the store's modules
-      const [{withAlertsApi}, {recordAlerts}] = await Promise.all([import('../cli/services.js'), import('../lapi/record.js')])
+      const [{withAlertsApi}, {recordAlerts}] = await Promise.all([import('../lapi/client.js'), import('../lapi/record.js')])
       recorded = await withAlertsApi(this.crowdConfig, this.logger, (api) => recordAlerts(api, result.alerts))
       this.logger.info(`recorded ${recorded.alerts} alerts and ${recorded.decisions} decisions in ${recorded.target}`)
     }

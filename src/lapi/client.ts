@@ -4,6 +4,7 @@
  * HTTP with machine credentials (`RemoteApi`: login for a JWT, re-login once on 401, as CrowdSec's
  * client does). Both speak the LAPI's query language and JSON, so commands are written once.
  */
+import * as os from 'node:os'
 import got, {type Method} from 'got'
 import type {Config} from '../config/config.js'
 import {CrowdError} from '../model/errors.js'
@@ -174,11 +175,52 @@ export class RemoteApi implements AlertsApi {
   async close(): Promise<void> {}
 }
 
+/** Runs `fn` on the configured store and closes it, with store failures as CrowdErrors (exit code 4 or 5). */
+export async function withStore<T>(config: Config, fn: (store: Store) => Promise<T>): Promise<T> {
+  const store = await openConfiguredStore(config)
+  try {
+    return await fn(store)
+  } catch (error) {
+    throw asCrowdError(error, `store ${store.location}`)
+  } finally {
+    await store.close()
+  }
+}
+
+/** The machine name local commands act as (cscli writes "manual 'ban' from '<machine>'"). */
+export function localMachineName(config: Config): string {
+  return config.lapi.credentials?.machineId ?? os.hostname()
+}
+
+/** Runs `fn` on the alerts API of the configuration (remote LAPI or local store) and closes it. */
+export async function withAlertsApi<T>(config: Config, logger: Logger, fn: (api: AlertsApi) => Promise<T>): Promise<T> {
+  const api = await openAlertsApi(config, logger, localMachineName(config))
+  try {
+    return await fn(api)
+  } catch (error) {
+    throw asCrowdError(error, api.target)
+  } finally {
+    await api.close()
+  }
+}
+
 /** Opens the configured store (for commands that always work on it: machines, bouncers, serve). */
 export async function openConfiguredStore(config: Config): Promise<Store> {
+  const location = (): string => {
+    try {
+      return storeLocation(config.store.url, config.dataDir).target.replace(/\/\/[^@/]*@/, '//***@')
+    } catch {
+      return 'store'
+    }
+  }
   try {
     return await openStore(storeLocation(config.store.url, config.dataDir))
   } catch (error) {
+    // a directory that cannot be created (ENOTDIR, EACCES...) is a store failure too, not a crash
+    const code = (error as NodeJS.ErrnoException | undefined)?.code
+    if (!(error instanceof StoreError) && typeof code === 'string') {
+      throw new CrowdError('store', `cannot open store ${location()}: ${(error as Error).message}`)
+    }
     throw asCrowdError(error, 'store')
   }
 }

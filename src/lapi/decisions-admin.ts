@@ -39,8 +39,11 @@ export function activeDecisionQuery(t: DecisionTarget, includeExpired = false): 
   if (t.type !== undefined) q.set('decision_type', t.type)
   if (t.origin !== undefined) q.set('origin', t.origin)
   if (t.scenario !== undefined) q.set('scenario', t.scenario)
-  if (t.scope !== undefined) q.set('scope', t.scope)
-  if (t.value !== undefined) q.set('value', t.value)
+  // no `scope`/`value` here: on /v1/alerts they test the alert's source, and a decision's scope and
+  // value may differ from it (imports: the source is the file; profiles may set another scope).
+  // flattenDecisions tests them on each decision.
+  // community-blocklist and list decisions stay out unless asked for by origin, as cscli shows them
+  if (t.origin === undefined) q.set('include_capi', 'false')
   q.set('limit', '0')
   return q
 }
@@ -132,7 +135,7 @@ export function manualDecisionAlert(d: ManualDecision, machine: string, now: num
   if (scope === 'Range') source.range = value
   return {
     capacity: 0, events_count: 1, leakspeed: '0', message: reason, scenario: reason, scenario_hash: '', scenario_version: '', simulated: false,
-    remediation: true, events: [], start_at: at, stop_at: at, source,
+    remediation: true, kind: 'cscli', events: [], start_at: at, stop_at: at, source,
     decisions: [{duration, origin, scenario: reason, scope, type, value}],
   }
 }
@@ -293,7 +296,7 @@ export async function importDecisions(api: AlertsApi, rows: readonly ImportRow[]
     const message = `import ${file}: ${part.length} decision${part.length === 1 ? '' : 's'}`
     const alert = {
       capacity: 0, events_count: part.length, leakspeed: '0', message, scenario: message, scenario_hash: '', scenario_version: '', simulated: false,
-      remediation: true, events: [], start_at: at, stop_at: at, source: {scope: 'cscli-import', value: file},
+      remediation: true, kind: 'cscli', events: [], start_at: at, stop_at: at, source: {scope: 'cscli-import', value: file},
       decisions: part.map((r) => ({duration: r.duration, origin: 'cscli-import', scenario: r.reason, scope: r.scope, type: r.type, value: r.value})),
     }
     alerts.push(...(await api.postAlerts([alert])))

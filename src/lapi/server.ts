@@ -12,6 +12,7 @@ import * as https from 'node:https'
 import type {AddressInfo} from 'node:net'
 import type {LapiConfig} from '../config/config.js'
 import {parseDecisionDuration} from '../decide/duration.js'
+import {CrowdError} from '../model/errors.js'
 import type {Logger} from '../model/logger.js'
 import {intervalContains, parseIpInterval, type IpInterval} from '../store/ip-range.js'
 import type {BouncerRecord, MachineRecord, Store} from '../store/types.js'
@@ -88,6 +89,7 @@ export class LapiServer {
   readonly #autoRanges: IpInterval[]
   readonly #routes: Route[]
   readonly #servers: http.Server[] = []
+  readonly #flushPolicy: {maxItems?: number; maxAge?: number}
   #flushTimer?: NodeJS.Timeout
   #flushing = false
 
@@ -108,6 +110,17 @@ export class LapiServer {
     this.#proxies = ranges(options.config.trustedProxies, 'lapi.trusted_proxies')
     this.#autoRanges = ranges(options.config.autoRegistration.allowedRanges, 'lapi.auto_registration.allowed_ranges')
     this.#routes = this.#buildRoutes()
+    // checked here, not at the first flush a minute after listening: a bad max_age stops the start
+    const flush = options.config.flush
+    let maxAge: number | undefined
+    if (flush.maxAge !== undefined && flush.maxAge !== '') {
+      try {
+        maxAge = Math.trunc(parseDecisionDuration(flush.maxAge) / 1e6)
+      } catch (error) {
+        throw new ApiError(500, `invalid lapi.flush.max_age '${flush.maxAge}': ${(error as Error).message}`)
+      }
+    }
+    this.#flushPolicy = {maxItems: flush.maxItems, maxAge}
   }
 
   // ---- lifecycle
@@ -181,11 +194,9 @@ export class LapiServer {
   }
 
   #startFlush(): void {
-    const policy = this.#config.flush
-    let maxAge: number | undefined
-    if (policy.maxAge !== undefined && policy.maxAge !== '') maxAge = Math.trunc(parseDecisionDuration(policy.maxAge) / 1e6)
-    if (policy.maxItems === undefined && maxAge === undefined) return
-    this.#flushTimer = setInterval(() => void this.flushNow({maxItems: policy.maxItems, maxAge}), FLUSH_EVERY_MS)
+    const {maxItems, maxAge} = this.#flushPolicy
+    if (maxItems === undefined && maxAge === undefined) return
+    this.#flushTimer = setInterval(() => void this.flushNow({maxItems, maxAge}), FLUSH_EVERY_MS)
     this.#flushTimer.unref()
   }
 
@@ -268,7 +279,7 @@ export class LapiServer {
   }
 
   #json(res: http.ServerResponse, status: number, body: unknown, extra: http.OutgoingHttpHeaders = {}): void {
-    const text = JSON.stringify(body)
+    const text = goEscapes(JSON.stringify(body))
     res.writeHead(status, {'Content-Type': JSON_TYPE, 'Content-Length': Buffer.byteLength(text), ...extra})
     res.end(text)
   }
@@ -552,6 +563,16 @@ export class LapiServer {
   }
 }
 
+const GO_ESCAPES: Record<string, string> = {'<': '\\u003c', '>': '\\u003e', '&': '\\u0026', '\u2028': '\\u2028', '\u2029': '\\u2029'}
+
+/**
+ * JSON text as Go's encoder writes it: `<`, `>`, `&`, U+2028 and U+2029 escaped. In JSON text those
+ * characters can only be inside strings, so replacing them in the whole text is exact.
+ */
+function goEscapes(text: string): string {
+  return /[<>&\u2028\u2029]/.test(text) ? text.replace(/[<>&\u2028\u2029]/g, (c) => GO_ESCAPES[c]!) : text
+}
+
 function stripMapped(ip: string): string {
   return ip.startsWith('::ffff:') && ip.includes('.') ? ip.slice(7) : ip
 }
@@ -587,20 +608,35 @@ export async function startLapi(options: {config: import('../config/config.js').
   const {LapiProfiles} = await import('./profiles.js')
   const profiles = new LapiProfiles(options.config.lapi.profiles, options.logger)
   const store = await openConfiguredStore(options.config)
+  let server: LapiServer | undefined
   try {
-    const server = new LapiServer({store, profiles, config: options.config.lapi, logger: options.logger, jwtSecret: options.jwtSecret})
+    server = new LapiServer({store, profiles, config: options.config.lapi, logger: options.logger, jwtSecret: options.jwtSecret})
     const addresses = await server.listen(options.listen)
+    const running = server
     return {
       server,
       store,
       addresses,
       async close() {
-        await server.close()
+        await running.close()
         await store.close()
       },
     }
   } catch (error) {
+    // the TCP listener may be up when the unix socket fails: stop it too
+    await server?.close().catch(() => {})
     await store.close()
-    throw error
+    throw startupError(error)
   }
+}
+
+/**
+ * Why the server could not start, as a configuration error (exit 2, nothing ran): an invalid
+ * listen address or trusted range, a short CS_LAPI_SECRET, an address in use, unreadable TLS files.
+ */
+function startupError(error: unknown): unknown {
+  if (error instanceof ApiError) return new CrowdError('config', error.message)
+  const code = (error as NodeJS.ErrnoException | undefined)?.code
+  if (typeof code === 'string' && !(error instanceof CrowdError)) return new CrowdError('config', `cannot start the Local API: ${(error as Error).message}`)
+  return error
 }

@@ -160,7 +160,11 @@ const ALERT_META_VALUE_MAX = 4095
 
 /** An event's meta as CrowdSec stores it: at most 8191 characters of JSON, long values cut first (§3.3). */
 export function boundEventMeta(meta: readonly MetaRecord[]): MetaRecord[] {
-  if (JSON.stringify(meta).length <= META_MAX) return [...meta]
+  // an upper bound of the JSON length first (6 characters per escaped character, 30 per item):
+  // most events are far below the limit and need no serialisation here
+  let bound = 2
+  for (const m of meta) bound += 30 + 6 * (m.key.length + m.value.length)
+  if (bound <= META_MAX || JSON.stringify(meta).length <= META_MAX) return [...meta]
   for (let n = 2048; n >= 1; n = Math.floor(n / 2)) {
     const cut = meta.map((m) => (m.value.length > 2 * n ? {key: m.key, value: m.value.slice(0, n) + '<stripped>'} : m))
     if (JSON.stringify(cut).length <= META_MAX) return cut

@@ -22,6 +22,27 @@ function numberPlaceholders(sql: string): string {
   return out
 }
 
+const statementNames = new Map<string, string>()
+
+/**
+ * The query as pg runs it: numbered placeholders and, for statements with parameters, a name, so
+ * that each connection parses and plans it once and later runs only bind and execute.
+ */
+function config(sql: string, params: readonly unknown[], rowMode?: 'array'): pg.QueryConfig {
+  const text = numberPlaceholders(sql)
+  const out: pg.QueryConfig & {rowMode?: 'array'} = {text, values: bind(params)}
+  if (params.length > 0) {
+    let name = statementNames.get(text)
+    if (name === undefined) {
+      name = `crowd_${statementNames.size + 1}`
+      statementNames.set(text, name)
+    }
+    out.name = name
+  }
+  if (rowMode !== undefined) out.rowMode = rowMode
+  return out
+}
+
 const types = {
   getTypeParser(oid: number, format?: 'text' | 'binary') {
     if (oid === INT8_OID) return (value: string) => Number(value)
@@ -46,7 +67,7 @@ export class PostgresDriver implements SqlDriver {
 
   async all<T = Row>(sql: string, params: readonly unknown[] = []): Promise<T[]> {
     try {
-      return (await this.#pool.query(numberPlaceholders(sql), bind(params))).rows as T[]
+      return (await this.#pool.query(config(sql, params))).rows as T[]
     } catch (error) {
       throw this.#fail(error)
     }
@@ -54,7 +75,15 @@ export class PostgresDriver implements SqlDriver {
 
   async run(sql: string, params: readonly unknown[] = []): Promise<number> {
     try {
-      return (await this.#pool.query(numberPlaceholders(sql), bind(params))).rowCount ?? 0
+      return (await this.#pool.query(config(sql, params))).rowCount ?? 0
+    } catch (error) {
+      throw this.#fail(error)
+    }
+  }
+
+  async rows(sql: string, params: readonly unknown[] = []): Promise<unknown[][]> {
+    try {
+      return (await this.#pool.query(config(sql, params, 'array'))).rows as unknown[][]
     } catch (error) {
       throw this.#fail(error)
     }
@@ -77,14 +106,21 @@ export class PostgresDriver implements SqlDriver {
     const tx: SqlExecutor = {
       all: async <R = Row>(sql: string, params: readonly unknown[] = []) => {
         try {
-          return (await client.query(numberPlaceholders(sql), bind(params))).rows as R[]
+          return (await client.query(config(sql, params))).rows as R[]
         } catch (error) {
           throw this.#fail(error)
         }
       },
       run: async (sql: string, params: readonly unknown[] = []) => {
         try {
-          return (await client.query(numberPlaceholders(sql), bind(params))).rowCount ?? 0
+          return (await client.query(config(sql, params))).rowCount ?? 0
+        } catch (error) {
+          throw this.#fail(error)
+        }
+      },
+      rows: async (sql: string, params: readonly unknown[] = []) => {
+        try {
+          return (await client.query(config(sql, params, 'array'))).rows as unknown[][]
         } catch (error) {
           throw this.#fail(error)
         }

@@ -3,12 +3,14 @@
  * database layer (lapi.md §4-§6, §11): decision intervals for Ip/Range, "longest decision wins"
  * in streams, alert filters, retention. Every value from a request is a bound parameter.
  */
+import {randomUUID} from 'node:crypto'
 import {isAddressScope, parseIpInterval, type IpInterval} from './ip-range.js'
 import {migrate} from './schema.js'
 import type {Row, SqlDriver, SqlExecutor} from './sql-driver.js'
 import type {
   AlertFilter, AlertRecord, BouncerPatch, BouncerRecord, DecisionFilter, DecisionRecord, DecisionTimes, EventRecord, FlushPolicy,
-  FlushResult, MachinePatch, MachineRecord, MetaRecord, NewAlert, NewBouncer, NewDecision, NewMachine, Store, StreamRequest, StreamResult,
+  FlushResult, MachinePatch, MachineRecord, MetaRecord, NewAlert, NewBouncer, NewDecision, NewMachine, Store, StreamPage, StreamRequest, StreamResult,
+  StreamRow,
 } from './types.js'
 import {StoreError} from './types.js'
 
@@ -123,24 +125,17 @@ export class SqlStore implements Store {
     return this.driver.transaction(async (tx) => {
       const ids: number[] = []
       for (const alert of alerts) {
-        const s = alert.source
-        const rows = await tx.all<{id: number}>(
-          `INSERT INTO alerts (uuid, machine_id, created_at, scenario, scenario_hash, scenario_version, message, events_count, start_at, stop_at,
-             capacity, leakspeed, simulated, remediation, kind, source_scope, source_value, source_ip, source_range, source_as_number,
-             source_as_name, source_cn, source_latitude, source_longitude, events, meta)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-           ON CONFLICT (uuid) DO NOTHING RETURNING id`,
-          [alert.uuid, alert.machineId, alert.createdAt ?? now, alert.scenario, alert.scenarioHash, alert.scenarioVersion, alert.message,
-            alert.eventsCount, alert.startAt, alert.stopAt, alert.capacity, alert.leakspeed, alert.simulated, alert.remediation, alert.kind,
-            s.scope, s.value, s.ip, s.range, s.asNumber, s.asName, s.cn, s.latitude, s.longitude, JSON.stringify(alert.events), JSON.stringify(alert.meta)],
-        )
-        if (rows.length === 0) {
-          // stored before (or by a concurrent request that committed first): the same alert, its id
-          const existing = await tx.all<{id: number}>('SELECT id FROM alerts WHERE uuid = ?', [alert.uuid])
-          ids.push(Number(existing[0]!.id))
-          continue
+        let id = await insertAlert(tx, alert, alert.uuid, now)
+        if (id === undefined) {
+          // stored before (or by a concurrent request that committed first): the same alert when the same
+          // machine sent it; another machine's alert that reuses its UUID is stored under a fresh one
+          const existing = await tx.all<{id: number; machine_id: string}>('SELECT id, machine_id FROM alerts WHERE uuid = ?', [alert.uuid])
+          if (existing[0]!.machine_id === alert.machineId) {
+            ids.push(Number(existing[0]!.id))
+            continue
+          }
+          id = (await insertAlert(tx, alert, randomUUID(), now))!
         }
-        const id = Number(rows[0]!.id)
         ids.push(id)
         await insertDecisions(tx, alert.decisions, id, now)
       }
@@ -201,31 +196,32 @@ export class SqlStore implements Store {
   }
 
   async decisionStream(request: StreamRequest): Promise<StreamResult> {
-    const {now, lastPull, startup, dedup} = request
-    const newer = decisionWhere(request.filter)
-    newer.sql.unshift('d.until > ?')
-    newer.params.unshift(now)
-    const gone = decisionWhere(request.filter)
-    gone.sql.unshift('d.until < ?')
-    gone.params.unshift(now)
-    if (!startup && lastPull !== null) {
-      newer.sql.push('d.created_at > ?')
-      newer.params.push(lastPull)
-      // deletions set until = now; 2 s of overlap so none slips between two pulls (lapi.md §5.2)
-      gone.sql.push('d.until > ?')
-      gone.params.push(lastPull - 2000)
-    }
-    if (dedup) {
-      const longest = 'NOT EXISTS (SELECT 1 FROM decisions l WHERE l.value = d.value AND l.type = d.type AND l.scope = d.scope AND l.until > d.until)'
-      newer.sql.push(longest)
-      gone.sql.push(longest)
-    }
+    const {newer, gone} = streamClauses(request)
     const select = `SELECT ${DECISION_COLUMNS} FROM decisions d`
     const [added, deleted] = await Promise.all([
       this.driver.all(`${select}${whereSql(newer)} ORDER BY d.id`, newer.params),
       this.driver.all(`${select}${whereSql(gone)} ORDER BY d.id`, gone.params),
     ])
     return {new: added.map(decisionOf), deleted: deleted.map(decisionOf)}
+  }
+
+  async *decisionStreamPages(request: StreamRequest, pageSize = 10_000): AsyncGenerator<StreamPage> {
+    const {newer, gone} = streamClauses(request)
+    for (const [list, clause] of [['new', newer], ['deleted', gone]] as const) {
+      const sql = `SELECT d.id, d.uuid, d.until, d.origin, d.type, d.scope, d.value, d.scenario FROM decisions d${whereSql(clause)} AND d.id > ? ORDER BY d.id LIMIT ${Math.trunc(pageSize)}`
+      let after = 0
+      for (;;) {
+        const rows = await this.driver.rows(sql, [...clause.params, after])
+        if (rows.length === 0) break
+        for (const r of rows) {
+          r[0] = Number(r[0])
+          r[2] = Number(r[2])
+        }
+        yield {list, rows: rows as StreamRow[]}
+        if (rows.length < pageSize) break
+        after = (rows[rows.length - 1] as StreamRow)[0]
+      }
+    }
   }
 
   async expireDecisions(filter: DecisionFilter, now: number): Promise<number> {
@@ -276,6 +272,46 @@ export class SqlStore implements Store {
   close(): Promise<void> {
     return this.driver.close()
   }
+}
+
+/** The where clauses of a stream's `new` and `deleted` lists (lapi.md §5.2); both always have conditions. */
+function streamClauses(request: StreamRequest): {newer: Clause; gone: Clause} {
+  const {now, lastPull, startup, dedup} = request
+  const newer = decisionWhere(request.filter)
+  newer.sql.unshift('d.until > ?')
+  newer.params.unshift(now)
+  const gone = decisionWhere(request.filter)
+  gone.sql.unshift('d.until < ?')
+  gone.params.unshift(now)
+  if (!startup && lastPull !== null) {
+    newer.sql.push('d.created_at > ?')
+    newer.params.push(lastPull)
+    // deletions set until = now; 2 s of overlap so none slips between two pulls
+    gone.sql.push('d.until > ?')
+    gone.params.push(lastPull - 2000)
+  }
+  if (dedup) {
+    const longest = 'NOT EXISTS (SELECT 1 FROM decisions l WHERE l.value = d.value AND l.type = d.type AND l.scope = d.scope AND l.until > d.until)'
+    newer.sql.push(longest)
+    gone.sql.push(longest)
+  }
+  return {newer, gone}
+}
+
+/** Inserts one alert row under `uuid`; undefined when that UUID is already stored. */
+async function insertAlert(tx: SqlExecutor, alert: NewAlert, uuid: string, now: number): Promise<number | undefined> {
+  const s = alert.source
+  const rows = await tx.all<{id: number}>(
+    `INSERT INTO alerts (uuid, machine_id, created_at, scenario, scenario_hash, scenario_version, message, events_count, start_at, stop_at,
+       capacity, leakspeed, simulated, remediation, kind, source_scope, source_value, source_ip, source_range, source_as_number,
+       source_as_name, source_cn, source_latitude, source_longitude, events, meta)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+     ON CONFLICT (uuid) DO NOTHING RETURNING id`,
+    [uuid, alert.machineId, alert.createdAt ?? now, alert.scenario, alert.scenarioHash, alert.scenarioVersion, alert.message,
+      alert.eventsCount, alert.startAt, alert.stopAt, alert.capacity, alert.leakspeed, alert.simulated, alert.remediation, alert.kind,
+      s.scope, s.value, s.ip, s.range, s.asNumber, s.asName, s.cn, s.latitude, s.longitude, JSON.stringify(alert.events), JSON.stringify(alert.meta)],
+  )
+  return rows.length === 0 ? undefined : Number(rows[0]!.id)
 }
 
 async function insertDecisions(tx: SqlExecutor, decisions: readonly NewDecision[], alertId: number, now: number): Promise<void> {

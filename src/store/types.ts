@@ -151,6 +151,15 @@ export interface StreamResult {
   deleted: DecisionRecord[]
 }
 
+/** A decision as the stream sends it, without an object per row: id, uuid, until, origin, type, scope, value, scenario. */
+export type StreamRow = [id: number, uuid: string, until: number, origin: string, type: string, scope: string, value: string, scenario: string]
+
+/** One page of a stream list, in id order. */
+export interface StreamPage {
+  list: 'new' | 'deleted'
+  rows: StreamRow[]
+}
+
 export interface AlertFilter {
   id?: number
   scope?: string
@@ -217,8 +226,9 @@ export interface Store {
   deleteBouncer(name: string): Promise<boolean>
 
   /**
-   * Stores alerts with their events, meta and decisions, all or nothing. An alert whose UUID is
-   * already stored is not stored again: its existing id is returned (posting is idempotent).
+   * Stores alerts with their events, meta and decisions, all or nothing. An alert whose UUID the
+   * same machine already stored is not stored again: its existing id is returned (posting is
+   * idempotent); another machine's alert reusing that UUID is stored under a fresh one.
    */
   insertAlerts(alerts: readonly NewAlert[], now: number): Promise<number[]>
   queryAlerts(filter: AlertFilter, now: number): Promise<AlertRecord[]>
@@ -229,6 +239,11 @@ export interface Store {
   /** Every stored decision matching the filter, active or not, by id. */
   allDecisions(filter: DecisionFilter): Promise<DecisionRecord[]>
   decisionStream(request: StreamRequest): Promise<StreamResult>
+  /**
+   * The same lists as decisionStream, `new` then `deleted`, as pages of at most `pageSize` rows
+   * read one at a time (other requests run between pages; memory is one page).
+   */
+  decisionStreamPages(request: StreamRequest, pageSize?: number): AsyncGenerator<StreamPage>
   /** Sets until = now on the decisions matching the filter that end after now; returns how many. */
   expireDecisions(filter: DecisionFilter, now: number): Promise<number>
   /**

@@ -27,6 +27,8 @@ const ALLOWED: Record<string, readonly string[]> = {
   outputs: ['model', 'platform', 'pipeline'],
   pipeline: ['model', 'platform', 'config', 'regex', 'expr', 'grok', 'acquisition', 'parse', 'detect', 'decide', 'hub'],
   hubtest: ['model', 'platform', 'config', 'regex', 'expr', 'grok', 'parse', 'detect', 'hub', 'pipeline'],
+  store: ['model', 'platform'],
+  lapi: ['model', 'platform', 'config', 'expr', 'decide', 'store'],
   cli: ['model', 'platform', 'config'],
 }
 

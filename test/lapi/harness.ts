@@ -6,7 +6,7 @@
 import * as http from 'node:http'
 import {DEFAULT_CONFIG, type LapiConfig} from '../../src/config/config.js'
 import {addBouncer} from '../../src/lapi/admin.js'
-import {hashPassword} from '../../src/lapi/auth.js'
+import {hashPassword, signJwt} from '../../src/lapi/auth.js'
 import {LapiProfiles} from '../../src/lapi/profiles.js'
 import {LapiServer} from '../../src/lapi/server.js'
 import {silentLogger, type Logger} from '../../src/model/logger.js'
@@ -85,7 +85,7 @@ export interface RequestOptions {
 }
 
 /** One request on a fresh connection. */
-export function request(t: {port: number}, method: string, path: string, options: RequestOptions = {}): Promise<Reply> {
+export function request(t: {port: number} | {socketPath: string}, method: string, path: string, options: RequestOptions = {}): Promise<Reply> {
   let payload: Buffer | undefined
   const headers: Record<string, string | number> = {...options.headers}
   if (options.body !== undefined) {
@@ -94,7 +94,8 @@ export function request(t: {port: number}, method: string, path: string, options
     if (headers['Content-Type'] === undefined) headers['Content-Type'] = 'application/json'
   }
   return new Promise((resolve, reject) => {
-    const req = http.request({host: '127.0.0.1', port: t.port, method, path, headers, agent: false}, (res) => {
+    const where = 'socketPath' in t ? {socketPath: t.socketPath} : {host: '127.0.0.1', port: t.port}
+    const req = http.request({...where, method, path, headers, agent: false}, (res) => {
       const chunks: Buffer[] = []
       res.on('data', (c: Buffer) => chunks.push(c))
       res.on('error', reject)
@@ -124,21 +125,28 @@ export function request(t: {port: number}, method: string, path: string, options
   })
 }
 
+/** Password hashes are slow on purpose: hash each test password once. */
+const hashes = new Map<string, Promise<string>>()
+const hashOf = (password: string): Promise<string> => {
+  let h = hashes.get(password)
+  if (h === undefined) hashes.set(password, (h = hashPassword(password)))
+  return h
+}
+
 /** A validated (or not) machine with a password, straight into the store. */
 export async function addMachine(t: TestLapi, machineId: string, password = 'p4ssw0rd', validated = true): Promise<void> {
-  await t.store.addMachine({machineId, passwordHash: await hashPassword(password), isValidated: validated}, t.clock.now)
+  await t.store.addMachine({machineId, passwordHash: await hashOf(password), isValidated: validated}, t.clock.now)
 }
 
 export async function login(t: TestLapi, machineId: string, password = 'p4ssw0rd', ua = AGENT_UA): Promise<Reply> {
   return request(t, 'POST', '/v1/watchers/login', {headers: {'User-Agent': ua}, body: {machine_id: machineId, password, scenarios: ['crowdsecurity/ssh-bf']}})
 }
 
-/** A machine and its JWT. */
+/** A machine and a JWT for it, as its login would give (login itself: server-watchers.test.ts). */
 export async function machineToken(t: TestLapi, machineId = 'agent1'): Promise<string> {
   await addMachine(t, machineId)
-  const r = await login(t, machineId)
-  if (r.status !== 200) throw new Error(`login failed: ${r.status} ${r.text}`)
-  return r.json<{token: string}>().token
+  const now = Math.floor(t.clock.now / 1000)
+  return signJwt({id: machineId, exp: now + 3600, orig_iat: now}, SECRET)
 }
 
 export const bearer = (token: string): Record<string, string> => ({Authorization: `Bearer ${token}`, 'User-Agent': AGENT_UA})

@@ -106,6 +106,25 @@ test('POST /v1/alerts: a profile that errors without on_error => 500 and nothing
   assert.is(await liveDecisions(t2, key2), 'null', 'stored without decisions')
 })
 
+test('profiles (§9): first matching profile with decisions wins, filters OR-ed (two matches => two copies), duration_expr, origin suffix, scope override', async () => {
+  const file = path.join(tmp, 'profiles-rich.yaml')
+  fs.writeFileSync(file, [
+    'name: notify_only\nfilters:\n  - Alert.GetScenario() contains "ssh"\non_success: continue\n',
+    'name: twice\nfilters:\n  - Alert.GetValue() == "192.0.2.1"\n  - Alert.Source.Cn == "FR"\ndecisions:\n  - type: ban\n    duration: 1h\n    origin: lists\non_success: break\n',
+    'name: by_expr\nfilters:\n  - Alert.GetValue() == "192.0.2.2"\ndecisions:\n  - type: captcha\n    duration: 1h\n    scope: Range\nduration_expr: Sprintf("%dh", 2 + 1)\n',
+    'name: never_reached_for_ssh\nfilters:\n  - true\ndecisions:\n  - type: ban\n    duration: 9h\n',
+  ].join('---\n'))
+  const {t, token, key} = await lapi({profiles: file})
+  await postAlerts(t, token, [agentAlert('192.0.2.1', T0), agentAlert('192.0.2.2', T0, {source: {scope: 'Ip', value: '192.0.2.2', cn: 'DE'}}), agentAlert('192.0.2.3', T0, {source: {scope: 'Ip', value: '192.0.2.3', cn: 'DE'}})])
+  const all = JSON.parse(await liveDecisions(t, key, '?simulated=true')) as Json[]
+  assert.equal(all.map((d) => [d.value, d.type, d.scope, d.origin, d.duration]), [
+    ['192.0.2.1', 'ban', 'Ip', 'crowdsec/lists', '1h0m0s'],
+    ['192.0.2.1', 'ban', 'Ip', 'crowdsec/lists', '1h0m0s'],
+    ['192.0.2.2', 'captcha', 'Range', 'crowdsec', '3h0m0s'],
+    ['192.0.2.3', 'ban', 'Ip', 'crowdsec', '9h0m0s'],
+  ])
+})
+
 test('GET /v1/alerts: null when empty; LAPI shape with nested decisions (simulated), event timestamps in Go format', async () => {
   const {t, token} = await lapi()
   const empty = await request(t, 'GET', '/v1/alerts', {headers: bearer(token)})
@@ -266,6 +285,15 @@ test('DELETE /v1/decisions without filter expires every active decision', async 
   assert.is((await request(t, 'DELETE', '/v1/decisions', {headers: bearer(token)})).text, '{"nbDeleted":"2"}')
   t.clock.now += 1000
   assert.is(await liveDecisions(t, key, '?simulated=true'), 'null')
+})
+
+test('retention (flushNow): alerts older than max_age go unless a decision of theirs is still active', async () => {
+  const {t, token} = await lapi()
+  await postAlerts(t, token, [agentAlert('192.0.2.1', T0), manualAlert('Ip', '192.0.2.2', '30d', T0), agentAlert('192.0.2.3', T0, {remediation: false})])
+  t.clock.now = T0 + 8 * 24 * H
+  await t.server.flushNow({maxAge: 7 * 24 * H})
+  assert.equal((await t.store.queryAlerts({}, t.clock.now)).map((a) => a.id), [2])
+  t.clock.now = T0
 })
 
 test.run()

@@ -19,7 +19,7 @@ const bouncer = async (t: TestLapi, name = 'fw') => (await t.store.listBouncers(
 test('API key: missing or wrong => 403 {"message":"access forbidden"} on every bouncer route', async () => {
   const {t, key} = await lapi()
   for (const path of ['/v1/decisions', '/v1/decisions/stream']) {
-    for (const headers of [{}, {'X-Api-Key': ''}, {'X-Api-Key': key + 'x'}, {'X-Api-Key': key.toLowerCase()}]) {
+    for (const headers of [{} as Record<string, string>, {'X-Api-Key': ''}, {'X-Api-Key': key + 'x'}, {'X-Api-Key': key.toLowerCase()}]) {
       for (const method of ['GET', 'HEAD']) {
         const r = await request(t, method, path, {headers})
         assert.is(r.status, 403, `${method} ${path}`)
@@ -218,7 +218,51 @@ test('stream: longest decision wins (dedup), dedup=false returns all; simulated 
   t.clock.now = T0 + 1000
   const after = await s('')
   assert.equal(after.new.map((d) => d.id), [1, 3], 'startup sends the now-longest active ban')
+  assert.equal(after.deleted, [], 'the expired 8h ban is hidden by the longer-lasting 4h one')
   t.clock.now = T0
+})
+
+test('stream: deletions within 2 s before the last pull are reported again (overlap); older ones are not', async () => {
+  const {t, token, key} = await lapi()
+  await postAlerts(t, token, [manualAlert('Ip', '192.0.2.1', '9s', T0), manualAlert('Ip', '192.0.2.2', '5s', T0)])
+  const deleted = async (): Promise<unknown[]> => (await get(t, '/v1/decisions/stream', apiKey(key))).json<{deleted: {value: string}[]}>().deleted.map((d) => d.value)
+  t.clock.now = T0 + 1000
+  await get(t, '/v1/decisions/stream?startup=true', apiKey(key))
+  t.clock.now = T0 + 10_000
+  assert.equal(await deleted(), ['192.0.2.1', '192.0.2.2'])
+  t.clock.now = T0 + 20_000
+  assert.equal(await deleted(), ['192.0.2.1'], 'until T0+9s > last pull (T0+10s) - 2s')
+  t.clock.now = T0 + 30_000
+  assert.equal(await deleted(), [])
+  t.clock.now = T0
+})
+
+test('stream quirk: a bouncer that pulled the longest ban is told nothing when it is deleted while a shorter one remains', async () => {
+  const {t, token, key} = await lapi()
+  await postAlerts(t, token, [manualAlert('Ip', '192.0.2.1', '4h', T0), manualAlert('Ip', '192.0.2.1', '8h', T0)])
+  t.clock.now = T0 + 1000
+  const first = (await get(t, '/v1/decisions/stream?startup=true', apiKey(key))).json<{new: {id: number}[]}>()
+  assert.equal(first.new.map((d) => d.id), [2])
+  await request(t, 'DELETE', '/v1/decisions/2', {headers: bearer(token)})
+  t.clock.now = T0 + 2000
+  assert.is((await get(t, '/v1/decisions/stream', apiKey(key))).text, '{"new": [], "deleted": []}')
+  t.clock.now = T0
+})
+
+test('stream: thousands of decisions arrive whole (chunked writes joined with commas)', async () => {
+  const {t, token, key} = await lapi()
+  const decisions = Array.from({length: 3000}, (_, i) => ({duration: '4h', origin: 'cscli-import', scenario: 'bulk', scope: 'Ip', type: 'ban', value: `10.${i >> 16}.${(i >> 8) & 255}.${i & 255}`}))
+  await postAlerts(t, token, [{...manualAlert('Ip', '10.0.0.0', '4h', T0), decisions}])
+  const r = await get(t, '/v1/decisions/stream?startup=true', apiKey(key))
+  assert.ok(r.text.length > 200_000)
+  const body = r.json<{new: {id: number; value: string}[]; deleted: unknown[]}>()
+  assert.is(body.new.length, 3000)
+  assert.equal(body.new.map((d) => d.id), Array.from({length: 3000}, (_, i) => i + 1))
+  assert.is(body.new[2999]!.value, '10.0.11.183')
+  assert.ok(r.text.startsWith('{"new": [{"duration":"4h0m0s","id":1,"origin":"cscli-import"'))
+  assert.ok(r.text.endsWith('"value":"10.0.11.183"}], "deleted": []}'))
+  const live = JSON.parse((await get(t, '/v1/decisions', apiKey(key))).text) as unknown[]
+  assert.is(live.length, 3000)
 })
 
 test.run()

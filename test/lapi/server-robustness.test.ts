@@ -9,6 +9,10 @@ import * as path from 'node:path'
 import {gzipSync} from 'node:zlib'
 import {test} from 'uvu'
 import * as assert from 'uvu/assert'
+import {DEFAULT_CONFIG, type Config} from '../../src/config/config.js'
+import {startLapi} from '../../src/lapi/server.js'
+import {CrowdError} from '../../src/model/errors.js'
+import {silentLogger} from '../../src/model/logger.js'
 import {openStore} from '../../src/store/open.js'
 import {StoreError, type Store} from '../../src/store/types.js'
 import {agentAlert, apiKey, bearer, bouncerKey, machineToken, memoryStore, postAlerts, request, startTestLapi, T0, type TestLapi} from './harness.js'
@@ -214,6 +218,51 @@ test('restart: decisions, machines and bouncers survive closing and reopening a 
     await second.close()
     await store2.close()
   }
+})
+
+test('unix socket: a bouncer pulling through it is recorded as 127.0.0.1 (trust over the socket: listen.test.ts)', async () => {
+  const socketPath = path.join(tmp, 'lapi.sock')
+  const t = await lapi({config: {listenSocket: socketPath}})
+  const token = await machineToken(t)
+  const key = await bouncerKey(t)
+  await postAlerts(t, token, [agentAlert('192.0.2.1', T0)])
+  assert.match((await request({socketPath}, 'GET', '/v1/decisions', {headers: apiKey(key)})).text, '192.0.2.1')
+  assert.is((await t.store.listBouncers())[0]!.ipAddress, '127.0.0.1')
+})
+
+test('startLapi: startup failures are configuration errors and leave nothing listening', async () => {
+  const config = (lapi: Partial<Config['lapi']>): Config => ({...DEFAULT_CONFIG, file: '', fileFrom: 'default', fileExists: false, dataDir: tmp,
+    store: {url: ':memory:'}, lapi: {...DEFAULT_CONFIG.lapi, ...lapi}})
+  const port = await new Promise<number>((resolve) => {
+    const probe = net.createServer().listen(0, '127.0.0.1', () => {
+      const p = (probe.address() as net.AddressInfo).port
+      probe.close(() => resolve(p))
+    })
+  })
+  const cases: [Partial<Config['lapi']>, string][] = [
+    [{flush: {maxAge: '7days'}}, "invalid lapi.flush.max_age '7days'"],
+    [{trustedIps: ['not-an-ip']}, "invalid IP or range 'not-an-ip' in lapi.trusted_ips"],
+    [{listenSocket: path.join(tmp, 'no', 'such', 'dir', 'lapi.sock')}, 'cannot start the Local API'],
+    [{tlsCert: path.join(tmp, 'missing.crt'), tlsKey: path.join(tmp, 'missing.key')}, 'cannot start the Local API'],
+  ]
+  for (const [lapi, message] of cases) {
+    try {
+      await startLapi({config: config(lapi), logger: silentLogger, listen: `127.0.0.1:${port}`, jwtSecret: Buffer.alloc(64)})
+      assert.unreachable(message)
+    } catch (error) {
+      assert.instance(error, CrowdError)
+      assert.is((error as CrowdError).code, 'config')
+      assert.match((error as CrowdError).message, message)
+    }
+    const refused = await new Promise<boolean>((resolve) => net.connect(port, '127.0.0.1').on('connect', function (this: net.Socket) {
+      this.destroy()
+      resolve(false)
+    }).on('error', () => resolve(true)))
+    assert.ok(refused, `${message}: nothing left listening on ${port}`)
+  }
+  const running = await startLapi({config: config({}), logger: silentLogger, listen: `127.0.0.1:${port}`, jwtSecret: Buffer.alloc(64)})
+  assert.is(running.addresses.url, `http://127.0.0.1:${port}/`)
+  await running.close()
 })
 
 test('concurrent requests: many posts and pulls at once all succeed', async () => {

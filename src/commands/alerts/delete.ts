@@ -1,7 +1,7 @@
 import {Flags} from '@oclif/core'
 import {CrowdCommand} from '../../cli/base-command.js'
 import {targetFlags} from '../../cli/decision-flags.js'
-import {withAlertsApi} from '../../cli/services.js'
+import {withAlertsApi} from '../../lapi/client.js'
 import {CrowdError} from '../../model/errors.js'
 
 export default class AlertsDelete extends CrowdCommand<typeof AlertsDelete, {deleted: number}> {

@@ -1,6 +1,6 @@
 import {Args} from '@oclif/core'
 import {CrowdCommand} from '../../cli/base-command.js'
-import {withAlertsApi} from '../../cli/services.js'
+import {withAlertsApi} from '../../lapi/client.js'
 import type {AlertJson} from '../../lapi/client.js'
 
 export default class AlertsInspect extends CrowdCommand<typeof AlertsInspect, AlertJson> {

@@ -1,6 +1,6 @@
 import {Args, Flags} from '@oclif/core'
 import {CrowdCommand} from '../../cli/base-command.js'
-import {withStore} from '../../cli/services.js'
+import {withStore} from '../../lapi/client.js'
 import {addBouncer} from '../../lapi/admin.js'
 
 export interface BouncersAddResult {

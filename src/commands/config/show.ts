@@ -1,5 +1,26 @@
 import {CrowdCommand} from '../../cli/base-command.js'
 import type {Config} from '../../config/config.js'
+import {storeLocation} from '../../store/open.js'
+
+const hidePassword = (url: string): string => url.replace(/\/\/([^:@/]*):[^@/]*@/, '//$1:***@')
+
+/** The configuration without its secrets (a password in the store URL, LAPI credentials): CI logs keep what commands print. */
+function redacted(config: Config): Config {
+  const out: Config = {...config, store: {...config.store}, lapi: {...config.lapi}}
+  if (out.store.url !== undefined) out.store.url = hidePassword(out.store.url)
+  if (out.lapi.credentials !== undefined) out.lapi.credentials = {...out.lapi.credentials, password: '***'}
+  if (out.lapi.autoRegistration.token !== undefined) out.lapi.autoRegistration = {...out.lapi.autoRegistration, token: '***'}
+  return out
+}
+
+function storeText(config: Config): string {
+  try {
+    const where = storeLocation(config.store.url, config.dataDir)
+    return `${where.engine} ${where.target}`
+  } catch (error) {
+    return `invalid: ${(error as Error).message}`
+  }
+}
 
 export type ConfigShowResult = Config
 
@@ -8,7 +29,7 @@ export default class ConfigShow extends CrowdCommand<typeof ConfigShow, ConfigSh
   static override examples = ['<%= config.bin %> config show', '<%= config.bin %> config show --json', 'CROWD_HOME=/var/lib/crowd <%= config.bin %> config show']
 
   async run(): Promise<ConfigShowResult> {
-    const config = this.crowdConfig
+    const config = redacted(this.crowdConfig)
     const origin = {flag: '--config', env: '$CROWD_CONFIG', default: 'default location'}[config.fileFrom]
     this.out(
       [
@@ -18,6 +39,8 @@ export default class ConfigShow extends CrowdCommand<typeof ConfigShow, ConfigSh
         `hub sources  ${config.hub.sources.join(', ')}`,
         `max line     ${config.acquisition.maxLineBytes} bytes`,
         `max buckets  ${config.detect.maxBucketsPerScenario} per scenario`,
+        `store        ${storeText(config)}`,
+        `lapi         listens on ${config.lapi.listen}${config.lapi.credentials ? `; commands use ${config.lapi.credentials.url} as '${config.lapi.credentials.machineId}'` : ''}`,
       ].join('\n'),
     )
     return config

@@ -1,6 +1,6 @@
 import {Flags} from '@oclif/core'
 import {CrowdCommand} from '../../cli/base-command.js'
-import {localMachineName, withAlertsApi} from '../../cli/services.js'
+import {localMachineName, withAlertsApi} from '../../lapi/client.js'
 import {addDecision, type AddDecisionResult} from '../../lapi/decisions-admin.js'
 
 export default class DecisionsAdd extends CrowdCommand<typeof DecisionsAdd, AddDecisionResult> {

@@ -1,7 +1,7 @@
 import {Flags} from '@oclif/core'
 import {CrowdCommand} from '../../cli/base-command.js'
 import {targetFlags, targetOf} from '../../cli/decision-flags.js'
-import {withAlertsApi} from '../../cli/services.js'
+import {withAlertsApi} from '../../lapi/client.js'
 import {deleteDecisions} from '../../lapi/decisions-admin.js'
 
 export default class DecisionsDelete extends CrowdCommand<typeof DecisionsDelete, {deleted: number}> {

@@ -1,6 +1,6 @@
 import {Args, Flags} from '@oclif/core'
 import {CrowdCommand} from '../../cli/base-command.js'
-import {withAlertsApi} from '../../cli/services.js'
+import {withAlertsApi} from '../../lapi/client.js'
 import {importDecisions, readImportFile} from '../../lapi/decisions-admin.js'
 
 export default class DecisionsImport extends CrowdCommand<typeof DecisionsImport, {imported: number; alerts: string[]}> {

@@ -1,7 +1,8 @@
 import {Flags} from '@oclif/core'
 import {CrowdCommand} from '../../cli/base-command.js'
 import {targetFlags, targetOf} from '../../cli/decision-flags.js'
-import {stdoutChalk, withAlertsApi} from '../../cli/services.js'
+import {stdoutChalk} from '../../cli/stdout-chalk.js'
+import {withAlertsApi} from '../../lapi/client.js'
 import {listDecisions, type FlatDecision} from '../../lapi/decisions-admin.js'
 import {table} from '../../outputs/table.js'
 

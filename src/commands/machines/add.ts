@@ -1,6 +1,6 @@
 import {Args, Flags} from '@oclif/core'
 import {CrowdCommand} from '../../cli/base-command.js'
-import {withStore} from '../../cli/services.js'
+import {withStore} from '../../lapi/client.js'
 import {addMachine, type AddMachineResult} from '../../lapi/admin.js'
 
 export default class MachinesAdd extends CrowdCommand<typeof MachinesAdd, AddMachineResult> {

@@ -1,5 +1,6 @@
 import {CrowdCommand} from '../../cli/base-command.js'
-import {stdoutChalk, withStore} from '../../cli/services.js'
+import {stdoutChalk} from '../../cli/stdout-chalk.js'
+import {withStore} from '../../lapi/client.js'
 import {machineView, type MachineView} from '../../lapi/admin.js'
 import {table} from '../../outputs/table.js'
 

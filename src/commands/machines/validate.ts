@@ -1,6 +1,6 @@
 import {Args} from '@oclif/core'
 import {CrowdCommand} from '../../cli/base-command.js'
-import {withStore} from '../../cli/services.js'
+import {withStore} from '../../lapi/client.js'
 import {validateMachine} from '../../lapi/admin.js'
 
 export type MachinesValidateResult = Awaited<ReturnType<typeof validateMachine>>
