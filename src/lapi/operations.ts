@@ -6,10 +6,10 @@
  */
 import type {Alert} from '../model/alert.js'
 import type {Logger} from '../model/logger.js'
-import type {Store, StreamRow} from '../store/types.js'
+import type {Store} from '../store/types.js'
 import {alertFilter, bouncerDecisionFilter, deleteDecisionFilter} from './filters.js'
 import type {LapiProfiles} from './profiles.js'
-import {alertJson, ApiError, decisionText, decodeAlerts, jsonString, remaining, toNewAlert} from './wire.js'
+import {alertJson, ApiError, decisionText, decodeAlerts, toNewAlert} from './wire.js'
 
 export interface PostAlertsResult {
   ids: string[]
@@ -115,52 +115,23 @@ export class LapiOperations {
    */
   async *streamText(query: URLSearchParams, lastPull: number | null, now: number): AsyncGenerator<string> {
     const filter = bouncerDecisionFilter(query, ['ip', 'range'])
-    const pages = this.store.decisionStreamPages({startup: query.get('startup') === 'true', lastPull, now, filter, dedup: query.get('dedup') !== 'false'})
+    const pages = this.store.decisionStreamText({startup: query.get('startup') === 'true', lastPull, now, filter, dedup: query.get('dedup') !== 'false'})
     // the first page is read before the first byte, so that a failing query still gets an error answer
     let page = await pages.next()
     yield '{"new": ['
-    const durations = new RemainingCache(now)
     let list: 'new' | 'deleted' = 'new'
     let first = true
     for (; !page.done; page = await pages.next()) {
-      const {rows} = page.value
       if (page.value.list !== list) {
         yield '], "deleted": ['
         list = 'deleted'
         first = true
       }
-      let chunk = ''
-      for (const r of rows) {
-        chunk += (first ? '' : ',') + streamRowText(r, durations)
-        first = false
-      }
-      yield chunk
+      yield first ? page.value.text : ',' + page.value.text
+      first = false
     }
     yield list === 'new' ? '], "deleted": []}' : ']}'
   }
-}
-
-/** Remaining-time strings of one response, by whole second (most decisions share a few). */
-class RemainingCache {
-  readonly #texts = new Map<number, string>()
-  constructor(readonly now: number) {}
-
-  of(until: number): string {
-    const ms = until - this.now
-    const seconds = ms < 0 ? -Math.round(-ms / 1000) : Math.round(ms / 1000)
-    let text = this.#texts.get(seconds)
-    if (text === undefined) {
-      text = remaining(seconds * 1000, 0)
-      this.#texts.set(seconds, text)
-    }
-    return text
-  }
-}
-
-/** One stream decision in Go's key order (duration, id, origin, scenario, scope, type, uuid when set, value). */
-function streamRowText(r: StreamRow, durations: RemainingCache): string {
-  const [id, uuid, until, origin, type, scope, value, scenario] = r
-  return `{"duration":"${durations.of(until)}","id":${id},"origin":${jsonString(origin)},"scenario":${jsonString(scenario)},"scope":${jsonString(scope)},"type":${jsonString(type)}${uuid !== '' ? `,"uuid":${jsonString(uuid)}` : ''},"value":${jsonString(value)}}`
 }
 
 function parseId(text: string, name: string): number {

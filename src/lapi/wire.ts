@@ -7,8 +7,7 @@
 import {randomUUID} from 'node:crypto'
 import {parseDecisionDuration} from '../decide/duration.js'
 import {Alert, Decision, EventEntry, MetaItem, Source} from '../model/alert.js'
-import {goJsonString} from '../model/go-format.js'
-import {formatDuration} from '../model/go-time.js'
+import {remaining} from '../model/decision-text.js'
 import {isAddressScope, normalizeScope, parseIpInterval} from '../store/ip-range.js'
 import type {AlertRecord, DecisionRecord, EventRecord, MetaRecord, NewAlert, NewDecision} from '../store/types.js'
 
@@ -235,27 +234,7 @@ export function toNewAlert(a: Alert, machineId: string, now: number): NewAlert |
 
 // ---- out
 
-/** Remaining time as Go prints a duration rounded to the second (halves away from zero); negative when expired. */
-export function remaining(until: number, now: number): string {
-  const ms = until - now
-  const seconds = ms < 0 ? -Math.round(-ms / 1000) : Math.round(ms / 1000)
-  return formatDuration(seconds * 1e9)
-}
-
-const PLAIN = /^[^"\\<>&\u0000-\u001f\u2028\u2029\u007f-\uffff]*$/
-
-/** A JSON string as Go's encoder writes it (`<`, `>`, `&` escaped); fast for plain ASCII. */
-export function jsonString(s: string): string {
-  return PLAIN.test(s) ? `"${s}"` : goJsonString(s)
-}
-
-/**
- * One decision of `/v1/decisions` and `/v1/decisions/stream`, as text in Go's key order:
- * duration, id, origin, scenario, scope, type, uuid (stream only, omitted when empty), value.
- */
-export function decisionText(d: DecisionRecord, now: number, withUuid: boolean): string {
-  return `{"duration":"${remaining(d.until, now)}","id":${d.id},"origin":${jsonString(d.origin)},"scenario":${jsonString(d.scenario)},"scope":${jsonString(d.scope)},"type":${jsonString(d.type)}${withUuid && d.uuid !== '' ? `,"uuid":${jsonString(d.uuid)}` : ''},"value":${jsonString(d.value)}}`
-}
+export {decisionText, jsonString, remaining} from '../model/decision-text.js'
 
 /** A decision nested in an alert of `GET /v1/alerts` (with `simulated`, without uuid). */
 export function alertDecisionJson(d: DecisionRecord, now: number): Json {

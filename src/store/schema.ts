@@ -100,6 +100,9 @@ export const MIGRATIONS: readonly (readonly string[])[] = [
     `CREATE INDEX decisions_ip ON decisions (ip_size, start_ip, end_ip)`,
     `CREATE INDEX decisions_range ON decisions (is_range, ip_size, start_ip)`,
   ],
+  // 2: whether a decision's text fields need no JSON escaping at all (printable ASCII without " \\ < > &), so the
+  // database can write its stream text alone; rows from before say 0 and are written by crowd's encoder
+  [`ALTER TABLE decisions ADD COLUMN plain INTEGER NOT NULL DEFAULT 0`],
 ]
 
 export const SCHEMA_VERSION = MIGRATIONS.length

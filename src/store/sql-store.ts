@@ -5,12 +5,12 @@
  */
 import {randomUUID} from 'node:crypto'
 import {isAddressScope, parseIpInterval, type IpInterval} from './ip-range.js'
+import {decisionText} from '../model/decision-text.js'
 import {migrate} from './schema.js'
 import type {Row, SqlDriver, SqlExecutor} from './sql-driver.js'
 import type {
   AlertFilter, AlertRecord, BouncerPatch, BouncerRecord, DecisionFilter, DecisionRecord, DecisionTimes, EventRecord, FlushPolicy,
-  FlushResult, MachinePatch, MachineRecord, MetaRecord, NewAlert, NewBouncer, NewDecision, NewMachine, Store, StreamPage, StreamRequest, StreamResult,
-  StreamRow,
+  FlushResult, MachinePatch, MachineRecord, MetaRecord, NewAlert, NewBouncer, NewDecision, NewMachine, Store, StreamRequest, StreamResult, StreamTextPage,
 } from './types.js'
 import {StoreError} from './types.js'
 
@@ -205,23 +205,35 @@ export class SqlStore implements Store {
     return {new: added.map(decisionOf), deleted: deleted.map(decisionOf)}
   }
 
-  async *decisionStreamPages(request: StreamRequest, pageSize = 10_000): AsyncGenerator<StreamPage> {
+  async *decisionStreamText(request: StreamRequest, pageSize = 10_000): AsyncGenerator<StreamTextPage> {
     const {newer, gone} = streamClauses(request)
+    const now = request.now
     for (const [list, clause] of [['new', newer], ['deleted', gone]] as const) {
-      const sql = `SELECT d.id, d.uuid, d.until, d.origin, d.type, d.scope, d.value, d.scenario FROM decisions d${whereSql(clause)} AND d.id > ? ORDER BY d.id LIMIT ${Math.trunc(pageSize)}`
+      const sql = streamPageSql(this.engine, clause, pageSize)
       let after = 0
       for (;;) {
-        const rows = await this.driver.rows(sql, [...clause.params, after])
-        if (rows.length === 0) break
-        for (const r of rows) {
-          r[0] = Number(r[0])
-          r[2] = Number(r[2])
-        }
-        yield {list, rows: rows as StreamRow[]}
-        if (rows.length < pageSize) break
-        after = (rows[rows.length - 1] as StreamRow)[0]
+        const rows = await this.driver.all<{n: number; last: number | null; text: string | null}>(sql, [now, now, now, ...clause.params, after])
+        const n = Number(rows[0]?.n ?? 0)
+        if (n === 0) break
+        let text = rows[0]!.text!
+        // rows whose text needs escaping, written here by Go's rules
+        if (text.includes('{"!":')) text = await this.#renderMarked(text, now)
+        yield {list, text, rows: n}
+        if (n < pageSize) break
+        after = Number(rows[0]!.last)
       }
     }
+  }
+
+  async #renderMarked(text: string, now: number): Promise<string> {
+    const ids = [...text.matchAll(/\{"!":(\d+)\}/g)].map((m) => Number(m[1]))
+    const byId = new Map<number, string>()
+    for (let i = 0; i < ids.length; i += CHUNK) {
+      const part = ids.slice(i, i + CHUNK)
+      const rows = await this.driver.all(`SELECT ${DECISION_COLUMNS} FROM decisions d WHERE d.id IN (${marks(part.length)})`, part)
+      for (const r of rows) byId.set(Number(r.id), decisionText(decisionOf(r), now, true))
+    }
+    return text.replace(/\{"!":(\d+)\}/g, (_, id: string) => byId.get(Number(id)) ?? `{"!":${id}}`)
   }
 
   async expireDecisions(filter: DecisionFilter, now: number): Promise<number> {
@@ -274,6 +286,32 @@ export class SqlStore implements Store {
   }
 }
 
+/** Text a JSON string holds as it is, in Go's encoding too: printable ASCII without ", \\, <, > and &. */
+const PLAIN_TEXT = /^[ !#-%'-;=?-\[\]-~]*$/
+
+/**
+ * One page of a stream list as one string, built by the database: each decision in Go's key order
+ * with its countdown duration (rounded to the second, halves away from zero, Go's `4h0m0s` form).
+ * Decisions whose text needs escaping (not `plain`) are left as `{"!":ID}` for the caller to write
+ * with Go's encoder. Parameters: now, now, now, the clause's, the last id.
+ */
+function streamPageSql(engine: 'sqlite' | 'postgres', clause: Clause, pageSize: number): string {
+  const agg = engine === 'sqlite' ? 'group_concat' : 'string_agg'
+  const a = '(abs(i.r))'
+  const duration = `(CASE WHEN i.r < 0 THEN '-' ELSE '' END) || (CASE WHEN ${a} >= 3600 THEN (${a} / 3600) || 'h' || ((${a} % 3600) / 60) || 'm' || (${a} % 60) || 's'`
+    + ` WHEN ${a} >= 60 THEN (${a} / 60) || 'm' || (${a} % 60) || 's' ELSE ${a} || 's' END)`
+  const object = `'{"duration":"' || ${duration} || '","id":' || i.id || ',"origin":"' || i.origin || '","scenario":"' || i.scenario`
+    + ` || '","scope":"' || i.scope || '","type":"' || i.type || '"'`
+    + ` || (CASE WHEN i.uuid = '' THEN '' ELSE ',"uuid":"' || i.uuid || '"' END) || ',"value":"' || i.value || '"}'`
+  return `SELECT COUNT(*) AS n, MAX(p.id) AS last, ${agg}(p.t, ',' ORDER BY p.id) AS text FROM (
+    SELECT i.id, CASE WHEN i.plain = 1 THEN ${object} ELSE '{"!":' || i.id || '}' END AS t FROM (
+      SELECT d.id, d.uuid, d.origin, d.scenario, d.scope, d.type, d.value, d.plain,
+        CASE WHEN d.until >= CAST(? AS BIGINT) THEN ((d.until - CAST(? AS BIGINT)) + 500) / 1000 ELSE -(((CAST(? AS BIGINT) - d.until) + 500) / 1000) END AS r
+      FROM decisions d${whereSql(clause)} AND d.id > ? ORDER BY d.id LIMIT ${Math.trunc(pageSize)}
+    ) i
+  ) p`
+}
+
 /** The where clauses of a stream's `new` and `deleted` lists (lapi.md §5.2); both always have conditions. */
 function streamClauses(request: StreamRequest): {newer: Clause; gone: Clause} {
   const {now, lastPull, startup, dedup} = request
@@ -320,12 +358,13 @@ async function insertDecisions(tx: SqlExecutor, decisions: readonly NewDecision[
     const params: unknown[] = []
     for (const d of part) {
       const interval = isAddressScope(d.scope) ? parseIpInterval(d.value) : null
+      const plain = PLAIN_TEXT.test(d.uuid) && PLAIN_TEXT.test(d.origin) && PLAIN_TEXT.test(d.type) && PLAIN_TEXT.test(d.scope) && PLAIN_TEXT.test(d.value) && PLAIN_TEXT.test(d.scenario)
       params.push(d.uuid, alertId, d.createdAt ?? now, d.until, d.origin, d.type, d.scope, d.value, d.scenario, d.simulated,
-        interval?.ipSize ?? 0, interval?.start ?? '', interval?.end ?? '', interval !== null && interval.start !== interval.end)
+        interval?.ipSize ?? 0, interval?.start ?? '', interval?.end ?? '', interval !== null && interval.start !== interval.end, plain)
     }
     await tx.run(
-      `INSERT INTO decisions (uuid, alert_id, created_at, until, origin, type, scope, value, scenario, simulated, ip_size, start_ip, end_ip, is_range)
-       VALUES ${part.map(() => '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}`,
+      `INSERT INTO decisions (uuid, alert_id, created_at, until, origin, type, scope, value, scenario, simulated, ip_size, start_ip, end_ip, is_range, plain)
+       VALUES ${part.map(() => '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}`,
       params,
     )
   }

@@ -151,13 +151,12 @@ export interface StreamResult {
   deleted: DecisionRecord[]
 }
 
-/** A decision as the stream sends it, without an object per row: id, uuid, until, origin, type, scope, value, scenario. */
-export type StreamRow = [id: number, uuid: string, until: number, origin: string, type: string, scope: string, value: string, scenario: string]
-
-/** One page of a stream list, in id order. */
-export interface StreamPage {
+/** One page of a stream list: its decisions as the LAPI sends them, comma-joined JSON objects. */
+export interface StreamTextPage {
   list: 'new' | 'deleted'
-  rows: StreamRow[]
+  /** `{"duration":..,"id":..,"origin":..,"scenario":..,"scope":..,"type":..,"uuid":..,"value":..}` objects joined by `,`. */
+  text: string
+  rows: number
 }
 
 export interface AlertFilter {
@@ -240,10 +239,12 @@ export interface Store {
   allDecisions(filter: DecisionFilter): Promise<DecisionRecord[]>
   decisionStream(request: StreamRequest): Promise<StreamResult>
   /**
-   * The same lists as decisionStream, `new` then `deleted`, as pages of at most `pageSize` rows
-   * read one at a time (other requests run between pages; memory is one page).
+   * The same lists as decisionStream, `new` then `deleted`, already in the LAPI's wire text (lapi.md
+   * §5.2: Go's key order and escaping, durations counted down from `now`), in pages of at most
+   * `pageSize` decisions read one at a time. The database builds the text: the stream is the LAPI's
+   * largest answer, and this way no object is made per decision and other requests run between pages.
    */
-  decisionStreamPages(request: StreamRequest, pageSize?: number): AsyncGenerator<StreamPage>
+  decisionStreamText(request: StreamRequest, pageSize?: number): AsyncGenerator<StreamTextPage>
   /** Sets until = now on the decisions matching the filter that end after now; returns how many. */
   expireDecisions(filter: DecisionFilter, now: number): Promise<number>
   /**

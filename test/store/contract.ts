@@ -664,6 +664,34 @@ export function runStoreContract(name: string, open: OpenStore, hooks: ContractH
     assert.equal(never, r, 'no last_pull: the same as startup')
   })
 
+  s('decisionStreamText: the database writes exactly what decisionText writes (countdown rounding, Go escaping, paging)', async () => {
+    const store = await fresh()
+    const odd = ['manual \'ban\' from "x"\\y', 'a<b>&c', 'unicode é 東', 'line\u2028sep', 'ctl\u0001\n\t', '']
+    const decisions: NewDecision[] = []
+    // countdowns across the rounding edges (±499, ±500, ±501 ms), minutes, hours, more than a day, expired
+    const deltas = [0, 499, 500, 501, -499, -500, -501, 59_500, 60 * S, 3599 * S + 600, 4 * H, 7 * D + 1234, -M - 3 * S, -2 * D]
+    deltas.forEach((delta, i) => decisions.push(decision({value: `198.51.100.${i}`, until: T0 + delta})))
+    odd.forEach((text, i) => decisions.push(decision({value: `203.0.113.${i}`, scenario: text, origin: i === 0 ? 'cscli' : 'crowdsec', until: T0 + H})))
+    decisions.push(decision({value: '2001:db8::1', uuid: ''}))
+    decisions.push(decision({value: 'FR', scope: 'Country', type: 'captcha', scenario: 'geo & <rules>'}))
+    await store.insertAlerts([alert('mixed', {decisions})], T0 - M)
+    const {decisionText} = await import('../../src/model/decision-text.js')
+    for (const pageSize of [3, 10_000]) {
+      for (const startup of [true, false]) {
+        const request = {startup, lastPull: startup ? null : T0 - 2 * M, now: T0, filter: {scopes: ['Ip', 'Range', 'Country']}, dedup: true}
+        const want = await store.decisionStream(request)
+        const got: Record<string, string[]> = {new: [], deleted: []}
+        for await (const page of store.decisionStreamText(request, pageSize)) {
+          got[page.list]!.push(page.text)
+          assert.ok(page.rows > 0 && page.rows <= pageSize)
+        }
+        assert.is(got.new!.join(','), want.new.map((d) => decisionText(d, T0, true)).join(','), `new, page size ${pageSize}`)
+        assert.is(got.deleted!.join(','), want.deleted.map((d) => decisionText(d, T0, true)).join(','), `deleted, page size ${pageSize}`)
+        JSON.parse(`[${got.new!.join(',')}]`)
+      }
+    }
+  })
+
   s('decisionStream: delta since last_pull, with 2 s of overlap on deleted', async () => {
     const store = await fresh()
     const lastPull = T0 - 30 * M
