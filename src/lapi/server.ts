@@ -30,6 +30,9 @@ const JSON_TYPE = 'application/json; charset=utf-8'
 const WWW_AUTHENTICATE = 'JWT realm=Crowdsec API local'
 const FLUSH_EVERY_MS = 60_000
 const PULL_RECORD_EVERY_MS = 60_000
+/** How long a live bouncer's row is remembered (a deleted key keeps working this long at most). */
+const LIVE_BOUNCER_CACHE_MS = 2000
+const LIVE_BOUNCER_CACHE_MAX = 10_000
 
 export interface LapiServerOptions {
   store: Store
@@ -89,6 +92,7 @@ export class LapiServer {
   readonly #autoRanges: IpInterval[]
   readonly #routes: Route[]
   readonly #servers: http.Server[] = []
+  readonly #liveBouncers = new Map<string, {bouncer: BouncerRecord; expires: number}>()
   readonly #flushPolicy: {maxItems?: number; maxAge?: number}
   #flushTimer?: NodeJS.Timeout
   #flushing = false
@@ -342,15 +346,37 @@ export class LapiServer {
   }
 
   /** The calling bouncer from its API key (lapi.md §2.1), or undefined after answering 403. */
-  async #bouncer(ctx: Ctx, update: boolean): Promise<BouncerRecord | undefined> {
+  /**
+   * The calling bouncer from its API key (lapi.md §2.1), or undefined after answering 403.
+   * `check`: any row with the key (HEAD); `update`: the row of this caller, created or updated as
+   * CrowdSec does; `live`: the same, remembered for a moment (live bouncers ask once per request
+   * they filter, many times a second), so that a lookup costs one query instead of two.
+   */
+  async #bouncer(ctx: Ctx, mode: 'check' | 'update' | 'live'): Promise<BouncerRecord | undefined> {
     const key = ctx.req.headers['x-api-key']
     const forbidden = (): undefined => {
       this.#json(ctx.res, 403, {message: 'access forbidden'})
       return undefined
     }
     if (typeof key !== 'string' || key === '') return forbidden()
-    const rows = await this.#store.bouncersByKeyHash(hashApiKey(key))
-    if (rows.length === 0) return forbidden()
+    const keyHash = hashApiKey(key)
+    const cacheKey = mode === 'live' ? `${keyHash}\u0000${ctx.caller.ip}\u0000${String(ctx.req.headers['user-agent'] ?? '')}` : ''
+    if (mode === 'live') {
+      const hit = this.#liveBouncers.get(cacheKey)
+      if (hit !== undefined && hit.expires > this.#clock()) return hit.bouncer
+    }
+    const bouncer = await this.#bouncerOf(ctx, keyHash, mode !== 'check')
+    if (bouncer === undefined) return forbidden()
+    if (mode === 'live') {
+      if (this.#liveBouncers.size >= LIVE_BOUNCER_CACHE_MAX) this.#liveBouncers.clear()
+      this.#liveBouncers.set(cacheKey, {bouncer, expires: this.#clock() + LIVE_BOUNCER_CACHE_MS})
+    }
+    return bouncer
+  }
+
+  async #bouncerOf(ctx: Ctx, keyHash: string, update: boolean): Promise<BouncerRecord | undefined> {
+    const rows = await this.#store.bouncersByKeyHash(keyHash)
+    if (rows.length === 0) return undefined
     if (!update) return rows[0]
     const ip = ctx.caller.ip
     const now = this.#clock()
@@ -365,11 +391,11 @@ export class LapiServer {
         } catch (error) {
           if (!(error instanceof StoreError && error.kind === 'exists')) throw error
           bouncer = (await this.#store.bouncersByKeyHash(rows[0]!.apiKeyHash)).find((b) => b.name === `${base}@${ip}`)
-          if (bouncer === undefined) return forbidden()
+          if (bouncer === undefined) return undefined
         }
       }
     }
-    if (bouncer.authType !== 'api-key') return forbidden()
+    if (bouncer.authType !== 'api-key') return undefined
     const ua = String(ctx.req.headers['user-agent'] ?? '')
     const parts = ua.split('/')
     const [type, version] = parts.length === 2 ? [parts[0]!, parts[1]!] : [ua, 'N/A']
@@ -392,8 +418,8 @@ export class LapiServer {
       const machine = await this.#machine(ctx)
       if (machine !== undefined) await fn(ctx, machine)
     }
-    const withBouncer = (fn: (ctx: Ctx, b: BouncerRecord) => Promise<void>, update = true): Handler => async (ctx) => {
-      const bouncer = await this.#bouncer(ctx, update)
+    const withBouncer = (fn: (ctx: Ctx, b: BouncerRecord) => Promise<void>, mode: 'check' | 'update' | 'live' = 'update'): Handler => async (ctx) => {
+      const bouncer = await this.#bouncer(ctx, mode)
       if (bouncer !== undefined) await fn(ctx, bouncer)
     }
     const trusted = (fn: Handler): Handler => async (ctx) => {
@@ -417,13 +443,16 @@ export class LapiServer {
       const text = await this.ops.decisionsText(ctx.url.searchParams)
       if (ctx.req.method === 'HEAD') return this.#empty(ctx.res, 200)
       const now = this.#clock()
-      if (bouncer.lastPull === null || now - bouncer.lastPull >= PULL_RECORD_EVERY_MS) await this.#store.updateBouncer(bouncer.id, {lastPull: now}, now)
+      if (bouncer.lastPull === null || now - bouncer.lastPull >= PULL_RECORD_EVERY_MS) {
+        await this.#store.updateBouncer(bouncer.id, {lastPull: now}, now)
+        bouncer.lastPull = now
+      }
       this.#text(ctx.res, 200, text)
-    })
+    }, 'live')
     const headDecisions: Handler = withBouncer(async (ctx) => {
       await this.ops.decisionsText(ctx.url.searchParams)
       this.#empty(ctx.res, 200)
-    }, false)
+    }, 'check')
     const stream: Handler = withBouncer(async (ctx, bouncer) => {
       const now = this.#clock()
       const chunks = this.ops.streamText(ctx.url.searchParams, bouncer.lastPull, now)
@@ -435,7 +464,7 @@ export class LapiServer {
       ctx.res.end()
       await this.#store.updateBouncer(bouncer.id, {lastPull: now}, now)
     })
-    const headStream: Handler = withBouncer(async (ctx) => this.#empty(ctx.res, 200), false)
+    const headStream: Handler = withBouncer(async (ctx) => this.#empty(ctx.res, 200), 'check')
     return [
       route('/health', {GET: async (ctx) => this.#json(ctx.res, 200, {status: 'up'})}),
       route('/v1/watchers', {POST: (ctx) => this.#register(ctx)}),
@@ -555,7 +584,7 @@ export class LapiServer {
   async #usageMetrics(ctx: Ctx): Promise<void> {
     const ua = String(ctx.req.headers['user-agent'] ?? '')
     const useKey = ctx.req.headers['x-api-key'] !== undefined || (ctx.req.headers.authorization === undefined && !ua.startsWith('crowdsec/'))
-    const allowed = useKey ? (await this.#bouncer(ctx, false)) !== undefined : (await this.#machine(ctx)) !== undefined
+    const allowed = useKey ? (await this.#bouncer(ctx, 'check')) !== undefined : (await this.#machine(ctx)) !== undefined
     if (!allowed) return
     const body = await this.#jsonBody(ctx, this.#config.maxBodyBytes)
     if (body === null || typeof body !== 'object' || Array.isArray(body)) throw new ApiError(400, 'json: cannot unmarshal into Go value of type models.AllMetrics')

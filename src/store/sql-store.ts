@@ -124,6 +124,7 @@ export class SqlStore implements Store {
     if (alerts.length === 0) return []
     return this.driver.transaction(async (tx) => {
       const ids: number[] = []
+      const pending: {decision: NewDecision; alertId: number}[] = []
       for (const alert of alerts) {
         let id = await insertAlert(tx, alert, alert.uuid, now)
         if (id === undefined) {
@@ -137,8 +138,10 @@ export class SqlStore implements Store {
           id = (await insertAlert(tx, alert, randomUUID(), now))!
         }
         ids.push(id)
-        await insertDecisions(tx, alert.decisions, id, now)
+        for (const d of alert.decisions) pending.push({decision: d, alertId: id})
       }
+      // every decision of the request in a few multi-row statements, not one per alert
+      await insertDecisions(tx, pending, now)
       return ids
     })
   }
@@ -352,11 +355,11 @@ async function insertAlert(tx: SqlExecutor, alert: NewAlert, uuid: string, now: 
   return rows.length === 0 ? undefined : Number(rows[0]!.id)
 }
 
-async function insertDecisions(tx: SqlExecutor, decisions: readonly NewDecision[], alertId: number, now: number): Promise<void> {
+async function insertDecisions(tx: SqlExecutor, decisions: readonly {decision: NewDecision; alertId: number}[], now: number): Promise<void> {
   for (let i = 0; i < decisions.length; i += CHUNK) {
     const part = decisions.slice(i, i + CHUNK)
     const params: unknown[] = []
-    for (const d of part) {
+    for (const {decision: d, alertId} of part) {
       const interval = isAddressScope(d.scope) ? parseIpInterval(d.value) : null
       const plain = PLAIN_TEXT.test(d.uuid) && PLAIN_TEXT.test(d.origin) && PLAIN_TEXT.test(d.type) && PLAIN_TEXT.test(d.scope) && PLAIN_TEXT.test(d.value) && PLAIN_TEXT.test(d.scenario)
       params.push(d.uuid, alertId, d.createdAt ?? now, d.until, d.origin, d.type, d.scope, d.value, d.scenario, d.simulated,
