@@ -265,16 +265,8 @@ function metaJson(meta: readonly MetaRecord[]): Json[] {
 /** An alert as `GET /v1/alerts` shows it (§4.2). */
 export function alertJson(a: AlertRecord, now: number): Json {
   const s = a.source
-  const source: Json = {}
-  if (s.asName !== '') source.as_name = s.asName
-  if (s.asNumber !== '') source.as_number = s.asNumber
-  if (s.cn !== '') source.cn = s.cn
-  if (s.ip !== '') source.ip = s.ip
-  if (s.latitude !== 0) source.latitude = s.latitude
-  if (s.longitude !== 0) source.longitude = s.longitude
-  if (s.range !== '') source.range = s.range
-  source.scope = s.scope
-  source.value = s.value
+  const source = new Source({Scope: s.scope, Value: s.value, IP: s.ip, Range: s.range, AsNumber: s.asNumber, AsName: s.asName, Cn: s.cn,
+    Latitude: s.latitude, Longitude: s.longitude}).toJSON()
   const out: Json = {capacity: a.capacity, created_at: rfc3339(a.createdAt)}
   out.decisions = a.decisions === null || a.decisions.length === 0 ? null : a.decisions.map((d) => alertDecisionJson(d, now))
   out.events = a.events.length === 0 ? null : a.events.map((e) => ({meta: metaJson(e.meta), timestamp: goTimeString(e.timestamp)}))

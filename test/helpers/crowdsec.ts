@@ -31,6 +31,7 @@ import * as net from 'node:net'
 import * as os from 'node:os'
 import * as path from 'node:path'
 import {stringify as toYaml} from 'yaml'
+import {DEFAULT_PROFILES_YAML} from '../../src/decide/profile-config.js'
 import {createNetns, forwardIntoNetns, run, sweepStaleNetns, type ExecResult, type Netns, type TcpForward} from './netns.js'
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -45,15 +46,8 @@ export const CROWDSEC_PATHS = {
   pluginDir: '/usr/lib/crowdsec/plugins',
 }
 
-/** CrowdSec's default profile (Debian's /etc/crowdsec/profiles.yaml without comments), used if that file is absent. */
-export const DEFAULT_PROFILES = `name: default_ip_remediation
-filters:
- - Alert.Remediation == true && Alert.GetScope() == "Ip"
-decisions:
- - type: ban
-   duration: 4h
-on_success: break
-`
+/** CrowdSec's default profiles (the ones crowd ships too), used if Debian's /etc/crowdsec/profiles.yaml is absent. */
+export const DEFAULT_PROFILES = DEFAULT_PROFILES_YAML
 
 /** The programs the harness runs, looked up on PATH. */
 export const CROWDSEC_BINARIES = ['crowdsec', 'cscli', 'crowdsec-custom-bouncer', 'crowdsec-firewall-bouncer', 'nft', 'ip'] as const
