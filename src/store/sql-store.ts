@@ -16,6 +16,9 @@ import {StoreError} from './types.js'
 
 /** Rows per multi-row INSERT and ids per `IN (...)` list (well under both engines' parameter limits). */
 const CHUNK = 100
+/** After this many new decisions (and at most once a minute) PostgreSQL's statistics are refreshed. */
+const BULK_DECISIONS = 5000
+const ANALYZE_EVERY_MS = 60_000
 
 const DECISION_COLUMNS = 'd.id, d.uuid, d.alert_id, d.created_at, d.until, d.origin, d.type, d.scope, d.value, d.scenario, d.simulated'
 
@@ -27,6 +30,8 @@ interface Clause {
 export class SqlStore implements Store {
   readonly engine
   readonly location
+  #addedSinceAnalyze = 0
+  #analyzedAt = 0
 
   private constructor(readonly driver: SqlDriver) {
     this.engine = driver.engine
@@ -122,6 +127,21 @@ export class SqlStore implements Store {
 
   async insertAlerts(alerts: readonly NewAlert[], now: number): Promise<number[]> {
     if (alerts.length === 0) return []
+    const ids = await this.#insertAlerts(alerts, now)
+    // PostgreSQL plans from statistics that autovacuum refreshes only later: after a bulk import its
+    // estimates would be far off and stream pages would sort the whole table instead of walking ids
+    if (this.engine === 'postgres') {
+      this.#addedSinceAnalyze += alerts.reduce((n, a) => n + a.decisions.length, 0)
+      if (this.#addedSinceAnalyze >= BULK_DECISIONS && now - this.#analyzedAt >= ANALYZE_EVERY_MS) {
+        this.#addedSinceAnalyze = 0
+        this.#analyzedAt = now
+        await this.driver.run('ANALYZE decisions')
+      }
+    }
+    return ids
+  }
+
+  #insertAlerts(alerts: readonly NewAlert[], now: number): Promise<number[]> {
     return this.driver.transaction(async (tx) => {
       const ids: number[] = []
       const pending: {decision: NewDecision; alertId: number}[] = []
