@@ -2,7 +2,7 @@
  * What the Local API does, apart from HTTP: each operation takes the request's query, body and
  * caller and returns the JSON CrowdSec's LAPI answers (lapi.md §4, §5). The HTTP server
  * (server.ts) wraps them; the CLI calls the same operations on the local store when no remote
- * LAPI is configured (local-api.ts), so both paths share one filter language and one behaviour.
+ * LAPI is configured (client.ts, LocalApi), so both paths share one filter language and one behaviour.
  */
 import type {Alert} from '../model/alert.js'
 import type {Logger} from '../model/logger.js'
@@ -27,7 +27,11 @@ export class LapiOperations {
     readonly clock: () => number = Date.now,
   ) {}
 
-  /** `POST /v1/alerts`: profiles on agent alerts, manual alerts kept as sent, stored in batches. */
+  /**
+   * `POST /v1/alerts`: profiles on agent alerts, manual alerts kept as sent, all stored in one
+   * transaction. (Routing manual alerts to notifications through the profiles, lapi.md §4.1 step 4,
+   * comes with the notifications dispatcher.)
+   */
   async postAlerts(body: unknown, machineId: string): Promise<PostAlertsResult> {
     const alerts = decodeAlerts(body)
     const now = this.clock()
