@@ -16,6 +16,8 @@ import {StoreError} from './types.js'
 
 /** Rows per multi-row INSERT and ids per `IN (...)` list (well under both engines' parameter limits). */
 const CHUNK = 100
+/** How far before a bouncer's last pull a delta looks again (lapi.md §5.2: 2 s for deletions). */
+const STREAM_OVERLAP_MS = 2000
 /** After this many new decisions (and at most once a minute) PostgreSQL's statistics are refreshed. */
 const BULK_DECISIONS = 5000
 const ANALYZE_EVERY_MS = 60_000
@@ -345,11 +347,13 @@ function streamClauses(request: StreamRequest): {newer: Clause; gone: Clause} {
   gone.sql.unshift('d.until < ?')
   gone.params.unshift(now)
   if (!startup && lastPull !== null) {
+    // A decision is stamped when its request starts and is visible once committed; a pull that ran in
+    // between set last_pull past the stamp without seeing the row. The same 2 s of overlap CrowdSec
+    // gives deletions (which set until = now) covers that: a decision may come twice, never not at all.
     newer.sql.push('d.created_at > ?')
-    newer.params.push(lastPull)
-    // deletions set until = now; 2 s of overlap so none slips between two pulls
+    newer.params.push(lastPull - STREAM_OVERLAP_MS)
     gone.sql.push('d.until > ?')
-    gone.params.push(lastPull - 2000)
+    gone.params.push(lastPull - STREAM_OVERLAP_MS)
   }
   if (dedup) {
     const longest = 'NOT EXISTS (SELECT 1 FROM decisions l WHERE l.value = d.value AND l.type = d.type AND l.scope = d.scope AND l.until > d.until)'

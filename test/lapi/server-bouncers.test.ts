@@ -166,6 +166,8 @@ test('stream: startup vs delta with last_pull; deleted after DELETE /v1/decision
     return r.json()
   }
   const values = (list: Record<string, unknown>[]): unknown[] => list.map((d) => d.value)
+  // created 5 s before the first pull: outside the 2 s a delta looks back (sql-store.ts, streamClauses)
+  t.clock.now = T0 - 5000
   await postAlerts(t, token, [agentAlert('192.0.2.1', T0), manualAlert('Range', '198.51.100.0/24', '1h', T0), manualAlert('Country', 'XX', '4h', T0)])
   await postAlerts(t, token, [agentAlert('192.0.2.99', Date.parse('2020-01-01T00:00:00Z'))])
   t.clock.now = T0 + 1000
@@ -239,6 +241,7 @@ test('stream: deletions within 2 s before the last pull are reported again (over
 
 test('stream quirk: a bouncer that pulled the longest ban is told nothing when it is deleted while a shorter one remains', async () => {
   const {t, token, key} = await lapi()
+  t.clock.now = T0 - 5000
   await postAlerts(t, token, [manualAlert('Ip', '192.0.2.1', '4h', T0), manualAlert('Ip', '192.0.2.1', '8h', T0)])
   t.clock.now = T0 + 1000
   const first = (await get(t, '/v1/decisions/stream?startup=true', apiKey(key))).json<{new: {id: number}[]}>()
