@@ -33,10 +33,18 @@ export function jsonString(s: string): string {
 }
 
 /**
+ * A decision's text after its id, as the stream writes it: the fields that do not change once the
+ * decision exists (origin, scenario, scope, type, uuid when set, value) and the closing brace. The
+ * store keeps it with the decision so that the stream only adds the countdown and the id.
+ */
+export function decisionTail(d: Omit<DecisionFields, 'id' | 'until'>, withUuid = true): string {
+  return `,"origin":${jsonString(d.origin)},"scenario":${jsonString(d.scenario)},"scope":${jsonString(d.scope)},"type":${jsonString(d.type)}${withUuid && d.uuid !== '' ? `,"uuid":${jsonString(d.uuid)}` : ''},"value":${jsonString(d.value)}}`
+}
+
+/**
  * One decision of `/v1/decisions` and `/v1/decisions/stream`, as text in Go's key order:
  * duration, id, origin, scenario, scope, type, uuid (stream only, omitted when empty), value.
  */
 export function decisionText(d: DecisionFields, now: number, withUuid: boolean): string {
-  return `{"duration":"${remaining(d.until, now)}","id":${d.id},"origin":${jsonString(d.origin)},"scenario":${jsonString(d.scenario)},"scope":${jsonString(d.scope)},"type":${jsonString(d.type)}${withUuid && d.uuid !== '' ? `,"uuid":${jsonString(d.uuid)}` : ''},"value":${jsonString(d.value)}}`
+  return `{"duration":"${remaining(d.until, now)}","id":${d.id}${decisionTail(d, withUuid)}`
 }
-

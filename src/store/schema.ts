@@ -100,11 +100,11 @@ export const MIGRATIONS: readonly (readonly string[])[] = [
     `CREATE INDEX decisions_ip ON decisions (ip_size, start_ip, end_ip)`,
     `CREATE INDEX decisions_range ON decisions (is_range, ip_size, start_ip)`,
   ],
-  // 2: whether a decision's text fields need no JSON escaping at all (printable ASCII without " \\ < > &), so the
-  // database can write its stream text alone; rows from before say 0 and are written by crowd's encoder
-  // and only range decisions in the range index (most decisions are single addresses: one B-tree less per insert)
+  // 2: each decision keeps its stream text after the id (model/decision-text.ts, decisionTail), so the database writes
+  // the stream alone; rows from before have '' and are written by crowd's encoder. Only range decisions in the range
+  // index (most decisions are single addresses: one B-tree less per insert).
   [
-    `ALTER TABLE decisions ADD COLUMN plain INTEGER NOT NULL DEFAULT 0`,
+    `ALTER TABLE decisions ADD COLUMN wire TEXT NOT NULL DEFAULT ''`,
     `DROP INDEX decisions_range`,
     `CREATE INDEX decisions_range ON decisions (ip_size, start_ip) WHERE is_range = 1`,
   ],

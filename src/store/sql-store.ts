@@ -5,7 +5,7 @@
  */
 import {randomUUID} from 'node:crypto'
 import {isAddressScope, parseIpInterval, type IpInterval} from './ip-range.js'
-import {decisionText} from '../model/decision-text.js'
+import {decisionTail, decisionText} from '../model/decision-text.js'
 import {migrate} from './schema.js'
 import type {Row, SqlDriver, SqlExecutor} from './sql-driver.js'
 import type {
@@ -241,7 +241,7 @@ export class SqlStore implements Store {
         const n = Number(rows[0]?.n ?? 0)
         if (n === 0) break
         let text = rows[0]!.text!
-        // rows whose text needs escaping, written here by Go's rules
+        // rows stored before the wire column (schema 1), written here
         if (text.includes('{"!":')) text = await this.#renderMarked(text, now)
         yield {list, text, rows: n}
         if (n < pageSize) break
@@ -311,26 +311,22 @@ export class SqlStore implements Store {
   }
 }
 
-/** Text a JSON string holds as it is, in Go's encoding too: printable ASCII without ", \\, <, > and &. */
-const PLAIN_TEXT = /^[ !#-%'-;=?-\[\]-~]*$/
-
 /**
- * One page of a stream list as one string, built by the database: each decision in Go's key order
- * with its countdown duration (rounded to the second, halves away from zero, Go's `4h0m0s` form).
- * Decisions whose text needs escaping (not `plain`) are left as `{"!":ID}` for the caller to write
- * with Go's encoder. Parameters: now, now, now, the clause's, the last id.
+ * One page of a stream list as one string, built by the database: each decision's countdown duration
+ * (rounded to the second, halves away from zero, Go's `4h0m0s` form) and id, then its stored `wire`
+ * tail. Decisions stored before that column existed are left as `{"!":ID}` for the caller to write.
+ * Parameters: now, now, now, the clause's, the last id.
  */
 function streamPageSql(engine: 'sqlite' | 'postgres', clause: Clause, pageSize: number): string {
-  const agg = engine === 'sqlite' ? 'group_concat' : 'string_agg'
+  // SQLite aggregates the ordered page as it reads it, in id order (the contract test checks the order at
+  // several page sizes); PostgreSQL's string_agg needs the order said
+  const agg = engine === 'sqlite' ? "group_concat(p.t, ',')" : "string_agg(p.t, ',' ORDER BY p.id)"
   const a = '(abs(i.r))'
   const duration = `(CASE WHEN i.r < 0 THEN '-' ELSE '' END) || (CASE WHEN ${a} >= 3600 THEN (${a} / 3600) || 'h' || ((${a} % 3600) / 60) || 'm' || (${a} % 60) || 's'`
     + ` WHEN ${a} >= 60 THEN (${a} / 60) || 'm' || (${a} % 60) || 's' ELSE ${a} || 's' END)`
-  const object = `'{"duration":"' || ${duration} || '","id":' || i.id || ',"origin":"' || i.origin || '","scenario":"' || i.scenario`
-    + ` || '","scope":"' || i.scope || '","type":"' || i.type || '"'`
-    + ` || (CASE WHEN i.uuid = '' THEN '' ELSE ',"uuid":"' || i.uuid || '"' END) || ',"value":"' || i.value || '"}'`
-  return `SELECT COUNT(*) AS n, MAX(p.id) AS last, ${agg}(p.t, ',' ORDER BY p.id) AS text FROM (
-    SELECT i.id, CASE WHEN i.plain = 1 THEN ${object} ELSE '{"!":' || i.id || '}' END AS t FROM (
-      SELECT d.id, d.uuid, d.origin, d.scenario, d.scope, d.type, d.value, d.plain,
+  return `SELECT COUNT(*) AS n, MAX(p.id) AS last, ${agg} AS text FROM (
+    SELECT i.id, CASE WHEN i.wire <> '' THEN '{"duration":"' || ${duration} || '","id":' || i.id || i.wire ELSE '{"!":' || i.id || '}' END AS t FROM (
+      SELECT d.id, d.wire,
         CASE WHEN d.until >= CAST(? AS BIGINT) THEN ((d.until - CAST(? AS BIGINT)) + 500) / 1000 ELSE -(((CAST(? AS BIGINT) - d.until) + 500) / 1000) END AS r
       FROM decisions d${whereSql(clause)} AND d.id > ? ORDER BY d.id LIMIT ${Math.trunc(pageSize)}
     ) i
@@ -385,12 +381,11 @@ async function insertDecisions(tx: SqlExecutor, decisions: readonly {decision: N
     const params: unknown[] = []
     for (const {decision: d, alertId} of part) {
       const interval = isAddressScope(d.scope) ? parseIpInterval(d.value) : null
-      const plain = PLAIN_TEXT.test(d.uuid) && PLAIN_TEXT.test(d.origin) && PLAIN_TEXT.test(d.type) && PLAIN_TEXT.test(d.scope) && PLAIN_TEXT.test(d.value) && PLAIN_TEXT.test(d.scenario)
       params.push(d.uuid, alertId, d.createdAt ?? now, d.until, d.origin, d.type, d.scope, d.value, d.scenario, d.simulated,
-        interval?.ipSize ?? 0, interval?.start ?? '', interval?.end ?? '', interval !== null && interval.start !== interval.end, plain)
+        interval?.ipSize ?? 0, interval?.start ?? '', interval?.end ?? '', interval !== null && interval.start !== interval.end, decisionTail(d))
     }
     await tx.run(
-      `INSERT INTO decisions (uuid, alert_id, created_at, until, origin, type, scope, value, scenario, simulated, ip_size, start_ip, end_ip, is_range, plain)
+      `INSERT INTO decisions (uuid, alert_id, created_at, until, origin, type, scope, value, scenario, simulated, ip_size, start_ip, end_ip, is_range, wire)
        VALUES ${part.map(() => '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}`,
       params,
     )
