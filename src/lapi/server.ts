@@ -499,7 +499,8 @@ export class LapiServer {
         HEAD: headDecisions,
         DELETE: withMachine(async (ctx) => this.#json(ctx.res, 200, await this.ops.deleteDecisions(ctx.url.searchParams))),
       }),
-      route('/v1/decisions/stream', {GET: stream, HEAD: headStream}),
+      // CrowdSec routes DELETE /v1/decisions/stream to DELETE /v1/decisions/{decision_id}: 400, not a valid integer
+      route('/v1/decisions/stream', {GET: stream, HEAD: headStream, DELETE: withMachine(async (ctx) => this.#json(ctx.res, 200, await this.ops.deleteDecision('stream')))}),
       route('/v1/decisions/([^/]+)', {
         DELETE: withMachine(async (ctx) => this.#json(ctx.res, 200, await this.ops.deleteDecision(ctx.params[0]!))),
       }),

@@ -50,6 +50,10 @@ test('unknown path => 404 empty body; wrong method on a known path => 405 empty 
   }
   // a trailing slash and a query string still route
   assert.is((await request(t, 'GET', '/health/?x=1')).status, 200)
+  // as in CrowdSec, DELETE /v1/decisions/stream is DELETE /v1/decisions/{decision_id} with a bad id
+  const token = await machineToken(t)
+  const del = await request(t, 'DELETE', '/v1/decisions/stream', {headers: {Authorization: `Bearer ${token}`}})
+  assert.equal([del.status, JSON.parse(del.text)], [400, {message: 'decision_id must be valid integer'}])
 })
 
 test('POST /v1/usage-metrics: 201 with a key or a JWT, 403/401 without; non-object body 400', async () => {
