@@ -6,7 +6,7 @@
 // itself once more with the flag on Deno's command line.
 import {relaunchUnderDenoWithGuard} from '../dist/platform/regexp-guard.js'
 
-const relaunched = relaunchUnderDenoWithGuard(import.meta.url)
+const relaunched = await relaunchUnderDenoWithGuard(import.meta.url)
 if (relaunched !== undefined) process.exit(relaunched)
 
 const {execute} = await import('@oclif/core')

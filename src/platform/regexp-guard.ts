@@ -10,7 +10,7 @@
  * Deno accepts `v8.setFlagsFromString` but ignores it; there the flag must be given as
  * `--v8-flags=...` on the command line, which `relaunchUnderDenoWithGuard` arranges.
  */
-import {spawnSync} from 'node:child_process'
+import {spawn} from 'node:child_process'
 import {fileURLToPath} from 'node:url'
 import * as v8 from 'node:v8'
 
@@ -32,18 +32,34 @@ export function regexpGuardActive(): boolean {
 }
 
 /**
- * Under Deno without the flag, runs `entry` again in a child Deno with the flag and
- * returns the child's exit code; otherwise returns undefined and the caller goes on.
+ * Under Deno without the flag, runs `entry` again in a child Deno with the flag and resolves to
+ * the child's exit code; otherwise resolves to undefined and the caller goes on. SIGTERM, SIGINT
+ * and SIGHUP sent to this process are passed to the child (a service manager that signals only
+ * the main process still stops the server cleanly); commands that handle them must tolerate
+ * getting one twice, as a signal sent to the whole process group reaches both.
  */
-export function relaunchUnderDenoWithGuard(entry: string): number | undefined {
+export async function relaunchUnderDenoWithGuard(entry: string): Promise<number | undefined> {
   const deno = denoRuntime()
   if (deno === undefined || process.env[GUARD_ENV] === 'deno') return undefined
   const script = entry.startsWith('file:') ? fileURLToPath(entry) : entry
-  const child = spawnSync(deno.execPath(), ['run', '-A', `--v8-flags=${REGEXP_GUARD_FLAG}`, script, ...deno.args], {
+  const child = spawn(deno.execPath(), ['run', '-A', `--v8-flags=${REGEXP_GUARD_FLAG}`, script, ...deno.args], {
     stdio: 'inherit',
     env: {...process.env, [GUARD_ENV]: 'deno'},
   })
-  return child.status ?? 1
+  const signals = ['SIGTERM', 'SIGINT', 'SIGHUP'] as const
+  // process.kill, not child.kill: Deno's ChildProcess then reports any exit as death by that signal
+  const forward = (signal: NodeJS.Signals) => (): void => {
+    if (child.pid !== undefined && child.exitCode === null) process.kill(child.pid, signal)
+  }
+  // the handlers stay until this process exits with the child's code (under Deno, removing the last
+  // listener of a signal that was received makes the process die of it)
+  for (const signal of signals) process.on(signal, forward(signal))
+  return new Promise<number>((resolve) => {
+    child.on('error', () => resolve(1))
+    child.on('exit', (code, signal) => resolve(code ?? (signal === null ? 1 : 128 + (signalNumber[signal] ?? 0))))
+  })
 }
+
+const signalNumber: Partial<Record<NodeJS.Signals, number>> = {SIGHUP: 1, SIGINT: 2, SIGKILL: 9, SIGTERM: 15}
 
 v8.setFlagsFromString(REGEXP_GUARD_FLAG)

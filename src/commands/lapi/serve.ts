@@ -22,9 +22,10 @@ export default class LapiServe extends CrowdCommand<typeof LapiServe, LapiServeR
     const where = [lapi.addresses.url, lapi.addresses.socket].filter((x) => x !== undefined).join(' and ')
     // the address goes to stderr at once (stdout stays for the result), so scripts can wait for it
     process.stderr.write(`crowd lapi listening on ${where} (store: ${lapi.store.engine} ${lapi.store.location})\n`)
+    // `on`, not `once`: a second signal (the Deno relaunch passes on what the group also got) must not kill the drain
     const signal = await new Promise<string>((resolve) => {
-      process.once('SIGTERM', () => resolve('SIGTERM'))
-      process.once('SIGINT', () => resolve('SIGINT'))
+      process.on('SIGTERM', () => resolve('SIGTERM'))
+      process.on('SIGINT', () => resolve('SIGINT'))
     })
     this.logger.info(`lapi: ${signal}: closing`)
     await lapi.close()
