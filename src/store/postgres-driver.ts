@@ -28,9 +28,9 @@ const statementNames = new Map<string, string>()
  * The query as pg runs it: numbered placeholders and, for statements with parameters, a name, so
  * that each connection parses and plans it once and later runs only bind and execute.
  */
-function config(sql: string, params: readonly unknown[], rowMode?: 'array'): pg.QueryConfig {
+function config(sql: string, params: readonly unknown[]): pg.QueryConfig {
   const text = numberPlaceholders(sql)
-  const out: pg.QueryConfig & {rowMode?: 'array'} = {text, values: bind(params)}
+  const out: pg.QueryConfig = {text, values: bind(params)}
   if (params.length > 0) {
     let name = statementNames.get(text)
     if (name === undefined) {
@@ -39,7 +39,6 @@ function config(sql: string, params: readonly unknown[], rowMode?: 'array'): pg.
     }
     out.name = name
   }
-  if (rowMode !== undefined) out.rowMode = rowMode
   return out
 }
 
@@ -81,14 +80,6 @@ export class PostgresDriver implements SqlDriver {
     }
   }
 
-  async rows(sql: string, params: readonly unknown[] = []): Promise<unknown[][]> {
-    try {
-      return (await this.#pool.query(config(sql, params, 'array'))).rows as unknown[][]
-    } catch (error) {
-      throw this.#fail(error)
-    }
-  }
-
   async transaction<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T> {
     let client: pg.PoolClient
     try {
@@ -114,13 +105,6 @@ export class PostgresDriver implements SqlDriver {
       run: async (sql: string, params: readonly unknown[] = []) => {
         try {
           return (await client.query(config(sql, params))).rowCount ?? 0
-        } catch (error) {
-          throw this.#fail(error)
-        }
-      },
-      rows: async (sql: string, params: readonly unknown[] = []) => {
-        try {
-          return (await client.query(config(sql, params, 'array'))).rows as unknown[][]
         } catch (error) {
           throw this.#fail(error)
         }

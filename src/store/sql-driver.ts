@@ -11,8 +11,6 @@ export interface SqlExecutor {
   all<T = Row>(sql: string, params?: readonly unknown[]): Promise<T[]>
   /** Runs a statement; returns the number of rows it changed. */
   run(sql: string, params?: readonly unknown[]): Promise<number>
-  /** Rows as arrays of column values in select order: no object per row, for large reads (the decision stream). */
-  rows(sql: string, params?: readonly unknown[]): Promise<unknown[][]>
 }
 
 export interface SqlDriver extends SqlExecutor {

@@ -24,7 +24,6 @@ export class SqliteDriver implements SqlDriver {
   readonly engine = 'sqlite' as const
   readonly #db: SqliteDatabase
   readonly #statements = new Map<string, SqliteStatement>()
-  readonly #arrayStatements = new Map<string, {all(...params: unknown[]): unknown[][]}>()
   /** This database's key in `queues`. */
   readonly #queueKey: string
   #closed = false
@@ -64,20 +63,6 @@ export class SqliteDriver implements SqlDriver {
     }
   }
 
-  #rowsNow(sql: string, params: readonly unknown[]): unknown[][] {
-    if (this.#closed) throw new StoreError('unavailable', 'the store is closed')
-    try {
-      let st = this.#arrayStatements.get(sql)
-      if (st === undefined) {
-        st = this.#db.prepareArrays(sql)
-        this.#arrayStatements.set(sql, st)
-      }
-      return st.all(...params.map(bind))
-    } catch (error) {
-      throw storeError(error)
-    }
-  }
-
   #runNow(sql: string, params: readonly unknown[]): number {
     try {
       return Number(this.#statement(sql).run(...params.map(bind)).changes)
@@ -109,16 +94,11 @@ export class SqliteDriver implements SqlDriver {
     return this.#exclusive(() => this.#runNow(sql, params))
   }
 
-  rows(sql: string, params: readonly unknown[] = []): Promise<unknown[][]> {
-    return this.#exclusive(() => this.#rowsNow(sql, params))
-  }
-
   transaction<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T> {
     return this.#exclusive(async () => {
       const tx: SqlExecutor = {
         all: async <R = Row>(sql: string, params: readonly unknown[] = []) => this.#allNow<R>(sql, params),
         run: async (sql: string, params: readonly unknown[] = []) => this.#runNow(sql, params),
-        rows: async (sql: string, params: readonly unknown[] = []) => this.#rowsNow(sql, params),
       }
       this.#runNow('BEGIN IMMEDIATE', [])
       try {
@@ -151,7 +131,6 @@ export class SqliteDriver implements SqlDriver {
       if (this.#closed) return
       this.#closed = true
       this.#statements.clear()
-      this.#arrayStatements.clear()
       this.#db.close()
     })
   }
