@@ -4,31 +4,15 @@ import * as assert from 'uvu/assert'
 import {RemoteApi} from '../../src/lapi/client.js'
 import {addDecision, deleteDecisions, listDecisions} from '../../src/lapi/decisions-admin.js'
 import {CrowdError} from '../../src/model/errors.js'
-import {addMachine, apiKey, bouncerKey, H, request, startTestLapi, T0, type TestLapi} from './harness.js'
+import {addMachine, apiKey, bouncerKey, H, request, startTestLapi, T0, type TestLapi, testLapis, rejectsWith} from './harness.js'
 
-const servers: TestLapi[] = []
-test.after(async () => {
-  await Promise.all(servers.map((s) => s.close()))
-})
+const startTestLapis = testLapis(test)
 async function lapi(options: Parameters<typeof startTestLapi>[0] = {}): Promise<TestLapi> {
-  const t = await startTestLapi(options)
-  servers.push(t)
+  const t = await startTestLapis(options)
   await addMachine(t, 'cli1', 'pw')
   return t
 }
 
-async function rejects(p: Promise<unknown>, code: string, text = ''): Promise<CrowdError> {
-  try {
-    await p
-  } catch (error) {
-    assert.instance(error, CrowdError)
-    assert.is((error as CrowdError).code, code, (error as Error).message)
-    assert.match((error as CrowdError).message, text)
-    return error as CrowdError
-  }
-  assert.unreachable(`expected a CrowdError ${code}`)
-  throw new Error('unreachable')
-}
 
 test('RemoteApi: login, add/list/delete decisions and alerts through the LAPI; the data lands in its store', async () => {
   const t = await lapi()
@@ -46,10 +30,10 @@ test('RemoteApi: login, add/list/delete decisions and alerts through the LAPI; t
   assert.is(alert!.kind, 'cscli')
   assert.equal(await api.getAlert('1'), alert)
   assert.equal(await deleteDecisions(api, {ip: '192.0.2.7'}), {deleted: 1})
-  await rejects(api.getAlert('99'), 'not-found')
-  await rejects(api.deleteDecision('99'), 'not-found')
-  await rejects(api.getAlert('x'), 'usage')
-  await rejects(api.listAlerts(new URLSearchParams('bogus=1')), 'lapi', '500')
+  await rejectsWith(api.getAlert('99'), 'not-found')
+  await rejectsWith(api.deleteDecision('99'), 'not-found')
+  await rejectsWith(api.getAlert('x'), 'usage')
+  await rejectsWith(api.listAlerts(new URLSearchParams('bogus=1')), 'lapi', '500')
   assert.is(await api.deleteAlert('1'), 1)
 })
 
@@ -65,11 +49,11 @@ test('RemoteApi: logs in again once when its token expires', async () => {
 
 test('RemoteApi: wrong password, unreachable LAPI, untrusted delete => CrowdError lapi (exit 4)', async () => {
   const t = await lapi({config: {trustedIps: ['10.0.0.1']}})
-  await rejects(new RemoteApi({url: t.url, machineId: 'cli1', password: 'nope'}).login(), 'lapi', "login to http://127.0.0.1:")
-  await rejects(new RemoteApi({url: t.url, machineId: 'cli1', password: 'nope'}).listAlerts(new URLSearchParams()), 'lapi', 'incorrect Username or Password')
-  await rejects(new RemoteApi({url: 'http://127.0.0.1:9/', machineId: 'x', password: 'y'}, 2000).login(), 'lapi', 'cannot reach the Local API')
+  await rejectsWith(new RemoteApi({url: t.url, machineId: 'cli1', password: 'nope'}).login(), 'lapi', "login to http://127.0.0.1:")
+  await rejectsWith(new RemoteApi({url: t.url, machineId: 'cli1', password: 'nope'}).listAlerts(new URLSearchParams()), 'lapi', 'incorrect Username or Password')
+  await rejectsWith(new RemoteApi({url: 'http://127.0.0.1:9/', machineId: 'x', password: 'y'}, 2000).login(), 'lapi', 'cannot reach the Local API')
   const api = new RemoteApi({url: t.url, machineId: 'cli1', password: 'pw'})
-  await rejects(api.deleteAlerts(new URLSearchParams()), 'lapi', 'access forbidden from this IP (127.0.0.1)')
+  await rejectsWith(api.deleteAlerts(new URLSearchParams()), 'lapi', 'access forbidden from this IP (127.0.0.1)')
 })
 
 test.run()

@@ -17,7 +17,7 @@ import {LapiProfiles} from '../../src/lapi/profiles.js'
 import {CrowdError, CrowdErrorList} from '../../src/model/errors.js'
 import {silentLogger} from '../../src/model/logger.js'
 import type {Store} from '../../src/store/types.js'
-import {memoryStore, T0} from './harness.js'
+import {memoryStore, T0, rejectsWith} from './harness.js'
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'crowd-decisions-admin-'))
 const file = (name: string, text: string): string => {
@@ -44,17 +44,6 @@ function crowdError(fn: () => unknown, code: string, text: string): CrowdError {
   throw new Error('unreachable')
 }
 
-async function rejects(p: Promise<unknown>, code: string, text = ''): Promise<void> {
-  try {
-    await p
-  } catch (error) {
-    assert.instance(error, CrowdError)
-    assert.is((error as CrowdError).code, code, (error as Error).message)
-    assert.match((error as CrowdError).message, text)
-    return
-  }
-  assert.unreachable(`expected a CrowdError ${code}`)
-}
 
 test('manualDecisionAlert: the alert cscli posts (lapi.md §4.1)', () => {
   assert.equal(manualDecisionAlert({ip: '1.2.3.4'}, 'localhost', Date.parse('2026-07-24T10:00:00Z')), {
@@ -131,16 +120,16 @@ test('LocalApi: add, list (every match, filters on the decision, not the alert s
   assert.equal(await values({scenario: "manual 'ban' from 'host1'", limit: undefined} as never, {limit: 2}), ['192.0.2.7', 'XX'])
   const first = (await listDecisions(api, {value: '192.0.2.7'}))[0]!
   assert.equal(first, {id: 1, alert_id: 1, origin: 'cscli', type: 'ban', scope: 'Ip', value: '192.0.2.7', scenario: "manual 'ban' from 'host1'", duration: '4h0m0s', simulated: false})
-  await rejects(listDecisions(api, {ip: '10.0.0.0/8'}), 'usage', 'not a valid IP')
+  await rejectsWith(listDecisions(api, {ip: '10.0.0.0/8'}), 'usage', 'not a valid IP')
 
   // delete: by filter (decision-level, like the list), by id, all; the list follows
   assert.equal(await deleteDecisions(api, {value: '203.0.113.1'}), {deleted: 1})
   assert.equal(await deleteDecisions(api, {scope: 'as'}), {deleted: 1})
   assert.equal(await deleteDecisions(api, {id: '2'}), {deleted: 1})
-  await rejects(deleteDecisions(api, {id: '2'}), 'not-found')
-  await rejects(deleteDecisions(api, {id: 'x'}), 'usage')
-  await rejects(deleteDecisions(api, {}), 'usage', '--all')
-  await rejects(deleteDecisions(api, {id: '1', ip: '1.2.3.4'}), 'usage', '--id cannot be combined')
+  await rejectsWith(deleteDecisions(api, {id: '2'}), 'not-found')
+  await rejectsWith(deleteDecisions(api, {id: 'x'}), 'usage')
+  await rejectsWith(deleteDecisions(api, {}), 'usage', '--all')
+  await rejectsWith(deleteDecisions(api, {id: '1', ip: '1.2.3.4'}), 'usage', '--id cannot be combined')
   clock.now = T0 + 1000
   assert.is((await listDecisions(api, {})).length, 152)
   assert.equal((await listDecisions(api, {value: '198.51.100.0/24'}, {includeExpired: true}))[0]!.duration, '-1s')
@@ -157,17 +146,17 @@ test('machines and bouncers admin: names checked, secrets shown once and stored 
   assert.match(auto.password!, /^[A-Za-z0-9]{48}$/)
   assert.is(fs.readFileSync(creds, 'utf8'), `url: "http://lapi:8080/"\nlogin: "m1"\npassword: "${auto.password}"\n`)
   assert.equal(await addMachine(store, {name: 'm2', password: 'pw'}, T0), {machine_id: 'm2', role: 'watcher'})
-  await rejects(addMachine(store, {name: 'm2', password: 'pw'}, T0), 'usage', 'already exists')
+  await rejectsWith(addMachine(store, {name: 'm2', password: 'pw'}, T0), 'usage', 'already exists')
   const forced = await addMachine(store, {name: 'm2', password: 'pw2', force: true, role: 'admin'}, T0)
   assert.is(forced.role, 'admin')
   assert.ok(await verifyPassword('pw2', (await store.getMachine('m2'))!.passwordHash))
-  for (const name of ['', 'a b', 'a/b', 'x'.repeat(256), 'tab\there']) await rejects(addMachine(store, {name, password: 'p'}, T0), 'usage', 'invalid machine name')
-  await rejects(addMachine(store, {name: 'm3', password: ''}, T0), 'usage')
+  for (const name of ['', 'a b', 'a/b', 'x'.repeat(256), 'tab\there']) await rejectsWith(addMachine(store, {name, password: 'p'}, T0), 'usage', 'invalid machine name')
+  await rejectsWith(addMachine(store, {name: 'm3', password: ''}, T0), 'usage')
   await store.addMachine({machineId: 'pending', passwordHash: 'x'}, T0)
   assert.equal(await validateMachine(store, 'pending', T0), {machine_id: 'pending', is_validated: true})
-  await rejects(validateMachine(store, 'ghost', T0), 'not-found', "machine 'ghost' does not exist")
+  await rejectsWith(validateMachine(store, 'ghost', T0), 'not-found', "machine 'ghost' does not exist")
   assert.equal(await deleteMachine(store, 'm1'), {machine_id: 'm1', deleted: true})
-  await rejects(deleteMachine(store, 'm1'), 'not-found')
+  await rejectsWith(deleteMachine(store, 'm1'), 'not-found')
   const view = machineView((await store.getMachine('m2'))!)
   assert.equal(Object.keys(view), ['machine_id', 'ip_address', 'is_validated', 'role', 'version', 'auth_type', 'created_at', 'last_push', 'last_heartbeat', 'scenarios'])
   assert.is(view.created_at, '2026-03-02T10:00:00Z')
@@ -175,11 +164,11 @@ test('machines and bouncers admin: names checked, secrets shown once and stored 
   const b = await addBouncer(store, 'fw', undefined, T0)
   assert.match(b.api_key, /^[A-Za-z0-9+/]{43}$/)
   assert.equal(await addBouncer(store, 'own', 'my-own-key-1', T0), {name: 'own', api_key: 'my-own-key-1'})
-  await rejects(addBouncer(store, 'fw', undefined, T0), 'usage', 'already exists')
-  await rejects(addBouncer(store, 'short', 'abc', T0), 'usage', 'at least 8')
-  await rejects(addBouncer(store, 'spaced', 'abc def ghi', T0), 'usage')
+  await rejectsWith(addBouncer(store, 'fw', undefined, T0), 'usage', 'already exists')
+  await rejectsWith(addBouncer(store, 'short', 'abc', T0), 'usage', 'at least 8')
+  await rejectsWith(addBouncer(store, 'spaced', 'abc def ghi', T0), 'usage')
   assert.equal(await deleteBouncer(store, 'fw'), {name: 'fw', deleted: true})
-  await rejects(deleteBouncer(store, 'fw'), 'not-found')
+  await rejectsWith(deleteBouncer(store, 'fw'), 'not-found')
   await store.close()
 })
 

@@ -4,11 +4,13 @@
  * headers and the exact body bytes; ready-made machines, tokens, bouncer keys and alerts.
  */
 import * as http from 'node:http'
+import * as assert from 'uvu/assert'
 import {DEFAULT_CONFIG, type LapiConfig} from '../../src/config/config.js'
 import {addBouncer} from '../../src/lapi/admin.js'
 import {hashPassword, signJwt} from '../../src/lapi/auth.js'
 import {LapiProfiles} from '../../src/lapi/profiles.js'
 import {LapiServer} from '../../src/lapi/server.js'
+import {CrowdError} from '../../src/model/errors.js'
 import {silentLogger, type Logger} from '../../src/model/logger.js'
 import {openStore} from '../../src/store/open.js'
 import type {Store} from '../../src/store/types.js'
@@ -134,6 +136,36 @@ const hashOf = (password: string): Promise<string> => {
 }
 
 /** A validated (or not) machine with a password, straight into the store. */
+/**
+ * Test LAPIs for one test file: `const startLapi = testLapis(test)` registers, on that file's
+ * runner, one `after` hook that closes every server it started.
+ */
+export function testLapis(runner: {after(fn: () => Promise<void>): void}): (options?: TestLapiOptions) => Promise<TestLapi> {
+  const servers: TestLapi[] = []
+  runner.after(async () => {
+    await Promise.all(servers.map((s) => s.close().catch(() => {})))
+  })
+  return async (options = {}) => {
+    const t = await startTestLapi(options)
+    servers.push(t)
+    return t
+  }
+}
+
+/** Awaits `p`, which must reject with a CrowdError of this code (and message matching `text`). */
+export async function rejectsWith(p: Promise<unknown>, code: string, text: string | RegExp = ''): Promise<CrowdError> {
+  try {
+    await p
+  } catch (error) {
+    assert.instance(error, CrowdError)
+    assert.is((error as CrowdError).code, code, (error as Error).message)
+    assert.match((error as CrowdError).message, text)
+    return error as CrowdError
+  }
+  assert.unreachable(`expected a CrowdError ${code}`)
+  throw new Error('unreachable')
+}
+
 export async function addMachine(t: TestLapi, machineId: string, password = 'p4ssw0rd', validated = true): Promise<void> {
   await t.store.addMachine({machineId, passwordHash: await hashOf(password), isValidated: validated}, t.clock.now)
 }

@@ -4,17 +4,13 @@ import * as os from 'node:os'
 import * as path from 'node:path'
 import {test} from 'uvu'
 import * as assert from 'uvu/assert'
-import {agentAlert, apiKey, bearer, bouncerKey, H, machineToken, manualAlert, postAlerts, request, startTestLapi, T0, type TestLapi} from './harness.js'
+import {agentAlert, apiKey, bearer, bouncerKey, H, machineToken, manualAlert, postAlerts, request, startTestLapi, T0, type TestLapi, testLapis} from './harness.js'
 
-const servers: TestLapi[] = []
+const startTestLapis = testLapis(test)
 async function lapi(options: Parameters<typeof startTestLapi>[0] = {}): Promise<{t: TestLapi; token: string; key: string}> {
-  const t = await startTestLapi(options)
-  servers.push(t)
+  const t = await startTestLapis(options)
   return {t, token: await machineToken(t), key: await bouncerKey(t)}
 }
-test.after(async () => {
-  await Promise.all(servers.map((s) => s.close()))
-})
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'crowd-lapi-alerts-'))
 
 type Json = Record<string, any>

@@ -1,17 +1,13 @@
 /** Bouncers over HTTP (lapi.md §2.1, §5): API keys, live decisions, the stream. */
 import {test} from 'uvu'
 import * as assert from 'uvu/assert'
-import {agentAlert, apiKey, bearer, bouncerKey, H, machineToken, manualAlert, postAlerts, request, startTestLapi, T0, type TestLapi} from './harness.js'
+import {agentAlert, apiKey, bearer, bouncerKey, H, machineToken, manualAlert, postAlerts, request, startTestLapi, T0, type TestLapi, testLapis} from './harness.js'
 
-const servers: TestLapi[] = []
+const startTestLapis = testLapis(test)
 async function lapi(options: Parameters<typeof startTestLapi>[0] = {}): Promise<{t: TestLapi; token: string; key: string}> {
-  const t = await startTestLapi(options)
-  servers.push(t)
+  const t = await startTestLapis(options)
   return {t, token: await machineToken(t), key: await bouncerKey(t)}
 }
-test.after(async () => {
-  await Promise.all(servers.map((s) => s.close()))
-})
 
 const get = (t: TestLapi, path: string, headers: Record<string, string>) => request(t, 'GET', path, {headers})
 const bouncer = async (t: TestLapi, name = 'fw') => (await t.store.listBouncers()).find((b) => b.name === name)

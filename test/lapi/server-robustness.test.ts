@@ -15,17 +15,13 @@ import {CrowdError} from '../../src/model/errors.js'
 import {silentLogger} from '../../src/model/logger.js'
 import {openStore} from '../../src/store/open.js'
 import {StoreError, type Store} from '../../src/store/types.js'
-import {agentAlert, apiKey, bearer, bouncerKey, machineToken, memoryStore, postAlerts, request, startTestLapi, T0, type TestLapi} from './harness.js'
+import {agentAlert, apiKey, bearer, bouncerKey, machineToken, memoryStore, postAlerts, request, startTestLapi, T0, type TestLapi, testLapis} from './harness.js'
 
-const servers: TestLapi[] = []
+const startTestLapis = testLapis(test)
 async function lapi(options: Parameters<typeof startTestLapi>[0] = {}): Promise<TestLapi> {
-  const t = await startTestLapi(options)
-  servers.push(t)
+  const t = await startTestLapis(options)
   return t
 }
-test.after(async () => {
-  await Promise.all(servers.map((s) => s.close().catch(() => {})))
-})
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'crowd-lapi-robust-'))
 const health = async (t: TestLapi): Promise<void> => {
   const r = await request(t, 'GET', '/health')

@@ -1,19 +1,15 @@
 /** Watchers over HTTP (lapi.md §2.2, §2.3): registration, login, JWT-protected routes. */
 import {test} from 'uvu'
 import * as assert from 'uvu/assert'
-import {addMachine, AGENT_UA, bearer, H, login, machineToken, request, SECRET, startTestLapi, T0, type TestLapi} from './harness.js'
+import {addMachine, AGENT_UA, bearer, H, login, machineToken, request, SECRET, startTestLapi, T0, type TestLapi, testLapis} from './harness.js'
 import {signJwt} from '../../src/lapi/auth.js'
 
 const JSON_TYPE = 'application/json; charset=utf-8'
-const servers: TestLapi[] = []
+const startTestLapis = testLapis(test)
 async function lapi(options: Parameters<typeof startTestLapi>[0] = {}): Promise<TestLapi> {
-  const t = await startTestLapi(options)
-  servers.push(t)
+  const t = await startTestLapis(options)
   return t
 }
-test.after(async () => {
-  await Promise.all(servers.map((s) => s.close()))
-})
 
 const register = (t: TestLapi, body: unknown, headers: Record<string, string> = {}) => request(t, 'POST', '/v1/watchers', {body, headers: {'User-Agent': AGENT_UA, ...headers}})
 
