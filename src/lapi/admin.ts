@@ -99,17 +99,17 @@ export async function addMachine(store: Store, request: AddMachineRequest, now =
   return result
 }
 
-async function mustExist(found: boolean, what: string, name: string): Promise<void> {
+function mustExist(found: boolean, what: string, name: string): void {
   if (!found) throw new CrowdError('not-found', `${what} '${name}' does not exist`)
 }
 
 export async function deleteMachine(store: Store, name: string): Promise<{machine_id: string; deleted: true}> {
-  await mustExist(await store.deleteMachine(name), 'machine', name)
+  mustExist(await store.deleteMachine(name), 'machine', name)
   return {machine_id: name, deleted: true}
 }
 
 export async function validateMachine(store: Store, name: string, now = Date.now()): Promise<{machine_id: string; is_validated: true}> {
-  await mustExist(await store.updateMachine(name, {isValidated: true}, now), 'machine', name)
+  mustExist(await store.updateMachine(name, {isValidated: true}, now), 'machine', name)
   return {machine_id: name, is_validated: true}
 }
 
@@ -127,6 +127,6 @@ export async function addBouncer(store: Store, name: string, key?: string, now =
 }
 
 export async function deleteBouncer(store: Store, name: string): Promise<{name: string; deleted: true}> {
-  await mustExist(await store.deleteBouncer(name), 'bouncer', name)
+  mustExist(await store.deleteBouncer(name), 'bouncer', name)
   return {name, deleted: true}
 }
