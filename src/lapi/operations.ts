@@ -6,13 +6,15 @@
  */
 import type {Alert} from '../model/alert.js'
 import type {Logger} from '../model/logger.js'
-import type {Store} from '../store/types.js'
+import type {AgentStateWrite, Store} from '../store/types.js'
 import {alertFilter, bouncerDecisionFilter, deleteDecisionFilter} from './filters.js'
 import type {LapiProfiles} from './profiles.js'
 import {alertJson, ApiError, decisionText, decodeAlerts, toNewAlert} from './wire.js'
 
 export interface PostAlertsResult {
   ids: string[]
+  /** Decisions stored with them (the profiles' and those the alerts came with). */
+  decisions: number
   /** Profile errors met (the alerts were still handled per `on_error`). */
   profileErrors: string[]
   /** Alerts routed to notifications, by profile (filled by the notifications issue's dispatcher). */
@@ -32,10 +34,10 @@ export class LapiOperations {
    * transaction. (Routing manual alerts to notifications through the profiles, lapi.md §4.1 step 4,
    * comes with the notifications dispatcher.)
    */
-  async postAlerts(body: unknown, machineId: string): Promise<PostAlertsResult> {
+  async postAlerts(body: unknown, machineId: string, options: {agentState?: AgentStateWrite} = {}): Promise<PostAlertsResult> {
     const alerts = decodeAlerts(body)
     const now = this.clock()
-    const result: PostAlertsResult = {ids: [], profileErrors: [], notify: []}
+    const result: PostAlertsResult = {ids: [], decisions: 0, profileErrors: [], notify: []}
     const ready = []
     for (const alert of alerts) {
       alert.MachineID = machineId
@@ -51,7 +53,9 @@ export class LapiOperations {
       if (stored !== null) ready.push(stored)
     }
     // one transaction for the whole request: a failure stores none of its alerts (CrowdSec commits per 50)
-    result.ids = (await this.store.insertAlerts(ready, now)).map(String)
+    // (an agent on this store also commits its positions and bucket state with them: crowd watch)
+    result.ids = (await this.store.insertAlerts(ready, now, options.agentState)).map(String)
+    for (const a of ready) result.decisions += a.decisions.length
     if (machineId !== '') await this.store.updateMachine(machineId, {lastPush: now}, now)
     return result
   }

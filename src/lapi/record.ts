@@ -28,18 +28,25 @@ export function alertUuid(alert: Alert): string {
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-${((parseInt(h[16]!, 16) & 3) | 8).toString(16)}${h.slice(17, 20)}-${h.slice(20, 32)}`
 }
 
+/**
+ * An alert as a watcher posts it: its UUID (the alert's own, else alertUuid), no id or creation
+ * time (the LAPI sets them), and no decisions key when it has none, so the LAPI's profiles decide.
+ */
+export function alertWire(alert: Alert): unknown {
+  const wire = alert.toJSON()
+  wire.uuid = alert.UUID !== '' ? alert.UUID : alertUuid(alert)
+  delete wire.id
+  delete wire.created_at
+  if (alert.Decisions === null || alert.Decisions.length === 0) delete wire.decisions
+  return JSON.parse(JSON.stringify(wire)) as unknown
+}
+
 export async function recordAlerts(api: AlertsApi, alerts: readonly Alert[]): Promise<RecordResult> {
   const result: RecordResult = {target: api.target, alerts: alerts.length, decisions: 0, ids: []}
   for (let i = 0; i < alerts.length; i += POST_BATCH) {
     const batch = alerts.slice(i, i + POST_BATCH).map((alert) => {
-      const wire = alert.toJSON()
-      wire.uuid = alert.UUID !== '' ? alert.UUID : alertUuid(alert)
-      delete wire.id
-      delete wire.created_at
       result.decisions += alert.Decisions?.length ?? 0
-      // no decisions: the LAPI's profiles decide, as for any watcher's alert
-      if (alert.Decisions === null || alert.Decisions.length === 0) delete wire.decisions
-      return JSON.parse(JSON.stringify(wire)) as unknown
+      return alertWire(alert)
     })
     result.ids.push(...(await api.postAlerts(batch)))
   }

@@ -18,6 +18,7 @@ export type ErrorCode =
   | 'store'         // the decisions store failed (database busy, gone, or refusing)
   | 'lapi'          // a Local API answered with an error, or could not be reached
   | 'not-found'     // what the command names does not exist (machine, bouncer, alert, decision)
+  | 'state'         // saved watch state (positions, buckets) that cannot be read: moved aside, never fatal
   | 'internal'
 
 export interface SourceLocation {

@@ -108,6 +108,15 @@ export const MIGRATIONS: readonly (readonly string[])[] = [
     `DROP INDEX decisions_range`,
     `CREATE INDEX decisions_range ON decisions (ip_size, start_ip) WHERE is_range = 1`,
   ],
+  // 3: what a watching agent (`crowd watch`) must keep between runs, its source positions and bucket state, committed
+  // in the same transaction as the alerts those lines produced (see Store.insertAlerts)
+  [
+    `CREATE TABLE agent_states (
+      name TEXT PRIMARY KEY,
+      state TEXT NOT NULL,
+      updated_at {big} NOT NULL
+    )`,
+  ],
 ]
 
 export const SCHEMA_VERSION = MIGRATIONS.length

@@ -9,6 +9,7 @@ import {decisionTail, decisionText} from '../model/decision-text.js'
 import {migrate} from './schema.js'
 import type {Row, SqlDriver, SqlExecutor} from './sql-driver.js'
 import type {
+  AgentStateWrite,
   AlertFilter, AlertRecord, BouncerPatch, BouncerRecord, DecisionFilter, DecisionRecord, DecisionTimes, EventRecord, FlushPolicy,
   FlushResult, MachinePatch, MachineRecord, MetaRecord, NewAlert, NewBouncer, NewDecision, NewMachine, Store, StreamRequest, StreamResult, StreamTextPage,
 } from './types.js'
@@ -127,9 +128,12 @@ export class SqlStore implements Store {
 
   // ---- alerts
 
-  async insertAlerts(alerts: readonly NewAlert[], now: number): Promise<number[]> {
-    if (alerts.length === 0) return []
-    const ids = await this.#insertAlerts(alerts, now)
+  async insertAlerts(alerts: readonly NewAlert[], now: number, agentState?: AgentStateWrite): Promise<number[]> {
+    if (alerts.length === 0) {
+      if (agentState !== undefined) await this.driver.transaction((tx) => writeAgentState(tx, agentState.name, agentState.state, now))
+      return []
+    }
+    const ids = await this.#insertAlerts(alerts, now, agentState)
     // PostgreSQL plans from statistics that autovacuum refreshes only later: after a bulk import its
     // estimates would be far off and stream pages would sort the whole table instead of walking ids
     if (this.engine === 'postgres') {
@@ -143,7 +147,7 @@ export class SqlStore implements Store {
     return ids
   }
 
-  #insertAlerts(alerts: readonly NewAlert[], now: number): Promise<number[]> {
+  #insertAlerts(alerts: readonly NewAlert[], now: number, agentState: AgentStateWrite | undefined): Promise<number[]> {
     return this.driver.transaction(async (tx) => {
       const ids: number[] = []
       const pending: {decision: NewDecision; alertId: number}[] = []
@@ -164,6 +168,7 @@ export class SqlStore implements Store {
       }
       // every decision of the request in a few multi-row statements, not one per alert
       await insertDecisions(tx, pending, now)
+      if (agentState !== undefined) await writeAgentState(tx, agentState.name, agentState.state, now)
       return ids
     })
   }
@@ -282,6 +287,16 @@ export class SqlStore implements Store {
   }
 
   // ---- retention
+
+  async agentState(name: string): Promise<string | undefined> {
+    const rows = await this.driver.all<{state: string}>('SELECT state FROM agent_states WHERE name = ?', [name])
+    return rows.length === 0 ? undefined : String(rows[0]!.state)
+  }
+
+  async setAgentState(name: string, state: string | null, now: number): Promise<void> {
+    if (state === null) await this.driver.run('DELETE FROM agent_states WHERE name = ?', [name])
+    else await this.driver.transaction((tx) => writeAgentState(tx, name, state, now))
+  }
 
   async flush(policy: FlushPolicy, now: number): Promise<FlushResult> {
     return this.driver.transaction(async (tx) => {
@@ -557,3 +572,10 @@ function alertOf(r: Row): AlertRecord {
   }
 }
 
+/** Upsert of one agent's state (both engines know ON CONFLICT ... DO UPDATE). */
+async function writeAgentState(tx: SqlExecutor, name: string, state: string, now: number): Promise<void> {
+  await tx.run(
+    'INSERT INTO agent_states (name, state, updated_at) VALUES (?, ?, ?) ON CONFLICT (name) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at',
+    [name, state, now],
+  )
+}

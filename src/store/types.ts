@@ -229,7 +229,7 @@ export interface Store {
    * same machine already stored is not stored again: its existing id is returned (posting is
    * idempotent); another machine's alert reusing that UUID is stored under a fresh one.
    */
-  insertAlerts(alerts: readonly NewAlert[], now: number): Promise<number[]>
+  insertAlerts(alerts: readonly NewAlert[], now: number, agentState?: AgentStateWrite): Promise<number[]>
   queryAlerts(filter: AlertFilter, now: number): Promise<AlertRecord[]>
   deleteAlerts(filter: AlertFilter, now: number): Promise<number>
 
@@ -254,7 +254,23 @@ export interface Store {
   decisionTimes(value: string): Promise<DecisionTimes[]>
 
   flush(policy: FlushPolicy, now: number): Promise<FlushResult>
+
+  /** The state a watching agent saved under `name` (see AgentStateWrite), if any. */
+  agentState(name: string): Promise<string | undefined>
+  /** Replaces (or, with null, deletes) an agent's saved state on its own. */
+  setAgentState(name: string, state: string | null, now: number): Promise<void>
+
   close(): Promise<void>
+}
+
+/**
+ * An agent's state (source positions, bucket state) written by insertAlerts in the same
+ * transaction as the alerts: either both are stored or neither, so a crash never leaves
+ * alerts whose lines would be read again, nor positions past lines whose alerts were lost.
+ */
+export interface AgentStateWrite {
+  name: string
+  state: string
 }
 
 export type StoreErrorKind = 'not-found' | 'exists' | 'invalid' | 'unavailable'

@@ -1012,6 +1012,42 @@ export function runStoreContract(name: string, open: OpenStore, hooks: ContractH
     await rejects(again.addMachine({machineId: 'm1', passwordHash: 'h'}, T0), 'exists', "user 'm1': user already exist")
   })
 
+  // ---- agent state (crowd watch: positions and buckets, committed with the alerts they produced)
+
+  s('agent state: absent, saved with alerts in one transaction, replaced, saved alone, deleted', async () => {
+    const store = await fresh()
+    assert.is(await store.agentState('watch'), undefined)
+    const ids = await store.insertAlerts([alert('a1'), alert('a2')], T0, {name: 'watch', state: '{"v":1}'})
+    assert.is(ids.length, 2)
+    assert.is(await store.agentState('watch'), '{"v":1}')
+    // no alerts: the state alone, still transactional
+    assert.equal(await store.insertAlerts([], T0 + S, {name: 'watch', state: '{"v":2}'}), [])
+    assert.is(await store.agentState('watch'), '{"v":2}')
+    assert.is(await store.agentState('other'), undefined, 'states are per agent name')
+    const big = 'x'.repeat(3 * 1024 * 1024)
+    await store.setAgentState('other', big, T0)
+    assert.is((await store.agentState('other'))?.length, big.length, 'megabytes of bucket state fit')
+    await store.setAgentState('other', null, T0)
+    assert.is(await store.agentState('other'), undefined)
+    assert.is(await store.agentState('watch'), '{"v":2}')
+  })
+
+  s('agent state: a failed alert insert stores neither the alerts nor the state', async () => {
+    const store = await fresh()
+    await store.setAgentState('watch', 'before', T0)
+    const bad = alert('bad', {decisions: [decision({value: '192.0.2.9'})]})
+    ;(bad.decisions[0] as {value: unknown}).value = null // NOT NULL column: the transaction fails
+    let failed = false
+    try {
+      await store.insertAlerts([alert('good'), bad], T0, {name: 'watch', state: 'after'})
+    } catch {
+      failed = true
+    }
+    assert.ok(failed)
+    assert.is(await store.agentState('watch'), 'before')
+    assert.is((await store.queryAlerts({}, T0)).filter((a) => a.message === 'good').length, 0)
+  })
+
   s("a closed store rejects calls ('unavailable'); closing twice is harmless", async () => {
     const store = await fresh()
     await close(store)
