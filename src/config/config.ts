@@ -40,6 +40,25 @@ export interface Config {
     url?: string
   }
   lapi: LapiConfig
+  watch: WatchConfig
+}
+
+/** `[watch]`: `crowd watch`, the daemon and cron agent. */
+export interface WatchConfig {
+  /** HOST:PORT of the Prometheus endpoint (CrowdSec's metric names); absent: none. */
+  metricsListen?: string
+  /** Tells apart several watches of one machine on a shared store (their saved state). */
+  name?: string
+  /** A CrowdSec acquis.yaml or acquis.d directory (relative to the config file). */
+  acquis?: string
+  /** `[[watch.sources]]`: tables with acquis.yaml's keys (source, filenames, labels...), checked when the watch starts. */
+  sources: Record<string, unknown>[]
+  /** Milliseconds between polls of a followed file when no change was signalled. */
+  pollMs: number
+  /** A rotated-away file is read until it has not grown for this long. */
+  closeRotatedAfterMs: number
+  /** Lines queued between the sources and the parsers before sources wait. */
+  maxQueueLines: number
 }
 
 /** `[lapi]`: the Local API server (`crowd lapi serve`) and the credentials to a remote one. */
@@ -84,9 +103,10 @@ export const DEFAULT_CONFIG: Omit<Config, 'file' | 'fileFrom' | 'fileExists' | '
     flush: {maxItems: 5000, maxAge: '7d'},
     autoRegistration: {enabled: false, allowedRanges: []},
   },
+  watch: {sources: [], pollMs: 100, closeRotatedAfterMs: 1000, maxQueueLines: 20_000},
 }
 
-type Shape = {[key: string]: 'string' | 'number' | 'boolean' | 'string[]' | Shape}
+type Shape = {[key: string]: 'string' | 'number' | 'boolean' | 'string[]' | 'table[]' | Shape}
 
 const SCHEMA: Shape = {
   log_level: 'string',
@@ -103,6 +123,7 @@ const SCHEMA: Shape = {
     auto_registration: {enabled: 'boolean', token: 'string', allowed_ranges: 'string[]'},
     credentials: {url: 'string', machine_id: 'string', password: 'string'},
   },
+  watch: {metrics_listen: 'string', name: 'string', acquis: 'string', sources: 'table[]', poll_ms: 'number', close_rotated_after_ms: 'number', max_queue_lines: 'number'},
 }
 
 export interface LoadConfigOptions {
@@ -174,10 +195,30 @@ function buildConfig(raw: Record<string, unknown>, choice: ConfigFileChoice, exi
     },
     store: {url: env.CROWD_STORE_URL || get<string>('store', 'url')},
     lapi: buildLapiConfig(raw.lapi as Record<string, unknown> | undefined, choice.path, errors, positive),
+    watch: buildWatchConfig(raw.watch, choice.path, errors, positive),
   }
   if (errors.length === 1) throw errors[0]
   if (errors.length > 1) throw new CrowdErrorList(errors)
   return config
+}
+
+function buildWatchConfig(raw: unknown, file: string, errors: CrowdError[], positive: (v: number | undefined, key: string, fallback: number) => number): WatchConfig {
+  const d = DEFAULT_CONFIG.watch
+  const r = (raw !== null && typeof raw === 'object' && !Array.isArray(raw) ? raw : {}) as Record<string, unknown>
+  const listen = r.metrics_listen
+  if (typeof listen === 'string' && !/^(\[[0-9a-fA-F:.]+\]|[^:\s]+):\d{1,5}$/.test(listen)) {
+    errors.push(new CrowdError('config', `watch.metrics_listen must be HOST:PORT, not "${listen}"`, {file}))
+  }
+  const out: WatchConfig = {
+    sources: Array.isArray(r.sources) ? (r.sources as Record<string, unknown>[]) : [],
+    pollMs: positive(r.poll_ms as number | undefined, 'watch.poll_ms', d.pollMs),
+    closeRotatedAfterMs: positive(r.close_rotated_after_ms as number | undefined, 'watch.close_rotated_after_ms', d.closeRotatedAfterMs),
+    maxQueueLines: positive(r.max_queue_lines as number | undefined, 'watch.max_queue_lines', d.maxQueueLines),
+  }
+  if (typeof listen === 'string') out.metricsListen = listen
+  if (typeof r.name === 'string' && r.name !== '') out.name = r.name
+  if (typeof r.acquis === 'string' && r.acquis !== '') out.acquis = path.resolve(path.dirname(file), r.acquis)
+  return out
 }
 
 function buildLapiConfig(raw: Record<string, unknown> | undefined, file: string, errors: CrowdError[], positive: (v: number | undefined, key: string, fallback: number) => number): LapiConfig {
@@ -241,6 +282,8 @@ function checkShape(value: Record<string, unknown>, shape: Shape, prefix: string
     } else if (typeof want === 'object') {
       if (v === null || typeof v !== 'object' || Array.isArray(v)) errors.push(new CrowdError('config', `"${name}" must be a table`, {file}))
       else checkShape(v as Record<string, unknown>, want, name + '.', file, errors)
+    } else if (want === 'table[]') {
+      if (!Array.isArray(v) || v.some((x) => x === null || typeof x !== 'object' || Array.isArray(x))) errors.push(new CrowdError('config', `"${name}" must be an array of tables ([[${name}]])`, {file}))
     } else if (want === 'string[]') {
       if (!Array.isArray(v) || v.some((x) => typeof x !== 'string')) errors.push(new CrowdError('config', `"${name}" must be an array of strings`, {file}))
     } else if (typeof v !== want) {

@@ -24,7 +24,13 @@ export interface RecordResult {
 export function alertUuid(alert: Alert): string {
   const h = createHash('sha256')
     .update([alert.Scenario, alert.ScenarioHash, alert.Source.Scope, alert.Source.Value, alert.StartAt, alert.StopAt, String(alert.EventsCount), alert.MachineID].join('\u0000'))
-    .digest('hex')
+  // live buckets run on the wall clock: two overflows of one scenario and source can share their times
+  // (a burst within a millisecond), but not their events
+  for (const e of alert.Events ?? []) h.update('\u0001' + JSON.stringify(e))
+  return uuidOf(h.digest('hex'))
+}
+
+function uuidOf(h: string): string {
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-${((parseInt(h[16]!, 16) & 3) | 8).toString(16)}${h.slice(17, 20)}-${h.slice(20, 32)}`
 }
 

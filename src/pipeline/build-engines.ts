@@ -68,13 +68,26 @@ export function loadStages(content: ScanContent, options: LoadStagesOptions = {}
  * compiled content, given as ScanContent (compiled here) or as LoadedStages (shared).
  */
 export function buildEngines(content: ScanContent | LoadedStages, options: BuildEnginesOptions = {}): Engines {
-  const stages = 'parserSet' in content ? content : loadStages(content, options)
+  return assembleEngines('parserSet' in content ? content : loadStages(content, options), options, 'replay').engines
+}
+
+/**
+ * The stages of `crowd watch`: the same as a scan's, with the detector itself at hand (its
+ * buckets are saved and restored between runs, and its live buckets are swept on the wall
+ * clock by the watch loop's tick).
+ */
+export function buildWatchEngines(stages: LoadedStages, options: BuildEnginesOptions & {mode: 'replay' | 'live'}): {engines: Engines; detector: Detector} {
+  return assembleEngines(stages, options, options.mode)
+}
+
+function assembleEngines(stages: LoadedStages, options: BuildEnginesOptions, mode: 'replay' | 'live'): {engines: Engines; detector: Detector} {
   const logger = options.logger ?? stages.logger
   const {parserSet, postSet} = stages
   const warnings = [...stages.warnings]
 
   const detector = createDetector(stages.scenarios, {
-    mode: 'replay',
+    mode,
+    tickMs: 0,
     maxBuckets: options.maxBuckets,
     logger,
     postoverflow: postSet === undefined ? undefined : (evt: Event) => void postSet.parse(evt),
@@ -82,7 +95,7 @@ export function buildEngines(content: ScanContent | LoadedStages, options: Build
 
   const parsers = createParserStage(parserSet)
 
-  return {
+  const engines: Engines = {
     warnings,
     parsers,
     postoverflows: {
@@ -117,6 +130,7 @@ export function buildEngines(content: ScanContent | LoadedStages, options: Build
           .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)),
     },
   }
+  return {engines, detector}
 }
 
 /**

@@ -65,11 +65,12 @@ export const OWN_STRINGS: PourHints = Object.freeze({ownStrings: true})
  * of the parse side, wherever it runs. `ownedUpTo`: lines of at most this many characters are
  * strings of their own (not views into a read buffer: lines handed over by the parse worker),
  * so the fields cut from them pin no more than their line and need not be copied when kept.
+ * `mode`: replayed on event time (scans, backlogs) or live on the wall clock (`crowd watch`).
  */
-export function parseLines(parsers: ParserStage, raws: readonly string[], from: LinesSource, counts: LineCounts, sink: Pick<ParseSink, 'event'>, ownedUpTo = 0): void {
+export function parseLines(parsers: ParserStage, raws: readonly string[], from: LinesSource, counts: LineCounts, sink: Pick<ParseSink, 'event'>, ownedUpTo = 0, mode: number = ExpectMode.timeMachine): void {
   for (const raw of raws) {
     const evt = newLogEvent({raw, src: from.src, module: from.module, labels: from.labels, time: from.now})
-    evt.ExpectMode = ExpectMode.timeMachine
+    evt.ExpectMode = mode
     if (parsers.parse(evt)) {
       counts.parsed++
       counts.poured++

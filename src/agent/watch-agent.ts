@@ -1,0 +1,121 @@
+/**
+ * The watching agent put together from its configuration: sources (arguments, `[[watch.sources]]`,
+ * acquis.yaml), detection content, the sink (local store or remote LAPI), and the Prometheus
+ * endpoint. `crowd watch` is this plus signals and output; SIGHUP calls `reload`, which reads
+ * everything again and swaps it in without losing buckets. This folder joins building blocks
+ * that do not know each other (pipeline, lapi, metrics), so each stays usable on its own.
+ */
+import {splitInputType} from '../acquisition/registry.js'
+import type {Config} from '../config/config.js'
+import {openAgentSink, StoreAgentSink, writeFileAtomic, type AgentSinkLike} from '../lapi/agent-sink.js'
+import {CrowdError} from '../model/errors.js'
+import type {Logger} from '../model/logger.js'
+import {prepareContent, type ContentRequest} from '../pipeline/index.js'
+import {startWatch, type WatchRun} from '../pipeline/watch.js'
+import type {WatchSourceSpec} from '../pipeline/watch-sources.js'
+import {acquisSources, configSources} from './watch-sources-config.js'
+import {figuresFile, startMetricsServer, watchFigures, type MetricsServer} from './watch-metrics.js'
+import {saveFigures} from '../metrics/figures.js'
+
+export interface WatchCommandRequest {
+  config: Config
+  /** INPUT[:TYPE] arguments. */
+  inputs: readonly string[]
+  once?: boolean
+  fromEnd?: boolean
+  /** acquis.yaml or acquis.d (default: `[watch] acquis`). */
+  acquis?: string
+  /** Log type of inputs without their own. */
+  type?: string
+  content: Omit<ContentRequest, 'dataDir'>
+  profiles?: string
+  simulation?: boolean
+  metricsListen?: string
+  maxLineBytes?: number
+  logger: Logger
+}
+
+export interface PreparedWatch {
+  readonly sources: readonly WatchSourceSpec[]
+  start(): Promise<WatchRun>
+  /** Reads sources, content and profiles again and swaps them into the running watch. */
+  reload(request: WatchCommandRequest): Promise<{restored: number; dropped: number}>
+  /** Stops the metrics endpoint, writes the run's figures (cron mode), closes the sink. */
+  close(): Promise<void>
+}
+
+/** Every source of a request, in order: arguments, then `[[watch.sources]]`, then the acquis file(s). */
+export function watchSources(request: Pick<WatchCommandRequest, 'config' | 'inputs' | 'acquis' | 'type'>): WatchSourceSpec[] {
+  const specs: WatchSourceSpec[] = []
+  const inputs = request.inputs.map((arg) => splitInputType(arg))
+  if (inputs.filter((i) => i.input === '-').length > 1) throw new CrowdError('usage', 'stdin (-) can be given only once')
+  for (const input of inputs) {
+    const labels = Object.create(null) as Record<string, string>
+    const type = input.type ?? request.type
+    if (type !== undefined) labels.type = type
+    specs.push(input.input === '-' ? {kind: 'stdin', labels} : {kind: 'file', paths: [input.input], labels, origin: 'argument'})
+  }
+  specs.push(...configSources(request.config.watch.sources, request.config.file))
+  const acquis = request.acquis ?? request.config.watch.acquis
+  if (acquis !== undefined) specs.push(...acquisSources(acquis))
+  if (specs.length === 0) throw new CrowdError('usage', 'nothing to watch: give INPUT[:TYPE] arguments, --acquis FILE|DIR, or [[watch.sources]] in crowd.toml')
+  return specs
+}
+
+export async function prepareWatch(request: WatchCommandRequest): Promise<PreparedWatch> {
+  const {config, logger} = request
+  const sources = watchSources(request)
+  const content = await prepareContent({...request.content, dataDir: config.dataDir, simulation: request.simulation ? {simulation: true} : undefined, logger})
+  const sink: AgentSinkLike = await openAgentSink(config, logger, {name: config.watch.name, profiles: request.profiles})
+  let run: WatchRun | undefined
+  let metrics: MetricsServer | undefined
+  const once = request.once === true
+  return {
+    sources,
+    async start() {
+      run = await startWatch({
+        sources,
+        stages: content.stages,
+        sink,
+        once,
+        fromEnd: request.fromEnd,
+        maxBuckets: config.detect.maxBucketsPerScenario,
+        maxLineBytes: request.maxLineBytes ?? config.acquisition.maxLineBytes,
+        simulation: request.simulation ? {simulation: true} : undefined,
+        pollMs: config.watch.pollMs,
+        closeRotatedAfterMs: config.watch.closeRotatedAfterMs,
+        maxQueueLines: config.watch.maxQueueLines,
+        logger,
+      })
+      const listen = request.metricsListen ?? config.watch.metricsListen
+      if (listen !== undefined && !once) {
+        const current = run
+        metrics = await startMetricsServer({listen, figures: () => watchFigures(current.figures()), logger}).catch(async (error: unknown) => {
+          await current.stop()
+          throw error
+        })
+        logger.info(`metrics: http://${metrics.address}/metrics`)
+      }
+      return run
+    },
+    async reload(next) {
+      if (run === undefined) throw new CrowdError('usage', 'the watch is not running')
+      const nextSources = watchSources(next)
+      const nextContent = await prepareContent({...next.content, dataDir: next.config.dataDir, simulation: next.simulation ? {simulation: true} : undefined, logger})
+      if (sink instanceof StoreAgentSink) sink.useProfiles(next.profiles ?? next.config.lapi.profiles, logger)
+      return run.reload({stages: nextContent.stages, sources: nextSources})
+    },
+    async close() {
+      await metrics?.close()
+      if (run !== undefined && once) {
+        // the figures of this run, for `crowd metrics` (there is no endpoint to ask between cron runs)
+        try {
+          saveFigures(figuresFile(config.dataDir), watchFigures(run.figures()))
+        } catch (error) {
+          logger.warn(`cannot save the run's figures: ${(error as Error).message}`)
+        }
+      }
+      await sink.close()
+    },
+  }
+}

@@ -1,0 +1,181 @@
+/**
+ * The two places a watching agent (`crowd watch`) commits to (src/pipeline/watch-sink.ts):
+ *
+ * - the local store: alerts go through the same LapiOperations as `POST /v1/alerts` (the
+ *   LAPI's profiles make the decisions and pick the notifications), and the agent's state is
+ *   written in the same transaction (`agent_states`). A crash leaves either both or neither.
+ * - a remote LAPI (`[lapi.credentials]`): alerts are posted first, with UUIDs derived from what
+ *   they are (record.ts alertUuid), then the state is written to a file in the data dir
+ *   (temporary file, fsync, rename). A crash between the two re-reads the same lines with the
+ *   same bucket state, so the same alerts are posted again under the same UUIDs, and crowd's
+ *   LAPI stores them once.
+ */
+import * as fs from 'node:fs'
+import * as path from 'node:path'
+import type {Config} from '../config/config.js'
+import type {Alert} from '../model/alert.js'
+import type {Logger} from '../model/logger.js'
+import type {Store} from '../store/types.js'
+import {asCrowdError, localMachineName, openConfiguredStore, RemoteApi} from './client.js'
+import {LapiOperations} from './operations.js'
+import {LapiProfiles} from './profiles.js'
+import {alertWire} from './record.js'
+
+/** The pipeline's AgentSink, restated so this folder does not import the pipeline (same shape). */
+export interface AgentSinkLike {
+  readonly target: string
+  loadState(): Promise<string | undefined>
+  commit(alerts: readonly Alert[], state: string): Promise<{ids: string[]; decisions: number; notify: {alert: Alert; notifications: string[]}[]}>
+  setAsideState(text: string): Promise<string>
+  close(): Promise<void>
+}
+
+/** Alerts per request to a remote LAPI, as CrowdSec's agent batches them. */
+const POST_BATCH = 50
+
+export class StoreAgentSink implements AgentSinkLike {
+  readonly target: string
+  constructor(
+    readonly store: Store,
+    private ops: LapiOperations,
+    readonly machineId: string,
+    /** The agent_states row: one per watching agent on a shared store. */
+    readonly stateName: string,
+    readonly clock: () => number = Date.now,
+  ) {
+    this.target = `local store ${store.location}`
+  }
+
+  /** Runs the alerts of the next commits through another profiles file (SIGHUP reload). */
+  useProfiles(file: string | undefined, logger: Logger): void {
+    this.ops = new LapiOperations(this.store, new LapiProfiles(file, logger), logger)
+  }
+
+  async loadState(): Promise<string | undefined> {
+    return this.#call(() => this.store.agentState(this.stateName))
+  }
+
+  async commit(alerts: readonly Alert[], state: string): Promise<{ids: string[]; decisions: number; notify: {alert: Alert; notifications: string[]}[]}> {
+    return this.#call(async () => {
+      const agentState = {name: this.stateName, state}
+      if (alerts.length === 0) {
+        await this.store.setAgentState(this.stateName, state, this.clock())
+        return {ids: [], decisions: 0, notify: []}
+      }
+      for (const a of alerts) a.MachineID = this.machineId
+      const result = await this.ops.postAlerts(alerts.map(alertWire), this.machineId, {agentState})
+      return {ids: result.ids, decisions: result.decisions, notify: result.notify}
+    })
+  }
+
+  async setAsideState(text: string): Promise<string> {
+    const aside = `${this.stateName}.corrupt.${new Date(this.clock()).toISOString()}`
+    await this.#call(async () => {
+      await this.store.setAgentState(aside, text, this.clock())
+      await this.store.setAgentState(this.stateName, null, this.clock())
+    })
+    return `${this.target}, agent state '${aside}'`
+  }
+
+  async close(): Promise<void> {
+    await this.store.close()
+  }
+
+  #call<T>(fn: () => Promise<T>): Promise<T> {
+    return fn().catch((error: unknown) => {
+      throw asCrowdError(error, this.target)
+    })
+  }
+}
+
+export class RemoteAgentSink implements AgentSinkLike {
+  readonly target: string
+  constructor(readonly api: RemoteApi, readonly machineId: string, readonly stateFile: string) {
+    this.target = api.target
+  }
+
+  async loadState(): Promise<string | undefined> {
+    try {
+      return fs.readFileSync(this.stateFile, 'utf8')
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined
+      throw error
+    }
+  }
+
+  async commit(alerts: readonly Alert[], state: string): Promise<{ids: string[]; decisions: number; notify: {alert: Alert; notifications: string[]}[]}> {
+    const ids: string[] = []
+    for (let i = 0; i < alerts.length; i += POST_BATCH) {
+      const batch = alerts.slice(i, i + POST_BATCH).map((a) => {
+        a.MachineID = this.machineId
+        return alertWire(a)
+      })
+      ids.push(...(await this.api.postAlerts(batch)))
+    }
+    writeFileAtomic(this.stateFile, state)
+    return {ids, decisions: 0, notify: []}
+  }
+
+  async setAsideState(text: string): Promise<string> {
+    const aside = `${this.stateFile}.corrupt-${new Date().toISOString().replace(/[:.]/g, '-')}`
+    fs.writeFileSync(aside, text)
+    fs.rmSync(this.stateFile, {force: true})
+    return aside
+  }
+
+  async close(): Promise<void> {}
+}
+
+/** Writes a file so that a crash leaves the old content or the new, never a mix: temporary file, fsync, rename, fsync of the directory. */
+export function writeFileAtomic(file: string, text: string): void {
+  fs.mkdirSync(path.dirname(file), {recursive: true})
+  const tmp = `${file}.tmp-${process.pid}`
+  const fd = fs.openSync(tmp, 'w', 0o600)
+  try {
+    fs.writeSync(fd, text)
+    fs.fsyncSync(fd)
+  } finally {
+    fs.closeSync(fd)
+  }
+  fs.renameSync(tmp, file)
+  try {
+    const dir = fs.openSync(path.dirname(file), 'r')
+    try {
+      fs.fsyncSync(dir)
+    } finally {
+      fs.closeSync(dir)
+    }
+  } catch {
+    // directories cannot be opened for fsync on some systems: the rename is still atomic
+  }
+}
+
+/** The state name of an agent on a shared store: one per machine (and per `[watch] name` when several run on one host). */
+export function agentStateName(machineId: string, name: string | undefined): string {
+  return name === undefined || name === '' ? `watch/${machineId}` : `watch/${machineId}/${name}`
+}
+
+/**
+ * The sink of the configuration: the remote LAPI of `[lapi.credentials]`, else the local store
+ * with the LAPI's profiles (`[lapi] profiles`).
+ */
+export async function openAgentSink(config: Config, logger: Logger, options: {name?: string; profiles?: string} = {}): Promise<AgentSinkLike> {
+  const machineId = localMachineName(config)
+  const stateName = agentStateName(machineId, options.name)
+  if (config.lapi.credentials !== undefined) {
+    const api = new RemoteApi(config.lapi.credentials)
+    await api.login().catch((error: unknown) => {
+      throw asCrowdError(error, api.target)
+    })
+    const file = path.join(config.dataDir, 'watch', `${stateName.replace(/[^A-Za-z0-9._-]/g, '_')}.state.json`)
+    return new RemoteAgentSink(api, machineId, file)
+  }
+  const store = await openConfiguredStore(config)
+  try {
+    const profiles = new LapiProfiles(options.profiles ?? config.lapi.profiles, logger)
+    return new StoreAgentSink(store, new LapiOperations(store, profiles, logger), machineId, stateName)
+  } catch (error) {
+    await store.close()
+    throw error
+  }
+}

@@ -1,0 +1,499 @@
+/**
+ * `crowd watch`: the scan's pipeline over sources that keep growing. One consumer takes the
+ * sources' batches from a bounded queue (watch-queue.ts), parses them, pours them into the
+ * scenarios, and commits the alerts with the state that covers them (watch-state.ts: positions
+ * and bucket snapshot) to an AgentSink (watch-sink.ts) in one step. Everything that changes
+ * detector state happens in that one loop, between batches, so a snapshot always matches the
+ * positions it is saved with.
+ *
+ * Two ways to run:
+ * - daemon: sources follow their files (journald, syslog...) until `stop()`; a backlog is
+ *   replayed on event time, new lines run on the wall clock, and live buckets are swept by the
+ *   loop's tick. `stop()` drains what is queued (within `drainMs`), commits, and resolves.
+ *   `reload()` swaps in new content, keeping the buckets of unchanged scenarios.
+ * - once (cron): every source is read from its saved position to its current end, one after
+ *   the other, on event time; the state is saved and the run ends. K runs over K pieces of a
+ *   log give the alerts one scan of the whole log gives.
+ *
+ * Commit policy: alerts are committed as soon as the batch that made them is done (at most one
+ * commit every `alertCommitMs`), positions alone every `stateCommitMs`. A commit that fails is
+ * retried with backoff; meanwhile alerts are kept, and past `maxPendingAlerts` the loop stops
+ * taking batches, so the sources wait instead of memory growing.
+ */
+import {detectLogType, typesFromFilters} from '../acquisition/detect-type.js'
+import {applySimulation, type SimulationConfig} from '../decide/simulation.js'
+import type {Detector} from '../detect/index.js'
+import type {Alert} from '../model/alert.js'
+import {CrowdError} from '../model/errors.js'
+import {ExpectMode, newLogEvent, type Event} from '../model/event.js'
+import {ExitCode, type ExitCodeValue} from '../model/exit-codes.js'
+import {GoTime, UTC} from '../model/go-time.js'
+import {silentLogger, type Logger} from '../model/logger.js'
+import {buildWatchEngines, type LoadedStages} from './build-engines.js'
+import {alertsOfOverflow, type BucketMetric, type Engines, type ParserMetric} from './engines.js'
+import {parseLines, type LineCounts, type LinesSource} from './parse-side.js'
+import {BoundedQueue} from './watch-queue.js'
+import type {AgentSink, CommitOutcome} from './watch-sink.js'
+import {startSource, type RunningSource, type SourceFigures, type WatchBatch, type WatchSourceSpec} from './watch-sources.js'
+import {decodeWatchState, emptyWatchState, encodeWatchState, WATCH_STATE_VERSION, type SourcePosition, type WatchState} from './watch-state.js'
+
+export interface WatchOptions {
+  sources: readonly WatchSourceSpec[]
+  stages: LoadedStages
+  sink: AgentSink
+  once?: boolean
+  /** Sources without a saved position start at their current end (CrowdSec's tail mode). */
+  fromEnd?: boolean
+  maxBuckets?: number
+  maxLineBytes?: number
+  simulation?: SimulationConfig
+  logger?: Logger
+  /** Lines the queue holds before sources wait (default 20000). */
+  maxQueueLines?: number
+  pollMs?: number
+  globPollMs?: number
+  closeRotatedAfterMs?: number
+  /** Wall-clock sweep of live buckets (default 1000 ms). */
+  tickMs?: number
+  alertCommitMs?: number
+  stateCommitMs?: number
+  maxPendingAlerts?: number
+  /** How long stop() may spend processing what is queued (default 10 s). */
+  drainMs?: number
+  /** Lines sampled to choose a source's log type when it has none (default 32). */
+  sampleLines?: number
+  /** Each alert once stored, with its id. */
+  onAlert?: (alert: Alert, id: string) => void
+  /** Alerts the profiles route to notification plugins (the notifications dispatcher subscribes here). */
+  onNotify?: (notify: CommitOutcome['notify']) => void
+  /** After each successful commit (tests, metrics). */
+  onCommit?: (info: {alerts: number; decisions: number; stateBytes: number}) => void
+}
+
+/** Per source counters, as `crowd metrics` and the run report show them. */
+export interface WatchSourceReport extends SourceFigures {
+  type: string
+  parsed: number
+  unparsed: number
+  whitelisted: number
+  poured: number
+}
+
+export interface WatchFiguresSnapshot {
+  at: string
+  since: string
+  sources: WatchSourceReport[]
+  parsers: ParserMetric[]
+  buckets: (BucketMetric & {current: number})[]
+  alerts: {scenario: string; count: number}[]
+  queue: {lines: number; waits: number}
+  commits: {ok: number; failed: number; lastError?: string}
+}
+
+export interface WatchResult {
+  /** What the sink is (`local store ...` or the LAPI URL). */
+  target: string
+  summary: {sources: number; lines: number; parsed: number; unparsed: number; alerts: number; decisions: number; source_errors: number}
+  figures: WatchFiguresSnapshot
+  errors: {source: string; code: string; message: string; file?: string; line?: number}[]
+  warnings: string[]
+  /** Buckets restored from the previous run, and dropped because their scenario changed or went away. */
+  restored: {buckets: number; dropped: number}
+  exit_code: ExitCodeValue
+}
+
+export interface WatchRun {
+  /** Resolves when the run ends (once: at the end; daemon: after stop()). */
+  readonly done: Promise<WatchResult>
+  /** Stops the sources, drains the queue (within drainMs), commits, ends the run. */
+  stop(): Promise<WatchResult>
+  /** Swaps in new content (and sources, when given) without losing buckets of unchanged scenarios. */
+  reload(next: {stages: LoadedStages; sources?: readonly WatchSourceSpec[]}): Promise<{restored: number; dropped: number}>
+  figures(): WatchFiguresSnapshot
+}
+
+interface SourceState {
+  type: string | undefined
+  /** Lines waiting for a log type to be chosen. */
+  pending: {batch: WatchBatch; lines: readonly string[]}[]
+  pendingLines: number
+  counts: LineCounts
+  report: WatchSourceReport
+}
+
+const DEFAULTS = {maxQueueLines: 20_000, pollMs: 100, globPollMs: 2000, closeRotatedAfterMs: 1000, tickMs: 1000, alertCommitMs: 50, stateCommitMs: 1000, maxPendingAlerts: 10_000, drainMs: 10_000, sampleLines: 32}
+
+/** Starts a watch run (loads the saved state first: a corrupt one is set aside and the run starts clean). */
+export async function startWatch(options: WatchOptions): Promise<WatchRun> {
+  const o = {...DEFAULTS, ...definedOnly(options)}
+  const logger = options.logger ?? silentLogger
+  const once = options.once === true
+  const sink = options.sink
+  const warnings: string[] = []
+  const errors: WatchResult['errors'] = []
+  const since = new Date().toISOString()
+
+  // ---- state from the previous run
+  let state: WatchState = emptyWatchState()
+  const saved = await sink.loadState()
+  if (saved !== undefined) {
+    try {
+      state = decodeWatchState(saved, sink.target)
+    } catch (error) {
+      const where = await sink.setAsideState(saved)
+      const message = `${(error as Error).message}; set aside in ${where}, starting clean`
+      logger.error(message)
+      warnings.push(message)
+    }
+  }
+
+  let {engines, detector} = buildWatchEngines(options.stages, {mode: once ? 'replay' : 'live', maxBuckets: options.maxBuckets, logger})
+  let candidates = typesFromFilters(engines.parsers.filters)
+  const restored = {buckets: 0, dropped: 0}
+  if (state.buckets !== null) {
+    try {
+      const report = detector.restore(state.buckets as Parameters<Detector['restore']>[0])
+      restored.buckets = report.restored
+      restored.dropped = report.dropped
+      if (report.dropped > 0) warnings.push(`${report.dropped} saved bucket(s) dropped: their scenario changed or is no longer loaded`)
+    } catch (error) {
+      const where = await sink.setAsideState(saved ?? '')
+      const message = `${(error as Error).message}; set aside in ${where}, starting clean`
+      logger.error(message)
+      warnings.push(message)
+      state = emptyWatchState()
+      ;({engines, detector} = buildWatchEngines(options.stages, {mode: once ? 'replay' : 'live', maxBuckets: options.maxBuckets, logger}))
+    }
+  }
+
+  const positions: Record<string, SourcePosition> = state.positions
+  const queue = new BoundedQueue<WatchBatch>(o.maxQueueLines)
+  const sourceStates = new Map<string, SourceState>()
+  const alertCounts = new Map<string, number>()
+  let pending: Alert[] = []
+  let dirty = false
+  let lastCommit = Date.now()
+  let lastAlertCommit = 0
+  let nextTick = Date.now() + o.tickMs
+  let retryAt = 0
+  let backoff = 500
+  const commits: WatchFiguresSnapshot['commits'] = {ok: 0, failed: 0}
+  let totalAlerts = 0
+  let totalDecisions = 0
+
+  const onSourceError = (key: string, error: CrowdError): void => {
+    if (errors.some((e) => e.source === key && e.message === error.reason)) return
+    errors.push({source: key, code: error.code, message: error.reason, ...(error.file !== undefined ? {file: error.file} : {}), ...(error.line !== undefined ? {line: error.line} : {})})
+  }
+
+  const sourceCtx = () => ({
+    queue, once, fromEnd: options.fromEnd === true, maxLineBytes: o.maxLineBytes ?? 64 * 1024, pollMs: o.pollMs, globPollMs: o.globPollMs,
+    closeRotatedAfterMs: o.closeRotatedAfterMs, positions, logger, onSourceError,
+  })
+
+  // ---- the detection side of one batch
+
+  const handleOverflows = (overflows: Event[]): void => {
+    for (const ov of overflows) {
+      if (engines.postoverflows !== undefined && !engines.postoverflows.process(ov)) continue
+      for (const alert of alertsOfOverflow(ov)) {
+        if (options.simulation !== undefined) applySimulation(alert, options.simulation)
+        pending.push(alert)
+        alertCounts.set(alert.Scenario, (alertCounts.get(alert.Scenario) ?? 0) + 1)
+      }
+    }
+  }
+  const sink$ = {
+    event: (evt: Event) => {
+      const overflows = engines.detector.pour(evt)
+      if (overflows.length > 0) handleOverflows(overflows)
+    },
+  }
+
+  const stateOf = (batch: WatchBatch): SourceState => {
+    const id = `${batch.key}\u0000${batch.src}`
+    let s = sourceStates.get(id)
+    if (s === undefined) {
+      const type = batch.labels.type
+      s = {
+        type, pending: [], pendingLines: 0, counts: {parsed: 0, unparsed: 0, whitelisted: 0, poured: 0},
+        report: {key: batch.key, src: batch.src, module: batch.module, type: type ?? 'unknown', lines: 0, bytes: 0, truncated: 0, dropped: 0, errors: 0, parsed: 0, unparsed: 0, whitelisted: 0, poured: 0},
+      }
+      sourceStates.set(id, s)
+    }
+    return s
+  }
+
+  const parseBatch = (s: SourceState, batch: WatchBatch, lines: readonly string[]): void => {
+    if (lines.length === 0) return
+    const from: LinesSource = {input: 0, source: 0, src: batch.src, module: batch.module, labels: batch.labels, now: GoTime.now(UTC)}
+    parseLines(engines.parsers, lines, from, s.counts, sink$, 0, batch.replay ? ExpectMode.timeMachine : ExpectMode.live)
+  }
+
+  /** A source without a log type: its first lines choose one (as the scan does), trial-parsed by the loaded parsers. */
+  const chooseType = (s: SourceState, batch: WatchBatch, force: boolean): void => {
+    const sample = s.pending.flatMap((p) => p.lines).slice(0, o.sampleLines)
+    if (!force && sample.length < o.sampleLines) return
+    const detection = detectLogType(sample, {
+      candidates,
+      trial: (type, lines) => {
+        let ok = 0
+        for (const raw of lines) {
+          const labels = Object.assign(Object.create(null) as Record<string, string>, batch.labels, {type})
+          const evt = newLogEvent({raw, src: batch.src, module: batch.module, labels, time: GoTime.now(UTC)})
+          evt.ExpectMode = ExpectMode.timeMachine
+          if (engines.parsers.parse(evt, {trial: true})) ok++
+        }
+        return ok
+      },
+    })
+    s.type = detection.type ?? 'unknown'
+    batch.labels.type = s.type
+    s.report.type = s.type
+    if (detection.type === undefined) warnings.push(`${batch.src}: could not detect the log type from ${sample.length} lines; give it as PATH:TYPE or labels.type`)
+    else logger.info(`${batch.src}: log type ${s.type} (chosen by ${detection.method})`)
+    const waiting = s.pending
+    s.pending = []
+    s.pendingLines = 0
+    for (const p of waiting) parseBatch(s, p.batch, p.lines)
+  }
+
+  const processBatch = (batch: WatchBatch): void => {
+    const s = stateOf(batch)
+    if (s.type === undefined) {
+      s.pending.push({batch, lines: batch.lines})
+      s.pendingLines += batch.lines.length
+      // in a daemon the sample is what the first read found: a quiet file does not wait for 32 lines
+      chooseType(s, batch, !once || s.pendingLines >= o.sampleLines)
+    } else {
+      parseBatch(s, batch, batch.lines)
+    }
+    if (batch.position !== undefined && s.type !== undefined) positions[batch.key] = batch.position
+    if (batch.forget === true) delete positions[batch.key]
+    dirty = true
+  }
+
+  // ---- commits
+
+  const commit = async (): Promise<boolean> => {
+    const alerts = pending
+    pending = []
+    const snapshot: WatchState = {version: WATCH_STATE_VERSION, savedAt: new Date().toISOString(), positions, buckets: detector.snapshot()}
+    const text = encodeWatchState(snapshot)
+    try {
+      const outcome = await sink.commit(alerts, text)
+      commits.ok++
+      backoff = 500
+      retryAt = 0
+      dirty = false
+      lastCommit = Date.now()
+      if (alerts.length > 0) lastAlertCommit = lastCommit
+      totalAlerts += alerts.length
+      totalDecisions += outcome.decisions
+      if (options.onAlert !== undefined) alerts.forEach((a, i) => options.onAlert!(a, outcome.ids[i] ?? ''))
+      if (outcome.notify.length > 0) options.onNotify?.(outcome.notify)
+      options.onCommit?.({alerts: alerts.length, decisions: outcome.decisions, stateBytes: text.length})
+      return true
+    } catch (error) {
+      pending = alerts.concat(pending)
+      commits.failed++
+      commits.lastError = (error as Error).message
+      retryAt = Date.now() + backoff
+      logger.error(`commit to ${sink.target} failed (retrying in ${backoff} ms): ${(error as Error).message}`)
+      backoff = Math.min(backoff * 2, 30_000)
+      return false
+    }
+  }
+
+  const commitDue = (now: number): boolean => {
+    if (now < retryAt) return false
+    if (pending.length > 0 && now - lastAlertCommit >= o.alertCommitMs) return true
+    return dirty && now - lastCommit >= o.stateCommitMs
+  }
+
+  // ---- sources and the loop
+
+  let sources: RunningSource[] = []
+  let stopping = false
+  let reloading: Promise<unknown> | undefined
+  let drainDeadline = Infinity
+  let sourcesDone: {done: Promise<void>}
+
+  /** Starts the sources; `done` settles when (in cron mode) all of them were read to their end. */
+  const startSources = async (specs: readonly WatchSourceSpec[]): Promise<{done: Promise<void>}> => {
+    if (once) {
+      // one after the other, in the order given: the same input order as a scan
+      const done = (async () => {
+        for (const spec of specs) {
+          if (stopping) break
+          try {
+            const src = await startSource(spec, sourceCtx())
+            sources.push(src)
+            await src.done
+          } catch (error) {
+            onSourceError(spec.kind, error instanceof CrowdError ? error : new CrowdError('input', (error as Error).message))
+          }
+        }
+      })()
+      return {done}
+    }
+    for (const spec of specs) {
+      try {
+        sources.push(await startSource(spec, sourceCtx()))
+      } catch (error) {
+        const e = error instanceof CrowdError ? error : new CrowdError('input', (error as Error).message)
+        if (e.code === 'usage' || e.code === 'config') throw e
+        onSourceError(spec.kind, e)
+        logger.error(e.message)
+      }
+    }
+    return {done: Promise.resolve()}
+  }
+
+  const stopSources = async (): Promise<void> => {
+    const list = sources
+    sources = []
+    await Promise.all(list.map((s) => s.stop()))
+  }
+
+  let currentSpecs = options.sources
+  try {
+    sourcesDone = await startSources(currentSpecs)
+  } catch (error) {
+    await stopSources()
+    throw error
+  }
+  let inputsEnded = false
+  void sourcesDone.done.then(() => {
+    if (once) {
+      inputsEnded = true
+      queue.interrupt()
+    }
+  })
+
+  const loop = async (): Promise<void> => {
+    for (;;) {
+      const now = Date.now()
+      if (!once && now >= nextTick) {
+        detector.sweepLive()
+        handleOverflows(detector.takeOverflows())
+        nextTick = now + o.tickMs
+      }
+      if (commitDue(now)) await commit()
+      if (reloading !== undefined) await reloading
+      const blocked = pending.length >= o.maxPendingAlerts
+      const endOfInput = (once && inputsEnded) || stopping
+      if (endOfInput && (queue.length === 0 || Date.now() > drainDeadline)) break
+      const wakeAt = Math.min(once ? Date.now() + 50 : nextTick, dirty ? lastCommit + o.stateCommitMs : Infinity, retryAt > 0 ? retryAt : Infinity)
+      if (blocked) {
+        await new Promise((r) => setTimeout(r, Math.max(10, Math.min(1000, retryAt - Date.now()))))
+        continue
+      }
+      const batch = await queue.take(endOfInput ? Date.now() : wakeAt)
+      if (batch !== undefined) processBatch(batch)
+    }
+    // sources without a chosen type yet: choose with what came
+    for (const [, s] of sourceStates) {
+      if (s.type === undefined && s.pending.length > 0) {
+        const first = s.pending[0]!.batch
+        chooseType(s, first, true)
+        for (const p of s.pending) if (p.batch.position !== undefined) positions[p.batch.key] = p.batch.position
+      }
+    }
+    // the last commit: retried a few times (a daemon being stopped should not lose its alerts to a busy database)
+    for (let attempt = 0; attempt < 5 && (dirty || pending.length > 0 || commits.ok === 0); attempt++) {
+      if (await commit()) break
+      await new Promise((r) => setTimeout(r, Math.min(2000, 200 * 2 ** attempt)))
+    }
+  }
+
+  const figures = (): WatchFiguresSnapshot => {
+    const running = new Map<string, SourceFigures>()
+    for (const src of sources) for (const f of src.figures()) running.set(f.key === 'stdin' || f.module !== 'syslog' ? f.key : f.key, f)
+    const reports: WatchSourceReport[] = []
+    for (const [, s] of sourceStates) {
+      const f = running.get(s.report.key)
+      const r = s.report
+      Object.assign(r, s.counts)
+      if (f !== undefined && f.src === r.src) Object.assign(r, {lines: f.lines, bytes: f.bytes, truncated: f.truncated, dropped: f.dropped, errors: f.errors, rotations: f.rotations, truncations: f.truncations})
+      else if (f === undefined || r.module !== 'syslog') r.lines = r.lines || s.counts.parsed + s.counts.unparsed + s.counts.whitelisted
+      if (r.module === 'syslog') r.lines = s.counts.parsed + s.counts.unparsed + s.counts.whitelisted
+      reports.push({...r})
+    }
+    reports.sort((a, b) => (a.src < b.src ? -1 : a.src > b.src ? 1 : 0))
+    const scenarios = detector.metrics.scenarios
+    const buckets = (engines.detector.metrics?.() ?? []).map((b) => ({...b, current: scenarios[b.name]?.current ?? 0}))
+    return {
+      at: new Date().toISOString(), since, sources: reports, parsers: engines.parsers.metrics?.() ?? [], buckets,
+      alerts: [...alertCounts].map(([scenario, count]) => ({scenario, count})).sort((a, b) => (a.scenario < b.scenario ? -1 : 1)),
+      queue: {lines: queue.lines, waits: queue.waits}, commits: {...commits},
+    }
+  }
+
+  const result = (): WatchResult => {
+    const f = figures()
+    const summary = {sources: f.sources.length, lines: 0, parsed: 0, unparsed: 0, alerts: totalAlerts, decisions: totalDecisions, source_errors: errors.length}
+    for (const s of f.sources) {
+      summary.lines += s.lines
+      summary.parsed += s.parsed
+      summary.unparsed += s.unparsed
+    }
+    const exit: ExitCodeValue = commits.ok === 0 && commits.failed > 0 ? ExitCode.service : errors.length > 0 ? ExitCode.input : totalAlerts > 0 ? ExitCode.found : ExitCode.ok
+    return {target: sink.target, summary, figures: f, errors, warnings, restored, exit_code: exit}
+  }
+
+  const done = (async () => {
+    try {
+      await loop()
+    } finally {
+      stopping = true
+      queue.close()
+      await stopSources()
+    }
+    return result()
+  })()
+
+  const stop = async (): Promise<WatchResult> => {
+    if (!stopping) {
+      stopping = true
+      drainDeadline = Date.now() + o.drainMs
+      await stopSources()
+      queue.close()
+    }
+    return done
+  }
+
+  const reload = async (next: {stages: LoadedStages; sources?: readonly WatchSourceSpec[]}): Promise<{restored: number; dropped: number}> => {
+    let release!: () => void
+    const gate = new Promise<void>((r) => (release = r))
+    let outcome = {restored: 0, dropped: 0}
+    const work = (async () => {
+      const snap = detector.snapshot()
+      const built = buildWatchEngines(next.stages, {mode: once ? 'replay' : 'live', maxBuckets: options.maxBuckets, logger})
+      const report = built.detector.restore(snap)
+      engines = built.engines
+      detector = built.detector
+      candidates = typesFromFilters(engines.parsers.filters)
+      outcome = {restored: report.restored, dropped: report.dropped}
+      if (next.sources !== undefined) {
+        await stopSources()
+        currentSpecs = next.sources
+        await startSources(currentSpecs)
+      }
+    })()
+    reloading = gate
+    try {
+      await work
+    } finally {
+      reloading = undefined
+      release()
+    }
+    return outcome
+  }
+
+  return {done, stop, reload, figures}
+}
+
+function definedOnly<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>
+}
