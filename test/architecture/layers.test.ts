@@ -19,7 +19,7 @@ const ALLOWED: Record<string, readonly string[]> = {
   regex: ['model', 'platform'],
   expr: ['model', 'platform', 'regex'],
   grok: ['model', 'platform', 'regex'],
-  acquisition: ['model', 'platform', 'config'],
+  acquisition: ['model', 'platform', 'config', 'regex'],
   parse: ['model', 'platform', 'regex', 'expr', 'grok'],
   detect: ['model', 'platform', 'regex', 'expr'],
   decide: ['model', 'expr'],
