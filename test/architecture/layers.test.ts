@@ -16,6 +16,7 @@ const ALLOWED: Record<string, readonly string[]> = {
   model: [],
   platform: ['model'],
   config: ['model', 'platform'],
+  metrics: ['model'],
   regex: ['model', 'platform'],
   expr: ['model', 'platform', 'regex'],
   grok: ['model', 'platform', 'regex'],
@@ -30,6 +31,7 @@ const ALLOWED: Record<string, readonly string[]> = {
   store: ['model', 'platform'],
   lapi: ['model', 'platform', 'config', 'expr', 'decide', 'store'],
   cli: ['model', 'platform', 'config'],
+  agent: ['model', 'platform', 'config', 'acquisition', 'pipeline', 'lapi', 'metrics'],
 }
 
 function filesUnder(dir: string): string[] {
