@@ -176,8 +176,20 @@ class FileSource implements RunningSource {
     return [...out]
   }
 
+  /**
+   * Follows the files the patterns match now. A file that is gone and no longer matched (a dated
+   * log deleted by its retention) stops being followed and its position is forgotten, so a
+   * directory of daily files does not pile up followers; a literal path is always kept (it may come back).
+   */
   private expand(): void {
-    for (const file of this.matching()) if (!this.followed.has(file)) this.follow(file, this.started)
+    const now = this.matching()
+    const current = new Set(now)
+    for (const file of now) if (!this.followed.has(file)) this.follow(file, this.started)
+    for (const [file, f] of this.followed) {
+      if (current.has(file) || !f.caughtUp || fs.existsSync(file)) continue
+      this.followed.delete(file)
+      void f.follower.stop().then(() => this.ctx.queue.push({key: fileKey(file), src: file, module: 'file', labels: this.spec.labels, lines: [], weight: 1, replay: false, forget: true}))
+    }
   }
 
   private follow(file: string, late: boolean): Followed {

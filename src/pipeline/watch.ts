@@ -211,13 +211,14 @@ export async function startWatch(options: WatchOptions): Promise<WatchRun> {
   }
 
   const stateOf = (batch: WatchBatch): SourceState => {
-    const id = `${batch.key}\u0000${batch.src}`
+    // one state per file or journal; a syslog server's senders share one (they are as many as an attacker wants)
+    const id = batch.module === 'syslog' ? batch.key : `${batch.key}\u0000${batch.src}`
     let s = sourceStates.get(id)
     if (s === undefined) {
       const type = batch.labels.type
       s = {
         type, pending: [], pendingLines: 0, counts: {parsed: 0, unparsed: 0, whitelisted: 0, poured: 0},
-        report: {key: batch.key, src: batch.src, module: batch.module, type: type ?? 'unknown', lines: 0, bytes: 0, truncated: 0, dropped: 0, errors: 0, parsed: 0, unparsed: 0, whitelisted: 0, poured: 0},
+        report: {key: batch.key, src: batch.module === 'syslog' ? batch.key.slice('syslog:'.length) : batch.src, module: batch.module, type: type ?? 'unknown', lines: 0, bytes: 0, truncated: 0, dropped: 0, errors: 0, parsed: 0, unparsed: 0, whitelisted: 0, poured: 0},
       }
       sourceStates.set(id, s)
     }
@@ -259,6 +260,12 @@ export async function startWatch(options: WatchOptions): Promise<WatchRun> {
   }
 
   const processBatch = (batch: WatchBatch): void => {
+    if (batch.forget === true) {
+      delete positions[batch.key]
+      for (const [id, st] of sourceStates) if (st.report.key === batch.key) sourceStates.delete(id)
+      dirty = true
+      return
+    }
     const s = stateOf(batch)
     if (s.type === undefined) {
       s.pending.push({batch, lines: batch.lines})
@@ -269,7 +276,6 @@ export async function startWatch(options: WatchOptions): Promise<WatchRun> {
       parseBatch(s, batch, batch.lines)
     }
     if (batch.position !== undefined && s.type !== undefined) positions[batch.key] = batch.position
-    if (batch.forget === true) delete positions[batch.key]
     dirty = true
   }
 

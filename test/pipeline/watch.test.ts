@@ -271,10 +271,18 @@ test('daemon mode: the backlog, lines appended later, and a new file matching th
     await waitLines(1000)
     fs.writeFileSync(path.join(dir, 'b.log'), lines.slice(1000).join('\n') + '\n')
     await waitLines(1500)
+    // a file deleted by its retention stops being followed, and its position is forgotten
+    fs.rmSync(a)
+    for (let i = 0; i < 200 && run.figures().sources.some((s) => s.src === a); i++) await new Promise((r) => setTimeout(r, 20))
+    assert.equal(run.figures().sources.map((s) => s.src), [path.join(dir, 'b.log')])
   } finally {
     const result = await run.stop()
     await sink.close()
-    assert.is(result.figures.sources.length, 2)
+    assert.is(result.figures.sources.length, 1)
+    const reader = await openAgentSink(configFor(db), silentLogger)
+    const state = JSON.parse((await reader.loadState())!) as {positions: Record<string, unknown>}
+    await reader.close()
+    assert.equal(Object.keys(state.positions), [`file:${path.join(dir, 'b.log')}`])
     assert.ok(result.summary.alerts > 0)
     assert.is((await storedAlerts(db)).length, result.summary.alerts)
   }
