@@ -70,6 +70,26 @@ export class BucketStore {
     return false
   }
 
+  /** The blackhole list (key, end of the blackhole) and when it is next swept, for detector snapshots. */
+  blackholeState(): {entries: [string, Instant][]; sweepAt: number} {
+    return {entries: [...this.blackholes], sweepAt: this.blackholeSweepAt}
+  }
+
+  /**
+   * Replaces the instances with saved ones (snapshot.ts), oldest first as the map keeps them,
+   * and, when given, the blackhole list with one blackholeState() gave.
+   */
+  restore(buckets: readonly Bucket[], blackholes?: {entries: readonly (readonly [string, Instant])[]; sweepAt: number}): void {
+    this.buckets.clear()
+    for (const b of buckets) this.buckets.set(b.key, b)
+    if (blackholes !== undefined) {
+      this.blackholes.clear()
+      for (const [key, until] of blackholes.entries) this.blackholes.set(key, until)
+      this.blackholeSweepAt = blackholes.sweepAt
+    }
+    this.metrics.current = this.buckets.size
+  }
+
   clear(): number {
     const n = this.buckets.size
     this.buckets.clear()

@@ -27,7 +27,7 @@ export class Bucket {
   /** Values of `distinct` seen (made on the first pour). */
   distinctSeen: Set<string> | undefined = undefined
   guillotines: boolean[] | undefined
-  private readonly serial: number
+  private serial: number
 
   constructor(readonly scenario: CompiledScenario, readonly key: string, readonly mode: number) {
     this.limiter = scenario.type.limiter(scenario.capacity, scenario.durations)
@@ -38,6 +38,21 @@ export class Bucket {
   /** A unique id of this instance (made when asked: most buckets never are). */
   get uuid(): string {
     return `bucket-${this.serial}`
+  }
+
+  /** The number in uuid (detector snapshots keep it). */
+  get serialNumber(): number {
+    return this.serial
+  }
+
+  /**
+   * A restored instance keeps the serial it was saved with (its uuid may already be in an
+   * alert or an expression's result); instances made later get higher ones, so no live uuid
+   * is given twice.
+   */
+  restoreSerial(serial: number): void {
+    this.serial = serial
+    if (serial > uuidCounter) uuidCounter = serial
   }
 
   /** Appends with the queue limit of §7.2: drop the oldest while more than L are held. */

@@ -6,6 +6,7 @@
  */
 import type {Program} from '../expr/index.js'
 import {RuntimeAlert} from '../model/alert.js'
+import {CrowdError} from '../model/errors.js'
 import {detachString, Event, EventType, ExpectMode, expressionWrites, slimEvent, SOURCE_ENRICHED_KEYS} from '../model/event.js'
 import type {PourPreview, PreviewedEvent} from '../model/event-wire.js'
 import {GoTime} from '../model/go-time.js'
@@ -20,6 +21,7 @@ import {FilterMemo, mayHaveEffects} from './filter-share.js'
 import {newScenarioMetrics, type DetectorMetrics} from './metrics.js'
 import {buildAlert, overflowTime, type AlertContext} from './overflow.js'
 import {PrefilterIndex} from './prefilter.js'
+import {bindSnapshot, decodeSnapshot, encodeSnapshot, type DetectorSnapshot, type RestoreReport, type StoreView} from './snapshot.js'
 import type {Instant} from './time.js'
 
 export interface DetectorOptions {
@@ -569,6 +571,21 @@ export class Detector {
     this.sweep()
   }
 
+  /**
+   * Expiry on the wall clock of live instances only (`crowd watch`'s tick): replayed instances
+   * keep expiring on the event clock as pours sweep them, so a replayed backlog gives what a
+   * scan of it gives, whenever the ticks fall.
+   */
+  sweepLive(): void {
+    const now = (mode: number): Instant | null => (mode === MODE_TIME_MACHINE ? null : this.clock.now())
+    let live = 0
+    for (const store of this.uniqueStores) {
+      store.collect(now, this.expireIn(store))
+      live += store.buckets.size
+    }
+    this.liveBuckets = live
+  }
+
   /** Live instances and the events their queues hold (memory diagnostics). */
   liveState(): {buckets: number; events: number} {
     let buckets = 0, events = 0
@@ -577,6 +594,48 @@ export class Detector {
       for (const b of store.buckets.values()) events += b.queue.length
     }
     return {buckets, events}
+  }
+
+  /**
+   * The bucket state, JSON-safe (snapshot.ts): what a new detector needs to go on exactly where
+   * this one is (cron runs of `crowd watch --once`, SIGHUP reloads). Take it between pours, not
+   * from an overflow listener; overflows not taken yet and the metrics are not part of it.
+   */
+  snapshot(): DetectorSnapshot {
+    return encodeSnapshot({clock: this.eventClock.latest, poursSinceSweep: this.poursSinceSweep, stores: this.storeViews()})
+  }
+
+  /**
+   * Puts back a snapshot() (of this scenario set, or of an older one) into this detector, which
+   * must not have poured yet. Instances of scenarios that are gone or changed are dropped and
+   * counted in the report. The snapshot is checked whole before anything changes: a malformed
+   * one throws CrowdError (code 'state') and leaves the detector as it was.
+   */
+  restore(snapshot: unknown): RestoreReport {
+    if (this.liveBuckets > 0 || this.eventClock.latest !== null || this.metrics.events > 0) {
+      throw new CrowdError('internal', 'a snapshot can only be restored into a detector that has not poured yet')
+    }
+    const plan = bindSnapshot(decodeSnapshot(snapshot), this.storeViews())
+    let live = 0
+    for (const {store, buckets, blackholes} of plan.stores) {
+      store.restore(buckets, blackholes)
+      live += buckets.length
+    }
+    this.eventClock.latest = plan.clock
+    this.poursSinceSweep = plan.poursSinceSweep
+    this.liveBuckets = live
+    return plan.report
+  }
+
+  /** Each bucket store once, with the scenarios that use it (the store's key: name and filter). */
+  private storeViews(): StoreView[] {
+    const views = new Map<BucketStore, StoreView & {scenarios: CompiledScenario[]}>()
+    for (const {scenario, store} of this.stores) {
+      let view = views.get(store)
+      if (view === undefined) views.set(store, (view = {name: scenario.name, filter: scenario.filterText, scenarios: [], store}))
+      view.scenarios.push(scenario)
+    }
+    return [...views.values()]
   }
 
   /** End of input (§9.4): open instances are discarded without overflow. Returns how many. */

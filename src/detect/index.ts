@@ -24,6 +24,7 @@ export {ALL_KEYS, type EventKeyNeeds, type KeyNeeds} from './event-fields.js'
 export type {CompiledScenario, CompileContext, HubIndexLike} from './compile.js'
 export type {DetectorMetrics, ScenarioMetrics} from './metrics.js'
 export type {AlertContext} from './overflow.js'
+export {scenarioIdentity, SNAPSHOT_VERSION, type DetectorSnapshot, type RestoreReport} from './snapshot.js'
 export {compileScenario} from './compile.js'
 export {loadScenarioFile, listScenarioFiles} from './load.js'
 

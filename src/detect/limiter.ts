@@ -54,4 +54,22 @@ export class TokenBucket implements Limiter {
     const avail = this.tokens + (earlier ? 0 : elapsedSeconds(t, this.last)) * this.rate
     return avail > this.burst ? this.burst : avail
   }
+
+  /** The changing state (tokens left at `last`), for detector snapshots (snapshot.ts). */
+  state(): TokenState {
+    return {tokens: this.tokens, last: this.last}
+  }
+
+  /** Puts back a state() of a bucket with the same burst and rate. */
+  setState(state: TokenState): void {
+    this.tokens = state.tokens
+    this.last = state.last
+  }
+}
+
+/** What a TokenBucket remembers between two takes. */
+export interface TokenState {
+  tokens: number
+  /** The time of the last granted take, null before the first. */
+  last: Instant | null
 }
