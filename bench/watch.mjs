@@ -102,8 +102,9 @@ async function follow() {
     while (processed(run) < sourceLines.length) await new Promise((res) => setTimeout(res, 5))
     followRates.push(sourceLines.length / (Number(process.hrtime.bigint() - t) / 1e9))
     await w
-    await run.stop()
+    const result = await run.stop()
     await sink.close()
+    if (r === 0) report('  its commits', {alerts: result.summary.alerts, commits: result.figures.commits.ok, state_ms: result.figures.commits.stateMs, state_kb: result.figures.commits.stateBytes / 1024})
   }
   report('watch follow (appended)', {lines: sourceLines.length, lines_per_s: median(followRates)})
   report('scan, one thread', {lines_per_s: median(scanRates), watch_over_scan: median(followRates) / median(scanRates)})
