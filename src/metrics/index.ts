@@ -1,0 +1,10 @@
+/** The metrics façade: what `crowd watch` serves and saves, and what `crowd metrics` reads and shows. */
+export {checkFigures, figuresFile, MAX_FIGURES_BYTES, readSavedFigures, saveFigures} from './figures.js'
+export type {AcquisitionFigures, AlertFigures, BucketFigures, ParserFigures, WatchFigures} from './figures.js'
+export {createMetricsRegistry, type MetricsRegistryOptions} from './registry.js'
+export {startMetricsServer, type MetricsServer, type MetricsServerOptions} from './server.js'
+export {figuresOfExposition, figuresOfText, parseExposition, type Exposition, type ParseExpositionOptions, type Sample} from './exposition.js'
+export {configuredMetricsListen, fetchExposition, loadFigures, metricsUrl, type FiguresWhere, type LoadedFigures} from './source.js'
+export {metricsUrlOfListen, parseListen, type ListenAddress} from './listen.js'
+export {figuresTables, type FiguresTable} from './tables.js'
+export {CROWD, CS, CS_SOURCE_HITS} from './names.js'
