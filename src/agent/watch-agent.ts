@@ -33,6 +33,8 @@ export interface WatchCommandRequest {
   metricsListen?: string
   maxLineBytes?: number
   logger: Logger
+  /** crowd's version, for the metrics' cs_info. */
+  version?: string
 }
 
 export interface PreparedWatch {
@@ -90,7 +92,7 @@ export async function prepareWatch(request: WatchCommandRequest): Promise<Prepar
       const listen = request.metricsListen ?? config.watch.metricsListen
       if (listen !== undefined && !once) {
         const current = run
-        metrics = await startMetricsServer({listen, figures: () => watchFigures(current.figures()), logger}).catch(async (error: unknown) => {
+        metrics = await startMetricsServer({listen, figures: () => watchFigures(current.figures()), logger, version: request.version}).catch(async (error: unknown) => {
           await current.stop()
           throw error
         })

@@ -1,6 +1,7 @@
 import {Args, Flags} from '@oclif/core'
 import {CrowdCommand} from '../cli/base-command.js'
 import {loadConfig, type Config} from '../config/config.js'
+import {crowdVersion} from '../hub/crowd-version.js'
 
 import type {WatchResult, WatchRun} from '../pipeline/watch.js'
 import {prepareWatch, type WatchCommandRequest} from '../agent/watch-agent.js'
@@ -59,6 +60,7 @@ not be read, 4 the store or LAPI failed.`
       metricsListen: f['metrics-listen'],
       maxLineBytes: f['max-line-bytes'],
       logger: this.logger,
+      version: crowdVersion(),
     })
     const watch = await prepareWatch(request(this.crowdConfig))
     const run: WatchRun = await watch.start()

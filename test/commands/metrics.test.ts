@@ -8,7 +8,6 @@ import * as fs from 'node:fs'
 import * as path from 'node:path'
 import {test} from 'uvu'
 import * as assert from 'uvu/assert'
-import {DEFAULT_CONFIG} from '../../src/config/config.js'
 import {figuresFile, saveFigures, type WatchFigures} from '../../src/metrics/figures.js'
 import {startMetricsServer, type MetricsServer} from '../../src/metrics/server.js'
 import {silentLogger} from '../../src/model/logger.js'
@@ -123,10 +122,7 @@ test('an endpoint that cannot be reached: exit 4, even when figures were saved',
   assert.is(r.stderr, `Error: cannot reach the metrics endpoint http://127.0.0.1:${port}/metrics: ECONNREFUSED\n`)
 })
 
-// [watch] is crowd watch's section of crowd.toml: tested once the configuration knows it
-const withWatchConfig = 'watch' in DEFAULT_CONFIG ? test : test.skip
-
-withWatchConfig('[watch] metrics_listen: the running watch, else the saved figures with a warning', async () => {
+test('[watch] metrics_listen: the running watch, else the saved figures with a warning', async () => {
   await withEndpoint(async (server) => {
     const h = home(`[watch]\nmetrics_listen = "${server.address}"\n`)
     const live = await h.run(['metrics', '--json'])

@@ -240,6 +240,42 @@ test('journald from an acquis.yaml (journalctl over a real journal directory): c
   assert.ok(stored.some((k) => k.startsWith('crowdsecurity/ssh-bf 198.51.100.71 6 ')), stored.join('\n'))
 })
 
+test('metrics: a running watch serves them (crowd metrics --url reads them back); a --once run leaves them for crowd metrics', async () => {
+  const port = await freePort()
+  const home = makeHome('watch-metrics')
+  const log = sshLog(home.dir, 2000, 14)
+  const p = start(home, ['watch', `${log}:syslog`, ...CONTENT, '--metrics-listen', `127.0.0.1:${port}`, '--log-level', 'info'])
+  try {
+    let figures: {acquisition: {source: string; lines_read: number; lines_parsed: number}[]; buckets: {name: string}[]} | undefined
+    for (let i = 0; i < 200; i++) {
+      if (/metrics: http/.test(p.stderr())) {
+        const r = await home.json(['metrics', '--url', `http://127.0.0.1:${port}/metrics`])
+        if (r.status === 0 && r.body.acquisition.some((a: {lines_read: number}) => a.lines_read === 2000)) {
+          figures = r.body
+          break
+        }
+      }
+      await new Promise((r) => setTimeout(r, 100))
+    }
+    assert.ok(figures !== undefined, p.stderr())
+    const source = figures!.acquisition.find((a) => a.source === log)!
+    assert.is(source.lines_read, 2000)
+    assert.ok(source.lines_parsed > 0)
+    assert.ok(figures!.buckets.some((b) => b.name === 'crowdsecurity/ssh-bf'))
+  } finally {
+    p.child.kill('SIGTERM')
+    await p.exited
+  }
+  const once = makeHome('watch-metrics-once')
+  const none = await once.json(['metrics'])
+  assert.is(none.status, 5)
+  const r = await once.json(['watch', '--once', `${log}:syslog`, ...CONTENT])
+  assert.ok(r.status === 0 || r.status === 1, r.stderr)
+  const saved = await once.json(['metrics'])
+  assert.is(saved.status, 0, saved.stderr)
+  assert.is(saved.body.acquisition.find((a: {source: string}) => a.source === log).lines_read, 2000)
+})
+
 test('no source at all is a usage error (exit 2)', async () => {
   const home = makeHome('watch-none')
   const r = await home.json(['watch', '--once', ...CONTENT])
