@@ -53,19 +53,18 @@ export class BoundedQueue<T extends QueueItem> {
   /** The next item, or undefined when none came before `deadline` (ms since epoch) or the queue was interrupted. */
   async take(deadline: number): Promise<T | undefined> {
     if (this.length === 0) {
-      const wait = deadline - Date.now()
-      if (wait > 0) {
-        await new Promise<void>((resolve) => {
-          const timer = setTimeout(() => {
-            this.wake = undefined
-            resolve()
-          }, wait)
-          this.wake = () => {
-            clearTimeout(timer)
-            resolve()
-          }
-        })
-      }
+      // never resolve at once with nothing: a caller looping on take must leave room to timers and I/O
+      const wait = Math.max(1, deadline - Date.now())
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(() => {
+          this.wake = undefined
+          resolve()
+        }, wait)
+        this.wake = () => {
+          clearTimeout(timer)
+          resolve()
+        }
+      })
       if (this.length === 0) return undefined
     }
     const item = this.items[this.head]!

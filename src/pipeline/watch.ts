@@ -401,7 +401,8 @@ export async function startWatch(options: WatchOptions): Promise<WatchRun> {
       const blocked = pending.length >= o.maxPendingAlerts
       const endOfInput = (once && inputsEnded) || stopping
       if (endOfInput && (queue.length === 0 || Date.now() > drainDeadline)) break
-      const wakeAt = Math.min(once ? Date.now() + 50 : nextTick, dirty ? lastCommit + o.stateCommitMs : Infinity, retryAt > 0 ? retryAt : Infinity)
+      const wakeAt = Math.min(once ? Date.now() + 50 : nextTick, dirty ? lastCommit + Math.max(o.stateCommitMs, 20 * lastStateMs) : Infinity,
+        pending.length > 0 ? lastAlertCommit + Math.max(o.alertCommitMs, 10 * lastStateMs) : Infinity, retryAt > 0 ? retryAt : Infinity)
       if (blocked) {
         await new Promise((r) => setTimeout(r, Math.max(10, Math.min(1000, retryAt - Date.now()))))
         continue
