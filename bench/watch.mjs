@@ -3,9 +3,9 @@
 //   follow     lines/s while another process appends the log as fast as it can, beside `crowd scan` of the same
 //              file (in one thread, and with the CLI's default parse worker)
 //   latency    from an attack line written to its decision committed in the store (p50, p99), while background
-//              lines are appended at 1,000 and 50,000 lines/s
+//              lines are appended at --rates lines/s (the writer reports what it managed: `lines`)
 //   rss        RSS after 1 minute and after --minutes (default 10) of steady input (2,000 lines/s + attacks)
-//   node bench/watch.mjs [--lines 200000] [--minutes 10] [--only follow,latency,rss]
+//   node bench/watch.mjs [--lines 200000] [--minutes 10] [--only follow,latency,rss] [--rates 1000,20000,50000]
 import {spawn} from 'node:child_process'
 import * as fs from 'node:fs'
 import * as os from 'node:os'
@@ -22,6 +22,7 @@ import {openStore} from '../src/store/open.ts'
 const lines = Number(arg('--lines', '200000'))
 const minutes = Number(arg('--minutes', '10'))
 const only = arg('--only', 'follow,latency,rss').split(',')
+const rates = arg('--rates', '1000,20000,50000').split(',').map(Number)
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'crowd-bench-watch-'))
 const hub = path.join(SHARED, 'crowdsec-hub')
 const collections = ['crowdsecurity/linux', 'crowdsecurity/nginx', 'crowdsecurity/base-http-scenarios']
@@ -137,9 +138,11 @@ async function paced(name, rate, seconds, onTick) {
 const pct = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]
 
 async function latency() {
-  for (const rate of [1000, 50_000]) {
+  for (const rate of rates) {
     const {latencies, attacks, result} = await paced(`latency-${rate}`, rate, 20)
-    report(`latency @ ${rate} lines/s`, {attacks: attacks.length, decided: latencies.length, p50_ms: pct(latencies, 50), p99_ms: pct(latencies, 99), lines: result.summary.lines, queue_waits: result.figures.queue.waits})
+    const c = result.figures.commits
+    report(`latency @ ${rate} lines/s`, {attacks: attacks.length, decided: latencies.length, p50_ms: pct(latencies, 50), p99_ms: pct(latencies, 99), lines: result.summary.lines,
+      commits: c.ok, state_ms_per_commit: c.stateMs / Math.max(1, c.ok), state_kb: c.stateBytes / 1024})
   }
 }
 

@@ -318,14 +318,16 @@ export async function startWatch(options: WatchOptions): Promise<WatchRun> {
 
   /**
    * Taking the state costs time in proportion to the live buckets (a flood of live lines from
-   * thousands of addresses makes megabytes of it): commits are spaced so that taking it uses at
-   * most about a tenth of the time, whatever the load. Light loads commit alerts within alertCommitMs.
+   * thousands of addresses makes megabytes of it): alert commits are spaced so that taking it uses
+   * at most about a fifth of the time, state-only commits a tenth, whatever the load. Light loads
+   * commit alerts within alertCommitMs. (Writing only the buckets that changed is the way to
+   * make this cost independent of the live buckets: see docs/watch.md.)
    */
   let lastStateMs = 0
   const commitDue = (now: number): boolean => {
     if (now < retryAt) return false
-    if (pending.length > 0 && now - lastAlertCommit >= Math.max(o.alertCommitMs, 10 * lastStateMs)) return true
-    return dirty && now - lastCommit >= Math.max(o.stateCommitMs, 20 * lastStateMs)
+    if (pending.length > 0 && now - lastAlertCommit >= Math.max(o.alertCommitMs, 5 * lastStateMs)) return true
+    return dirty && now - lastCommit >= Math.max(o.stateCommitMs, 10 * lastStateMs)
   }
 
   // ---- sources and the loop
@@ -401,8 +403,8 @@ export async function startWatch(options: WatchOptions): Promise<WatchRun> {
       const blocked = pending.length >= o.maxPendingAlerts
       const endOfInput = (once && inputsEnded) || stopping
       if (endOfInput && (queue.length === 0 || Date.now() > drainDeadline)) break
-      const wakeAt = Math.min(once ? Date.now() + 50 : nextTick, dirty ? lastCommit + Math.max(o.stateCommitMs, 20 * lastStateMs) : Infinity,
-        pending.length > 0 ? lastAlertCommit + Math.max(o.alertCommitMs, 10 * lastStateMs) : Infinity, retryAt > 0 ? retryAt : Infinity)
+      const wakeAt = Math.min(once ? Date.now() + 50 : nextTick, dirty ? lastCommit + Math.max(o.stateCommitMs, 10 * lastStateMs) : Infinity,
+        pending.length > 0 ? lastAlertCommit + Math.max(o.alertCommitMs, 5 * lastStateMs) : Infinity, retryAt > 0 ? retryAt : Infinity)
       if (blocked) {
         await new Promise((r) => setTimeout(r, Math.max(10, Math.min(1000, retryAt - Date.now()))))
         continue
