@@ -12,7 +12,7 @@ import * as assert from 'uvu/assert'
 import {addMachine} from '../../src/lapi/admin.js'
 import {prepareContent, scan} from '../../src/pipeline/index.js'
 import {openStore, storeLocation} from '../../src/store/open.js'
-import {BIN, ROOT, SHARED} from '../helpers/run-cli.js'
+import {BIN, ROOT, runDeno, SHARED} from '../helpers/run-cli.js'
 import {makeHome, type Home} from './lapi/helpers.js'
 import {freePort} from '../helpers/crowdsec.js'
 import {writeJournal, type ExportEntry} from '../acquisition/journal-files.js'
@@ -274,6 +274,25 @@ test('metrics: a running watch serves them (crowd metrics --url reads them back)
   const saved = await once.json(['metrics'])
   assert.is(saved.status, 0, saved.stderr)
   assert.is(saved.body.acquisition.find((a: {source: string}) => a.source === log).lines_read, 2000)
+})
+
+test('under Deno: two cron runs store what they store under Node (node:sqlite), and the second resumes', async () => {
+  const node = makeHome('watch-node')
+  const deno = makeHome('watch-deno')
+  const log = sshLog(deno.dir, 3000, 15)
+  const lines = fs.readFileSync(log, 'utf8').split('\n').filter((l) => l !== '')
+  const part = path.join(deno.dir, 'part.log')
+  fs.writeFileSync(part, lines.slice(0, 1700).join('\n') + '\n')
+  const denoRun = () => runDeno(['watch', '--once', `${part}:syslog`, ...CONTENT, '--json'], {env: deno.env})
+  const first = denoRun()
+  assert.ok(first.status === 0 || first.status === 1, first.stderr)
+  fs.appendFileSync(part, lines.slice(1700).join('\n') + '\n')
+  const second = denoRun()
+  assert.ok(second.status === 0 || second.status === 1, second.stderr)
+  assert.is(JSON.parse(second.stdout).summary.lines, lines.length - 1700)
+  const r = await node.json(['watch', '--once', `${log}:syslog`, ...CONTENT])
+  assert.ok(r.status === 0 || r.status === 1, r.stderr)
+  assert.equal(await storedKeys(path.join(deno.dir, 'crowd.db')), await storedKeys(path.join(node.dir, 'crowd.db')))
 })
 
 test('no source at all is a usage error (exit 2)', async () => {
