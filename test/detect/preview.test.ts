@@ -3,17 +3,12 @@
  * the previewed ones with pourPreviewed and the others whole gives exactly what pouring every
  * event gives — alerts, metrics (skip counters included) and the buckets left open.
  */
-import {spawnSync} from 'node:child_process'
-import * as fs from 'node:fs'
-import * as os from 'node:os'
-import * as path from 'node:path'
 import {test} from 'uvu'
 import * as assert from 'uvu/assert'
 import {createDetector, loadScenarios, type CompiledScenario, type Detector} from '../../src/detect/index.js'
-import {Event, ExpectMode, newLogEvent} from '../../src/model/event.js'
+import {Event, ExpectMode} from '../../src/model/event.js'
 import {decodePreviewed, encodePreviewed} from '../../src/model/event-wire.js'
-import {alertSummary, loadHubDetectContent} from '../helpers/hub-content.js'
-import {SHARED} from '../helpers/run-cli.js'
+import {alertSummary, genlogsNginxEvents, loadHubDetectContent} from '../helpers/hub-content.js'
 import {loadInline, metaEvent, trigger} from '../helpers/scenarios.js'
 
 /** Pours `events` into a fresh detector, whole or through a previewing twin; what it comes to. */
@@ -40,30 +35,15 @@ test('linux + nginx + base-http-scenarios on genlogs nginx lines: previewed pour
   const {helpers, dataDir, hubIndex} = content.scenarioOptions
   const loaded = loadScenarios(content.scenarioFiles, {helpers, dataDir, hubIndex})
   assert.equal(loaded.errors, [])
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'crowd-preview-'))
-  try {
-    const log = path.join(dir, 'nginx.log')
-    const r = spawnSync(process.execPath, [path.join(SHARED, 'bench', 'genlogs.mjs'), 'nginx', '--lines', '8000', '--seed', '5',
-      '--hours', '2', '--attack-ratio', '0.3', '--out', log])
-    assert.is(r.status, 0)
-    const events: Event[] = []
-    for (const raw of fs.readFileSync(log, 'utf8').split('\n')) {
-      if (raw === '') continue
-      const e = newLogEvent({raw, src: log, module: 'file', labels: {type: 'nginx'}})
-      e.ExpectMode = ExpectMode.timeMachine
-      if (content.parsers.parse(e).parsed) events.push(e)
-    }
-    const whole = pourAll(loaded.scenarios, events, false)
-    const split = pourAll(loaded.scenarios, events, true)
-    assert.ok(whole.alerts.length > 5, `only ${whole.alerts.length} alerts`)
-    assert.ok(split.previewed > events.length / 2, `only ${split.previewed} of ${events.length} previewed`)
-    assert.equal(split.alerts, whole.alerts)
-    assert.is(split.metrics, whole.metrics)
-    assert.is(split.open, whole.open)
-    assert.equal(split.late, whole.late)
-  } finally {
-    fs.rmSync(dir, {recursive: true, force: true})
-  }
+  const events = genlogsNginxEvents(content, {lines: 8000, seed: 5, hours: 2, attackRatio: 0.3})
+  const whole = pourAll(loaded.scenarios, events, false)
+  const split = pourAll(loaded.scenarios, events, true)
+  assert.ok(whole.alerts.length > 5, `only ${whole.alerts.length} alerts`)
+  assert.ok(split.previewed > events.length / 2, `only ${split.previewed} of ${events.length} previewed`)
+  assert.equal(split.alerts, whole.alerts)
+  assert.is(split.metrics, whole.metrics)
+  assert.is(split.open, whole.open)
+  assert.equal(split.late, whole.late)
 })
 
 const evt = (meta: Record<string, string>, time = '2026-01-01T00:00:00Z'): Event => metaEvent(meta, time)

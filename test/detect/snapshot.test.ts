@@ -4,10 +4,6 @@
  * overflows of one detector over the whole stream, in the same order; a changed scenario set
  * drops what no longer fits and counts it; a malformed snapshot is refused whole.
  */
-import {spawnSync} from 'node:child_process'
-import * as fs from 'node:fs'
-import * as os from 'node:os'
-import * as path from 'node:path'
 import {test} from 'uvu'
 import * as assert from 'uvu/assert'
 import {compileAlertContext, createDetector, loadScenarios, type CompiledScenario, type Detector, type DetectorOptions,
@@ -15,11 +11,10 @@ import {compileAlertContext, createDetector, loadScenarios, type CompiledScenari
 import {formatRfc3339Nano, type Instant} from '../../src/detect/time.js'
 import type {RuntimeAlert} from '../../src/model/alert.js'
 import {CrowdError} from '../../src/model/errors.js'
-import {cloneEvent, Event, ExpectMode, newLogEvent} from '../../src/model/event.js'
+import {cloneEvent, Event, ExpectMode} from '../../src/model/event.js'
 import {GoTime} from '../../src/model/go-time.js'
 import {newAnyMap, newStringMap} from '../../src/model/go-values.js'
-import {loadHubDetectContent} from '../helpers/hub-content.js'
-import {SHARED} from '../helpers/run-cli.js'
+import {genlogsNginxEvents, loadHubDetectContent} from '../helpers/hub-content.js'
 import {loadInline} from '../helpers/scenarios.js'
 
 /** Wall clock of the live buckets (reprocessed overflows, live events): fixed, so runs compare. */
@@ -280,28 +275,13 @@ test('hub scenarios on nginx lines: 3 pieces give the overflows of one run', () 
   const {helpers, dataDir, hubIndex} = content.scenarioOptions
   const loaded = loadScenarios(content.scenarioFiles, {helpers, dataDir, hubIndex})
   assert.equal(loaded.errors, [])
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'crowd-snapshot-'))
-  try {
-    const log = path.join(dir, 'nginx.log')
-    const r = spawnSync(process.execPath, [path.join(SHARED, 'bench', 'genlogs.mjs'), 'nginx', '--lines', '4000', '--seed', '9',
-      '--hours', '3', '--attack-ratio', '0.3', '--out', log])
-    assert.is(r.status, 0)
-    const events: Event[] = []
-    for (const raw of fs.readFileSync(log, 'utf8').split('\n')) {
-      if (raw === '') continue
-      const e = newLogEvent({raw, src: log, module: 'file', labels: {type: 'nginx'}})
-      e.ExpectMode = ExpectMode.timeMachine
-      if (content.parsers.parse(e).parsed) events.push(e)
-    }
-    const opts: DetectorOptions = {mode: 'replay', clock: {now: () => FIXED}}
-    const one = whole(loaded.scenarios, events, opts)
-    assert.ok(one.alerts.length > 5, `only ${one.alerts.length} alerts`)
-    const cut = pieces(loaded.scenarios, events, evenCuts(events.length, 3), opts)
-    sameAlerts(cut.alerts, one.alerts)
-    sameText(cut.end, one.end)
-  } finally {
-    fs.rmSync(dir, {recursive: true, force: true})
-  }
+  const events = genlogsNginxEvents(content, {lines: 4000, seed: 9, hours: 3, attackRatio: 0.3})
+  const opts: DetectorOptions = {mode: 'replay', clock: {now: () => FIXED}}
+  const one = whole(loaded.scenarios, events, opts)
+  assert.ok(one.alerts.length > 5, `only ${one.alerts.length} alerts`)
+  const cut = pieces(loaded.scenarios, events, evenCuts(events.length, 3), opts)
+  sameAlerts(cut.alerts, one.alerts)
+  sameText(cut.end, one.end)
 })
 
 test('a changed scenario set: buckets of removed and changed scenarios are dropped and counted, the others go on', () => {

@@ -3,12 +3,14 @@
  * ../shared/crowdsec-hub (resolved recursively through its .index.json), compiled once, and a
  * comparable summary of alerts.
  */
+import {spawnSync} from 'node:child_process'
 import * as fs from 'node:fs'
+import * as os from 'node:os'
 import * as path from 'node:path'
 import * as assert from 'uvu/assert'
 import {parse as parseYaml} from 'yaml'
 import type {RuntimeAlert} from '../../src/model/alert.js'
-import type {Event} from '../../src/model/event.js'
+import {ExpectMode, newLogEvent, type Event} from '../../src/model/event.js'
 import {GoTime, UTC} from '../../src/model/go-time.js'
 import {silentLogger} from '../../src/model/logger.js'
 import {loadParsers, type ParserSet} from '../../src/parse/index.js'
@@ -52,4 +54,28 @@ export function alertSummary(e: Event): string {
   const a = (e.Overflow as unknown as RuntimeAlert).Alert as unknown as Record<string, unknown> | undefined
   if (a === undefined) return 'no alert'
   return JSON.stringify([a.Scenario, a.Source, a.EventsCount, a.Message, a.StartAt, a.StopAt, (a.Events as {Timestamp?: unknown}[] | undefined)?.map((x) => x.Timestamp)])
+}
+
+/**
+ * genlogs nginx lines (SHARED/bench/genlogs.mjs, deterministic by seed) parsed by the content's
+ * parsers, replay mode: the events a hub-content detector test pours.
+ */
+export function genlogsNginxEvents(content: HubDetectContent, o: {lines: number; seed: number; hours: number; attackRatio: number}): Event[] {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'crowd-genlogs-'))
+  try {
+    const log = path.join(dir, 'nginx.log')
+    const r = spawnSync(process.execPath, [path.join(SHARED, 'bench', 'genlogs.mjs'), 'nginx', '--lines', String(o.lines), '--seed', String(o.seed),
+      '--hours', String(o.hours), '--attack-ratio', String(o.attackRatio), '--out', log])
+    assert.is(r.status, 0)
+    const events: Event[] = []
+    for (const raw of fs.readFileSync(log, 'utf8').split('\n')) {
+      if (raw === '') continue
+      const e = newLogEvent({raw, src: log, module: 'file', labels: {type: 'nginx'}})
+      e.ExpectMode = ExpectMode.timeMachine
+      if (content.parsers.parse(e).parsed) events.push(e)
+    }
+    return events
+  } finally {
+    fs.rmSync(dir, {recursive: true, force: true})
+  }
 }

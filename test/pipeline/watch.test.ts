@@ -133,54 +133,51 @@ function cuts(n: number, k: number): number[] {
   return [...new Set(out)].filter((c) => c > 0 && c < n).sort((a, b) => a - b)
 }
 
+/**
+ * Writes `lines` to a fresh log in K pieces, one `--once` run after each piece (then `between`,
+ * if given); returns the stored alerts, and the alerts one scan of the whole log finds.
+ */
+async function piecewise(name: string, lines: string[], k: number, between?: (db: string) => Promise<void>): Promise<{stored: AlertKey[]; expected: AlertKey[]; runs: number}> {
+  const whole = path.join(tmp, `${name}-whole.log`)
+  fs.writeFileSync(whole, lines.join('\n') + '\n')
+  const expected = await scanAlerts(whole)
+  const db = path.join(tmp, `${name}.db`)
+  const log = path.join(tmp, `${name}.log`)
+  fs.writeFileSync(log, '')
+  let from = 0
+  let runs = 0
+  for (const cut of [...cuts(lines.length, k), lines.length]) {
+    fs.appendFileSync(log, lines.slice(from, cut).join('\n') + '\n')
+    from = cut
+    const result = await runOnce(db, [fileSource(log)])
+    runs++
+    assert.equal(result.errors, [])
+    assert.ok(result.exit_code === 0 || result.exit_code === 1, `exit code ${result.exit_code}`)
+    await between?.(db)
+  }
+  return {stored: await storedAlerts(db), expected, runs}
+}
+
 for (const k of [2, 3, 7]) {
   test(`cron mode: the log cut into ${k} pieces, ${k} --once runs, the alerts of one scan`, async () => {
-    const lines = sshLog(4000, 3)
-    const whole = path.join(tmp, `whole-${k}.log`)
-    fs.writeFileSync(whole, lines.join('\n') + '\n')
-    const expected = await scanAlerts(whole)
+    const {stored, expected, runs} = await piecewise(`cron-${k}`, sshLog(4000, 3), k)
     const kinds = new Set(expected.map((a) => a.scenario))
     assert.ok(kinds.has('crowdsecurity/ssh-bf') && kinds.has('test/ssh-failures-per-hour') && kinds.has('test/ssh-root-attempt') && kinds.has('test/ssh-six-failures'), `scenario kinds alerted: ${[...kinds].join(', ')}`)
-
-    const db = path.join(tmp, `cron-${k}.db`)
-    const log = path.join(tmp, `cron-${k}.log`)
-    fs.writeFileSync(log, '')
-    let from = 0
-    let runs = 0
-    for (const cut of [...cuts(lines.length, k), lines.length]) {
-      fs.appendFileSync(log, lines.slice(from, cut).join('\n') + '\n')
-      from = cut
-      const result = await runOnce(db, [fileSource(log)])
-      runs++
-      assert.equal(result.errors, [])
-      assert.ok(result.exit_code === 0 || result.exit_code === 1, `exit code ${result.exit_code}`)
-    }
     assert.is(runs, k)
-    assert.equal(sorted(await storedAlerts(db)), sorted(expected))
+    assert.equal(sorted(stored), sorted(expected))
   })
 }
 
 test('cron mode: without the saved buckets the same cuts give other alerts (the cuts do split buckets)', async () => {
-  const lines = sshLog(4000, 3)
-  const whole = path.join(tmp, 'nobuckets-whole.log')
-  fs.writeFileSync(whole, lines.join('\n') + '\n')
-  const expected = await scanAlerts(whole)
-  const db = path.join(tmp, 'nobuckets.db')
-  const log = path.join(tmp, 'nobuckets.log')
-  fs.writeFileSync(log, '')
-  let from = 0
-  for (const cut of [...cuts(lines.length, 7), lines.length]) {
-    fs.appendFileSync(log, lines.slice(from, cut).join('\n') + '\n')
-    from = cut
-    await runOnce(db, [fileSource(log)])
-    // forget the buckets, keep the positions
+  // forget the buckets after each run, keep the positions
+  const {stored, expected} = await piecewise('nobuckets', sshLog(4000, 3), 7, async (db) => {
     const sink = (await openAgentSink(configFor(db), silentLogger)) as StoreAgentSink
     const state = JSON.parse((await sink.loadState())!) as {buckets: unknown}
     state.buckets = null
     await sink.commit([], JSON.stringify(state))
     await sink.close()
-  }
-  assert.not.equal(sorted(await storedAlerts(db)), sorted(expected))
+  })
+  assert.not.equal(sorted(stored), sorted(expected))
 })
 
 test('cron mode: rotation between runs (rename + create, then copytruncate): the old file is finished first, nothing lost or repeated', async () => {

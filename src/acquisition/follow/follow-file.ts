@@ -21,6 +21,7 @@
  *   (EACCES, a directory...) is reported once per episode to `onError`, counted, and retried
  *   every poll. Only an exception from `onLines` ends the follower (`done` rejects with it).
  */
+import {abortableSleep} from '../bytes-and-waits.js'
 import * as fsp from 'node:fs/promises'
 import {Buffer} from 'node:buffer'
 import {DEFAULT_MAX_LINE_BYTES, LineSplitter} from '../line-splitter.js'
@@ -128,7 +129,7 @@ export function followFile(path: string, options: FollowOptions): FileFollower {
   const graceTicks = closeAfter === 0 ? 0 : Math.max(1, Math.ceil(closeAfter / Math.max(1, pollMs)))
   const labels = options.labels ?? {}
   const module = options.module ?? 'file'
-  const sleep = options.sleep ?? defaultSleep
+  const sleep = options.sleep ?? abortableSleep
   const candidatesOf = options.candidates ?? ((p: string) => findCandidates(p))
   const metrics = newFollowMetrics()
   const controller = new AbortController()
@@ -431,19 +432,4 @@ export function followFile(path: string, options: FollowOptions): FileFollower {
       await done.catch(() => undefined)
     },
   }
-}
-
-function defaultSleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve()
-    const onAbort = () => {
-      clearTimeout(timer)
-      resolve()
-    }
-    const timer = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort)
-      resolve()
-    }, ms)
-    signal.addEventListener('abort', onAbort, {once: true})
-  })
 }

@@ -15,6 +15,7 @@
  * is not such an object is reported once and skipped to its end; the next line starts afresh.
  * Lines starting with `-` are journalctl's notices (`-- Boot ... --`) and are skipped silently.
  */
+import {utf8Boundary} from '../bytes-and-waits.js'
 import {Buffer} from 'node:buffer'
 
 export interface JournalField {
@@ -84,21 +85,6 @@ function hexValue(b: number): number {
   return -1
 }
 
-/** `len`, or less so that buf[0, len) does not end with an incomplete UTF-8 sequence. */
-function completeUtf8(buf: Buffer, len: number): number {
-  let i = len
-  let back = 0
-  while (i > 0 && back < 3 && (buf[i - 1]! & 0xc0) === 0x80) {
-    i--
-    back++
-  }
-  if (i === 0) return len
-  const lead = buf[i - 1]!
-  const need = lead >= 0xf0 ? 4 : lead >= 0xe0 ? 3 : lead >= 0xc0 ? 2 : 1
-  if (need === 1) return len
-  return len - (i - 1) >= need ? len : i - 1
-}
-
 /** A value being read: bytes kept up to `cap`, the full length counted. */
 class ValueBuilder {
   buf: Buffer
@@ -141,7 +127,7 @@ class ValueBuilder {
   }
   field(): JournalField {
     // a value cut at the cap ends at a character boundary (a cut sequence is not invalid UTF-8)
-    const len = this.total > this.len ? completeUtf8(this.buf, this.len) : this.len
+    const len = this.total > this.len ? utf8Boundary(this.buf, this.len) : this.len
     return {kind: this.kind, bytes: Buffer.from(this.buf.subarray(0, len)), length: this.total}
   }
   private reserve(n: number): void {

@@ -18,6 +18,7 @@
  *   cursor handed on; after maxRestarts failed runs in a row the source gives up;
  * - the child is killed (SIGTERM, then SIGKILL) on stop, abort, and when onLines throws.
  */
+import {abortableSleep} from '../bytes-and-waits.js'
 import {spawn, type ChildProcess} from 'node:child_process'
 import {CrowdError} from '../../model/errors.js'
 import {DEFAULT_MAX_LINE_BYTES} from '../line-splitter.js'
@@ -397,7 +398,7 @@ export function startJournald(options: JournaldOptions): JournaldSource {
   for (const [name, v] of [['restartDelayMs', base], ['maxRestartDelayMs', maxDelay], ['maxRestarts', maxRestarts]] as const) {
     if (Number.isNaN(v) || v < 0) throw new RangeError(`${name} must be a number >= 0, got ${v}`)
   }
-  const sleep = options.sleep ?? defaultSleep
+  const sleep = options.sleep ?? abortableSleep
   const controller = new AbortController()
   const signal = controller.signal
   const onAbort = () => controller.abort()
@@ -475,19 +476,4 @@ export async function readJournalOnce(options: JournaldOnceOptions): Promise<{cu
 
 function delay(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms).unref?.())
-}
-
-function defaultSleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve()
-    const onAbort = () => {
-      clearTimeout(timer)
-      resolve()
-    }
-    const timer = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort)
-      resolve()
-    }, ms)
-    signal.addEventListener('abort', onAbort, {once: true})
-  })
 }

@@ -12,6 +12,7 @@
  * `maxFrameLen`, is a fatal framing error: the stream is out of sync and the connection must close.
  * CR, LF and NUL bytes between frames are skipped.
  */
+import {utf8Boundary} from '../bytes-and-waits.js'
 
 export interface Frame {
   /** The message bytes (at most maxMessageLen; a copy, owned by the receiver). */
@@ -177,18 +178,4 @@ export class TcpFramer {
   }
 }
 
-/** The largest length <= len that does not end inside a UTF-8 sequence. */
-export function utf8Boundary(buf: Uint8Array, len: number): number {
-  let i = len
-  // Step back over at most 3 continuation bytes to the lead byte.
-  let back = 0
-  while (i > 0 && back < 3 && (buf[i - 1]! & 0xc0) === 0x80) {
-    i--
-    back++
-  }
-  if (i === 0) return len
-  const lead = buf[i - 1]!
-  const need = lead >= 0xf0 ? 4 : lead >= 0xe0 ? 3 : lead >= 0xc0 ? 2 : 1
-  if (need === 1) return len
-  return len - (i - 1) >= need ? len : i - 1
-}
+export {utf8Boundary}
