@@ -295,6 +295,26 @@ test('under Deno: two cron runs store what they store under Node (node:sqlite), 
   assert.equal(await storedKeys(path.join(deno.dir, 'crowd.db')), await storedKeys(path.join(node.dir, 'crowd.db')))
 })
 
+test('stdin in cron mode; alerts the profiles give no decision are stored too and listed by crowd alerts list', async () => {
+  const home = makeHome('watch-stdin')
+  const log = sshLog(home.dir, 3000, 16)
+  const profiles = path.join(home.dir, 'profiles.yaml')
+  fs.writeFileSync(profiles, "name: only_ssh_bf\nfilters:\n  - Alert.GetScenario() == 'crowdsecurity/ssh-bf'\ndecisions:\n  - type: ban\n    duration: 4h\non_success: break\n")
+  const r = await home.run(['watch', '--once', '-', '--type', 'syslog', ...CONTENT, '--profiles', profiles, '--json'], {input: fs.readFileSync(log, 'utf8')})
+  assert.is(r.status, 1, r.stderr)
+  const result = JSON.parse(r.stdout) as {summary: {lines: number; alerts: number; decisions: number}}
+  assert.is(result.summary.lines, 3000)
+  const expected = await scanKeys(log)
+  assert.is(result.summary.alerts, expected.length)
+  const listed = await home.json(['alerts', 'list'])
+  assert.is(listed.status, 0, listed.stderr)
+  const withDecision = listed.body.filter((a: {decisions: unknown[] | null}) => (a.decisions ?? []).length > 0)
+  assert.is(listed.body.length, expected.length, 'every stored alert is listed')
+  assert.ok(withDecision.length > 0 && withDecision.length < listed.body.length, `${withDecision.length} of ${listed.body.length} with decisions`)
+  assert.ok(withDecision.every((a: {scenario: string}) => a.scenario === 'crowdsecurity/ssh-bf'))
+  assert.is(result.summary.decisions, withDecision.length)
+})
+
 test('no source at all is a usage error (exit 2)', async () => {
   const home = makeHome('watch-none')
   const r = await home.json(['watch', '--once', ...CONTENT])

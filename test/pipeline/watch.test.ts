@@ -285,4 +285,26 @@ test('daemon mode: the backlog, lines appended later, and a new file matching th
   }
 })
 
+test('daemon mode with fromEnd: a source without a saved position starts at its current end; a new file of the glob from its beginning', async () => {
+  const lines = sshLog(1200, 8)
+  const dir = fs.mkdtempSync(path.join(tmp, 'fromend-'))
+  const db = path.join(tmp, 'fromend.db')
+  const a = path.join(dir, 'a.log')
+  fs.writeFileSync(a, lines.slice(0, 600).join('\n') + '\n')
+  const sink = await openAgentSink(configFor(db), silentLogger)
+  const run = await startWatch({sources: [{kind: 'file', paths: [path.join(dir, '*.log')], labels: {type: 'syslog'}}], stages: testContent().stages, sink, fromEnd: true, pollMs: 20, globPollMs: 50})
+  const processed = () => run.figures().sources.reduce((t, s) => t + s.parsed + s.unparsed + s.whitelisted, 0)
+  try {
+    await new Promise((r) => setTimeout(r, 300))
+    assert.is(processed(), 0, 'the 600 lines there before the start are skipped')
+    fs.appendFileSync(a, lines.slice(600, 900).join('\n') + '\n')
+    fs.writeFileSync(path.join(dir, 'b.log'), lines.slice(900).join('\n') + '\n')
+    for (let i = 0; i < 300 && processed() < 600; i++) await new Promise((r) => setTimeout(r, 20))
+    assert.is(processed(), 600)
+  } finally {
+    await run.stop()
+    await sink.close()
+  }
+})
+
 test.run()
