@@ -30,6 +30,10 @@ export function acquisSources(where: string): WatchSourceSpec[] {
 
 function toSpec(c: WatchSourceConfig): WatchSourceSpec {
   const origin = `${c.origin.file}:${c.origin.line}`
+  // an expression that rewrites events would change what is detected: refused rather than ignored
+  if (c.transform !== undefined && c.transform !== '') {
+    throw new CrowdError('config', '`transform` is not supported by crowd watch yet: remove it or pre-process the log', {file: c.origin.file, line: c.origin.line})
+  }
   switch (c.kind) {
     case 'file':
       return {kind: 'file', paths: c.paths, exclude: c.excludeRegexps, labels: c.labels, origin}

@@ -315,11 +315,17 @@ test('stdin in cron mode; alerts the profiles give no decision are stored too an
   assert.is(result.summary.decisions, withDecision.length)
 })
 
-test('no source at all is a usage error (exit 2)', async () => {
+test('no source at all is a usage error (exit 2); an acquis entry with transform is refused naming its file and line', async () => {
   const home = makeHome('watch-none')
   const r = await home.json(['watch', '--once', ...CONTENT])
   assert.is(r.status, 2)
   assert.match(r.body.error.errors[0].message, 'nothing to watch')
+  const acquis = path.join(home.dir, 'acquis.yaml')
+  fs.writeFileSync(acquis, `filenames:\n  - ${path.join(home.dir, 'x.log')}\nlabels:\n  type: syslog\n---\nfilenames:\n  - ${path.join(home.dir, 'y.log')}\nlabels:\n  type: syslog\ntransform: evt.Line.Raw\n`)
+  const t = await home.json(['watch', '--once', '--acquis', acquis, ...CONTENT])
+  assert.is(t.status, 2)
+  assert.equal([t.body.error.errors[0].file, t.body.error.errors[0].line], [acquis, 6])
+  assert.match(t.body.error.errors[0].message, 'transform')
 })
 
 test.run()
