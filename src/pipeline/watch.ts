@@ -369,10 +369,14 @@ export async function startWatch(options: WatchOptions): Promise<WatchRun> {
     return {done: Promise.resolve()}
   }
 
+  /** The last figures of sources that were stopped (the end of a cron run, a reload). */
+  const finished = new Map<string, SourceFigures>()
+  const figuresKey = (f: {key: string; src: string}): string => `${f.key}\u0000${f.src}`
   const stopSources = async (): Promise<void> => {
     const list = sources
     sources = []
     await Promise.all(list.map((s) => s.stop()))
+    for (const s of list) for (const f of s.figures()) finished.set(figuresKey(f), f)
   }
 
   let currentSpecs = options.sources
@@ -428,16 +432,15 @@ export async function startWatch(options: WatchOptions): Promise<WatchRun> {
   }
 
   const figures = (): WatchFiguresSnapshot => {
-    const running = new Map<string, SourceFigures>()
-    for (const src of sources) for (const f of src.figures()) running.set(f.key === 'stdin' || f.module !== 'syslog' ? f.key : f.key, f)
+    // what each source read (lines, bytes, cuts, drops, errors): running sources, else their last figures
+    const read = new Map(finished)
+    for (const src of sources) for (const f of src.figures()) read.set(figuresKey(f), f)
     const reports: WatchSourceReport[] = []
     for (const [, s] of sourceStates) {
-      const f = running.get(s.report.key)
-      const r = s.report
-      Object.assign(r, s.counts)
-      if (f !== undefined && f.src === r.src) Object.assign(r, {lines: f.lines, bytes: f.bytes, truncated: f.truncated, dropped: f.dropped, errors: f.errors, rotations: f.rotations, truncations: f.truncations})
-      else if (f === undefined || r.module !== 'syslog') r.lines = r.lines || s.counts.parsed + s.counts.unparsed + s.counts.whitelisted
-      if (r.module === 'syslog') r.lines = s.counts.parsed + s.counts.unparsed + s.counts.whitelisted
+      const r = Object.assign(s.report, s.counts)
+      const f = read.get(figuresKey(r))
+      if (f !== undefined) Object.assign(r, {lines: f.lines, bytes: f.bytes, truncated: f.truncated, dropped: f.dropped, errors: f.errors, rotations: f.rotations, truncations: f.truncations})
+      else r.lines = s.counts.parsed + s.counts.unparsed + s.counts.whitelisted
       reports.push({...r})
     }
     reports.sort((a, b) => (a.src < b.src ? -1 : a.src > b.src ? 1 : 0))
