@@ -5,6 +5,7 @@
  * is busy or gone with 503 (clients retry), anything unexpected with 500 and a log line. Nothing
  * a client sends can crash the server.
  */
+import {limitServer} from '../platform/http-server.js'
 import {randomBytes} from 'node:crypto'
 import * as fs from 'node:fs'
 import * as http from 'node:http'
@@ -141,14 +142,8 @@ export class LapiServer {
       const server = tls
         ? https.createServer({cert: fs.readFileSync(this.#config.tlsCert!), key: fs.readFileSync(this.#config.tlsKey!)}, this.handle)
         : http.createServer(this.handle)
-      server.headersTimeout = 30_000
-      server.requestTimeout = 300_000
-      server.keepAliveTimeout = 65_000
-      server.on('clientError', (error, socket) => {
-        if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n')
-        else socket.destroy()
-        this.#logger.debug(`lapi: bad request from a client: ${error.message}`)
-      })
+      limitServer(server, {headersTimeoutMs: 30_000, requestTimeoutMs: 300_000, keepAliveTimeoutMs: 65_000,
+        onBadRequest: (message) => this.#logger.debug(`lapi: bad request from a client: ${message}`)})
       this.#servers.push(server)
       return server
     }

@@ -3,6 +3,7 @@
  * text exposition of registry.ts, every other request 404. node:http only, so it runs the same
  * under Deno. Scrapes are cheap (the figures are read once per scrape), so there is no cache.
  */
+import {limitServer} from '../platform/http-server.js'
 import * as http from 'node:http'
 import type {AddressInfo} from 'node:net'
 import type {Registry} from 'prom-client'
@@ -53,14 +54,8 @@ export async function startMetricsServer(options: MetricsServerOptions): Promise
     )
   })
   // a scrape is one short GET: slow or idle clients are not kept
-  server.headersTimeout = 10_000
-  server.requestTimeout = 30_000
-  server.keepAliveTimeout = 15_000
-  server.on('clientError', (error, socket) => {
-    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n')
-    else socket.destroy()
-    logger.debug(`metrics: bad request: ${error.message}`)
-  })
+  limitServer(server, {headersTimeoutMs: 10_000, requestTimeoutMs: 30_000, keepAliveTimeoutMs: 15_000,
+    onBadRequest: (message) => logger.debug(`metrics: bad request: ${message}`)})
   await new Promise<void>((resolve, reject) => {
     server.once('error', (error: NodeJS.ErrnoException) =>
       reject(new CrowdError('config', `cannot serve metrics on ${options.listen}: ${error.code ?? error.message}`)))

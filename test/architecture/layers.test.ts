@@ -16,7 +16,7 @@ const ALLOWED: Record<string, readonly string[]> = {
   model: [],
   platform: ['model'],
   config: ['model', 'platform'],
-  metrics: ['model'],
+  metrics: ['model', 'platform'],
   regex: ['model', 'platform'],
   expr: ['model', 'platform', 'regex'],
   grok: ['model', 'platform', 'regex'],
