@@ -394,6 +394,8 @@ export async function startWatch(options: WatchOptions): Promise<WatchRun> {
     }
   })
 
+  /** The run ended with processed lines or alerts it could not commit. */
+  let unsaved = false
   const loop = async (): Promise<void> => {
     for (;;) {
       const now = Date.now()
@@ -429,6 +431,8 @@ export async function startWatch(options: WatchOptions): Promise<WatchRun> {
       if (await commit()) break
       await new Promise((r) => setTimeout(r, Math.min(2000, 200 * 2 ** attempt)))
     }
+    // what could not be committed is read again next time (positions did not move): the run still failed
+    unsaved = dirty || pending.length > 0
   }
 
   const figures = (): WatchFiguresSnapshot => {
@@ -461,7 +465,7 @@ export async function startWatch(options: WatchOptions): Promise<WatchRun> {
       summary.parsed += s.parsed
       summary.unparsed += s.unparsed
     }
-    const exit: ExitCodeValue = commits.ok === 0 && commits.failed > 0 ? ExitCode.service : errors.length > 0 ? ExitCode.input : totalAlerts > 0 ? ExitCode.found : ExitCode.ok
+    const exit: ExitCodeValue = unsaved ? ExitCode.service : errors.length > 0 ? ExitCode.input : totalAlerts > 0 ? ExitCode.found : ExitCode.ok
     return {target: sink.target, summary, figures: f, errors, warnings, restored, exit_code: exit}
   }
 

@@ -307,4 +307,38 @@ test('daemon mode with fromEnd: a source without a saved position starts at its 
   }
 })
 
+test('a store that refuses commits: alerts kept and retried, exit code 4 when the run cannot save, nothing lost on the next run', async () => {
+  const lines = sshLog(2000, 9)
+  const whole = path.join(tmp, 'refuse-whole.log')
+  fs.writeFileSync(whole, lines.join('\n') + '\n')
+  const expected = await scanAlerts(whole)
+  const db = path.join(tmp, 'refuse.db')
+  const log = path.join(tmp, 'refuse.log')
+  fs.writeFileSync(log, lines.join('\n') + '\n')
+  // the real store behind a sink that refuses the first `failures` commits (a database that is down, then back)
+  const flaky = async (failures: number) => {
+    const sink = await openAgentSink(configFor(db), silentLogger)
+    let refused = 0
+    const commit = sink.commit.bind(sink)
+    sink.commit = async (alerts, state) => {
+      if (refused++ < failures) throw new Error('database is locked')
+      return commit(alerts, state)
+    }
+    return sink
+  }
+  const down = await flaky(Infinity)
+  const failed = await (await startWatch({sources: [fileSource(log)], stages: testContent().stages, sink: down, once: true})).done
+  await down.close()
+  assert.is(failed.exit_code, 4)
+  assert.ok(failed.figures.commits.failed >= 1 && failed.figures.commits.ok === 0)
+  assert.equal(await storedAlerts(db), [])
+  // back after two refusals: the whole log is read again (positions did not move) and every alert stored once
+  const back = await flaky(2)
+  const ok = await (await startWatch({sources: [fileSource(log)], stages: testContent().stages, sink: back, once: true})).done
+  await back.close()
+  assert.is(ok.summary.lines, lines.length)
+  assert.ok(ok.figures.commits.failed === 2 && ok.exit_code === 1, JSON.stringify(ok.figures.commits))
+  assert.equal(sorted(await storedAlerts(db)), sorted(expected))
+})
+
 test.run()
