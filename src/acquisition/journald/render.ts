@@ -21,6 +21,7 @@
  *
  * Format `message` is the bare MESSAGE (one line, newlines kept), for parsers that expect it.
  */
+import {SHORT_MONTHS} from '../../model/go-time-layout.js'
 import {Buffer} from 'node:buffer'
 import type {JournalField, JournalRecord} from './json-reader.js'
 
@@ -53,7 +54,6 @@ export interface RenderedEntry {
 const PRINT_CHAR_THRESHOLD = 300
 /** USEC_TIMESTAMP_FORMATTABLE_MAX on 64-bit systems. */
 const REALTIME_MAX = 253402214399999999n
-const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec']
 
 function text(field: JournalField | undefined): string | undefined {
   return field === undefined || field.kind !== 'text' ? undefined : field.bytes.toString('utf8')
@@ -76,7 +76,7 @@ export function parseRealtime(value: string | undefined): bigint | undefined {
 export function formatShortTime(usec: bigint): string {
   const d = new Date(Number(usec / 1000000n) * 1000)
   const two = (n: number) => (n < 10 ? `0${n}` : String(n))
-  return `${MONTHS[d.getMonth()]} ${two(d.getDate())} ${two(d.getHours())}:${two(d.getMinutes())}:${two(d.getSeconds())}`
+  return `${SHORT_MONTHS[d.getMonth()]} ${two(d.getDate())} ${two(d.getHours())}:${two(d.getMinutes())}:${two(d.getSeconds())}`
 }
 
 /** systemd's FORMAT_BYTES: `512B`, `1.5K`, `2.0M` (IEC factors, one decimal, floor). */

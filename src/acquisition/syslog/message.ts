@@ -12,6 +12,7 @@
  * `Jan 2 15:04:05 HOST APP[PID]: MSG`, which `crowdsecurity/syslog-logs` matches with
  * `^%{SYSLOGLINE}` (parsers.md §12.1).
  */
+import {SHORT_MONTHS} from '../../model/go-time-layout.js'
 
 export type SyslogFormat = 'rfc5424' | 'rfc3164'
 
@@ -85,7 +86,6 @@ export interface ParseOptions {
 
 const decoder = new TextDecoder('utf-8', {fatal: false, ignoreBOM: true})
 
-const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec']
 const MAX_HOSTNAME = 255
 const MAX_APPNAME = 48
 const MAX_PROCID = 128
@@ -326,7 +326,7 @@ function parseBsdTimestamp(s: string, i: number, now: () => Date): {timestamp: S
   const from = i
   if (i + 3 > s.length) return undefined
   const mon = s.slice(i, i + 3)
-  const month = MONTHS.findIndex((m) => m.toLowerCase() === mon.toLowerCase()) + 1
+  const month = SHORT_MONTHS.findIndex((m) => m.toLowerCase() === mon.toLowerCase()) + 1
   if (month === 0 || s.charCodeAt(i + 3) !== 0x20) return undefined
   i += 4
   if (s.charCodeAt(i) === 0x20) i++
@@ -420,7 +420,7 @@ const pad2 = (n: number): string => (n < 10 ? `0${n}` : String(n))
 
 /** Go's `Jan 2 15:04:05` layout (day not padded). */
 export function formatStamp(wall: SyslogTimestamp['wall']): string {
-  return `${MONTHS[wall.month - 1]} ${wall.day} ${pad2(wall.hour)}:${pad2(wall.minute)}:${pad2(wall.second)}`
+  return `${SHORT_MONTHS[wall.month - 1]} ${wall.day} ${pad2(wall.hour)}:${pad2(wall.minute)}:${pad2(wall.second)}`
 }
 
 /**
