@@ -133,16 +133,19 @@ function cuts(n: number, k: number): number[] {
   return [...new Set(out)].filter((c) => c > 0 && c < n).sort((a, b) => a - b)
 }
 
+/** A case named `name`: the alerts one scan of `lines` finds, and where its store and its log go. */
+async function setUp(name: string, lines: string[]): Promise<{expected: AlertKey[]; db: string; log: string}> {
+  const whole = path.join(tmp, `${name}-whole.log`)
+  fs.writeFileSync(whole, lines.join('\n') + '\n')
+  return {expected: await scanAlerts(whole), db: path.join(tmp, `${name}.db`), log: path.join(tmp, `${name}.log`)}
+}
+
 /**
  * Writes `lines` to a fresh log in K pieces, one `--once` run after each piece (then `between`,
  * if given); returns the stored alerts, and the alerts one scan of the whole log finds.
  */
 async function piecewise(name: string, lines: string[], k: number, between?: (db: string) => Promise<void>): Promise<{stored: AlertKey[]; expected: AlertKey[]; runs: number}> {
-  const whole = path.join(tmp, `${name}-whole.log`)
-  fs.writeFileSync(whole, lines.join('\n') + '\n')
-  const expected = await scanAlerts(whole)
-  const db = path.join(tmp, `${name}.db`)
-  const log = path.join(tmp, `${name}.log`)
+  const {expected, db, log} = await setUp(name, lines)
   fs.writeFileSync(log, '')
   let from = 0
   let runs = 0
@@ -182,11 +185,7 @@ test('cron mode: without the saved buckets the same cuts give other alerts (the 
 
 test('cron mode: rotation between runs (rename + create, then copytruncate): the old file is finished first, nothing lost or repeated', async () => {
   const lines = sshLog(3000, 4)
-  const whole = path.join(tmp, 'rot-whole.log')
-  fs.writeFileSync(whole, lines.join('\n') + '\n')
-  const expected = await scanAlerts(whole)
-  const db = path.join(tmp, 'rot.db')
-  const log = path.join(tmp, 'rot.log')
+  const {expected, db, log} = await setUp('rot', lines)
   const part = (a: number, b: number) => lines.slice(a, b).join('\n') + '\n'
   fs.writeFileSync(log, part(0, 700))
   await runOnce(db, [fileSource(log)])
@@ -309,11 +308,7 @@ test('daemon mode with fromEnd: a source without a saved position starts at its 
 
 test('a store that refuses commits: alerts kept and retried, exit code 4 when the run cannot save, nothing lost on the next run', async () => {
   const lines = sshLog(2000, 9)
-  const whole = path.join(tmp, 'refuse-whole.log')
-  fs.writeFileSync(whole, lines.join('\n') + '\n')
-  const expected = await scanAlerts(whole)
-  const db = path.join(tmp, 'refuse.db')
-  const log = path.join(tmp, 'refuse.log')
+  const {expected, db, log} = await setUp('refuse', lines)
   fs.writeFileSync(log, lines.join('\n') + '\n')
   // the real store behind a sink that refuses the first `failures` commits (a database that is down, then back)
   const flaky = async (failures: number) => {
