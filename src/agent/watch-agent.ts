@@ -7,7 +7,8 @@
  */
 import {splitInputType} from '../acquisition/registry.js'
 import type {Config} from '../config/config.js'
-import {openAgentSink, StoreAgentSink, writeFileAtomic, type AgentSinkLike} from '../lapi/agent-sink.js'
+import {openAgentSink, StoreAgentSink, type AgentSinkLike} from '../lapi/agent-sink.js'
+import {writeFileAtomic} from '../platform/files.js'
 import {CrowdError} from '../model/errors.js'
 import type {Logger} from '../model/logger.js'
 import {prepareContent, type ContentRequest} from '../pipeline/index.js'

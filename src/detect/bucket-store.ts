@@ -15,6 +15,11 @@ export class BucketStore {
   readonly buckets = new Map<string, Bucket>()
   private readonly blackholes = new Map<string, Instant>()
   private blackholeSweepAt = 1024
+  /**
+   * Keys of the instances created, changed or removed since the snapshot rows were last taken
+   * (snapshot-rows.ts); null while nobody takes them (`crowd scan`), so a pour pays nothing.
+   */
+  touched: Set<string> | null = null
 
   constructor(readonly metrics: ScenarioMetrics, readonly maxBuckets: number) {}
 
@@ -29,18 +34,23 @@ export class BucketStore {
       if (this.buckets.size >= this.maxBuckets) {
         const oldest = this.buckets.keys().next().value as string
         this.buckets.delete(oldest)
+        this.touched?.add(oldest)
         this.metrics.evicted++
       }
     }
     const b = new Bucket(scenario, key, mode)
     this.buckets.set(key, b)
+    this.touched?.add(key)
     this.metrics.instantiated++
     this.metrics.current = this.buckets.size
     return b
   }
 
   delete(b: Bucket): void {
-    if (this.buckets.get(b.key) === b) this.buckets.delete(b.key)
+    if (this.buckets.get(b.key) === b) {
+      this.buckets.delete(b.key)
+      this.touched?.add(b.key)
+    }
     this.metrics.current = this.buckets.size
   }
 
@@ -50,6 +60,7 @@ export class BucketStore {
       const t = now(b.mode)
       if (t !== null && b.expiredAt(t)) {
         this.buckets.delete(b.key)
+        this.touched?.add(b.key)
         onExpire(b)
       }
     }
@@ -92,6 +103,7 @@ export class BucketStore {
 
   clear(): number {
     const n = this.buckets.size
+    if (this.touched !== null) for (const key of this.buckets.keys()) this.touched.add(key)
     this.buckets.clear()
     this.metrics.current = 0
     return n

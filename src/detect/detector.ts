@@ -22,6 +22,7 @@ import {newScenarioMetrics, type DetectorMetrics} from './metrics.js'
 import {buildAlert, overflowTime, type AlertContext} from './overflow.js'
 import {PrefilterIndex} from './prefilter.js'
 import {bindSnapshot, decodeSnapshot, encodeSnapshot, type DetectorSnapshot, type RestoreReport, type StoreView} from './snapshot.js'
+import {SnapshotTracker, type SnapshotChanges} from './snapshot-rows.js'
 import type {Instant} from './time.js'
 
 export interface DetectorOptions {
@@ -129,6 +130,7 @@ export class Detector {
   private ownStrings = false
   private readonly slims = new Map<string, Event>()
   private readonly expirers = new Map<BucketStore, (b: Bucket) => void>()
+  private tracker: SnapshotTracker | undefined
 
   constructor(readonly scenarios: readonly CompiledScenario[], private readonly options: DetectorOptions = {}) {
     this.logger = options.logger ?? silentLogger
@@ -358,6 +360,7 @@ export class Detector {
       b = store.create(scenario, this.ownStrings ? key : detachString(key), evt.ExpectMode, this.now, this.expireIn(store))
       this.liveBuckets += store.buckets.size - before
     }
+    store.touched?.add(b.key)
     // an instance runs with the config of the scenario that created it
     const s = b.scenario
     // replay event without a usable time: a trigger overflows at wall-clock now, others are not poured (§6)
@@ -606,7 +609,17 @@ export class Detector {
   }
 
   /**
-   * Puts back a snapshot() (of this scenario set, or of an older one) into this detector, which
+   * The bucket state as rows (snapshot-rows.ts): all of them the first time, then only those
+   * created, changed or removed since the previous call. Take it between pours, like snapshot().
+   */
+  snapshotChanges(): SnapshotChanges {
+    this.tracker ??= new SnapshotTracker(this.storeViews())
+    return this.tracker.take({clock: this.eventClock.latest, poursSinceSweep: this.poursSinceSweep})
+  }
+
+  /**
+   * Puts back a snapshot() or the rows of snapshotChanges() (a SnapshotRows: the last header and
+   * every row) (of this scenario set, or of an older one) into this detector, which
    * must not have poured yet. Instances of scenarios that are gone or changed are dropped and
    * counted in the report. The snapshot is checked whole before anything changes: a malformed
    * one throws CrowdError (code 'state') and leaves the detector as it was.

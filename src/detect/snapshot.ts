@@ -27,6 +27,11 @@
  * cannot be encoded (an Appsec part, a value the wire does not know) is left out and counted
  * in its store's `omitted`.
  *
+ * The rows form (version 2, what `crowd watch` commits: snapshot-rows.ts takes only the rows that
+ * changed) is the same state cut per bucket: a header, the form above with every `buckets` empty
+ * and no `events`, and one row per bucket, {store (index in the header), events (its own wire
+ * stream), bucket}. Restored rows are put back in creation order (their uuid serials).
+ *
  * decodeSnapshot() checks everything before it builds anything, and bindSnapshot() builds the
  * restored instances without touching the detector: a malformed snapshot is a CrowdError
  * (code 'state'), never a half-restored detector.
@@ -44,6 +49,9 @@ import type {Instant} from './time.js'
 
 export const SNAPSHOT_VERSION = 1
 
+/** The version of the rows form (a header and one row per bucket, see SnapshotRows). */
+export const SNAPSHOT_ROWS_VERSION = 2
+
 /** [Unix seconds, nanoseconds, seconds east of UTC]. */
 export type InstantForm = [sec: number, nsec: number, offset: number]
 
@@ -56,6 +64,31 @@ export interface DetectorSnapshot {
   /** The queued events, each once (scenarios of one pour share a queued copy). */
   events: QueuedEventForm[]
   stores: StoreForm[]
+}
+
+/**
+ * The same state as rows (`crowd watch` commits only the rows that changed, snapshot-rows.ts):
+ * a small header (the clock and each store without its buckets) and one row per bucket, each
+ * with its own events (an event queued by several buckets is in each of their rows).
+ */
+export interface SnapshotHeader {
+  version: number
+  clock: InstantForm | null
+  poursSinceSweep: number
+  /** Stores as in DetectorSnapshot, with `buckets` empty: they are in the rows. */
+  stores: StoreForm[]
+}
+
+/** One bucket: the index of its store in the header, its events (one wire stream) and its form. */
+export interface BucketRow {
+  store: number
+  events: QueuedEventForm[]
+  bucket: BucketForm
+}
+
+/** A header with its rows, as restore() takes them back. */
+export interface SnapshotRows extends SnapshotHeader {
+  rows: unknown[]
 }
 
 /** A log event (WireEncoder array), or an overflow event and its alert. */
@@ -225,6 +258,10 @@ function encodeStore(view: StoreView, table: EventTable): StoreForm {
     if (form === null) omitted++
     else buckets.push(form)
   }
+  return storeForm(view, buckets, omitted)
+}
+
+function storeForm(view: StoreView, buckets: BucketForm[], omitted: number): StoreForm {
   const {entries, sweepAt} = view.store.blackholeState()
   return {
     name: view.name,
@@ -235,6 +272,23 @@ function encodeStore(view: StoreView, table: EventTable): StoreForm {
     buckets,
     omitted,
   }
+}
+
+/** The header of the rows form; `omitted[i]`: the instances of store i that have no row. */
+export function encodeSnapshotHeader(state: DetectorState, omitted: readonly number[]): SnapshotHeader {
+  return {
+    version: SNAPSHOT_ROWS_VERSION,
+    clock: instantForm(state.clock),
+    poursSinceSweep: state.poursSinceSweep,
+    stores: state.stores.map((view, i) => storeForm(view, [], omitted[i] ?? 0)),
+  }
+}
+
+/** The row of one bucket of store `store` (an index in the header), or null when an event of its queue cannot be encoded. */
+export function encodeBucketRow(b: Bucket, store: number, view: StoreView): BucketRow | null {
+  const table = new EventTable()
+  const bucket = encodeBucket(b, view.scenarios, table)
+  return bucket === null ? null : {store, events: table.forms, bucket}
 }
 
 /** The bucket's form, or null when one of its events cannot be encoded. */
@@ -404,15 +458,45 @@ function bad(where: string, what: string): CrowdError {
   return new CrowdError('state', `malformed detector snapshot: ${where}: ${what}`)
 }
 
-/** Checks a whole snapshot and decodes it (events included); throws CrowdError (code 'state'). */
+/** Checks a whole snapshot (either form) and decodes it (events included); throws CrowdError (code 'state'). */
 export function decodeSnapshot(value: unknown): SavedState {
   const o = record(value, 'snapshot')
-  if (o.version !== SNAPSHOT_VERSION) throw bad('version', `${JSON.stringify(o.version) ?? 'none'}, expected ${SNAPSHOT_VERSION}`)
+  if (o.version === SNAPSHOT_ROWS_VERSION) return decodeRows(o)
+  if (o.version !== SNAPSHOT_VERSION) throw bad('version', `${JSON.stringify(o.version) ?? 'none'}, expected ${SNAPSHOT_VERSION} or ${SNAPSHOT_ROWS_VERSION}`)
   const clock = nullable(o.clock, 'clock', instant)
   const poursSinceSweep = count(o.poursSinceSweep, 'poursSinceSweep')
   const events = decodeEvents(list(o.events, 'events'))
   const stores = list(o.stores, 'stores').map((s, i) => decodeStore(s, `stores[${i}]`, events))
   return {clock, poursSinceSweep, stores}
+}
+
+/** The rows form: each row joins its header store, whose instances are then put back in creation (serial) order. */
+function decodeRows(o: Record<string, unknown>): SavedState {
+  const clock = nullable(o.clock, 'clock', instant)
+  const poursSinceSweep = count(o.poursSinceSweep, 'poursSinceSweep')
+  const stores = list(o.stores, 'stores').map((s, i) => decodeStore(s, `stores[${i}]`, []))
+  list(o.rows, 'rows').forEach((value, i) => {
+    const at = `rows[${i}]`
+    const row = record(value, at)
+    const n = count(row.store, `${at}.store`)
+    const store = stores[n]
+    if (store === undefined) throw bad(`${at}.store`, `no store ${n} in the header`)
+    const events = decodeEvents(list(row.events, `${at}.events`), `${at}.events`)
+    store.buckets.push(decodeBucket(row.bucket, `${at}.bucket`, store.identities, events))
+  })
+  for (const [i, store] of stores.entries()) {
+    store.buckets.sort((a, b) => a.serial - b.serial)
+    uniqueKeys(store.buckets, `stores[${i}]`)
+  }
+  return {clock, poursSinceSweep, stores}
+}
+
+function uniqueKeys(buckets: readonly SavedBucket[], at: string): void {
+  const keys = new Set<string>()
+  for (const b of buckets) {
+    if (keys.has(b.key)) throw bad(`${at}.buckets`, `two instances for key ${JSON.stringify(b.key)}`)
+    keys.add(b.key)
+  }
 }
 
 function decodeStore(value: unknown, at: string, events: readonly Event[]): SavedStore {
@@ -424,11 +508,7 @@ function decodeStore(value: unknown, at: string, events: readonly Event[]): Save
     return [string(pair[0], `${at}.blackholes[${i}][0]`), instant(pair[1], `${at}.blackholes[${i}][1]`)]
   })
   const buckets = list(o.buckets, `${at}.buckets`).map((b, i) => decodeBucket(b, `${at}.buckets[${i}]`, identities, events))
-  const keys = new Set<string>()
-  for (const b of buckets) {
-    if (keys.has(b.key)) throw bad(`${at}.buckets`, `two instances for key ${JSON.stringify(b.key)}`)
-    keys.add(b.key)
-  }
+  uniqueKeys(buckets, at)
   return {
     name: string(o.name, `${at}.name`),
     filter: string(o.filter, `${at}.filter`),
@@ -474,11 +554,11 @@ function decodeBucket(value: unknown, at: string, identities: readonly string[],
   }
 }
 
-function decodeEvents(forms: readonly unknown[]): Event[] {
+function decodeEvents(forms: readonly unknown[], where = 'events'): Event[] {
   const decoder = new WireDecoder()
   const shapes: number[] = []
   return forms.map((form, i) => {
-    const at = `events[${i}]`
+    const at = `${where}[${i}]`
     let wire: unknown = form
     let overflow: RuntimeAlert | undefined
     if (!Array.isArray(form)) {

@@ -7,6 +7,7 @@
 import * as fs from 'node:fs'
 import * as path from 'node:path'
 import {CrowdError, CrowdErrorList} from '../model/errors.js'
+import {writeFileAtomic} from '../platform/files.js'
 import {indexVersionOf, parseHubIndex, serializeHubIndex} from './hub-index.js'
 import {contentDigest, sha256} from './integrity.js'
 import {listPackageDirs, readPackageDir} from './package-dir.js'
@@ -122,15 +123,9 @@ export function packPlugins(options: PackOptions): PackResult {
   if (!options.check) {
     for (const [file, bytes] of writes) {
       fs.mkdirSync(path.dirname(file), {recursive: true})
-      writeFileAtomic(file, bytes)
+      writeFileAtomic(file, bytes, 0o644)
     }
-    if (indexChanged) writeFileAtomic(options.indexFile, Buffer.from(text, 'utf8'))
+    if (indexChanged) writeFileAtomic(options.indexFile, text, 0o644)
   }
   return {indexFile: options.indexFile, outDir, packages: packed, kept: kept.sort(), indexChanged, upToDate, warnings, check: Boolean(options.check)}
-}
-
-export function writeFileAtomic(file: string, bytes: Buffer): void {
-  const tmp = `${file}.tmp-${process.pid}`
-  fs.writeFileSync(tmp, bytes)
-  fs.renameSync(tmp, file)
 }

@@ -5,17 +5,18 @@
  *   LAPI's profiles make the decisions and pick the notifications), and the agent's state is
  *   written in the same transaction (`agent_states`). A crash leaves either both or neither.
  * - a remote LAPI (`[lapi.credentials]`): alerts are posted first, with UUIDs derived from what
- *   they are (record.ts alertUuid), then the state is written to a file in the data dir
- *   (temporary file, fsync, rename). A crash between the two re-reads the same lines with the
+ *   they are (record.ts alertUuid), then the state is written to files in the data dir (a base
+ *   and a journal of changes, agent-state-file.ts). A crash between the two re-reads the same lines with the
  *   same bucket state, so the same alerts are posted again under the same UUIDs, and crowd's
  *   LAPI stores them once.
  */
-import * as fs from 'node:fs'
 import * as path from 'node:path'
 import type {Config} from '../config/config.js'
 import type {Alert} from '../model/alert.js'
 import type {Logger} from '../model/logger.js'
-import type {Store} from '../store/types.js'
+import {writeFileAtomic} from '../platform/files.js'
+import type {AgentStateRows, SavedAgentState, Store} from '../store/types.js'
+import {AgentStateFile} from './agent-state-file.js'
 import {asCrowdError, localMachineName, openConfiguredStore, RemoteApi} from './client.js'
 import {LapiOperations} from './operations.js'
 import {LapiProfiles} from './profiles.js'
@@ -24,10 +25,16 @@ import {alertWire} from './record.js'
 /** The pipeline's AgentSink, restated so this folder does not import the pipeline (same shape). */
 export interface AgentSinkLike {
   readonly target: string
-  loadState(): Promise<string | undefined>
-  commit(alerts: readonly Alert[], state: string): Promise<{ids: string[]; decisions: number; notify: {alert: Alert; notifications: string[]}[]}>
-  setAsideState(text: string): Promise<string>
+  loadState(): Promise<SavedAgentState | undefined>
+  commit(alerts: readonly Alert[], state: AgentStateChange): Promise<{ids: string[]; decisions: number; notify: {alert: Alert; notifications: string[]}[]}>
+  setAsideState(saved: SavedAgentState): Promise<string>
   close(): Promise<void>
+}
+
+/** The state text and the rows that changed (watch-sink.ts AgentStateChange). */
+export interface AgentStateChange {
+  state: string
+  rows: AgentStateRows
 }
 
 /** Alerts per request to a remote LAPI, as CrowdSec's agent batches them. */
@@ -51,15 +58,15 @@ export class StoreAgentSink implements AgentSinkLike {
     this.ops = new LapiOperations(this.store, new LapiProfiles(file, logger), logger)
   }
 
-  async loadState(): Promise<string | undefined> {
+  async loadState(): Promise<SavedAgentState | undefined> {
     return this.#call(() => this.store.agentState(this.stateName))
   }
 
-  async commit(alerts: readonly Alert[], state: string): Promise<{ids: string[]; decisions: number; notify: {alert: Alert; notifications: string[]}[]}> {
+  async commit(alerts: readonly Alert[], change: AgentStateChange): Promise<{ids: string[]; decisions: number; notify: {alert: Alert; notifications: string[]}[]}> {
     return this.#call(async () => {
-      const agentState = {name: this.stateName, state}
+      const agentState = {name: this.stateName, ...change}
       if (alerts.length === 0) {
-        await this.store.setAgentState(this.stateName, state, this.clock())
+        await this.store.setAgentState(this.stateName, change, this.clock())
         return {ids: [], decisions: 0, notify: []}
       }
       for (const a of alerts) a.MachineID = this.machineId
@@ -68,10 +75,10 @@ export class StoreAgentSink implements AgentSinkLike {
     })
   }
 
-  async setAsideState(text: string): Promise<string> {
+  async setAsideState(saved: SavedAgentState): Promise<string> {
     const aside = `${this.stateName}.corrupt.${new Date(this.clock()).toISOString()}`
     await this.#call(async () => {
-      await this.store.setAgentState(aside, text, this.clock())
+      await this.store.setAgentState(aside, {state: saved.state, rows: {full: true, upserts: saved.rows, deletes: []}}, this.clock())
       await this.store.setAgentState(this.stateName, null, this.clock())
     })
     return `${this.target}, agent state '${aside}'`
@@ -90,20 +97,18 @@ export class StoreAgentSink implements AgentSinkLike {
 
 export class RemoteAgentSink implements AgentSinkLike {
   readonly target: string
+  private readonly file: AgentStateFile
   constructor(readonly api: RemoteApi, readonly machineId: string, readonly stateFile: string) {
     this.target = api.target
+    this.file = new AgentStateFile(stateFile)
   }
 
-  async loadState(): Promise<string | undefined> {
-    try {
-      return fs.readFileSync(this.stateFile, 'utf8')
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined
-      throw error
-    }
+  async loadState(): Promise<SavedAgentState | undefined> {
+    const content = this.file.load()
+    return content === undefined ? undefined : {state: content.state, rows: [...content.rows].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))}
   }
 
-  async commit(alerts: readonly Alert[], state: string): Promise<{ids: string[]; decisions: number; notify: {alert: Alert; notifications: string[]}[]}> {
+  async commit(alerts: readonly Alert[], change: AgentStateChange): Promise<{ids: string[]; decisions: number; notify: {alert: Alert; notifications: string[]}[]}> {
     const ids: string[] = []
     for (let i = 0; i < alerts.length; i += POST_BATCH) {
       const batch = alerts.slice(i, i + POST_BATCH).map((a) => {
@@ -112,41 +117,19 @@ export class RemoteAgentSink implements AgentSinkLike {
       })
       ids.push(...(await this.api.postAlerts(batch)))
     }
-    writeFileAtomic(this.stateFile, state)
+    this.file.commit(change)
     return {ids, decisions: 0, notify: []}
   }
 
-  async setAsideState(text: string): Promise<string> {
+  async setAsideState(saved: SavedAgentState): Promise<string> {
     const aside = `${this.stateFile}.corrupt-${new Date().toISOString().replace(/[:.]/g, '-')}`
-    fs.writeFileSync(aside, text)
-    fs.rmSync(this.stateFile, {force: true})
+    writeFileAtomic(aside, JSON.stringify({state: saved.state, rows: Object.fromEntries(saved.rows)}))
+    this.file.remove()
     return aside
   }
 
-  async close(): Promise<void> {}
-}
-
-/** Writes a file so that a crash leaves the old content or the new, never a mix: temporary file, fsync, rename, fsync of the directory. */
-export function writeFileAtomic(file: string, text: string): void {
-  fs.mkdirSync(path.dirname(file), {recursive: true})
-  const tmp = `${file}.tmp-${process.pid}`
-  const fd = fs.openSync(tmp, 'w', 0o600)
-  try {
-    fs.writeSync(fd, text)
-    fs.fsyncSync(fd)
-  } finally {
-    fs.closeSync(fd)
-  }
-  fs.renameSync(tmp, file)
-  try {
-    const dir = fs.openSync(path.dirname(file), 'r')
-    try {
-      fs.fsyncSync(dir)
-    } finally {
-      fs.closeSync(dir)
-    }
-  } catch {
-    // directories cannot be opened for fsync on some systems: the rename is still atomic
+  async close(): Promise<void> {
+    this.file.close()
   }
 }
 

@@ -1,8 +1,9 @@
 /**
  * What `crowd watch` keeps between runs and across crashes: where each source was read up to,
- * the scenarios' bucket state, and the run's figures. It is committed as one text with the
- * alerts those lines produced (store/types.ts AgentStateWrite), so positions never run ahead
- * of stored alerts and never lag behind them.
+ * and the scenarios' bucket state (a header in the text, a row per bucket beside it: a commit
+ * writes the rows that changed). It is committed with the alerts those lines produced
+ * (store/types.ts AgentStateWrite), so positions never run ahead of stored alerts and never
+ * lag behind them.
  *
  * Positions are keyed by source: `file:<path>` (a FilePosition: inode and a fingerprint of the
  * first bytes, so a file rotated between two runs is finished before the new one starts) and
@@ -11,21 +12,30 @@
 import {isFilePosition, type FilePosition} from '../acquisition/follow/index.js'
 import {CrowdError} from '../model/errors.js'
 
-export const WATCH_STATE_VERSION = 1
+/** 2: the detector's state as a header in the text and one row per bucket beside it (1: a whole snapshot in the text). */
+export const WATCH_STATE_VERSION = 2
 
 export type SourcePosition = {file: FilePosition} | {cursor: string}
 
+/** The text of a commit: rows (bucket state) are written beside it. */
 export interface WatchState {
   version: number
   /** When it was committed (RFC 3339). */
   savedAt: string
   positions: Record<string, SourcePosition>
-  /** The detector's snapshot (src/detect/snapshot.ts), opaque here; null before the first run. */
+  /** The detector's snapshot header (src/detect/snapshot-rows.ts), opaque here; null before the first run. */
   buckets: unknown
 }
 
-export function emptyWatchState(): WatchState {
-  return {version: WATCH_STATE_VERSION, savedAt: '', positions: Object.create(null) as Record<string, SourcePosition>, buckets: null}
+/** A saved state as the run restores it. */
+export interface RestoredWatchState {
+  positions: Record<string, SourcePosition>
+  /** What Detector.restore takes (a snapshot, or a header with its rows); null: no bucket state. */
+  buckets: unknown
+}
+
+export function emptyWatchState(): RestoredWatchState {
+  return {positions: Object.create(null) as Record<string, SourcePosition>, buckets: null}
 }
 
 export function encodeWatchState(state: WatchState): string {
@@ -33,20 +43,21 @@ export function encodeWatchState(state: WatchState): string {
 }
 
 /**
- * Reads a saved state; anything malformed is a CrowdError (code 'state') naming `where`: the
- * caller moves the bad state aside and starts clean rather than crash-looping on it.
+ * Reads a saved state (its text and its rows); anything malformed is a CrowdError (code 'state')
+ * naming `where`: the caller moves the bad state aside and starts clean rather than crash-looping
+ * on it. A state of version 1 (a whole snapshot, before rows) is read too.
  */
-export function decodeWatchState(text: string, where: string): WatchState {
+export function decodeWatchState(saved: {state: string; rows: readonly (readonly [string, string])[]}, where: string): RestoredWatchState {
   const bad = (reason: string): CrowdError => new CrowdError('state', `corrupt watch state in ${where}: ${reason}`)
   let value: unknown
   try {
-    value = JSON.parse(text)
+    value = JSON.parse(saved.state)
   } catch (error) {
     throw bad(`not JSON (${(error as Error).message})`)
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) throw bad('not an object')
   const v = value as Record<string, unknown>
-  if (v.version !== WATCH_STATE_VERSION) throw bad(`version ${JSON.stringify(v.version)}, expected ${WATCH_STATE_VERSION}`)
+  if (v.version !== 1 && v.version !== WATCH_STATE_VERSION) throw bad(`version ${JSON.stringify(v.version)}, expected ${WATCH_STATE_VERSION}`)
   if (typeof v.positions !== 'object' || v.positions === null || Array.isArray(v.positions)) throw bad('positions is not a map')
   const positions = Object.create(null) as Record<string, SourcePosition>
   for (const [key, p] of Object.entries(v.positions)) {
@@ -56,5 +67,18 @@ export function decodeWatchState(text: string, where: string): WatchState {
     else if (typeof pos.cursor === 'string' && pos.cursor !== '') positions[key] = {cursor: pos.cursor}
     else throw bad(`position of ${key} is neither a file position nor a cursor`)
   }
-  return {version: WATCH_STATE_VERSION, savedAt: typeof v.savedAt === 'string' ? v.savedAt : '', positions, buckets: v.buckets ?? null}
+  const header = v.buckets ?? null
+  if (v.version === 1 || header === null) {
+    if (saved.rows.length > 0 && header === null) throw bad(`${saved.rows.length} bucket row(s) without a header`)
+    return {positions, buckets: header}
+  }
+  if (typeof header !== 'object' || Array.isArray(header)) throw bad('buckets is not a snapshot header')
+  const rows = saved.rows.map(([key, text]) => {
+    try {
+      return JSON.parse(text) as unknown
+    } catch (error) {
+      throw bad(`bucket row ${key} is not JSON (${(error as Error).message})`)
+    }
+  })
+  return {positions, buckets: {...header, rows}}
 }

@@ -1,10 +1,10 @@
 /**
  * `crowd watch`: the scan's pipeline over sources that keep growing. One consumer takes the
  * sources' batches from a bounded queue (watch-queue.ts), parses them, pours them into the
- * scenarios, and commits the alerts with the state that covers them (watch-state.ts: positions
- * and bucket snapshot) to an AgentSink (watch-sink.ts) in one step. Everything that changes
- * detector state happens in that one loop, between batches, so a snapshot always matches the
- * positions it is saved with.
+ * scenarios, and commits the alerts with the state that covers them (watch-state.ts: positions,
+ * and the bucket rows that changed) to an AgentSink (watch-sink.ts) in one step. Everything that
+ * changes detector state happens in that one loop, between batches, so the saved buckets always
+ * match the positions they are saved with.
  *
  * Two ways to run:
  * - daemon: sources follow their files (journald, syslog...) until `stop()`; a backlog is
@@ -33,9 +33,9 @@ import {buildWatchEngines, type LoadedStages} from './build-engines.js'
 import {alertsOfOverflow, type BucketMetric, type Engines, type ParserMetric} from './engines.js'
 import {parseLines, type LineCounts, type LinesSource} from './parse-side.js'
 import {BoundedQueue} from './watch-queue.js'
-import type {AgentSink, CommitOutcome} from './watch-sink.js'
+import type {AgentSink, AgentStateChange, CommitOutcome} from './watch-sink.js'
 import {startSource, type RunningSource, type SourceFigures, type WatchBatch, type WatchSourceSpec} from './watch-sources.js'
-import {decodeWatchState, emptyWatchState, encodeWatchState, WATCH_STATE_VERSION, type SourcePosition, type WatchState} from './watch-state.js'
+import {decodeWatchState, emptyWatchState, encodeWatchState, WATCH_STATE_VERSION, type RestoredWatchState, type SourcePosition, type WatchState} from './watch-state.js'
 
 export interface WatchOptions {
   sources: readonly WatchSourceSpec[]
@@ -87,7 +87,7 @@ export interface WatchFiguresSnapshot {
   buckets: (BucketMetric & {current: number})[]
   alerts: {scenario: string; count: number}[]
   queue: {lines: number; waits: number}
-  /** Commits made and failed; time spent taking the state (snapshot and JSON) and the last state's size. */
+  /** Commits made and failed; time spent taking the state (changed rows and JSON) and what the last commit wrote (bytes). */
   commits: {ok: number; failed: number; stateMs: number; stateBytes: number; lastError?: string}
 }
 
@@ -135,7 +135,7 @@ export async function startWatch(options: WatchOptions): Promise<WatchRun> {
   const since = new Date().toISOString()
 
   // ---- state from the previous run
-  let state: WatchState = emptyWatchState()
+  let state: RestoredWatchState = emptyWatchState()
   const saved = await sink.loadState()
   if (saved !== undefined) {
     try {
@@ -158,7 +158,7 @@ export async function startWatch(options: WatchOptions): Promise<WatchRun> {
       restored.dropped = report.dropped
       if (report.dropped > 0) warnings.push(`${report.dropped} saved bucket(s) dropped: their scenario changed or is no longer loaded`)
     } catch (error) {
-      const where = await sink.setAsideState(saved ?? '')
+      const where = await sink.setAsideState(saved!)
       const message = `${(error as Error).message}; set aside in ${where}, starting clean`
       logger.error(message)
       warnings.push(message)
@@ -282,17 +282,35 @@ export async function startWatch(options: WatchOptions): Promise<WatchRun> {
 
   // ---- commits
 
+  /** Bucket rows taken from the detector and not committed yet (null: deleted); a failed commit's join the next. */
+  let rowsToWrite = {full: false, rows: new Map<string, string | null>()}
+  const stateChange = (): AgentStateChange => {
+    const changes = detector.snapshotChanges()
+    if (changes.full) rowsToWrite = {full: true, rows: new Map()}
+    for (const key of changes.deletes) rowsToWrite.rows.set(key, null)
+    for (const [key, row] of changes.upserts) rowsToWrite.rows.set(key, JSON.stringify(row))
+    const upserts: [string, string][] = []
+    const deletes: string[] = []
+    for (const [key, value] of rowsToWrite.rows) {
+      if (value !== null) upserts.push([key, value])
+      else if (!rowsToWrite.full) deletes.push(key)
+    }
+    const state: WatchState = {version: WATCH_STATE_VERSION, savedAt: new Date().toISOString(), positions, buckets: changes.header}
+    return {state: encodeWatchState(state), rows: {full: rowsToWrite.full, upserts, deletes}}
+  }
+
   const commit = async (): Promise<boolean> => {
     const alerts = pending
     pending = []
     const started = performance.now()
-    const snapshot: WatchState = {version: WATCH_STATE_VERSION, savedAt: new Date().toISOString(), positions, buckets: detector.snapshot()}
-    const text = encodeWatchState(snapshot)
+    const change = stateChange()
     lastStateMs = performance.now() - started
     commits.stateMs += lastStateMs
-    commits.stateBytes = text.length
+    const bytes = change.state.length + change.rows.upserts.reduce((n, [k, v]) => n + k.length + v.length, 0)
+    commits.stateBytes = bytes
     try {
-      const outcome = await sink.commit(alerts, text)
+      const outcome = await sink.commit(alerts, change)
+      rowsToWrite = {full: false, rows: new Map()}
       commits.ok++
       backoff = 500
       retryAt = 0
@@ -303,7 +321,7 @@ export async function startWatch(options: WatchOptions): Promise<WatchRun> {
       totalDecisions += outcome.decisions
       if (options.onAlert !== undefined) alerts.forEach((a, i) => options.onAlert!(a, outcome.ids[i] ?? ''))
       if (outcome.notify.length > 0) options.onNotify?.(outcome.notify)
-      options.onCommit?.({alerts: alerts.length, decisions: outcome.decisions, stateBytes: text.length})
+      options.onCommit?.({alerts: alerts.length, decisions: outcome.decisions, stateBytes: bytes})
       return true
     } catch (error) {
       pending = alerts.concat(pending)
@@ -317,11 +335,10 @@ export async function startWatch(options: WatchOptions): Promise<WatchRun> {
   }
 
   /**
-   * Taking the state costs time in proportion to the live buckets (a flood of live lines from
-   * thousands of addresses makes megabytes of it): alert commits are spaced so that taking it uses
-   * at most about a fifth of the time, state-only commits a tenth, whatever the load. Light loads
-   * commit alerts within alertCommitMs. (Writing only the buckets that changed is the way to
-   * make this cost independent of the live buckets: see docs/watch.md.)
+   * A commit writes the bucket rows the batches since the last one changed (snapshot-rows.ts), so
+   * its cost follows the load, not the live buckets. Alert commits are still spaced so that taking
+   * the state uses at most about a fifth of the time, state-only commits a tenth: light loads
+   * commit alerts within alertCommitMs, heavy ones in fewer, larger commits.
    */
   let lastStateMs = 0
   const commitDue = (now: number): boolean => {

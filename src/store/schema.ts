@@ -117,6 +117,16 @@ export const MIGRATIONS: readonly (readonly string[])[] = [
       updated_at {big} NOT NULL
     )`,
   ],
+  // 4: the agent's bucket state as rows beside its state (one per bucket, keyed by the agent's name), so that a commit
+  // writes the buckets that changed rather than all of them (src/detect/snapshot-rows.ts)
+  [
+    `CREATE TABLE agent_state_rows (
+      name TEXT NOT NULL,
+      key TEXT NOT NULL,
+      value TEXT NOT NULL,
+      PRIMARY KEY (name, key)
+    )`,
+  ],
 ]
 
 export const SCHEMA_VERSION = MIGRATIONS.length

@@ -10,6 +10,7 @@ import {migrate} from './schema.js'
 import type {Row, SqlDriver, SqlExecutor} from './sql-driver.js'
 import type {
   AgentStateWrite,
+  SavedAgentState,
   AlertFilter, AlertRecord, BouncerPatch, BouncerRecord, DecisionFilter, DecisionRecord, DecisionTimes, EventRecord, FlushPolicy,
   FlushResult, MachinePatch, MachineRecord, MetaRecord, NewAlert, NewBouncer, NewDecision, NewMachine, Store, StreamRequest, StreamResult, StreamTextPage,
 } from './types.js'
@@ -130,7 +131,7 @@ export class SqlStore implements Store {
 
   async insertAlerts(alerts: readonly NewAlert[], now: number, agentState?: AgentStateWrite): Promise<number[]> {
     if (alerts.length === 0) {
-      if (agentState !== undefined) await this.driver.transaction((tx) => writeAgentState(tx, agentState.name, agentState.state, now))
+      if (agentState !== undefined) await this.driver.transaction((tx) => writeAgentState(tx, agentState, now))
       return []
     }
     const ids = await this.#insertAlerts(alerts, now, agentState)
@@ -168,7 +169,7 @@ export class SqlStore implements Store {
       }
       // every decision of the request in a few multi-row statements, not one per alert
       await insertDecisions(tx, pending, now)
-      if (agentState !== undefined) await writeAgentState(tx, agentState.name, agentState.state, now)
+      if (agentState !== undefined) await writeAgentState(tx, agentState, now)
       return ids
     })
   }
@@ -288,14 +289,21 @@ export class SqlStore implements Store {
 
   // ---- retention
 
-  async agentState(name: string): Promise<string | undefined> {
-    const rows = await this.driver.all<{state: string}>('SELECT state FROM agent_states WHERE name = ?', [name])
-    return rows.length === 0 ? undefined : String(rows[0]!.state)
+  async agentState(name: string): Promise<SavedAgentState | undefined> {
+    return this.driver.transaction(async (tx) => {
+      const found = await tx.all<{state: string}>('SELECT state FROM agent_states WHERE name = ?', [name])
+      if (found.length === 0) return undefined
+      const rows = await tx.all<{key: string; value: string}>('SELECT key, value FROM agent_state_rows WHERE name = ? ORDER BY key', [name])
+      return {state: String(found[0]!.state), rows: rows.map((r): [string, string] => [String(r.key), String(r.value)])}
+    })
   }
 
-  async setAgentState(name: string, state: string | null, now: number): Promise<void> {
-    if (state === null) await this.driver.run('DELETE FROM agent_states WHERE name = ?', [name])
-    else await this.driver.transaction((tx) => writeAgentState(tx, name, state, now))
+  async setAgentState(name: string, write: Omit<AgentStateWrite, 'name'> | null, now: number): Promise<void> {
+    await this.driver.transaction(async (tx) => {
+      if (write !== null) return writeAgentState(tx, {name, ...write}, now)
+      await tx.run('DELETE FROM agent_states WHERE name = ?', [name])
+      await tx.run('DELETE FROM agent_state_rows WHERE name = ?', [name])
+    })
   }
 
   async flush(policy: FlushPolicy, now: number): Promise<FlushResult> {
@@ -572,10 +580,29 @@ function alertOf(r: Row): AlertRecord {
   }
 }
 
-/** Upsert of one agent's state (both engines know ON CONFLICT ... DO UPDATE). */
-async function writeAgentState(tx: SqlExecutor, name: string, state: string, now: number): Promise<void> {
+/** Rows per statement when an agent's rows change (3 parameters each: within both engines' limits). */
+const AGENT_ROWS_PER_STATEMENT = 200
+
+/** Upsert of one agent's state, and of the rows that changed (both engines know ON CONFLICT ... DO UPDATE). */
+async function writeAgentState(tx: SqlExecutor, write: AgentStateWrite, now: number): Promise<void> {
+  const {name, rows} = write
   await tx.run(
     'INSERT INTO agent_states (name, state, updated_at) VALUES (?, ?, ?) ON CONFLICT (name) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at',
-    [name, state, now],
+    [name, write.state, now],
   )
+  if (rows === undefined) return
+  if (rows.full) await tx.run('DELETE FROM agent_state_rows WHERE name = ?', [name])
+  for (let i = 0; i < rows.deletes.length; i += AGENT_ROWS_PER_STATEMENT) {
+    const keys = rows.deletes.slice(i, i + AGENT_ROWS_PER_STATEMENT)
+    await tx.run(`DELETE FROM agent_state_rows WHERE name = ? AND key IN (${keys.map(() => '?').join(', ')})`, [name, ...keys])
+  }
+  for (let i = 0; i < rows.upserts.length; i += AGENT_ROWS_PER_STATEMENT) {
+    const chunk = rows.upserts.slice(i, i + AGENT_ROWS_PER_STATEMENT)
+    const params: string[] = []
+    for (const [key, value] of chunk) params.push(name, key, value)
+    await tx.run(
+      `INSERT INTO agent_state_rows (name, key, value) VALUES ${chunk.map(() => '(?, ?, ?)').join(', ')} ON CONFLICT (name, key) DO UPDATE SET value = excluded.value`,
+      params,
+    )
+  }
 }

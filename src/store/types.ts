@@ -255,10 +255,10 @@ export interface Store {
 
   flush(policy: FlushPolicy, now: number): Promise<FlushResult>
 
-  /** The state a watching agent saved under `name` (see AgentStateWrite), if any. */
-  agentState(name: string): Promise<string | undefined>
-  /** Replaces (or, with null, deletes) an agent's saved state on its own. */
-  setAgentState(name: string, state: string | null, now: number): Promise<void>
+  /** The state a watching agent saved under `name` (see AgentStateWrite), with its rows by key, if any. */
+  agentState(name: string): Promise<SavedAgentState | undefined>
+  /** Writes an agent's state on its own (its rows changed as `write.rows` says), or with null deletes it and its rows. */
+  setAgentState(name: string, write: Omit<AgentStateWrite, 'name'> | null, now: number): Promise<void>
 
   close(): Promise<void>
 }
@@ -271,6 +271,21 @@ export interface Store {
 export interface AgentStateWrite {
   name: string
   state: string
+  /** Rows kept beside the state (the bucket state, one row per bucket): only those that changed. */
+  rows?: AgentStateRows
+}
+
+/** Changes to an agent's rows: with `full`, the rows not in `upserts` are deleted. Keys are unique across both lists. */
+export interface AgentStateRows {
+  full: boolean
+  upserts: readonly (readonly [key: string, value: string])[]
+  deletes: readonly string[]
+}
+
+export interface SavedAgentState {
+  state: string
+  /** By key. */
+  rows: [key: string, value: string][]
 }
 
 export type StoreErrorKind = 'not-found' | 'exists' | 'invalid' | 'unavailable'

@@ -7,7 +7,7 @@
 import {test} from 'uvu'
 import * as assert from 'uvu/assert'
 import {compileAlertContext, createDetector, loadScenarios, type CompiledScenario, type Detector, type DetectorOptions,
-  type DetectorSnapshot} from '../../src/detect/index.js'
+  type DetectorSnapshot, type SnapshotChanges, type SnapshotHeader, type SnapshotRows} from '../../src/detect/index.js'
 import {formatRfc3339Nano, type Instant} from '../../src/detect/time.js'
 import type {RuntimeAlert} from '../../src/model/alert.js'
 import {CrowdError} from '../../src/model/errors.js'
@@ -509,6 +509,164 @@ test('memory: a snapshot of N buckets is O(N), an event shared by several queues
   const ratio = big.text / small.text
   assert.ok(ratio > 9 && ratio < 11, `5000 buckets take ${ratio.toFixed(2)} times the text of 500`)
   assert.ok(big.text / 10_000 < 400, `${(big.text / 10_000).toFixed(0)} characters per bucket`)
+})
+
+// ---- the rows form (snapshot-rows.ts): what `crowd watch` commits, only the rows that changed
+
+/** A store of rows as a sink keeps them: the last header and the rows, applied take after take. */
+class RowStore {
+  header: unknown = null
+  readonly rows = new Map<string, string>()
+  apply(c: SnapshotChanges): {upserts: number; deletes: number} {
+    if (c.full) this.rows.clear()
+    for (const [k, row] of c.upserts) this.rows.set(k, JSON.stringify(row))
+    for (const k of c.deletes) {
+      assert.ok(c.full || !c.upserts.some(([u]) => u === k), `${k} both upserted and deleted`)
+      this.rows.delete(k)
+    }
+    this.header = JSON.parse(JSON.stringify(c.header))
+    return {upserts: c.upserts.length, deletes: c.deletes.length}
+  }
+  snapshot(): SnapshotRows {
+    return {...(this.header as SnapshotHeader), rows: [...this.rows.values()].map((r) => JSON.parse(r) as unknown)}
+  }
+  /** The rows without uuid serials, sorted by key: equal for equal bucket states. */
+  comparable(): string {
+    return JSON.stringify([...this.rows].sort(([a], [b]) => (a < b ? -1 : 1)).map(([k, r]) => [k, JSON.parse(r) as unknown]), (k, v: unknown) => (k === 'serial' || k === 'BucketId' ? 0 : v))
+  }
+}
+
+/** The whole stream's final state as rows (a first take is full). */
+function wholeRows(scenarios: readonly CompiledScenario[], events: readonly Event[], opts = options()): string {
+  const d = createDetector(scenarios, opts)
+  for (const e of events) d.pour(cloneEvent(e))
+  const rows = new RowStore()
+  rows.apply(d.snapshotChanges())
+  return rows.comparable()
+}
+
+/**
+ * The stream cut before each of `cuts`, each piece in a new detector restored from the rows a
+ * sink kept, the changes taken every `every` events (as watch commits them).
+ */
+function rowPieces(scenarios: readonly CompiledScenario[], events: readonly Event[], cuts: readonly number[], every: number, opts = options()) {
+  const bounds = [0, ...cuts, events.length]
+  const alerts: string[] = []
+  const rows = new RowStore()
+  let d: Detector | undefined
+  let written = 0
+  for (let i = 0; i + 1 < bounds.length; i++) {
+    const next = createDetector(scenarios, opts)
+    if (d !== undefined) {
+      const report = next.restore(rows.snapshot())
+      assert.is(report.dropped, 0, `piece ${i}: ${JSON.stringify(report)}`)
+    }
+    d = next
+    const piece = events.slice(bounds[i], bounds[i + 1])
+    piece.forEach((e, n) => {
+      d!.pour(cloneEvent(e))
+      if ((n + 1) % every === 0) written += rows.apply(d!.snapshotChanges()).upserts
+    })
+    rows.apply(d.snapshotChanges())
+    alerts.push(...d.takeOverflows().map(summary))
+  }
+  // the rows kept from the changes are the rows of a full take of the last detector
+  const kept = rows.comparable()
+  const fresh = new RowStore()
+  fresh.apply(createDetectorFrom(scenarios, opts, rows.snapshot()).snapshotChanges())
+  sameText(kept, fresh.comparable(), 'rows kept vs a full take')
+  return {alerts, end: kept, written}
+}
+
+function createDetectorFrom(scenarios: readonly CompiledScenario[], opts: DetectorOptions, snap: SnapshotRows): Detector {
+  const d = createDetector(scenarios, opts)
+  d.restore(snap)
+  return d
+}
+
+test('rows: K pieces restored from changed rows give the overflows and the state of one run (K = 1, 2, 3, 7)', () => {
+  const scenarios = loadInline(MIXED)
+  const events = stream(600, 7)
+  const one = whole(scenarios, events)
+  const end = wholeRows(scenarios, events)
+  for (const k of [1, 2, 3, 7]) {
+    for (const every of [1, 13]) {
+      const cut = rowPieces(scenarios, events, evenCuts(events.length, k), every)
+      sameAlerts(cut.alerts, one.alerts, `K = ${k}, every ${every}`)
+      sameText(cut.end, end, `K = ${k}, every ${every}: state at the end`)
+    }
+  }
+})
+
+test('rows: hub scenarios on nginx lines, 3 pieces, changes taken every 50 lines', () => {
+  const content = loadHubDetectContent(['crowdsecurity/linux', 'crowdsecurity/nginx', 'crowdsecurity/base-http-scenarios'])
+  const {helpers, dataDir, hubIndex} = content.scenarioOptions
+  const loaded = loadScenarios(content.scenarioFiles, {helpers, dataDir, hubIndex})
+  const events = genlogsNginxEvents(content, {lines: 4000, seed: 9, hours: 3, attackRatio: 0.3})
+  const opts: DetectorOptions = {mode: 'replay', clock: {now: () => FIXED}}
+  const one = whole(loaded.scenarios, events, opts)
+  const cut = rowPieces(loaded.scenarios, events, evenCuts(events.length, 3), 50, opts)
+  sameAlerts(cut.alerts, one.alerts)
+  sameText(cut.end, wholeRows(loaded.scenarios, events, opts))
+})
+
+test('rows: a take writes what changed, not every bucket', () => {
+  const scenarios = loadInline(doc({type: 'leaky', name: 't/r', filter: 'true', groupby: 'evt.Meta.source_ip', capacity: 5, leakspeed: '1h'}))
+  const d = createDetector(scenarios, options({context: undefined}))
+  const pour = (i: number): void => {
+    const e = new Event()
+    e.Process = true
+    e.ExpectMode = ExpectMode.timeMachine
+    e.MarshaledTime = formatRfc3339Nano({sec: 1_767_261_600 + i, nsec: 0, offset: 0})
+    e.Meta = Object.assign(newStringMap(), {source_ip: `10.0.${(i >> 8) & 255}.${i & 255}`, log_type: 'x'})
+    d.pour(e)
+  }
+  for (let i = 0; i < 2000; i++) pour(i)
+  const first = d.snapshotChanges()
+  assert.ok(first.full)
+  assert.is(first.upserts.length, 2000)
+  assert.is(d.snapshotChanges().upserts.length, 0)
+  for (let i = 0; i < 3; i++) pour(i)
+  const next = d.snapshotChanges()
+  assert.not.ok(next.full)
+  assert.is(next.upserts.length, 3)
+  assert.equal(next.deletes, [])
+  // capacity 5: the fifth, sixth pour into one bucket overflows it: its row goes
+  for (let n = 0; n < 5; n++) pour(7)
+  const gone = d.snapshotChanges()
+  assert.is(gone.upserts.length, 0)
+  assert.is(gone.deletes.length, 1)
+  assert.is(d.takeOverflows().length, 1)
+})
+
+test('rows: a malformed row is refused whole (state), naming the row', () => {
+  const scenarios = loadInline(MIXED)
+  const d = createDetector(scenarios, options())
+  for (const e of stream(200, 5)) d.pour(cloneEvent(e))
+  const rows = new RowStore()
+  rows.apply(d.snapshotChanges())
+  const snap = rows.snapshot()
+  assert.ok(snap.rows.length > 3)
+  const bad: [string, (s: SnapshotRows) => void][] = [
+    ['rows[1].store', (s) => void ((s.rows[1] as {store: number}).store = 99)],
+    ['rows[2].bucket', (s) => void ((s.rows[2] as {bucket: unknown}).bucket = 'x')],
+    ['rows[0].events', (s) => void ((s.rows[0] as {events: unknown}).events = [[1, 2]])],
+    ['buckets', (s) => void s.rows.push(s.rows[0])],
+  ]
+  for (const [where, spoil] of bad) {
+    const copy = JSON.parse(JSON.stringify(snap)) as SnapshotRows
+    spoil(copy)
+    const fresh = createDetector(scenarios, options())
+    try {
+      fresh.restore(copy)
+      assert.unreachable(where)
+    } catch (e) {
+      assert.instance(e, CrowdError)
+      assert.is((e as CrowdError).code, 'state')
+      assert.ok((e as CrowdError).message.includes(where), `${where}: ${(e as CrowdError).message}`)
+    }
+    assert.is(fresh.liveState().buckets, 0)
+  }
 })
 
 test.run()

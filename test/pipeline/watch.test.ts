@@ -175,9 +175,9 @@ test('cron mode: without the saved buckets the same cuts give other alerts (the 
   // forget the buckets after each run, keep the positions
   const {stored, expected} = await piecewise('nobuckets', sshLog(4000, 3), 7, async (db) => {
     const sink = (await openAgentSink(configFor(db), silentLogger)) as StoreAgentSink
-    const state = JSON.parse((await sink.loadState())!) as {buckets: unknown}
+    const state = JSON.parse((await sink.loadState())!.state) as {buckets: unknown}
     state.buckets = null
-    await sink.commit([], JSON.stringify(state))
+    await sink.commit([], {state: JSON.stringify(state), rows: {full: true, upserts: [], deletes: []}})
     await sink.close()
   })
   assert.not.equal(sorted(stored), sorted(expected))
@@ -227,7 +227,7 @@ test('a corrupt saved state is reported, set aside, and the run starts clean (no
   fs.writeFileSync(log, lines.join('\n') + '\n')
   const sink = await openAgentSink(configFor(db), silentLogger)
   assert.ok(sink instanceof StoreAgentSink)
-  await sink.commit([], '{"version":1,"positions":{"file:x":{"file":{"path":1}}}}')
+  await sink.commit([], {state: '{"version":2,"positions":{"file:x":{"file":{"path":1}}}}', rows: {full: true, upserts: [], deletes: []}})
   await sink.close()
   const result = await runOnce(db, [fileSource(log)])
   assert.ok(result.warnings.some((w) => /corrupt watch state/.test(w) && /set aside/.test(w)), result.warnings.join('\n'))
@@ -235,7 +235,7 @@ test('a corrupt saved state is reported, set aside, and the run starts clean (no
   const store = await openStore(storeLocation(db, tmp))
   try {
     const all = await Promise.all(['x'].map(() => store.agentState((sink as StoreAgentSink).stateName)))
-    assert.ok(all[0] !== undefined && all[0].startsWith('{"version":1'), 'a fresh state was saved')
+    assert.ok(all[0] !== undefined && all[0].state.startsWith('{"version":2'), 'a fresh state was saved')
   } finally {
     await store.close()
   }
@@ -276,7 +276,7 @@ test('daemon mode: the backlog, lines appended later, and a new file matching th
     await sink.close()
     assert.is(result.figures.sources.length, 1)
     const reader = await openAgentSink(configFor(db), silentLogger)
-    const state = JSON.parse((await reader.loadState())!) as {positions: Record<string, unknown>}
+    const state = JSON.parse((await reader.loadState())!.state) as {positions: Record<string, unknown>}
     await reader.close()
     assert.equal(Object.keys(state.positions), [`file:${path.join(dir, 'b.log')}`])
     assert.ok(result.summary.alerts > 0)

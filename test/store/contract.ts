@@ -1019,32 +1019,60 @@ export function runStoreContract(name: string, open: OpenStore, hooks: ContractH
     assert.is(await store.agentState('watch'), undefined)
     const ids = await store.insertAlerts([alert('a1'), alert('a2')], T0, {name: 'watch', state: '{"v":1}'})
     assert.is(ids.length, 2)
-    assert.is(await store.agentState('watch'), '{"v":1}')
+    assert.equal(await store.agentState('watch'), {state: '{"v":1}', rows: []})
     // no alerts: the state alone, still transactional
     assert.equal(await store.insertAlerts([], T0 + S, {name: 'watch', state: '{"v":2}'}), [])
-    assert.is(await store.agentState('watch'), '{"v":2}')
+    assert.equal(await store.agentState('watch'), {state: '{"v":2}', rows: []})
     assert.is(await store.agentState('other'), undefined, 'states are per agent name')
     const big = 'x'.repeat(3 * 1024 * 1024)
-    await store.setAgentState('other', big, T0)
-    assert.is((await store.agentState('other'))?.length, big.length, 'megabytes of bucket state fit')
+    await store.setAgentState('other', {state: big}, T0)
+    assert.is((await store.agentState('other'))?.state.length, big.length, 'megabytes of state fit')
     await store.setAgentState('other', null, T0)
     assert.is(await store.agentState('other'), undefined)
-    assert.is(await store.agentState('watch'), '{"v":2}')
+    assert.equal(await store.agentState('watch'), {state: '{"v":2}', rows: []})
   })
 
-  s('agent state: a failed alert insert stores neither the alerts nor the state', async () => {
+  s('agent state rows: a commit changes only the rows it names; full replaces them all; per agent; deleted with the state', async () => {
     const store = await fresh()
-    await store.setAgentState('watch', 'before', T0)
+    const many = Array.from({length: 450}, (_, i): [string, string] => [`0.k${String(i).padStart(3, '0')}`, `{"n":${i}}`])
+    await store.insertAlerts([alert('r1')], T0, {name: 'watch', state: 'h1', rows: {full: true, upserts: many, deletes: []}})
+    assert.equal(await store.agentState('watch'), {state: 'h1', rows: many}, 'more rows than one statement holds')
+    // some changed, some gone, one new; the others untouched
+    const changed: [string, string][] = [['0.k001', '{"n":"one"}'], ['1.new', '{"n":"new"}']]
+    const gone = many.slice(100, 350).map(([k]) => k)
+    await store.insertAlerts([], T0 + S, {name: 'watch', state: 'h2', rows: {full: false, upserts: changed, deletes: gone}})
+    const want = new Map(many)
+    for (const k of gone) want.delete(k)
+    for (const [k, v] of changed) want.set(k, v)
+    const got = await store.agentState('watch')
+    assert.is(got?.state, 'h2')
+    assert.equal(got?.rows, [...want].sort(([a], [b]) => (a < b ? -1 : 1)))
+    // another agent's rows are its own
+    await store.setAgentState('other', {state: 'o', rows: {full: true, upserts: [['0.k001', 'mine']], deletes: []}}, T0)
+    assert.is((await store.agentState('watch'))?.rows.find(([k]) => k === '0.k001')?.[1], '{"n":"one"}')
+    // full: exactly these rows
+    await store.setAgentState('watch', {state: 'h3', rows: {full: true, upserts: [['2.only', 'x']], deletes: []}}, T0)
+    assert.equal(await store.agentState('watch'), {state: 'h3', rows: [['2.only', 'x']]})
+    await store.setAgentState('watch', null, T0)
+    assert.is(await store.agentState('watch'), undefined)
+    await store.setAgentState('watch', {state: 'again'}, T0)
+    assert.equal(await store.agentState('watch'), {state: 'again', rows: []}, 'deleting the state deleted its rows')
+    assert.equal(await store.agentState('other'), {state: 'o', rows: [['0.k001', 'mine']]})
+  })
+
+  s('agent state: a failed alert insert stores neither the alerts nor the state nor its rows', async () => {
+    const store = await fresh()
+    await store.setAgentState('watch', {state: 'before', rows: {full: true, upserts: [['a', '1']], deletes: []}}, T0)
     const bad = alert('bad', {decisions: [decision({value: '192.0.2.9'})]})
     ;(bad.decisions[0] as {value: unknown}).value = null // NOT NULL column: the transaction fails
     let failed = false
     try {
-      await store.insertAlerts([alert('good'), bad], T0, {name: 'watch', state: 'after'})
+      await store.insertAlerts([alert('good'), bad], T0, {name: 'watch', state: 'after', rows: {full: false, upserts: [['b', '2']], deletes: ['a']}})
     } catch {
       failed = true
     }
     assert.ok(failed)
-    assert.is(await store.agentState('watch'), 'before')
+    assert.equal(await store.agentState('watch'), {state: 'before', rows: [['a', '1']]})
     assert.is((await store.queryAlerts({}, T0)).filter((a) => a.message === 'good').length, 0)
   })
 

@@ -12,7 +12,7 @@ import got, {type RequestError} from 'got'
 import {CrowdError} from '../../model/errors.js'
 import {INDEX_FILE, parseHubIndex} from '../hub-index.js'
 import {sha256} from '../integrity.js'
-import {writeFileAtomic} from '../pack.js'
+import {writeFileAtomic} from '../../platform/files.js'
 import type {HubSource, IndexVersion, PackageContent, SourceIndex} from '../types.js'
 import {verifyTarball} from './directory.js'
 
@@ -72,9 +72,9 @@ export class HttpsSource implements HubSource {
     const text = response.body.toString('utf8')
     const index = parseHubIndex(text, this.indexUrl.href) // validate before caching
     fs.mkdirSync(this.indexCache, {recursive: true})
-    writeFileAtomic(cachedFile, response.body)
+    writeFileAtomic(cachedFile, response.body, 0o644)
     const newTag = response.headers.etag
-    if (typeof newTag === 'string') writeFileAtomic(etagFile, Buffer.from(newTag))
+    if (typeof newTag === 'string') writeFileAtomic(etagFile, newTag, 0o644)
     else fs.rmSync(etagFile, {force: true})
     this.lastRefresh = 'downloaded'
     return index
@@ -93,7 +93,7 @@ export class HttpsSource implements HubSource {
     if (response.statusCode !== 200) throw new CrowdError('hub', `cannot fetch ${url.href}: HTTP ${response.statusCode}`)
     const content = verifyTarball(response.body, entry, url.href)
     fs.mkdirSync(path.dirname(cached), {recursive: true})
-    writeFileAtomic(cached, response.body)
+    writeFileAtomic(cached, response.body, 0o644)
     return content
   }
 
