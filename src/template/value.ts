@@ -285,9 +285,28 @@ export function sprintln(args: readonly unknown[]): string {
   return args.map(formatTop).join(' ') + '\n'
 }
 
-/** fmt.Sprintf. */
+/**
+ * fmt.Sprintf. go-format knows crowd's plain values only: `%T` of the types it cannot see
+ * (pointers, int32, structs) is answered here, as `%s` of the type name.
+ */
 export function sprintf(format: string, args: readonly unknown[]): string {
-  return goSprintf(format, args.map(fmtArg))
+  const converted = args.map(fmtArg)
+  let rewritten = ''
+  let last = 0
+  let argNum = 0
+  for (const m of format.matchAll(/%([#0+\- ]*)(\*|\d*)(?:\.(\*|\d*))?(.|$)/gsu)) {
+    const [, , width, prec, verb] = m
+    if (verb === '%') continue
+    if (width === '*') argNum++
+    if (prec === '*') argNum++
+    if (verb === 'T' && argNum < args.length) {
+      rewritten += format.slice(last, m.index) + '%' + m[1] + (width ?? '') + 's'
+      last = m.index + m[0].length
+      converted[argNum] = typeName(args[argNum])
+    }
+    argNum++
+  }
+  return goSprintf(rewritten + format.slice(last), converted)
 }
 
 /**
