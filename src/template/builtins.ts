@@ -169,7 +169,11 @@ export const BUILTINS: ReadonlyMap<string, TemplateFunc> = new Map<string, Templ
   ['len', fn([VALUE], ([a]) => length(a))],
   ['index', fn([VALUE], (args) => index(args), VALUE)],
   ['print', fn([], (args) => sprint(args), ANY)],
-  ['printf', fn(['string'], ([format, ...rest]) => sprintf(format as string, rest), ANY)],
+  ['printf', fn(['string'], ([format, ...rest], ctx) => {
+    // a width or precision is padding fmt would allocate: bounded like any output
+    for (const m of (format as string).matchAll(/%[#0+\- ]*(\d*)(?:\.(\d*))?/g)) ctx.checkSize(Math.max(Number(m[1] || 0), Number(m[2] || 0)), 'printf width')
+    return sprintf(format as string, rest)
+  }, ANY)],
   ['println', fn([], (args) => sprintln(args), ANY)],
   ['html', fn([], (args) => htmlEscape(evalArgs(args)), ANY)],
   ['js', fn([], (args) => jsEscape(evalArgs(args)), ANY)],

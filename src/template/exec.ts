@@ -146,12 +146,18 @@ class State implements CallContext {
   // ---- CallContext (what functions see)
 
   checkSize(size: number, what: string): void {
-    if (size > this.limits.maxOutputBytes) throw new FuncError(`${what} of ${size} bytes exceeds the output limit (${this.limits.maxOutputBytes} bytes)`)
+    if (size > this.limits.maxOutputBytes) throw new FuncError(`${what} (${size}) exceeds the output limit of ${this.limits.maxOutputBytes} bytes`)
   }
 
   charge(units: number): void {
     this.steps += Math.ceil(units / 64)
     if (this.steps > this.limits.maxSteps) throw new FuncError(`execution stopped after ${this.limits.maxSteps} steps (limit)`)
+  }
+
+  /** charge(), failing at a node. */
+  chargeAt(node: AnyNode, units: number): void {
+    this.steps += Math.ceil(units / 64)
+    if (this.steps > this.limits.maxSteps) this.fail(node, `execution stopped after ${this.limits.maxSteps} steps (limit)`)
   }
 
   ctiLookup(ip: string): unknown {
@@ -191,15 +197,28 @@ class State implements CallContext {
   }
 }
 
-/** Calls a function, turning its Go errors and panics into Go's `error calling` message. */
+/**
+ * Calls a function, turning its Go errors and panics into Go's `error calling` message. Sizes
+ * are bounded around every call: string arguments together, and string or list results, may
+ * not exceed the output limit (so `cat $s $s` in a loop cannot double a string until memory
+ * runs out); functions that build big values check before building (repeat, indent...).
+ */
 function callFunction(s: State, node: AnyNode, name: string, f: TemplateFunc, args: unknown[]): unknown {
+  const max = s.limits.maxOutputBytes
+  let total = 0
+  for (const a of args) if (typeof a === 'string') total += a.length
+  if (total > max) s.fail(node, `error calling ${name}: arguments (${total}) exceed the output limit of ${max} bytes`)
+  let result: unknown
   try {
-    return f.call(args, s)
+    result = f.call(args, s)
   } catch (error) {
-    if (error instanceof FuncError || error instanceof ValueTooLargeError) s.fail(node, `error calling ${name}: ${error.message}`)
-    if (error instanceof RangeError) s.fail(node, `error calling ${name}: ${error.message}`)
+    if (error instanceof FuncError || error instanceof ValueTooLargeError || error instanceof RangeError) s.fail(node, `error calling ${name}: ${error.message}`)
     throw error
   }
+  const size = typeof result === 'string' ? result.length : Array.isArray(result) ? result.length : 0
+  if (size > max) s.fail(node, `error calling ${name}: result (${size}) exceeds the output limit of ${max} bytes`)
+  s.chargeAt(node, size)
+  return result
 }
 
 /** The value of a number constant where no type is known (Go's idealConstant). */

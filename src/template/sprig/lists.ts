@@ -45,6 +45,7 @@ function seq(ctx: CallContext, params: number[]): string {
 
 function push(ctx: CallContext, l: unknown[], items: unknown[], front: boolean): unknown[] {
   ctx.checkSize(l.length + items.length, 'list length')
+  ctx.charge(l.length + items.length)
   return front ? [...items, ...l] : [...l, ...items]
 }
 
