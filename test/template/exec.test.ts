@@ -14,6 +14,8 @@ const cases: [string, string][] = [
   ['{{range .}}{{.Scenario}} {{.EventsCount}} {{.Simulated}} {{.Source.Value}}{{end}}', 'crowdsecurity/ssh-bf 6 false 35.188.49.176'],
   // a non-nil pointer is true, even to false: isTrue looks at the pointer
   ['{{range .}}{{if .Simulated}}T{{else}}F{{end}}{{if not .Simulated}}!{{end}}{{end}}', 'T'],
+  // the documented ways to test a pointer's value: through JSON, or a typed (string) parameter
+  ['{{range .}}{{if eq (toJson .Simulated) "true"}}S{{else}}L{{end}}{{if hasPrefix "crowdsecurity/" .Scenario}}C{{end}}{{end}}', 'LC'],
   // a plain bool field is its value
   ['{{range .}}{{if .Remediation}}R{{end}}{{if .Source.Cn}}C{{end}}{{if .Source.Range}}X{{end}}{{end}}', 'RC'],
   // typed parameters dereference a pointer argument once (validateType)
