@@ -5,7 +5,7 @@
 //   latency    from an attack line written to its decision committed in the store (p50, p99), while background
 //              lines are appended at --rates lines/s (the writer reports what it managed: `lines`)
 //   rss        RSS after 1 minute and after --minutes (default 10) of steady input (2,000 lines/s + attacks)
-//   node bench/watch.mjs [--lines 200000] [--minutes 10] [--only follow,latency,rss] [--rates 1000,20000,50000]
+//   node bench/watch.mjs [--lines 200000] [--minutes 10] [--only follow,latency,rss] [--rates 1000,20000,50000] [--parse-worker 1|0]
 import {spawn} from 'node:child_process'
 import * as fs from 'node:fs'
 import * as os from 'node:os'
@@ -23,6 +23,8 @@ const lines = Number(arg('--lines', '200000'))
 const minutes = Number(arg('--minutes', '10'))
 const only = arg('--only', 'follow,latency,rss').split(',')
 const rates = arg('--rates', '1000,20000,50000').split(',').map(Number)
+// latency and rss: parse in a worker thread, as `crowd watch` does by default on 2+ cores (0: in the loop's thread)
+const parseWorker = arg('--parse-worker', '1') !== '0'
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'crowd-bench-watch-'))
 const hub = path.join(SHARED, 'crowdsec-hub')
 const collections = ['crowdsecurity/linux', 'crowdsecurity/nginx', 'crowdsecurity/base-http-scenarios']
@@ -91,25 +93,32 @@ async function follow() {
     await scan({inputs: [{input: log, type: 'nginx'}], prepared, parseWorkers: 'auto'})
     scanWorkerRates.push(sourceLines.length / (Number(process.hrtime.bigint() - t) / 1e9))
   }
-  const followRates = []
+  const followRates = {thread: [], worker: []}
   for (let r = 0; r < 3; r++) {
-    const file = path.join(tmp, `follow-${r}.log`)
-    fs.writeFileSync(file, '')
-    const sink = await newSink(`follow-${r}`)
-    const run = await startWatch({sources: [{kind: 'file', paths: [file], labels: {type: 'nginx'}}], stages: prepared.stages, sink, logger: silentLogger})
-    await new Promise((res) => setTimeout(res, 300))
-    const t = process.hrtime.bigint()
-    const w = writer(file, 'flood', 0, 0)
-    while (processed(run) < sourceLines.length) await new Promise((res) => setTimeout(res, 5))
-    followRates.push(sourceLines.length / (Number(process.hrtime.bigint() - t) / 1e9))
-    await w
-    const result = await run.stop()
-    await sink.close()
-    if (r === 0) report('  its commits', {alerts: result.summary.alerts, commits: result.figures.commits.ok, state_ms: result.figures.commits.stateMs, state_kb: result.figures.commits.stateBytes / 1024})
+    for (const kind of ['thread', 'worker']) {
+      const file = path.join(tmp, `follow-${kind}-${r}.log`)
+      fs.writeFileSync(file, '')
+      const sink = await newSink(`follow-${kind}-${r}`)
+      const run = await startWatch({sources: [{kind: 'file', paths: [file], labels: {type: 'nginx'}}], stages: prepared.stages, sink, logger: silentLogger,
+        ...(kind === 'worker' ? {parseWorker: {content: prepared.content}} : {})})
+      // the worker compiles its parsers first (a daemon does it once, at start)
+      await new Promise((res) => setTimeout(res, kind === 'worker' ? 3000 : 300))
+      const t = process.hrtime.bigint()
+      const w = writer(file, 'flood', 0, 0)
+      while (processed(run) < sourceLines.length) await new Promise((res) => setTimeout(res, 5))
+      followRates[kind].push(sourceLines.length / (Number(process.hrtime.bigint() - t) / 1e9))
+      await w
+      const result = await run.stop()
+      await sink.close()
+      if (r === 0) report(`  its commits (${kind})`, {alerts: result.summary.alerts, commits: result.figures.commits.ok, state_ms: result.figures.commits.stateMs, state_kb: result.figures.commits.stateBytes / 1024})
+    }
   }
-  report('watch follow (appended)', {lines: sourceLines.length, lines_per_s: median(followRates)})
-  report('scan, one thread', {lines_per_s: median(scanRates), watch_over_scan: median(followRates) / median(scanRates)})
-  report('scan, parse worker', {lines_per_s: median(scanWorkerRates), watch_over_scan: median(followRates) / median(scanWorkerRates)})
+  const thread = median(followRates.thread)
+  const worker = median(followRates.worker)
+  report('watch follow (appended), one thread', {lines: sourceLines.length, lines_per_s: thread})
+  report('watch follow (appended), parse worker', {lines: sourceLines.length, lines_per_s: worker})
+  report('scan, one thread', {lines_per_s: median(scanRates), watch_thread_over_scan: thread / median(scanRates)})
+  report('scan, parse worker', {lines_per_s: median(scanWorkerRates), watch_worker_over_scan: worker / median(scanWorkerRates)})
 }
 
 /** Runs a paced writer against a watch; returns the run, attack write times, and the alert stored times by IP. */
@@ -120,11 +129,12 @@ async function paced(name, rate, seconds, onTick) {
   const storedAt = new Map()
   const run = await startWatch({
     sources: [{kind: 'file', paths: [file], labels: {type: 'nginx'}}], stages: prepared.stages, sink, logger: silentLogger,
+    ...(parseWorker ? {parseWorker: {content: prepared.content}} : {}),
     onAlert: (alert) => {
       if (alert.Scenario === 'crowdsecurity/http-bad-user-agent' && !storedAt.has(alert.Source.Value)) storedAt.set(alert.Source.Value, Date.now())
     },
   })
-  await new Promise((res) => setTimeout(res, 300))
+  await new Promise((res) => setTimeout(res, parseWorker ? 3000 : 300))
   const tick = onTick === undefined ? undefined : setInterval(() => onTick(run), 1000)
   const attacks = await writer(file, 'paced', rate, seconds)
   await new Promise((res) => setTimeout(res, 1000))

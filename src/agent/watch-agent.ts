@@ -11,8 +11,9 @@ import {openAgentSink, StoreAgentSink, type AgentSinkLike} from '../lapi/agent-s
 import {writeFileAtomic} from '../platform/files.js'
 import {CrowdError} from '../model/errors.js'
 import type {Logger} from '../model/logger.js'
-import {prepareContent, type ContentRequest} from '../pipeline/index.js'
-import {startWatch, type WatchRun} from '../pipeline/watch.js'
+import {parsersKeepState, prepareContent, sharesParserState, type ContentRequest, type ParseWorkerSetting, type PreparedContent, type WorkerLogLevel} from '../pipeline/index.js'
+import {startWatch, type WatchParseWorkerContent, type WatchRun} from '../pipeline/watch.js'
+import {planWatchParseWorker} from '../pipeline/watch-parse.js'
 import type {WatchSourceSpec} from '../pipeline/watch-sources.js'
 import {acquisSources, configSources} from './watch-sources-config.js'
 import {figuresFile, startMetricsServer, watchFigures, type MetricsServer} from './watch-metrics.js'
@@ -33,6 +34,10 @@ export interface WatchCommandRequest {
   simulation?: boolean
   metricsListen?: string
   maxLineBytes?: number
+  /** Parse in a worker thread: auto (following, not --once, on 2+ cores), 1, 0 (see planWatchParseWorker). */
+  parseWorkers?: ParseWorkerSetting
+  /** The logger's level: the parse worker sends only logs at this level or above. */
+  logLevel?: WorkerLogLevel
   logger: Logger
   /** crowd's version, for the metrics' cs_info. */
   version?: string
@@ -65,6 +70,16 @@ export function watchSources(request: Pick<WatchCommandRequest, 'config' | 'inpu
   return specs
 }
 
+/** The parse worker of a request (undefined: parse in the loop's thread), logged at debug level. */
+function parseWorkerFor(request: WatchCommandRequest, prepared: PreparedContent): WatchParseWorkerContent | undefined {
+  const setting = request.parseWorkers ?? 'auto'
+  // a cron run reads a few minutes of log: a second compile of the content would cost more than it saves
+  if (setting === 'auto' && request.once === true) return undefined
+  const plan = planWatchParseWorker(setting, sharesParserState(prepared.content, request.profiles ?? request.config.lapi.profiles))
+  request.logger.debug(plan.note)
+  return plan.use ? {content: prepared.content, logLevel: request.logLevel, handOff: !parsersKeepState(prepared.content)} : undefined
+}
+
 export async function prepareWatch(request: WatchCommandRequest): Promise<PreparedWatch> {
   const {config, logger} = request
   const sources = watchSources(request)
@@ -88,6 +103,7 @@ export async function prepareWatch(request: WatchCommandRequest): Promise<Prepar
         pollMs: config.watch.pollMs,
         closeRotatedAfterMs: config.watch.closeRotatedAfterMs,
         maxQueueLines: config.watch.maxQueueLines,
+        parseWorker: parseWorkerFor(request, content),
         logger,
       })
       const listen = request.metricsListen ?? config.watch.metricsListen
@@ -106,7 +122,7 @@ export async function prepareWatch(request: WatchCommandRequest): Promise<Prepar
       const nextSources = watchSources(next)
       const nextContent = await prepareContent({...next.content, dataDir: next.config.dataDir, simulation: next.simulation ? {simulation: true} : undefined, logger})
       if (sink instanceof StoreAgentSink) sink.useProfiles(next.profiles ?? next.config.lapi.profiles, logger)
-      return run.reload({stages: nextContent.stages, sources: nextSources})
+      return run.reload({stages: nextContent.stages, sources: nextSources, parseWorker: parseWorkerFor({...next, once}, nextContent)})
     },
     async close() {
       await metrics?.close()

@@ -4,6 +4,7 @@ import {loadConfig, type Config} from '../config/config.js'
 import {crowdVersion} from '../hub/crowd-version.js'
 
 import type {WatchResult, WatchRun} from '../pipeline/watch.js'
+import type {WorkerLogLevel} from '../pipeline/index.js'
 import {prepareWatch, type WatchCommandRequest} from '../agent/watch-agent.js'
 
 export default class Watch extends CrowdCommand<typeof Watch, WatchResult> {
@@ -42,6 +43,11 @@ not be read, 4 the store or LAPI failed.`
     'metrics-listen': Flags.string({description: 'serve Prometheus metrics on HOST:PORT (default: [watch] metrics_listen)'}),
     'fail-on': Flags.option({description: 'with --once, what makes the exit code 1', options: ['none', 'alert'] as const, default: 'alert'})(),
     'max-line-bytes': Flags.integer({description: 'truncate longer lines (default: acquisition.max_line_bytes)', min: 1}),
+    'parse-workers': Flags.option({
+      description: 'parse in a worker thread while the main thread detects and commits: auto (default) when following (not with --once) on 2+ cores, 1 always, 0 never (content using stash helpers in scenarios, postoverflows or profiles always parses in one thread; results are the same)',
+      options: ['auto', '0', '1'] as const,
+      default: 'auto',
+    })(),
   }
 
   async run(): Promise<WatchResult> {
@@ -59,6 +65,8 @@ not be read, 4 the store or LAPI failed.`
       simulation: f.simulation,
       metricsListen: f['metrics-listen'],
       maxLineBytes: f['max-line-bytes'],
+      parseWorkers: f['parse-workers'] === 'auto' ? 'auto' : f['parse-workers'] === '1' ? 1 : 0,
+      logLevel: (f['log-level'] ?? (process.env.CROWD_LOG_LEVEL || 'warn')) as WorkerLogLevel,
       logger: this.logger,
       version: crowdVersion(),
     })

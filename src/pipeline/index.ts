@@ -62,7 +62,7 @@ export async function prepareScan(request: ScanRequest): Promise<ScanOptions> {
   const content = request.prepared?.content ?? (await selectContent(request))
   const parseWorkerContent = (request.parseWorkers ?? 0) === 0
     ? undefined
-    : {content, sharedState: sharesParserState(content, request.profilesFile), parserState: usesStash(content.parsers.map((p) => p.path))}
+    : {content, sharedState: sharesParserState(content, request.profilesFile), parserState: parsersKeepState(content)}
   const early = parseWorkerContent !== undefined && planParseWorker({...request, parseWorkerContent}).use
     ? new EarlyParseWorker(parseWorkerData(request, content, true))
     : undefined
@@ -87,6 +87,11 @@ const STASH_HELPERS = /\b(?:GetFromStash|SetInStash)\b/
  */
 export function sharesParserState(content: ScanContent, profilesFile?: string): boolean {
   return usesStash([...content.scenarios.map((s) => s.path), ...content.postoverflows.map((p) => p.path), ...(profilesFile !== undefined ? [profilesFile] : [])])
+}
+
+/** True when parsers keep state from line to line (stash helpers in parser files): every line must then be parsed in one thread. */
+export function parsersKeepState(content: ScanContent): boolean {
+  return usesStash(content.parsers.map((p) => p.path))
 }
 
 /** True when one of these files calls a stash helper (or cannot be read: then it may). */

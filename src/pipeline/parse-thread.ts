@@ -28,7 +28,7 @@ import {GoTime, UTC} from '../model/go-time.js'
 import type {Logger} from '../model/logger.js'
 import {mergeParserMetrics} from './build-engines.js'
 import type {ScanContent} from './content.js'
-import type {ParserStage} from './engines.js'
+import type {ParserMetric, ParserStage} from './engines.js'
 import {OWN_STRINGS, parseLines, type LineCounts, type LinesSource, type ParseSideResult, type ParseSink} from './parse-side.js'
 import type {ScanOptions, WorkerLogLevel} from './scan.js'
 
@@ -129,6 +129,8 @@ export interface ParseWorkerData {
   logLevel: WorkerLogLevel
   /** Preview each event against the scenarios (same content): those no scenario takes cross as a PreviewedEvent. */
   preview?: boolean
+  /** `crowd watch`: no inputs; lines come in `parse` messages, each answered with a `parsed` (watch-parse.ts). */
+  follow?: boolean
 }
 
 /**
@@ -173,11 +175,12 @@ export interface WireProgress {
 
 export type WorkerMessage =
   | {type: 'batch'; records: WireRecord[]}
+  | {type: 'parsed'; id: number; records: WireRecord[]; counts: LineCounts; parserMetrics?: ParserMetric[]}
   | {type: 'input'; index: number}
   | {type: 'end'; result: ParseSideResult}
   | {type: 'error'; code: ErrorCode; message: string; file?: string; line?: number}
 
-export type MainMessage = {type: 'ack'} | {type: 'go'; go: ParseWorkerGo}
+export type MainMessage = {type: 'ack'} | {type: 'go'; go: ParseWorkerGo} | {type: 'parse'; id: number; r: WireLines; mode: number} | {type: 'end'}
 
 /**
  * A parse worker started ahead of its scan (prepareScan starts it as soon as the content is
@@ -329,7 +332,7 @@ function withLinesParsedHere(result: ParseSideResult, here: ReadonlyMap<string, 
   return {...result, parserMetrics: mergeParserMetrics(result.parserMetrics, parsers.metrics?.() ?? [])}
 }
 
-function startWorker(url: URL, workerData: ParseWorkerData): Worker {
+export function startWorker(url: URL, workerData: ParseWorkerData): Worker {
   if (!url.pathname.endsWith('.ts')) return new Worker(url, {workerData, stdout: false, stderr: false})
   // Run from source (tests under tsx): hooks registered by --import do not reach workers, so
   // the worker registers tsx itself before importing the TypeScript entry.

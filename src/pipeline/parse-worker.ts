@@ -5,15 +5,18 @@
  * previewed, lines handed back, warnings, logs, progress) in order. It waits for room when
  * MAX_IN_FLIGHT batches are unacknowledged. Load logs are dropped: the main thread compiled the
  * same content and already reported them; a compile failure is reported once told to start.
+ * With `follow` (`crowd watch`), there are no inputs: the main thread sends batches of lines as
+ * its sources read them, and each is answered in order (parseFollowed).
  */
-import {parentPort, workerData} from 'node:worker_threads'
+import {parentPort, workerData, type MessagePort} from 'node:worker_threads'
 import type {Detector} from '../detect/index.js'
 import {CrowdError} from '../model/errors.js'
 import {encodePreviewed, WireEncoder} from '../model/event-wire.js'
 import type {Logger} from '../model/logger.js'
 import {createParserStage, loadParserSet, loadPreviewDetector} from './build-engines.js'
 import type {ParserStage} from './engines.js'
-import {parseInputs, type ParseSink} from './parse-side.js'
+import {GoTime, UTC} from '../model/go-time.js'
+import {parseInputs, parseLines, type LineCounts, type LinesSource, type ParseSink} from './parse-side.js'
 import {BATCH_EVENTS, HAND_OFF_IN_FLIGHT, MAX_IN_FLIGHT, type LogLevelName, type MainMessage, type ParseWorkerData, type ParseWorkerGo, type WireRecord, type WorkerMessage} from './parse-thread.js'
 
 const RANK: Record<string, number> = {error: 0, warn: 1, info: 2, debug: 3, trace: 4}
@@ -108,9 +111,48 @@ async function main(): Promise<void> {
     },
   }
 
+  if (data.follow === true) {
+    await parseFollowed(port, post, parsers, sink, () => {
+      const out = records
+      records = []
+      events = 0
+      return out
+    })
+    return
+  }
   const result = await parseInputs({inputs: data.inputs, type: data.type, maxLineBytes: data.maxLineBytes, sampleLines: data.sampleLines, parsers, logger}, sink)
   flush()
   post({type: 'end', result})
+  port.close()
+}
+
+/** How often a followed parse sends its parser counters along with a reply (ms). */
+const FOLLOW_METRICS_MS = 1000
+
+/**
+ * `crowd watch` (data.follow): batches of lines come one by one (`parse`), each answered in
+ * order with its records and counts (`parsed`); `end` is answered with the parser counters.
+ */
+async function parseFollowed(port: MessagePort, post: (msg: WorkerMessage) => void, parsers: ParserStage, sink: ParseSink, take: () => WireRecord[]): Promise<void> {
+  let lastMetrics = 0
+  await new Promise<void>((resolve) => {
+    port.on('message', (msg: MainMessage) => {
+      if (msg.type === 'parse') {
+        const r = msg.r
+        const counts: LineCounts = {parsed: 0, unparsed: 0, whitelisted: 0, poured: 0}
+        const from: LinesSource = {input: r.i, source: r.s, src: r.src, module: r.module, labels: r.labels, now: new GoTime(r.t[0], r.t[1], UTC)}
+        // lines arrive as strings of their own (structured clone): fields cut from them need no copy
+        parseLines(parsers, r.lines, from, counts, sink, Infinity, msg.mode)
+        const now = Date.now()
+        const metrics = now - lastMetrics >= FOLLOW_METRICS_MS ? parsers.metrics?.() : undefined
+        if (metrics !== undefined) lastMetrics = now
+        post({type: 'parsed', id: msg.id, records: take(), counts, ...(metrics !== undefined ? {parserMetrics: metrics} : {})})
+      } else if (msg.type === 'end') {
+        post({type: 'end', result: {inputs: [], inputErrors: 0, parserMetrics: parsers.metrics?.() ?? []}})
+        resolve()
+      }
+    })
+  })
   port.close()
 }
 

@@ -29,9 +29,13 @@ import {ExpectMode, newLogEvent, type Event} from '../model/event.js'
 import {ExitCode, type ExitCodeValue} from '../model/exit-codes.js'
 import {GoTime, UTC} from '../model/go-time.js'
 import {silentLogger, type Logger} from '../model/logger.js'
-import {buildWatchEngines, type LoadedStages} from './build-engines.js'
+import {buildWatchEngines, mergeParserMetrics, type LoadedStages} from './build-engines.js'
+import type {ScanContent} from './content.js'
+import type {PourHints, PreviewedEvent} from '../detect/index.js'
 import {alertsOfOverflow, type BucketMetric, type Engines, type ParserMetric} from './engines.js'
 import {parseLines, type LineCounts, type LinesSource} from './parse-side.js'
+import {wireKeys, type WorkerLogLevel} from './scan.js'
+import {WatchParseWorker} from './watch-parse.js'
 import {BoundedQueue} from './watch-queue.js'
 import type {AgentSink, AgentStateChange, CommitOutcome} from './watch-sink.js'
 import {startSource, type RunningSource, type SourceFigures, type WatchBatch, type WatchSourceSpec} from './watch-sources.js'
@@ -68,6 +72,24 @@ export interface WatchOptions {
   onNotify?: (notify: CommitOutcome['notify']) => void
   /** After each successful commit (tests, metrics). */
   onCommit?: (info: {alerts: number; decisions: number; stateBytes: number}) => void
+  /**
+   * Parse in a worker thread (watch-parse.ts), with the content the stages were compiled from;
+   * the caller decides when (planWatchParseWorker: not when parsers share state with scenarios).
+   */
+  parseWorker?: WatchParseWorkerContent
+}
+
+export interface WatchParseWorkerContent {
+  content: ScanContent
+  logLevel?: WorkerLogLevel
+  /** The worker script (tests: one that fails). */
+  url?: URL
+  /**
+   * When the worker is behind, this thread parses batches too (default true; false when parsers
+   * keep state from line to line, pipeline/index.ts parsersKeepState: every line must then go
+   * through one copy of the parsers).
+   */
+  handOff?: boolean
 }
 
 /** Per source counters, as `crowd metrics` and the run report show them. */
@@ -109,9 +131,37 @@ export interface WatchRun {
   /** Stops the sources, drains the queue (within drainMs), commits, ends the run. */
   stop(): Promise<WatchResult>
   /** Swaps in new content (and sources, when given) without losing buckets of unchanged scenarios. */
-  reload(next: {stages: LoadedStages; sources?: readonly WatchSourceSpec[]}): Promise<{restored: number; dropped: number}>
+  reload(next: WatchReload): Promise<{restored: number; dropped: number}>
   figures(): WatchFiguresSnapshot
 }
+
+export interface WatchReload {
+  stages: LoadedStages
+  sources?: readonly WatchSourceSpec[]
+  /** The content of the new stages for the parse worker (without it, a reload parses in this thread). */
+  parseWorker?: WatchParseWorkerContent
+}
+
+/**
+ * Work whose effects (pours, positions) apply in the order the batches came: with a parse worker,
+ * a batch's events are poured when its reply arrives, and a position moves only after the lines
+ * before it were poured. `local` parses the batch here instead (its worker failed).
+ */
+interface Ticket {
+  ready: boolean
+  apply: () => void
+  worker?: WatchParseWorker
+  local?: () => void
+}
+
+/** Batches sent to the parse worker and not answered yet, at most. */
+const WORKER_IN_FLIGHT = 8
+
+/** With this many batches unanswered, the worker is behind: the loop's thread parses the next batch itself. */
+const HAND_OFF_IN_FLIGHT = 4
+
+/** Batches parsed or sent and not poured yet, at most (those parsed here wait behind the worker's replies). */
+const MAX_TICKETS = 2 * WORKER_IN_FLIGHT
 
 interface SourceState {
   type: string | undefined
@@ -169,6 +219,61 @@ export async function startWatch(options: WatchOptions): Promise<WatchRun> {
 
   const positions: Record<string, SourcePosition> = state.positions
   const queue = new BoundedQueue<WatchBatch>(o.maxQueueLines)
+
+  // ---- the parse worker, and the tickets that keep its replies in order
+
+  const tickets: Ticket[] = []
+  let replyWake: (() => void) | undefined
+  /** Parser counters of workers that ended (a reload resets them, as it resets this thread's). */
+  let endedWorkerMetrics: ParserMetric[] = []
+  const onFailure = (error: Error, failed: WatchParseWorker): void => {
+    const message = `parse worker failed (${error.message}): parsing in this thread from now on`
+    logger.error(message)
+    warnings.push(message)
+    for (const t of tickets) {
+      if (!t.ready && t.worker === failed) {
+        t.ready = true
+        t.apply = t.local!
+      }
+    }
+    if (worker === failed) worker = undefined
+    wakeLoop()
+  }
+  const wakeLoop = (): void => {
+    queue.interrupt()
+    const wake = replyWake
+    replyWake = undefined
+    wake?.()
+  }
+  const startParseWorker = (content: WatchParseWorkerContent | undefined): WatchParseWorker | undefined => {
+    if (content === undefined) return undefined
+    const needs = engines.detector.eventKeyNeeds?.()
+    return new WatchParseWorker({...content, keys: needs === undefined ? undefined : wireKeys(needs), logger, onFailure, onReply: wakeLoop})
+  }
+  let workerContent = options.parseWorker
+  let worker = startParseWorker(workerContent)
+  /** Runs `apply` now when nothing is waiting for the worker, else after what is. */
+  const later = (apply: () => void): void => {
+    if (tickets.length === 0) apply()
+    else tickets.push({ready: true, apply})
+  }
+  /** Applies the tickets whose turn came. */
+  const settle = (): void => {
+    while (tickets.length > 0 && tickets[0]!.ready) tickets.shift()!.apply()
+  }
+  const inFlight = (): number => tickets.length === 0 ? 0 : tickets.filter((t) => !t.ready).length
+  /** Waits for a reply from the worker, at most until `deadline`. */
+  const replyBefore = (deadline: number): Promise<void> =>
+    new Promise<void>((resolve) => {
+      const timer = setTimeout(() => {
+        replyWake = undefined
+        resolve()
+      }, Math.max(1, deadline - Date.now()))
+      replyWake = () => {
+        clearTimeout(timer)
+        resolve()
+      }
+    })
   const sourceStates = new Map<string, SourceState>()
   const alertCounts = new Map<string, number>()
   let pending: Alert[] = []
@@ -205,8 +310,12 @@ export async function startWatch(options: WatchOptions): Promise<WatchRun> {
     }
   }
   const sink$ = {
-    event: (evt: Event) => {
-      const overflows = engines.detector.pour(evt)
+    event: (evt: Event, hints?: PourHints) => {
+      const overflows = engines.detector.pour(evt, hints)
+      if (overflows.length > 0) handleOverflows(overflows)
+    },
+    previewed: (evt: PreviewedEvent) => {
+      const overflows = engines.detector.pourPreviewed!(evt)
       if (overflows.length > 0) handleOverflows(overflows)
     },
   }
@@ -229,7 +338,30 @@ export async function startWatch(options: WatchOptions): Promise<WatchRun> {
   const parseBatch = (s: SourceState, batch: WatchBatch, lines: readonly string[]): void => {
     if (lines.length === 0) return
     const from: LinesSource = {input: 0, source: 0, src: batch.src, module: batch.module, labels: batch.labels, now: GoTime.now(UTC)}
-    parseLines(engines.parsers, lines, from, s.counts, sink$, 0, batch.replay ? ExpectMode.timeMachine : ExpectMode.live)
+    const mode = batch.replay ? ExpectMode.timeMachine : ExpectMode.live
+    const here = (): void => parseLines(engines.parsers, lines, from, s.counts, sink$, 0, mode)
+    const w = worker
+    if (w === undefined) {
+      later(here)
+      return
+    }
+    if (w.inFlight >= HAND_OFF_IN_FLIGHT && workerContent?.handOff !== false) {
+      // the worker is behind: this thread parses the batch now, and pours it in its turn
+      const parsed: [Event, PourHints | undefined][] = []
+      const counts: LineCounts = {parsed: 0, unparsed: 0, whitelisted: 0, poured: 0}
+      parseLines(engines.parsers, lines, from, counts, {event: (evt, hints) => void parsed.push([evt, hints])}, 0, mode)
+      later(() => {
+        for (const [evt, hints] of parsed) sink$.event(evt, hints)
+        addCounts(s.counts, counts)
+      })
+      return
+    }
+    const ticket: Ticket = {ready: false, apply: here, worker: w, local: here}
+    tickets.push(ticket)
+    w.send(lines, from, mode, (reply) => {
+      ticket.ready = true
+      ticket.apply = () => addCounts(s.counts, reply.pour(sink$))
+    })
   }
 
   /** A source without a log type: its first lines choose one (as the scan does), trial-parsed by the loaded parsers. */
@@ -262,9 +394,11 @@ export async function startWatch(options: WatchOptions): Promise<WatchRun> {
 
   const processBatch = (batch: WatchBatch): void => {
     if (batch.forget === true) {
-      delete positions[batch.key]
-      for (const [id, st] of sourceStates) if (st.report.key === batch.key) sourceStates.delete(id)
-      dirty = true
+      later(() => {
+        delete positions[batch.key]
+        for (const [id, st] of sourceStates) if (st.report.key === batch.key) sourceStates.delete(id)
+        dirty = true
+      })
       return
     }
     const s = stateOf(batch)
@@ -276,8 +410,11 @@ export async function startWatch(options: WatchOptions): Promise<WatchRun> {
     } else {
       parseBatch(s, batch, batch.lines)
     }
-    if (batch.position !== undefined && s.type !== undefined) positions[batch.key] = batch.position
-    dirty = true
+    const position = s.type !== undefined ? batch.position : undefined
+    later(() => {
+      if (position !== undefined) positions[batch.key] = position
+      dirty = true
+    })
   }
 
   // ---- commits
@@ -415,6 +552,7 @@ export async function startWatch(options: WatchOptions): Promise<WatchRun> {
   let unsaved = false
   const loop = async (): Promise<void> => {
     for (;;) {
+      settle()
       const now = Date.now()
       if (!once && now >= nextTick) {
         detector.sweepLive()
@@ -425,11 +563,16 @@ export async function startWatch(options: WatchOptions): Promise<WatchRun> {
       if (reloading !== undefined) await reloading
       const blocked = pending.length >= o.maxPendingAlerts
       const endOfInput = (once && inputsEnded) || stopping
-      if (endOfInput && (queue.length === 0 || Date.now() > drainDeadline)) break
+      if (endOfInput && ((queue.length === 0 && tickets.length === 0) || Date.now() > drainDeadline)) break
       const wakeAt = Math.min(once ? Date.now() + 50 : nextTick, dirty ? lastCommit + Math.max(o.stateCommitMs, 10 * lastStateMs) : Infinity,
         pending.length > 0 ? lastAlertCommit + Math.max(o.alertCommitMs, 5 * lastStateMs) : Infinity, retryAt > 0 ? retryAt : Infinity)
       if (blocked) {
         await new Promise((r) => setTimeout(r, Math.max(10, Math.min(1000, retryAt - Date.now()))))
+        continue
+      }
+      // the worker has enough to do, or the input ended: wait for its replies
+      if (tickets.length > 0 && (inFlight() >= WORKER_IN_FLIGHT || tickets.length >= MAX_TICKETS || (endOfInput && queue.length === 0))) {
+        await replyBefore(wakeAt)
         continue
       }
       const batch = await queue.take(endOfInput ? Date.now() : wakeAt)
@@ -438,10 +581,22 @@ export async function startWatch(options: WatchOptions): Promise<WatchRun> {
     // sources without a chosen type yet: choose with what came
     for (const [, s] of sourceStates) {
       if (s.type === undefined && s.pending.length > 0) {
-        const first = s.pending[0]!.batch
-        chooseType(s, first, true)
-        for (const p of s.pending) if (p.batch.position !== undefined) positions[p.batch.key] = p.batch.position
+        const waiting = s.pending
+        chooseType(s, waiting[0]!.batch, true)
+        for (const p of waiting) {
+          const position = p.batch.position
+          if (position !== undefined) later(() => void (positions[p.batch.key] = position))
+        }
       }
+    }
+    // the lines still with the worker (within the drain time; what is left is read again next time)
+    while (tickets.length > 0 && (Date.now() <= drainDeadline || !stopping)) {
+      settle()
+      if (tickets.length > 0) await replyBefore(Date.now() + 1000)
+    }
+    if (worker !== undefined) {
+      endedWorkerMetrics = await worker.end()
+      worker = undefined
     }
     // the last commit: retried a few times (a daemon being stopped should not lose its alerts to a busy database)
     for (let attempt = 0; attempt < 5 && (dirty || pending.length > 0 || commits.ok === 0); attempt++) {
@@ -468,7 +623,7 @@ export async function startWatch(options: WatchOptions): Promise<WatchRun> {
     const scenarios = detector.metrics.scenarios
     const buckets = (engines.detector.metrics?.() ?? []).map((b) => ({...b, current: scenarios[b.name]?.current ?? 0}))
     return {
-      at: new Date().toISOString(), since, sources: reports, parsers: engines.parsers.metrics?.() ?? [], buckets,
+      at: new Date().toISOString(), since, sources: reports, parsers: mergeParserMetrics(engines.parsers.metrics?.() ?? [], worker?.metrics() ?? endedWorkerMetrics), buckets,
       alerts: [...alertCounts].map(([scenario, count]) => ({scenario, count})).sort((a, b) => (a.scenario < b.scenario ? -1 : 1)),
       queue: {lines: queue.lines, waits: queue.waits}, commits: {...commits},
     }
@@ -493,6 +648,7 @@ export async function startWatch(options: WatchOptions): Promise<WatchRun> {
       stopping = true
       queue.close()
       await stopSources()
+      if (worker !== undefined) await worker.terminate()
     }
     return result()
   })()
@@ -507,7 +663,7 @@ export async function startWatch(options: WatchOptions): Promise<WatchRun> {
     return done
   }
 
-  const reload = async (next: {stages: LoadedStages; sources?: readonly WatchSourceSpec[]}): Promise<{restored: number; dropped: number}> => {
+  const reload = async (next: WatchReload): Promise<{restored: number; dropped: number}> => {
     let release!: () => void
     const gate = new Promise<void>((r) => (release = r))
     let outcome = {restored: 0, dropped: 0}
@@ -518,6 +674,11 @@ export async function startWatch(options: WatchOptions): Promise<WatchRun> {
       engines = built.engines
       detector = built.detector
       candidates = typesFromFilters(engines.parsers.filters)
+      // the new content gets its own worker; the old one answers what it was sent, then stops
+      worker?.retire()
+      endedWorkerMetrics = []
+      workerContent = next.parseWorker
+      worker = startParseWorker(workerContent)
       outcome = {restored: report.restored, dropped: report.dropped}
       if (next.sources !== undefined) {
         await stopSources()
@@ -536,6 +697,13 @@ export async function startWatch(options: WatchOptions): Promise<WatchRun> {
   }
 
   return {done, stop, reload, figures}
+}
+
+function addCounts(to: LineCounts, more: LineCounts): void {
+  to.parsed += more.parsed
+  to.unparsed += more.unparsed
+  to.whitelisted += more.whitelisted
+  to.poured += more.poured
 }
 
 function definedOnly<T extends object>(o: T): Partial<T> {

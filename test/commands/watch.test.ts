@@ -250,7 +250,9 @@ test('metrics: a running watch serves them (crowd metrics --url reads them back)
     for (let i = 0; i < 200; i++) {
       if (/metrics: http/.test(p.stderr())) {
         const r = await home.json(['metrics', '--url', `http://127.0.0.1:${port}/metrics`])
-        if (r.status === 0 && r.body.acquisition.some((a: {lines_read: number}) => a.lines_read === 2000)) {
+        // read at once; parsed once the parse worker (compiling its content meanwhile) has answered
+        if (r.status === 0 && r.body.acquisition.some((a: {lines_read: number; lines_parsed: number}) => a.lines_read === 2000 && a.lines_parsed > 0) &&
+          r.body.buckets.some((b: {name: string}) => b.name === 'crowdsecurity/ssh-bf')) {
           figures = r.body
           break
         }

@@ -7,12 +7,15 @@
  *   file is rotated (rename + create, and copytruncate) between two runs;
  * - positions: a second run over an unchanged file reads nothing;
  * - a corrupt saved state is set aside and the run starts clean, without crashing;
- * - daemon mode: a backlog, then lines appended later, then a new file of a glob.
+ * - daemon mode: a backlog, then lines appended later, then a new file of a glob;
+ * - the parse worker: the same alerts and figures as parsing in one thread; a worker that dies
+ *   loses nothing (its lines are parsed in the loop's thread).
  */
 import {execFileSync} from 'node:child_process'
 import * as fs from 'node:fs'
 import * as os from 'node:os'
 import * as path from 'node:path'
+import {pathToFileURL} from 'node:url'
 import {test} from 'uvu'
 import * as assert from 'uvu/assert'
 import {openAgentSink, StoreAgentSink} from '../../src/lapi/agent-sink.js'
@@ -245,14 +248,47 @@ test('a corrupt saved state is reported, set aside, and the run starts clean (no
   assert.is(next.summary.lines, 0)
 })
 
-test('daemon mode: the backlog, lines appended later, and a new file matching the glob, all stored; stop() drains and saves', async () => {
+test('cron mode with the parse worker: 3 pieces, the alerts of one scan, the same figures as parsing in one thread', async () => {
+  const lines = sshLog(4000, 3)
+  const {expected, db, log} = await setUp('cron-worker', lines)
+  const here = path.join(tmp, 'cron-worker-here.db')
+  fs.writeFileSync(log, '')
+  let from = 0
+  for (const cut of [...cuts(lines.length, 3), lines.length]) {
+    fs.appendFileSync(log, lines.slice(from, cut).join('\n') + '\n')
+    from = cut
+    const inWorker = await runOnce(db, [fileSource(log)], {parseWorker: {content: testContent().content}})
+    const inThread = await runOnce(here, [fileSource(log)])
+    assert.equal(inWorker.warnings, [])
+    assert.equal(inWorker.summary, inThread.summary)
+    assert.equal(inWorker.figures.parsers, inThread.figures.parsers)
+    assert.equal(inWorker.figures.buckets, inThread.figures.buckets)
+  }
+  assert.equal(sorted(await storedAlerts(db)), sorted(expected))
+})
+
+test('a parse worker that fails: reported once, its lines parsed in this thread, nothing lost', async () => {
+  const lines = sshLog(4000, 3)
+  const {expected, db, log} = await setUp('worker-fails', lines)
+  fs.writeFileSync(log, lines.join('\n') + '\n')
+  // a worker that dies at its first batch, with batches in flight
+  const script = path.join(tmp, 'dying-worker.mjs')
+  fs.writeFileSync(script, "import {parentPort} from 'node:worker_threads'\nparentPort.on('message', (m) => { if (m.type === 'parse') process.exit(3) })\n")
+  const result = await runOnce(db, [{kind: 'file', paths: [log], labels: {type: 'syslog'}}], {parseWorker: {content: testContent().content, url: pathToFileURL(script)}, maxQueueLines: 200})
+  assert.equal(result.warnings.filter((w) => /parse worker failed/.test(w)).length, 1, result.warnings.join('\n'))
+  assert.is(result.summary.parsed + result.summary.unparsed, lines.length)
+  assert.equal(sorted(await storedAlerts(db)), sorted(expected))
+})
+
+for (const withWorker of [false, true]) test(`daemon mode${withWorker ? ' (parse worker)' : ''}: the backlog, lines appended later, and a new file matching the glob, all stored; stop() drains and saves`, async () => {
   const lines = sshLog(1500, 7)
   const dir = fs.mkdtempSync(path.join(tmp, 'daemon-'))
-  const db = path.join(tmp, 'daemon.db')
+  const db = path.join(tmp, `daemon-${withWorker}.db`)
   const a = path.join(dir, 'a.log')
   fs.writeFileSync(a, lines.slice(0, 500).join('\n') + '\n')
   const sink = await openAgentSink(configFor(db), silentLogger)
-  const run = await startWatch({sources: [{kind: 'file', paths: [path.join(dir, '*.log')], labels: {type: 'syslog'}}], stages: testContent().stages, sink, pollMs: 20, globPollMs: 50})
+  const run = await startWatch({sources: [{kind: 'file', paths: [path.join(dir, '*.log')], labels: {type: 'syslog'}}], stages: testContent().stages, sink, pollMs: 20, globPollMs: 50,
+    ...(withWorker ? {parseWorker: {content: testContent().content}} : {})})
   try {
     const waitLines = async (n: number) => {
       for (let i = 0; i < 500; i++) {
