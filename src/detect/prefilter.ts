@@ -25,7 +25,7 @@
  */
 import {compileExpr, eventFn, parseExpr, type EventFn, type Program, type SharedMemo} from '../expr/index.js'
 import type * as AST from '../expr/ast.js'
-import {goToLower, goToUpper, isAsciiText} from '../expr/go-case.js'
+import {goToLower, goToUpper, isAsciiText} from '../model/go-case.js'
 import {resolveHelperTable} from '../expr/helper-table.js'
 import {LiteralMultiSearch} from '../expr/literal-search.js'
 import {print} from '../expr/print.js'

@@ -4,7 +4,7 @@
  * function `(element, index, acc) => value`, built by compile.ts.
  */
 import {Buffer} from 'node:buffer'
-import {goToLower, goToUpper} from './go-case.js'
+import {goToLower, goToUpper} from '../model/go-case.js'
 import {GoFloat, goFloat, isStringSlice, numberValue, stringSlice} from '../model/go-values.js'
 import {isDuration, isNamedInt, isTime, location, parseDate, parseDuration, timeNow} from './time-adapter.js'
 import {ANY_ARRAY, ANY_MAP, BOOL, DURATION, FLOAT, INT, STRING, STRING_ARRAY, TIME, UNKNOWN, type Type} from './types.js'

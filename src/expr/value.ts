@@ -5,7 +5,7 @@
  */
 import {GoFloat, goFloat, isGoMap, isStringMap, isStringSlice, numberValue} from '../model/go-values.js'
 import {duration, isDuration, isNamedInt, isTime} from './time-adapter.js'
-import {isAsciiText as isAscii} from './go-case.js'
+import {isAsciiText as isAscii} from '../model/go-case.js'
 
 const hasOwn = Object.hasOwn
 

@@ -31,6 +31,7 @@ const ALLOWED: Record<string, readonly string[]> = {
   store: ['model', 'platform'],
   lapi: ['model', 'platform', 'config', 'expr', 'decide', 'store'],
   cli: ['model', 'platform', 'config'],
+  template: ['model', 'regex'],
   agent: ['model', 'platform', 'config', 'acquisition', 'pipeline', 'lapi', 'metrics'],
 }
 

@@ -5,7 +5,7 @@
  */
 import {goTypeName} from '../../model/go-format.js'
 import {GoFloat, isGoMap, isStringMap} from '../../model/go-values.js'
-import {isAsciiText as isAscii} from '../go-case.js'
+import {isAsciiText as isAscii} from '../../model/go-case.js'
 
 function goName(v: unknown): string {
   return v === null || v === undefined ? 'nil' : goTypeName(v)

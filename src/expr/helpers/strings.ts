@@ -6,7 +6,7 @@
 import {goSprintf} from '../../model/go-format.js'
 import {isStringSlice, stringSlice} from '../../model/go-values.js'
 import {conversionError, int, isAscii, str, utf8Bytes, utf8Decode, utf8Length} from './args.js'
-import {goToLower, goToUpper} from '../go-case.js'
+import {goToLower, goToUpper} from '../../model/go-case.js'
 import type {HelperContext} from './context.js'
 
 type Helper = (...args: unknown[]) => unknown

@@ -4,6 +4,7 @@
  * Go slices strings by bytes (trunc, substr, abbrev): so does crowd, on the UTF-8 bytes.
  */
 import {createHash} from 'node:crypto'
+import {goToLower, goToUpper} from '../../model/go-case.js'
 import {goQuote as goQuoteString} from '../../model/go-format.js'
 import {stringSlice} from '../../model/go-values.js'
 import {FuncError, fn, type CallContext, type TemplateFunc} from '../funcs.js'
@@ -30,19 +31,9 @@ function sliceBytes(s: string, start: number, end?: number): string {
   return fromBytes(b.subarray(start, e))
 }
 
-/** unicode.ToUpper / ToLower per code point (Go's simple case mapping, no `ß` -> `SS`). */
-function mapRunes(s: string, f: (ch: string) => string): string {
-  if (/^[\x00-\x7f]*$/.test(s)) return f(s)
-  let out = ''
-  for (const ch of s) {
-    const m = f(ch)
-    out += [...m].length === 1 ? m : ch
-  }
-  return out
-}
-
-export const goUpper = (s: string): string => mapRunes(s, (c) => c.toUpperCase())
-export const goLower = (s: string): string => mapRunes(s, (c) => c.toLowerCase())
+/** unicode.ToUpper / ToLower per code point (Go's simple case mapping, no `ß` -> `SS`): model/go-case.ts. */
+export const goUpper = goToUpper
+export const goLower = goToLower
 
 const isLetter = (ch: string): boolean => /^\p{L}$/u.test(ch)
 const isDigit = (ch: string): boolean => /^\p{Nd}$/u.test(ch)

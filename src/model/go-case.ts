@@ -1,7 +1,7 @@
 /**
  * Go's strings.ToUpper / strings.ToLower (unicode simple case mapping, one code point at a
- * time) and a fast ASCII test, shared by the expr builtins (`upper`, `lower`) and the CrowdSec
- * helpers (`Upper`, `Lower`).
+ * time) and a fast ASCII test, shared by the expr builtins (`upper`, `lower`), the CrowdSec
+ * helpers (`Upper`, `Lower`) and the templates' Sprig functions (`upper`, `title`...).
  *
  * ASCII text maps the same in Go and in JS, so it takes `String.prototype.toUpperCase`. Other
  * text is mapped per code point: JS's single-code-point mapping equals Go's except where JS uses

@@ -1,6 +1,6 @@
 import {test} from 'uvu'
 import * as assert from 'uvu/assert'
-import {goToLower, goToLowerExact, goToUpper, goToUpperExact, isAsciiText} from '../../src/expr/go-case.js'
+import {goToLower, goToLowerExact, goToUpper, goToUpperExact, isAsciiText} from '../../src/model/go-case.js'
 
 // [input, Go strings.ToUpper, Go strings.ToLower]
 const CASES: [string, string, string][] = [
