@@ -1,0 +1,155 @@
+/**
+ * The permissions a plugin package declares: parsed (every error, named by file), described for
+ * the install prompt, compared (an upgrade asking more), and matched against one request.
+ */
+import {test} from 'uvu'
+import * as assert from 'uvu/assert'
+import {CrowdError, CrowdErrorList} from '../../src/model/errors.js'
+import {checkCommand, checkSecret, checkUrl, describePermissions, parsePermissions, permissionsAdded, permissionsCovered, writeGrantFor, type Permissions} from '../../src/sandbox/permissions.js'
+
+const FILE = '/hub/crowd/slack/crowd-package.toml'
+const parse = (v: unknown): Permissions => parsePermissions(v, FILE)
+
+const PARSED: [string, unknown, Permissions][] = [
+  ['nothing declared', undefined, {network: [], commands: [], files: {write: []}, secrets: []}],
+  ['an empty table', {}, {network: [], commands: [], files: {write: []}, secrets: []}],
+  ['a bare host: https on 443', {network: ['Hooks.Slack.com']}, {network: [{host: 'hooks.slack.com', ports: [443], schemes: ['https']}], commands: [], files: {write: []}, secrets: []}],
+  ['host:port without scheme: https', {network: ['hooks.example.org:8443']}, {network: [{host: 'hooks.example.org', ports: [8443], schemes: ['https']}], commands: [], files: {write: []}, secrets: []}],
+  ['http URL without port: 80', {network: ['http://127.0.0.1']}, {network: [{host: '127.0.0.1', ports: [80], schemes: ['http']}], commands: [], files: {write: []}, secrets: []}],
+  ['IPv6 with port', {network: ['http://[::1]:9200/']}, {network: [{host: '[::1]', ports: [9200], schemes: ['http']}], commands: [], files: {write: []}, secrets: []}],
+  ['a table with a wildcard and defaults per scheme', {network: [{host: '*.example.org', schemes: ['https', 'http']}]}, {network: [{host: '*.example.org', ports: [80, 443], schemes: ['http', 'https']}], commands: [], files: {write: []}, secrets: []}],
+  ['commands, files and secrets, sorted and without duplicates', {commands: ['/usr/bin/logger', {path: '/usr/sbin/nft', args: ['add', 'element', '*']}], files: {write: ['/var/log/crowd/', '/var/lib/crowd/a.state', '/var/log/crowd/']}, secrets: ['webhook', 'token', 'webhook']}, {
+    network: [],
+    commands: [{path: '/usr/bin/logger'}, {path: '/usr/sbin/nft', args: ['add', 'element', '*']}],
+    files: {write: ['/var/lib/crowd/a.state', '/var/log/crowd/']},
+    secrets: ['token', 'webhook'],
+  }],
+]
+
+for (const [name, input, want] of PARSED) {
+  test(`parsePermissions: ${name}`, () => assert.equal(parse(input), want))
+}
+
+const ERRORS: [string, unknown, string[]][] = [
+  ['not a table', ['x'], ['[permissions] must be a table']],
+  ['unknown key', {net: ['x']}, ['[permissions] net: unknown permission (network, commands, files, secrets)']],
+  ['bad network entries', {network: ['ftp://x.org', 'a b', {host: 'x.org', ports: [0]}, {host: 'x.org', schemes: []}, {host: '*.com.', port: 1}, 7, 'x.org:99999']}, [
+    '[permissions] network[0]: scheme "ftp" is not http or https',
+    '[permissions] network[1]: "a b" is not a host name or IP address',
+    '[permissions] network[2]: ports must be a non-empty array of numbers between 1 and 65535',
+    '[permissions] network[3]: schemes must be a non-empty array of "http" and "https"',
+    '[permissions] network[4]: unknown key "port" (host, ports, schemes)',
+    '[permissions] network[4]: host "*.com." is not a host name or IP address',
+    '[permissions] network[5]: must be a string like "hooks.example.org" or a table {host, ports, schemes}',
+    '[permissions] network[6]: port 99999 is not between 1 and 65535',
+  ]],
+  ['bad commands', {commands: ['nft', {path: '/usr/sbin/../bin/sh'}, {path: '/bin/x', args: 'a'}]}, [
+    '[permissions] commands[0]: path "nft" must be an absolute, normalised path to a program',
+    '[permissions] commands[1]: path "/usr/sbin/../bin/sh" must be an absolute, normalised path to a program',
+    '[permissions] commands[2]: args must be an array of strings ("*" stands for one argument)',
+  ]],
+  ['bad files', {files: {write: ['/', 'log/', '/var/./log'], read: ['/etc/']}}, [
+    '[permissions] files.read: unknown (only "write": plugins read no files)',
+    '[permissions] files.write[0]: "/" would let the plugin write anywhere',
+    '[permissions] files.write[1]: "log/" must be an absolute, normalised path (a directory ends with "/")',
+    '[permissions] files.write[2]: "/var/./log" must be an absolute, normalised path (a directory ends with "/")',
+  ]],
+  ['bad secrets', {secrets: ['ok', 'no spaces', 3]}, [
+    '[permissions] secrets[1]: "no spaces" is not a configuration key (letters, digits, _ . -)',
+    '[permissions] secrets[2]: 3 is not a configuration key (letters, digits, _ . -)',
+  ]],
+]
+
+for (const [name, input, want] of ERRORS) {
+  test(`parsePermissions refuses ${name}, naming the file`, () => {
+    let caught: unknown
+    try {
+      parse(input)
+    } catch (error) {
+      caught = error
+    }
+    const errors = caught instanceof CrowdErrorList ? caught.errors : [caught as CrowdError]
+    assert.ok(errors.every((e) => e instanceof CrowdError && e.code === 'hub' && e.file === FILE))
+    assert.equal(errors.map((e) => e.reason), want)
+    assert.ok(errors[0]!.message.endsWith(`(${FILE})`))
+  })
+}
+
+test('describePermissions: one line per capability, for the install prompt', () => {
+  const p = parse({
+    network: ['hooks.slack.com', {host: '*.example.org', ports: [443, 8443]}],
+    commands: ['/usr/bin/logger', {path: '/usr/sbin/nft', args: ['add', '*']}, {path: '/bin/true', args: []}],
+    files: {write: ['/var/log/crowd/', '/var/lib/crowd/x.state']},
+    secrets: ['webhook'],
+  })
+  assert.equal(describePermissions(p), [
+    'connect to any subdomain of example.org over https (ports 443, 8443)',
+    'connect to hooks.slack.com over https (port 443)',
+    'run /bin/true without arguments',
+    'run /usr/bin/logger with any arguments',
+    'run /usr/sbin/nft "add" <any one argument not starting with ->',
+    'write the file /var/lib/crowd/x.state',
+    'write files under /var/log/crowd/',
+    'read the secret "webhook" from its configuration',
+  ])
+  assert.equal(describePermissions(parse({})), ['nothing outside its sandbox (it can only compute and log)'])
+})
+
+test('permissionsAdded / permissionsCovered: what an upgrade asks beyond what was granted', () => {
+  const granted = parse({network: ['*.example.org', 'http://127.0.0.1:9200'], commands: [{path: '/usr/sbin/nft', args: ['add', '*']}], files: {write: ['/var/log/crowd/']}, secrets: ['token']})
+  const same = parse({network: ['hooks.example.org', '*.a.example.org'], commands: [{path: '/usr/sbin/nft', args: ['add', 'element']}], files: {write: ['/var/log/crowd/sub/', '/var/log/crowd/x.log']}, secrets: ['token']})
+  assert.ok(permissionsCovered(granted, same))
+  assert.ok(permissionsCovered(granted, parse({})))
+  const more = parse({network: ['example.org', 'http://127.0.0.1:9300', '127.0.0.1:9200'], commands: [{path: '/usr/sbin/nft', args: ['add', '-f']}, '/usr/sbin/nft'], files: {write: ['/var/log/']}, secrets: ['token', 'webhook']})
+  assert.not.ok(permissionsCovered(granted, more))
+  assert.equal(permissionsAdded(granted, more), {
+    network: [
+      {host: '127.0.0.1', ports: [9200], schemes: ['https']},
+      {host: '127.0.0.1', ports: [9300], schemes: ['http']},
+      {host: 'example.org', ports: [443], schemes: ['https']},
+    ],
+    commands: [{path: '/usr/sbin/nft', args: ['add', '-f']}, {path: '/usr/sbin/nft'}],
+    files: {write: ['/var/log/']},
+    secrets: ['webhook'],
+  })
+})
+
+test('checkUrl: scheme, host and port must be declared together', () => {
+  const p = parse({network: ['hooks.slack.com', 'http://127.0.0.1:9200', {host: '*.example.org', schemes: ['http']}]})
+  const cases: [string, string | undefined][] = [
+    ['https://hooks.slack.com/services/x', undefined],
+    ['https://HOOKS.slack.com:443/', undefined],
+    ['https://hooks.slack.com./', undefined],
+    ['http://127.0.0.1:9200/_bulk', undefined],
+    ['http://a.example.org/', undefined],
+    ['http://example.org/', 'host example.org is not declared'],
+    ['http://hooks.slack.com/', 'http to hooks.slack.com is not declared'],
+    ['https://hooks.slack.com:8443/', 'port 8443 of hooks.slack.com is not declared'],
+    ['http://127.0.0.1:9300/', 'port 9300 of 127.0.0.1 is not declared'],
+    ['http://2130706433:9200/', undefined],
+    ['http://localhost:9200/', 'host localhost is not declared'],
+    ['ftp://hooks.slack.com/', 'scheme "ftp" is not http or https'],
+    ['file:///etc/passwd', 'scheme "file" is not http or https'],
+  ]
+  assert.equal(cases.map(([u]) => [u, checkUrl(p, new URL(u))]), cases)
+})
+
+test('checkCommand, writeGrantFor and checkSecret', () => {
+  const p = parse({commands: ['/usr/bin/logger', {path: '/usr/sbin/nft', args: ['add', 'element', '*']}], files: {write: ['/var/log/crowd/', '/var/lib/crowd/x.state']}, secrets: ['token']})
+  assert.is(checkCommand(p, '/usr/bin/logger', ['-t', 'crowd', 'hello']), undefined)
+  assert.is(checkCommand(p, '/usr/sbin/nft', ['add', 'element', '192.0.2.1']), undefined)
+  assert.is(checkCommand(p, '/usr/sbin/nft', ['add', 'element', '-f']), 'arguments ["add","element","-f"] of /usr/sbin/nft do not match its declaration')
+  assert.is(checkCommand(p, '/usr/sbin/nft', ['add', 'element']), 'arguments ["add","element"] of /usr/sbin/nft do not match its declaration')
+  assert.is(checkCommand(p, '/bin/sh', ['-c', 'id']), 'command /bin/sh is not declared')
+  assert.is(checkCommand(p, 'logger', []), 'command logger is not declared')
+  assert.is(writeGrantFor(p, '/var/log/crowd/a.log'), '/var/log/crowd/')
+  assert.is(writeGrantFor(p, '/var/log/crowd/sub/a.log'), '/var/log/crowd/')
+  assert.is(writeGrantFor(p, '/var/lib/crowd/x.state'), '/var/lib/crowd/x.state')
+  for (const outside of ['/var/log/crowd', '/var/log/crowd/', '/var/log/crowd/../x', '/var/log/crowd/./a', '/var/log/crowd//a', '/var/lib/crowd/y.state', 'var/log/crowd/a', '/var/log/crowdx/a']) {
+    assert.is(writeGrantFor(p, outside), undefined, outside)
+  }
+  assert.is(checkSecret(p, 'token'), undefined)
+  assert.is(checkSecret(p, 'password'), 'secret "password" is not declared')
+})
+
+test.run()
