@@ -107,7 +107,7 @@ export class WatchParseWorker {
   send(lines: readonly string[], from: {src: string; module: string; labels: Record<string, string>; now: GoTime}, mode: number, answer: (reply: ParsedReply) => void): void {
     const id = this.nextId++
     this.waiting.set(id, (msg) => answer({pour: (sink) => this.pourRecords(msg, sink)}))
-    this.post({type: 'parse', id, mode, r: {i: 0, s: 0, src: from.src, module: from.module, labels: {...from.labels}, t: [from.now.sec, from.now.nsec], lines: [...lines]}})
+    this.post({type: 'parse', id, mode, r: {i: 0, s: 0, src: from.src, module: from.module, labels: {...from.labels}, t: [from.now.sec, from.now.nsec], lines: lines as string[]}})
   }
 
   /** Asks for the final parser counters and stops the worker (at once if it failed). */
