@@ -18,7 +18,7 @@ export type CommandArgs<T extends typeof Command> = Interfaces.InferredArgs<T['a
 function exitCodeOf(codes: readonly string[]): number {
   const all = (code: string): boolean => codes.length > 0 && codes.every((c) => c === code)
   if (all('input')) return ExitCode.input
-  if (codes.some((c) => c === 'store' || c === 'lapi')) return ExitCode.service
+  if (codes.some((c) => c === 'store' || c === 'lapi' || c === 'plugin')) return ExitCode.service
   if (all('not-found')) return ExitCode.notFound
   return ExitCode.usage
 }

@@ -19,6 +19,7 @@ export type ErrorCode =
   | 'lapi'          // a Local API answered with an error, or could not be reached
   | 'not-found'     // what the command names does not exist (machine, bouncer, alert, decision)
   | 'state'         // saved watch state (positions, buckets) that cannot be read: moved aside, never fatal
+  | 'plugin'        // a sandboxed hub plugin that failed, timed out, ran out of memory or was refused a permission
   | 'internal'
 
 export interface SourceLocation {

@@ -24,7 +24,7 @@ export class SandboxError extends CrowdError {
   readonly plugin: string
 
   constructor(kind: SandboxErrorKind, plugin: string, reason: string, file?: string) {
-    super('hub', `plugin ${plugin}: ${reason}`, {file})
+    super('plugin', `plugin ${plugin}: ${reason}`, {file})
     this.name = 'SandboxError'
     this.kind = kind
     this.plugin = plugin
