@@ -18,8 +18,8 @@
  */
 import * as fs from 'node:fs'
 import * as os from 'node:os'
-import {fileURLToPath} from 'node:url'
 import {Worker} from 'node:worker_threads'
+import {siblingModule} from '../platform/module-url.js'
 import {expandInput} from '../acquisition/registry.js'
 import type {InputSpec} from '../acquisition/types.js'
 import {CrowdError, type ErrorCode} from '../model/errors.js'
@@ -342,7 +342,5 @@ export function startWorker(url: URL, workerData: ParseWorkerData): Worker {
 
 /** The worker script next to this module (`.js` when built; `.ts` when run from source by tsx). */
 export function parseWorkerUrl(): URL {
-  const js = new URL('./parse-worker.js', import.meta.url)
-  if (js.protocol !== 'file:' || fs.existsSync(fileURLToPath(js))) return js
-  return new URL('./parse-worker.ts', import.meta.url)
+  return siblingModule(import.meta.url, 'parse-worker')
 }

@@ -24,6 +24,7 @@ import * as fs from 'node:fs'
 import {createRequire} from 'node:module'
 import * as path from 'node:path'
 import {fileURLToPath, pathToFileURL} from 'node:url'
+import {siblingModule} from '../platform/module-url.js'
 
 export interface ChildLimits {
   /** V8 old-generation limit. */
@@ -56,9 +57,7 @@ export function defaultDataLimitMb(heapMb: number): number {
 
 /** The sandbox process script next to this module (`.js` when built; `.ts` when run from source). */
 export function childEntryUrl(): URL {
-  const js = new URL('./child.js', import.meta.url)
-  if (js.protocol !== 'file:' || fs.existsSync(fileURLToPath(js))) return js
-  return new URL('./child.ts', import.meta.url)
+  return siblingModule(import.meta.url, 'child')
 }
 
 /** The command line that starts `entry` as a sandbox process under the current runtime. */

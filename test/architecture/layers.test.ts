@@ -32,7 +32,7 @@ const ALLOWED: Record<string, readonly string[]> = {
   lapi: ['model', 'platform', 'config', 'expr', 'decide', 'store'],
   cli: ['model', 'platform', 'config'],
   template: ['model', 'regex'],
-  sandbox: ['model'],
+  sandbox: ['model', 'platform'],
   agent: ['model', 'platform', 'config', 'acquisition', 'pipeline', 'lapi', 'metrics'],
 }
 

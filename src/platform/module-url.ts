@@ -1,0 +1,13 @@
+/**
+ * The file of a module crowd starts in another thread or process (the parse worker, the sandbox
+ * process): `NAME.js` next to the caller when built, `NAME.ts` when running from sources under tsx.
+ */
+import * as fs from 'node:fs'
+import {fileURLToPath} from 'node:url'
+
+/** `name` (without extension) next to the module at `base` (its import.meta.url). */
+export function siblingModule(base: string, name: string): URL {
+  const js = new URL(`./${name}.js`, base)
+  if (js.protocol !== 'file:' || fs.existsSync(fileURLToPath(js))) return js
+  return new URL(`./${name}.ts`, base)
+}
