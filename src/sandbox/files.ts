@@ -22,7 +22,18 @@ export class WriteRefused extends Error {}
 const NOFOLLOW = fs.constants.O_NOFOLLOW ?? 0
 const NONBLOCK = fs.constants.O_NONBLOCK ?? 0
 
-export async function writePluginFile(p: Permissions, file: string, data: string, append: boolean): Promise<void> {
+/**
+ * Rotation before an append (the file plugin's `rotate`): when the file would grow past
+ * `maxBytes`, `file.<keep-1>` becomes `file.<keep>` ... `file` becomes `file.1` (the oldest
+ * beyond `keep` is removed), all in the file's own (checked) directory, and the data goes to a
+ * new `file`. A rotated name is the granted file's, suffixed: no other file is touched.
+ */
+export interface RotateOptions {
+  maxBytes: number
+  keep: number
+}
+
+export async function writePluginFile(p: Permissions, file: string, data: string, append: boolean, rotate?: RotateOptions): Promise<void> {
   const grant = writeGrantFor(p, file)
   if (grant === undefined) throw new WriteRefused(`writing ${file} is not declared`)
   const dir = path.dirname(file)
@@ -41,10 +52,30 @@ export async function writePluginFile(p: Permissions, file: string, data: string
   }
   const inside = grant.endsWith('/') ? realDir === realBase || realDir.startsWith(realBase + path.sep) : realDir === realBase
   if (!inside) throw new WriteRefused(`${file} resolves to ${path.join(realDir, path.basename(file))}, outside ${grant}`)
+  const target = path.join(realDir, path.basename(file))
+  let handle = await openChecked(file, target, append)
+  try {
+    if (append && rotate !== undefined && rotate.keep >= 1) {
+      const size = (await handle.stat()).size
+      if (size > 0 && size + Buffer.byteLength(data, 'utf8') > rotate.maxBytes) {
+        await handle.close()
+        await rotateFiles(target, rotate.keep)
+        handle = await openChecked(file, target, append)
+      }
+    }
+    if (!append) await handle.truncate(0) // only now: the checks come before any change
+    await handle.writeFile(data, 'utf8')
+  } finally {
+    await handle.close()
+  }
+}
+
+/** Opens the file to write without following a link or blocking on a FIFO; it must be a regular file with one link. */
+async function openChecked(file: string, target: string, append: boolean): Promise<fs.promises.FileHandle> {
   const flags = fs.constants.O_WRONLY | fs.constants.O_CREAT | NOFOLLOW | NONBLOCK | (append ? fs.constants.O_APPEND : 0)
   let handle: fs.promises.FileHandle
   try {
-    handle = await fs.promises.open(path.join(realDir, path.basename(file)), flags, 0o640)
+    handle = await fs.promises.open(target, flags, 0o640)
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code
     if (code === 'ELOOP') throw new WriteRefused(`${file} is a symbolic link`)
@@ -54,9 +85,22 @@ export async function writePluginFile(p: Permissions, file: string, data: string
     const st = await handle.stat()
     if (!st.isFile()) throw new WriteRefused(`${file} is not a regular file`)
     if (st.nlink > 1) throw new WriteRefused(`${file} has other hard links`)
-    if (!append) await handle.truncate(0) // only now: the checks above come before any change
-    await handle.writeFile(data, 'utf8')
-  } finally {
+  } catch (error) {
     await handle.close()
+    throw error
   }
+  return handle
+}
+
+/** `target.<keep>` goes, each `target.<n>` becomes `target.<n+1>`, `target` becomes `target.1` (renames never follow links). */
+async function rotateFiles(target: string, keep: number): Promise<void> {
+  await fs.promises.rm(`${target}.${keep}`, {force: true})
+  for (let n = keep - 1; n >= 1; n--) {
+    try {
+      await fs.promises.rename(`${target}.${n}`, `${target}.${n + 1}`)
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error
+    }
+  }
+  await fs.promises.rename(target, `${target}.1`)
 }

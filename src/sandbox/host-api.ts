@@ -18,7 +18,7 @@
 import {execFile, type ExecFileException} from 'node:child_process'
 import type {Logger} from '../model/logger.js'
 import type {IncidentKind} from './errors.js'
-import {WriteRefused, writePluginFile} from './files.js'
+import {WriteRefused, writePluginFile, type RotateOptions} from './files.js'
 import {HttpRefused, HttpTooLarge, performHttp, type HttpRequest} from './http.js'
 import {checkCommand, checkSecret, checkUrl, type Permissions} from './permissions.js'
 import type {HostErrorData, HostOp} from './protocol.js'
@@ -99,7 +99,7 @@ export class HostApi {
         return this.exec(call, args[0], args[1], args[2])
       case 'writeFile':
       case 'appendFile':
-        return this.write(call, args[0], args[1], op === 'appendFile')
+        return this.write(call, args[0], args[1], op === 'appendFile', args[2])
       case 'secret':
         return Promise.resolve(this.secret(call, args[0]))
       case 'log':
@@ -175,12 +175,13 @@ export class HostApi {
     })
   }
 
-  private async write(call: HostCall, file: unknown, data: unknown, append: boolean): Promise<null> {
+  private async write(call: HostCall, file: unknown, data: unknown, append: boolean, options: unknown): Promise<null> {
     const op = append ? 'appendFile' : 'writeFile'
     if (typeof file !== 'string') throw invalid(`${op}: the path must be a string`)
     if (typeof data !== 'string') throw invalid(`${op}: the data must be a string`)
+    const rotate = append ? rotateOptions(options) : undefined
     try {
-      await writePluginFile(call.permissions, file, data, append)
+      await writePluginFile(call.permissions, file, data, append, rotate)
     } catch (error) {
       if (error instanceof WriteRefused) throw this.refuse(call, 'EPERM', `${op}: ${error.message}`)
       throw new HostError('EFAIL', `${op}: ${(error as Error).message}`)
@@ -221,6 +222,18 @@ function isRecord(v: unknown): v is Record<string, unknown> {
 }
 
 /** Control characters (newlines, escapes) of a plugin's text written visibly: one log line, no terminal sequences. */
+/** appendFile's third argument: {rotate: {maxBytes, keep}} (keep 1..100), or nothing. */
+function rotateOptions(value: unknown): RotateOptions | undefined {
+  if (value === undefined || value === null) return undefined
+  if (!isRecord(value) || Object.keys(value).some((k) => k !== 'rotate')) throw invalid('appendFile: options are {rotate: {maxBytes, keep}}')
+  const r = value.rotate
+  if (r === undefined) return undefined
+  if (!isRecord(r) || typeof r.maxBytes !== 'number' || !(r.maxBytes >= 1) || !Number.isInteger(r.keep) || (r.keep as number) < 1 || (r.keep as number) > 100) {
+    throw invalid('appendFile: rotate is {maxBytes: a positive number, keep: an integer from 1 to 100}')
+  }
+  return {maxBytes: r.maxBytes, keep: r.keep as number}
+}
+
 export function escapeControls(text: string): string {
   return text.replace(/[\x00-\x08\x0a-\x1f\x7f\u2028\u2029]/g, (c) => (c === '\n' ? '\\n' : `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`))
 }

@@ -73,7 +73,7 @@ const PRELUDE = `(function setup(post, finish) {
     http: freeze(function http(req) { return request('http', [req]) }),
     exec: freeze(function exec(file, args, stdin) { return request('exec', [file, args === undefined ? [] : args, stdin === undefined ? null : stdin]) }),
     writeFile: freeze(function writeFile(file, data) { return request('writeFile', [file, data]) }),
-    appendFile: freeze(function appendFile(file, data) { return request('appendFile', [file, data]) }),
+    appendFile: freeze(function appendFile(file, data, options) { return request('appendFile', options === undefined ? [file, data] : [file, data, options]) }),
     secret: freeze(function secret(key) { return request('secret', [key]) }),
     log: freeze(function log(level, message) { return request('log', [level, message]) }),
     now: freeze(function now() { return request('now', []) }),

@@ -220,6 +220,27 @@ test('writeFile/appendFile: only under the declared directory; `..`, symbolic li
   assert.equal(incidents.splice(0).map((i) => i.kind), ['permission', 'permission', 'permission', 'permission', 'permission', 'permission'])
 })
 
+test('appendFile with rotate: past maxBytes the file becomes .1 (.1 becomes .2...), at most `keep` kept, only the granted file rotated', async () => {
+  const dir = fs.mkdtempSync(path.join(tmp, 'rotate-'))
+  const file = path.join(dir, 'alerts.ndjson')
+  fs.writeFileSync(path.join(dir, 'other.log'), 'untouched')
+  register(pool, 't/rotate', PROBE, {files: {write: [file]}})
+  const line = (n: number): string => `{"n":${n}}`.padEnd(39, ' ') + '\n'
+  const ops: unknown[][] = []
+  for (let n = 1; n <= 9; n++) ops.push(['appendFile', file, line(n), {rotate: {maxBytes: 100, keep: 2}}])
+  ops.push(['appendFile', file, 'x', {rotate: {maxBytes: 0, keep: 2}}], ['appendFile', file, 'x', {rotate: {maxBytes: 100, keep: 0}}], ['appendFile', file, 'x', {other: 1}])
+  const results = await run('t/rotate', ops)
+  assert.ok(results.slice(0, 9).every((r) => r.ok), JSON.stringify(results))
+  assert.equal(results.slice(9).map((r) => (r.ok ? 'ok' : r.code)), ['EINVAL', 'EINVAL', 'EINVAL'])
+  // two lines of 40 bytes fit in 100: the third rotates; 9 in the file, 7-8 in .1, 5-6 in .2, the older rotated away
+  assert.is(fs.readFileSync(file, 'utf8'), line(9))
+  assert.is(fs.readFileSync(`${file}.1`, 'utf8'), line(7) + line(8))
+  assert.is(fs.readFileSync(`${file}.2`, 'utf8'), line(5) + line(6))
+  assert.not.ok(fs.existsSync(`${file}.3`))
+  assert.equal(fs.readdirSync(dir).sort(), ['alerts.ndjson', 'alerts.ndjson.1', 'alerts.ndjson.2', 'other.log'])
+  assert.is(fs.readFileSync(path.join(dir, 'other.log'), 'utf8'), 'untouched')
+})
+
 test('secret: declared keys only (null when declared but not configured); log escapes control characters; now is the host clock', async () => {
   register(pool, 't/secret', PROBE, {secrets: ['webhook', 'token']}, {webhook: 'https://hooks.example/x', password: 'hunter2'})
   const out = await run('t/secret', [
