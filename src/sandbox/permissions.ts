@@ -7,22 +7,30 @@
  * Manifest shape (TOML shown; any parsed object works):
  *
  *     [permissions]
- *     network = ["hooks.slack.com", "http://127.0.0.1:9200", {host = "*.example.org", ports = [443, 8443], schemes = ["https"]}]
+ *     network = ["hooks.slack.com", "http://127.0.0.1:9200", {host = "*.example.org", ports = [443, 8443], schemes = ["https"]}, {config = "webhook"}]
  *     commands = ["/usr/bin/logger", {path = "/usr/sbin/nft", args = ["add", "element", "inet", "crowd", "*"]}]
- *     files = {write = ["/var/log/crowd/", "/var/lib/crowd/plugin.state"]}
+ *     files = {write = ["/var/log/crowd/", "/var/lib/crowd/plugin.state", "config:log_path"]}
  *     secrets = ["webhook", "token"]
  *
  * - network: a string `[scheme://]host[:port]` (no scheme means https; no port means the
  *   scheme's default) or a table {host, ports?, schemes?} (default: https on 443). `*.x.org`
  *   matches subdomains of x.org, not x.org itself. IP literals match only themselves.
+ *   `{config = "webhook"}` (or `"config:webhook"`): the scheme, host and port of the URL the
+ *   user writes under that key of the plugin's configuration (a Slack webhook, a Splunk URL).
  * - commands: an absolute path (any arguments), or {path, args}: exactly that many arguments,
  *   each literal or `*` (one argument that does not start with `-`, so no option slips in).
  * - files.write: absolute paths; one ending in `/` is a directory (anything below it), any other
- *   is one file. Globs are not supported.
+ *   is one file. Globs are not supported. `{config = "log_path"}` (or `"config:log_path"`): the
+ *   path under that key of the plugin's configuration (a directory when it ends in `/`).
  * - secrets: keys of the plugin's configuration it may read through `host.secret(key)`.
  *
- * This module is pure: parsing, describing (the lines `crowd hub install` shows before asking),
- * comparing two grants (an upgrade that asks more asks again) and matching one request.
+ * Entries naming configuration keys are kept apart (`networkFromConfig`, `files.writeFromConfig`)
+ * and grant nothing by themselves: `resolvePermissions` turns them into concrete grants for one
+ * configuration, and the host API checks requests against that result only.
+ *
+ * This module is pure: parsing, resolving against a configuration, describing (the lines `crowd
+ * hub install` shows before asking), comparing two grants (an upgrade that asks more asks again)
+ * and matching one request.
  */
 import * as path from 'node:path'
 import {CrowdError, CrowdErrorList} from '../model/errors.js'
@@ -49,18 +57,31 @@ export interface CommandGrant {
 /** Validated permissions: every list present (empty when not declared), sorted and without duplicates. */
 export interface Permissions {
   network: NetworkGrant[]
+  /** Configuration keys holding a URL whose scheme, host and port may be reached (see resolvePermissions). */
+  networkFromConfig: string[]
   commands: CommandGrant[]
-  files: {write: string[]}
+  files: {
+    write: string[]
+    /** Configuration keys holding a path that may be written (a directory when it ends in `/`). */
+    writeFromConfig: string[]
+  }
   secrets: string[]
 }
 
-export const NO_PERMISSIONS: Permissions = Object.freeze({network: [], commands: [], files: {write: []}, secrets: []}) as Permissions
+export const NO_PERMISSIONS: Permissions = Object.freeze({network: [], networkFromConfig: [], commands: [], files: {write: [], writeFromConfig: []}, secrets: []}) as Permissions
+
+/** A fresh Permissions with every list empty. */
+export function emptyPermissions(): Permissions {
+  return {network: [], networkFromConfig: [], commands: [], files: {write: [], writeFromConfig: []}, secrets: []}
+}
 
 /** Matches one argument of a command pattern: any single argument not starting with `-`. */
 export const ANY_ARGUMENT = '*'
 
 const KEYS = new Set(['network', 'commands', 'files', 'secrets'])
 const SECRET_KEY = /^[A-Za-z_][A-Za-z0-9_.-]*$/
+/** The spelling of an entry naming a configuration key: `config:KEY` (or the table {config = KEY}). */
+const CONFIG_PREFIX = 'config:'
 const HOST_LABEL = /^(?!-)[a-z0-9-]{1,63}(?<!-)$/
 const NETWORK_STRING = /^(?:([a-z]+):\/\/)?(\[[0-9a-fA-F:.]+\]|[^/:[\]]+)(?::([0-9]+))?\/?$/
 
@@ -71,7 +92,7 @@ const NETWORK_STRING = /^(?:([a-z]+):\/\/)?(\[[0-9a-fA-F:.]+\]|[^/:[\]]+)(?::([0
 export function parsePermissions(value: unknown, file: string): Permissions {
   const errors: CrowdError[] = []
   const fail = (where: string, reason: string): void => void errors.push(new CrowdError('hub', `[permissions] ${where}: ${reason}`, {file}))
-  const result: Permissions = {network: [], commands: [], files: {write: []}, secrets: []}
+  const result = emptyPermissions()
   if (value === undefined) return result
   if (!isPlainObject(value)) {
     throw new CrowdError('hub', '[permissions] must be a table', {file})
@@ -80,8 +101,14 @@ export function parsePermissions(value: unknown, file: string): Permissions {
     if (!KEYS.has(key)) fail(key, `unknown permission (network, commands, files, secrets)`)
   }
   for (const [i, entry] of listOf(value.network, 'network', fail).entries()) {
-    const grant = parseNetworkGrant(entry, (reason) => fail(`network[${i}]`, reason))
-    if (grant !== undefined) result.network.push(grant)
+    const where = (reason: string): void => fail(`network[${i}]`, reason)
+    const key = configReference(entry, where)
+    if (key === null) continue
+    if (key !== undefined) result.networkFromConfig.push(key)
+    else {
+      const grant = parseNetworkGrant(entry, where)
+      if (grant !== undefined) result.network.push(grant)
+    }
   }
   for (const [i, entry] of listOf(value.commands, 'commands', fail).entries()) {
     const grant = parseCommandGrant(entry, (reason) => fail(`commands[${i}]`, reason))
@@ -92,8 +119,14 @@ export function parsePermissions(value: unknown, file: string): Permissions {
     else {
       for (const key of Object.keys(value.files)) if (key !== 'write') fail(`files.${key}`, 'unknown (only "write": plugins read no files)')
       for (const [i, entry] of listOf(value.files.write, 'files.write', fail).entries()) {
-        const p = parseWritePath(entry, (reason) => fail(`files.write[${i}]`, reason))
-        if (p !== undefined) result.files.write.push(p)
+        const where = (reason: string): void => fail(`files.write[${i}]`, reason)
+        const key = configReference(entry, where)
+        if (key === null) continue
+        if (key !== undefined) result.files.writeFromConfig.push(key)
+        else {
+          const p = parseWritePath(entry, where)
+          if (p !== undefined) result.files.write.push(p)
+        }
       }
     }
   }
@@ -113,6 +146,30 @@ function listOf(value: unknown, where: string, fail: (where: string, reason: str
     return []
   }
   return value
+}
+
+/**
+ * The configuration key an entry names (`"config:KEY"` or {config = KEY}); undefined when the
+ * entry is something else, null when it names one badly (the failure is reported).
+ */
+function configReference(entry: unknown, fail: (reason: string) => void): string | null | undefined {
+  let key: unknown
+  if (typeof entry === 'string') {
+    if (!entry.startsWith(CONFIG_PREFIX)) return undefined
+    key = entry.slice(CONFIG_PREFIX.length)
+  } else if (isPlainObject(entry) && Object.hasOwn(entry, 'config')) {
+    const extra = Object.keys(entry).filter((k) => k !== 'config')
+    if (extra.length > 0) {
+      fail(`{config = ...} takes no other key (found ${extra.map((k) => `"${k}"`).join(', ')})`)
+      return null
+    }
+    key = entry.config
+  } else return undefined
+  if (typeof key !== 'string' || !SECRET_KEY.test(key)) {
+    fail(`${JSON.stringify(key)} is not a configuration key (letters, digits, _ . -)`)
+    return null
+  }
+  return key
 }
 
 function parseNetworkGrant(entry: unknown, fail: (reason: string) => void): NetworkGrant | undefined {
@@ -227,10 +284,91 @@ function normalise(p: Permissions): Permissions {
   }
   return {
     network: uniq(p.network.map((g) => ({host: g.host, ports: [...new Set(g.ports)].sort((a, b) => a - b), schemes: [...new Set(g.schemes)].sort()})), (g) => JSON.stringify(g)),
+    networkFromConfig: uniq(p.networkFromConfig, (k) => k),
     commands: uniq(p.commands, (c) => JSON.stringify(c)),
-    files: {write: uniq(p.files.write, (w) => w)},
+    files: {write: uniq(p.files.write, (w) => w), writeFromConfig: uniq(p.files.writeFromConfig, (k) => k)},
     secrets: uniq(p.secrets, (s) => s),
   }
+}
+
+/**
+ * The `[permissions]` table (as parsed TOML or JSON) that parses back to `p`: how hub-index.json
+ * and the hub state store permissions, in the manifest's own format. Empty lists are left out.
+ */
+export function permissionsTable(p: Permissions): Record<string, unknown> {
+  const out: Record<string, unknown> = {}
+  const network = [...p.network.map((g) => ({host: g.host, ports: [...g.ports], schemes: [...g.schemes]})), ...p.networkFromConfig.map((k) => ({config: k}))]
+  if (network.length > 0) out.network = network
+  if (p.commands.length > 0) out.commands = p.commands.map((c) => (c.args === undefined ? {path: c.path} : {path: c.path, args: [...c.args]}))
+  const write = [...p.files.write, ...p.files.writeFromConfig.map((k) => ({config: k}))]
+  if (write.length > 0) out.files = {write}
+  if (p.secrets.length > 0) out.secrets = [...p.secrets]
+  return out
+}
+
+/** Whether `p` asks for nothing at all (a plugin that only computes and logs). */
+export function permissionsEmpty(p: Permissions): boolean {
+  return p.network.length + p.networkFromConfig.length + p.commands.length + p.files.write.length + p.files.writeFromConfig.length + p.secrets.length === 0
+}
+
+// ---------------------------------------------------------------------------------------------
+// Resolving entries that name configuration keys
+
+/**
+ * `p` made concrete for one configuration (the notification or bouncer settings the user wrote
+ * in `file`): each `{config = KEY}` network entry becomes a grant for the scheme, host and port
+ * of the URL under KEY, each files.write one the path under KEY. The result names no
+ * configuration key. A missing or malformed value is a CrowdError('config') naming the key and
+ * `file` (all of them at once); URL values are never quoted in messages (webhook URLs are secrets).
+ */
+export function resolvePermissions(p: Permissions, config: Record<string, unknown>, file: string): Permissions {
+  const errors: CrowdError[] = []
+  const fail = (key: string, reason: string): void => void errors.push(new CrowdError('config', `"${key}" ${reason}`, {file}))
+  const value = (key: string): unknown => (Object.hasOwn(config, key) ? config[key] : undefined)
+  const result: Permissions = {
+    network: [...p.network],
+    networkFromConfig: [],
+    commands: [...p.commands],
+    files: {write: [...p.files.write], writeFromConfig: []},
+    secrets: [...p.secrets],
+  }
+  for (const key of p.networkFromConfig) {
+    const grant = urlGrant(value(key), (reason) => fail(key, `${reason} (the plugin's network permission is the URL set there)`))
+    if (grant !== undefined) result.network.push(grant)
+  }
+  for (const key of p.files.writeFromConfig) {
+    const v = value(key)
+    const why = '(the plugin may write the file, or under the directory ending in /, set there)'
+    if (v === undefined || v === null || v === '') fail(key, `is not set ${why}`)
+    else if (typeof v !== 'string') fail(key, `must be a path, not ${typeName(v)} ${why}`)
+    else if (v === '/') fail(key, `must not be "/": the plugin would write anywhere`)
+    else if (!isCleanAbsolute(v)) fail(key, `must be an absolute, normalised path (no "..", "." or "//"), not ${JSON.stringify(v)} ${why}`)
+    else result.files.write.push(v)
+  }
+  if (errors.length === 1) throw errors[0]
+  if (errors.length > 1) throw new CrowdErrorList(errors)
+  return normalise(result)
+}
+
+function urlGrant(v: unknown, fail: (reason: string) => void): NetworkGrant | undefined {
+  if (v === undefined || v === null || v === '') return void fail('is not set')
+  if (typeof v !== 'string') return void fail(`must be an http(s) URL, not ${typeName(v)}`)
+  let url: URL
+  try {
+    url = new URL(v)
+  } catch {
+    return void fail('is not a valid URL')
+  }
+  const scheme = url.protocol.slice(0, -1)
+  if (scheme !== 'http' && scheme !== 'https') return void fail(`must be an http or https URL, not ${JSON.stringify(scheme)}`)
+  if (url.username !== '' || url.password !== '') return void fail('must not carry a user name or password in the URL')
+  const host = url.hostname.includes('*') ? undefined : normaliseHost(url.hostname)
+  if (host === undefined || host.startsWith('*.')) return void fail('does not name a host (a name or an IP address)')
+  return {host, ports: [url.port === '' ? DEFAULT_PORT[scheme] : Number(url.port)], schemes: [scheme]}
+}
+
+function typeName(v: unknown): string {
+  return Array.isArray(v) ? 'a list' : typeof v === 'object' ? 'a table' : `a ${typeof v}`
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -243,19 +381,21 @@ export function describePermissions(p: Permissions): string[] {
     const where = g.host.startsWith('*.') ? `any subdomain of ${g.host.slice(2)}` : g.host
     lines.push(`connect to ${where} over ${g.schemes.join(' or ')} (port${g.ports.length > 1 ? 's' : ''} ${g.ports.join(', ')})`)
   }
+  for (const k of p.networkFromConfig) lines.push(`connect to the URL set in its configuration's "${k}" (that scheme, host and port)`)
   for (const c of p.commands) {
     if (c.args === undefined) lines.push(`run ${c.path} with any arguments`)
     else if (c.args.length === 0) lines.push(`run ${c.path} without arguments`)
     else lines.push(`run ${c.path} ${c.args.map((a) => (a === ANY_ARGUMENT ? '<any one argument not starting with ->' : JSON.stringify(a))).join(' ')}`)
   }
   for (const w of p.files.write) lines.push(w.endsWith('/') ? `write files under ${w}` : `write the file ${w}`)
+  for (const k of p.files.writeFromConfig) lines.push(`write the file set in its configuration's "${k}" (files under it when it ends in /)`)
   for (const s of p.secrets) lines.push(`read the secret "${s}" from its configuration`)
   return lines.length === 0 ? ['nothing outside its sandbox (it can only compute and log)'] : lines
 }
 
 /** What `asked` adds to `granted` (empty lists when `granted` covers it all). */
 export function permissionsAdded(granted: Permissions, asked: Permissions): Permissions {
-  const added: Permissions = {network: [], commands: [], files: {write: []}, secrets: []}
+  const added = emptyPermissions()
   for (const a of asked.network) {
     for (const scheme of a.schemes) {
       const ports = a.ports.filter((port) => !granted.network.some((g) => g.schemes.includes(scheme) && g.ports.includes(port) && hostCovers(g.host, a.host)))
@@ -269,13 +409,15 @@ export function permissionsAdded(granted: Permissions, asked: Permissions): Perm
     if (!granted.files.write.some((g) => g === w || (g.endsWith('/') && w.startsWith(g)))) added.files.write.push(w)
   }
   for (const s of asked.secrets) if (!granted.secrets.includes(s)) added.secrets.push(s)
+  // A configuration key is covered only by the same key: no concrete grant covers a value not yet known.
+  for (const k of asked.networkFromConfig) if (!granted.networkFromConfig.includes(k)) added.networkFromConfig.push(k)
+  for (const k of asked.files.writeFromConfig) if (!granted.files.writeFromConfig.includes(k)) added.files.writeFromConfig.push(k)
   return added
 }
 
 /** Whether everything `asked` wants was already granted (an upgrade asking more must ask again). */
 export function permissionsCovered(granted: Permissions, asked: Permissions): boolean {
-  const a = permissionsAdded(granted, asked)
-  return a.network.length + a.commands.length + a.files.write.length + a.secrets.length === 0
+  return permissionsEmpty(permissionsAdded(granted, asked))
 }
 
 function hostCovers(granted: string, asked: string): boolean {
@@ -294,7 +436,10 @@ function argsCover(granted: string[] | undefined, asked: string[] | undefined): 
 // ---------------------------------------------------------------------------------------------
 // Matching one request (undefined = allowed, else the reason it is not)
 
-/** Whether a request to `url` is granted: scheme, host and port all declared together. */
+/**
+ * Whether a request to `url` is granted: scheme, host and port all declared together. Entries
+ * naming configuration keys grant nothing here: pass resolvePermissions' result.
+ */
 export function checkUrl(p: Permissions, url: URL): string | undefined {
   const scheme = url.protocol.slice(0, -1)
   if (scheme !== 'http' && scheme !== 'https') return `scheme "${scheme}" is not http or https`

@@ -5,25 +5,51 @@
 import {test} from 'uvu'
 import * as assert from 'uvu/assert'
 import {CrowdError, CrowdErrorList} from '../../src/model/errors.js'
-import {checkCommand, checkSecret, checkUrl, describePermissions, parsePermissions, permissionsAdded, permissionsCovered, writeGrantFor, type Permissions} from '../../src/sandbox/permissions.js'
+import {
+  checkCommand,
+  checkSecret,
+  checkUrl,
+  describePermissions,
+  parsePermissions,
+  permissionsAdded,
+  permissionsCovered,
+  permissionsEmpty,
+  permissionsTable,
+  resolvePermissions,
+  writeGrantFor,
+  type Permissions,
+} from '../../src/sandbox/permissions.js'
 
 const FILE = '/hub/crowd/slack/crowd-package.toml'
 const parse = (v: unknown): Permissions => parsePermissions(v, FILE)
+/** A Permissions with the lists given, the others empty. */
+const perms = (p: Partial<Omit<Permissions, 'files'>> & {write?: string[]; writeFromConfig?: string[]}): Permissions => ({
+  network: p.network ?? [],
+  networkFromConfig: p.networkFromConfig ?? [],
+  commands: p.commands ?? [],
+  files: {write: p.write ?? [], writeFromConfig: p.writeFromConfig ?? []},
+  secrets: p.secrets ?? [],
+})
 
 const PARSED: [string, unknown, Permissions][] = [
-  ['nothing declared', undefined, {network: [], commands: [], files: {write: []}, secrets: []}],
-  ['an empty table', {}, {network: [], commands: [], files: {write: []}, secrets: []}],
-  ['a bare host: https on 443', {network: ['Hooks.Slack.com']}, {network: [{host: 'hooks.slack.com', ports: [443], schemes: ['https']}], commands: [], files: {write: []}, secrets: []}],
-  ['host:port without scheme: https', {network: ['hooks.example.org:8443']}, {network: [{host: 'hooks.example.org', ports: [8443], schemes: ['https']}], commands: [], files: {write: []}, secrets: []}],
-  ['http URL without port: 80', {network: ['http://127.0.0.1']}, {network: [{host: '127.0.0.1', ports: [80], schemes: ['http']}], commands: [], files: {write: []}, secrets: []}],
-  ['IPv6 with port', {network: ['http://[::1]:9200/']}, {network: [{host: '[::1]', ports: [9200], schemes: ['http']}], commands: [], files: {write: []}, secrets: []}],
-  ['a table with a wildcard and defaults per scheme', {network: [{host: '*.example.org', schemes: ['https', 'http']}]}, {network: [{host: '*.example.org', ports: [80, 443], schemes: ['http', 'https']}], commands: [], files: {write: []}, secrets: []}],
-  ['commands, files and secrets, sorted and without duplicates', {commands: ['/usr/bin/logger', {path: '/usr/sbin/nft', args: ['add', 'element', '*']}], files: {write: ['/var/log/crowd/', '/var/lib/crowd/a.state', '/var/log/crowd/']}, secrets: ['webhook', 'token', 'webhook']}, {
-    network: [],
+  ['nothing declared', undefined, perms({})],
+  ['an empty table', {}, perms({})],
+  ['a bare host: https on 443', {network: ['Hooks.Slack.com']}, perms({network: [{host: 'hooks.slack.com', ports: [443], schemes: ['https']}]})],
+  ['host:port without scheme: https', {network: ['hooks.example.org:8443']}, perms({network: [{host: 'hooks.example.org', ports: [8443], schemes: ['https']}]})],
+  ['http URL without port: 80', {network: ['http://127.0.0.1']}, perms({network: [{host: '127.0.0.1', ports: [80], schemes: ['http']}]})],
+  ['IPv6 with port', {network: ['http://[::1]:9200/']}, perms({network: [{host: '[::1]', ports: [9200], schemes: ['http']}]})],
+  ['a table with a wildcard and defaults per scheme', {network: [{host: '*.example.org', schemes: ['https', 'http']}]}, perms({network: [{host: '*.example.org', ports: [80, 443], schemes: ['http', 'https']}]})],
+  ['commands, files and secrets, sorted and without duplicates', {commands: ['/usr/bin/logger', {path: '/usr/sbin/nft', args: ['add', 'element', '*']}], files: {write: ['/var/log/crowd/', '/var/lib/crowd/a.state', '/var/log/crowd/']}, secrets: ['webhook', 'token', 'webhook']}, perms({
     commands: [{path: '/usr/bin/logger'}, {path: '/usr/sbin/nft', args: ['add', 'element', '*']}],
-    files: {write: ['/var/lib/crowd/a.state', '/var/log/crowd/']},
+    write: ['/var/lib/crowd/a.state', '/var/log/crowd/'],
     secrets: ['token', 'webhook'],
-  }],
+  })],
+  ['configuration keys, as tables and as "config:KEY" strings, kept apart', {network: [{config: 'webhook'}, 'hooks.slack.com', 'config:url', 'config:webhook'], files: {write: ['config:log_path', {config: 'dir'}, '/var/log/crowd/']}}, perms({
+    network: [{host: 'hooks.slack.com', ports: [443], schemes: ['https']}],
+    networkFromConfig: ['url', 'webhook'],
+    write: ['/var/log/crowd/'],
+    writeFromConfig: ['dir', 'log_path'],
+  })],
 ]
 
 for (const [name, input, want] of PARSED) {
@@ -54,6 +80,14 @@ const ERRORS: [string, unknown, string[]][] = [
     '[permissions] files.write[1]: "log/" must be an absolute, normalised path (a directory ends with "/")',
     '[permissions] files.write[2]: "/var/./log" must be an absolute, normalised path (a directory ends with "/")',
   ]],
+  ['bad configuration keys', {network: ['config:', {config: 'a b'}, {config: 'url', ports: [443]}, {config: 3}], files: {write: ['config:../x', {config: 'p', path: '/x'}]}}, [
+    '[permissions] network[0]: "" is not a configuration key (letters, digits, _ . -)',
+    '[permissions] network[1]: "a b" is not a configuration key (letters, digits, _ . -)',
+    '[permissions] network[2]: {config = ...} takes no other key (found "ports")',
+    '[permissions] network[3]: 3 is not a configuration key (letters, digits, _ . -)',
+    '[permissions] files.write[0]: "../x" is not a configuration key (letters, digits, _ . -)',
+    '[permissions] files.write[1]: {config = ...} takes no other key (found "path")',
+  ]],
   ['bad secrets', {secrets: ['ok', 'no spaces', 3]}, [
     '[permissions] secrets[1]: "no spaces" is not a configuration key (letters, digits, _ . -)',
     '[permissions] secrets[2]: 3 is not a configuration key (letters, digits, _ . -)',
@@ -79,7 +113,7 @@ test('describePermissions: one line per capability, for the install prompt', () 
   const p = parse({
     network: ['hooks.slack.com', {host: '*.example.org', ports: [443, 8443]}],
     commands: ['/usr/bin/logger', {path: '/usr/sbin/nft', args: ['add', '*']}, {path: '/bin/true', args: []}],
-    files: {write: ['/var/log/crowd/', '/var/lib/crowd/x.state']},
+    files: {write: ['/var/log/crowd/', '/var/lib/crowd/x.state', 'config:log_path']},
     secrets: ['webhook'],
   })
   assert.equal(describePermissions(p), [
@@ -90,8 +124,10 @@ test('describePermissions: one line per capability, for the install prompt', () 
     'run /usr/sbin/nft "add" <any one argument not starting with ->',
     'write the file /var/lib/crowd/x.state',
     'write files under /var/log/crowd/',
+    'write the file set in its configuration\'s "log_path" (files under it when it ends in /)',
     'read the secret "webhook" from its configuration',
   ])
+  assert.equal(describePermissions(parse({network: [{config: 'webhook'}]})), ['connect to the URL set in its configuration\'s "webhook" (that scheme, host and port)'])
   assert.equal(describePermissions(parse({})), ['nothing outside its sandbox (it can only compute and log)'])
 })
 
@@ -102,16 +138,125 @@ test('permissionsAdded / permissionsCovered: what an upgrade asks beyond what wa
   assert.ok(permissionsCovered(granted, parse({})))
   const more = parse({network: ['example.org', 'http://127.0.0.1:9300', '127.0.0.1:9200'], commands: [{path: '/usr/sbin/nft', args: ['add', '-f']}, '/usr/sbin/nft'], files: {write: ['/var/log/']}, secrets: ['token', 'webhook']})
   assert.not.ok(permissionsCovered(granted, more))
-  assert.equal(permissionsAdded(granted, more), {
+  assert.equal(permissionsAdded(granted, more), perms({
     network: [
       {host: '127.0.0.1', ports: [9200], schemes: ['https']},
       {host: '127.0.0.1', ports: [9300], schemes: ['http']},
       {host: 'example.org', ports: [443], schemes: ['https']},
     ],
     commands: [{path: '/usr/sbin/nft', args: ['add', '-f']}, {path: '/usr/sbin/nft'}],
-    files: {write: ['/var/log/']},
+    write: ['/var/log/'],
     secrets: ['webhook'],
+  }))
+})
+
+test('permissionsAdded / permissionsCovered: a configuration key is covered by the same key only', () => {
+  const granted = parse({network: ['config:webhook', '*.slack.com'], files: {write: ['config:log_path', '/var/log/']}})
+  assert.ok(permissionsCovered(granted, parse({network: [{config: 'webhook'}], files: {write: [{config: 'log_path'}]}})))
+  assert.ok(permissionsCovered(granted, parse({network: ['hooks.slack.com']})))
+  const more = parse({network: ['config:webhook', 'config:url'], files: {write: ['config:log_path', 'config:dir']}})
+  assert.equal(permissionsAdded(granted, more), perms({networkFromConfig: ['url'], writeFromConfig: ['dir']}))
+  // neither a concrete grant nor a key covers the other
+  assert.not.ok(permissionsCovered(parse({network: ['hooks.slack.com']}), parse({network: ['config:webhook']})))
+  assert.not.ok(permissionsCovered(parse({network: ['config:webhook']}), parse({network: ['hooks.slack.com']})))
+  assert.not.ok(permissionsCovered(parse({files: {write: ['/var/log/']}}), parse({files: {write: ['config:log_path']}})))
+})
+
+test('permissionsTable: the manifest form, which parses back to the same permissions', () => {
+  const p = parse({
+    network: ['hooks.slack.com', {host: '*.example.org', ports: [443, 8443]}, 'config:webhook'],
+    commands: ['/usr/bin/logger', {path: '/usr/sbin/nft', args: ['add', '*']}],
+    files: {write: ['/var/log/crowd/', {config: 'log_path'}]},
+    secrets: ['token'],
   })
+  const table = permissionsTable(p)
+  assert.equal(table, {
+    network: [{host: '*.example.org', ports: [443, 8443], schemes: ['https']}, {host: 'hooks.slack.com', ports: [443], schemes: ['https']}, {config: 'webhook'}],
+    commands: [{path: '/usr/bin/logger'}, {path: '/usr/sbin/nft', args: ['add', '*']}],
+    files: {write: ['/var/log/crowd/', {config: 'log_path'}]},
+    secrets: ['token'],
+  })
+  assert.equal(parse(JSON.parse(JSON.stringify(table))), p)
+  assert.equal(permissionsTable(parse({})), {})
+  assert.ok(permissionsEmpty(parse({})))
+  assert.not.ok(permissionsEmpty(parse({files: {write: ['config:log_path']}})))
+})
+
+const CONFIG_FILE = '/etc/crowd/notifications/slack.yaml'
+
+test('resolvePermissions: configuration keys become grants for one configuration', () => {
+  const p = parse({network: ['config:webhook', 'config:backup', 'hooks.example.org'], files: {write: ['config:log_path', 'config:dir']}, secrets: ['webhook']})
+  const resolved = resolvePermissions(p, {webhook: 'https://hooks.slack.com/services/T0/B0/XXXX', backup: 'http://[::1]:9200/_bulk?x=1', log_path: '/var/log/crowd/alerts.log', dir: '/var/lib/crowd/out/'}, CONFIG_FILE)
+  assert.equal(resolved, perms({
+    network: [
+      {host: '[::1]', ports: [9200], schemes: ['http']},
+      {host: 'hooks.example.org', ports: [443], schemes: ['https']},
+      {host: 'hooks.slack.com', ports: [443], schemes: ['https']},
+    ],
+    write: ['/var/lib/crowd/out/', '/var/log/crowd/alerts.log'],
+    secrets: ['webhook'],
+  }))
+  assert.is(checkUrl(resolved, new URL('https://hooks.slack.com/services/other')), undefined)
+  assert.is(checkUrl(resolved, new URL('http://hooks.slack.com/')), 'http to hooks.slack.com is not declared')
+  assert.is(writeGrantFor(resolved, '/var/log/crowd/alerts.log'), '/var/log/crowd/alerts.log')
+  assert.is(writeGrantFor(resolved, '/var/log/crowd/other.log'), undefined)
+  assert.is(writeGrantFor(resolved, '/var/lib/crowd/out/a.json'), '/var/lib/crowd/out/')
+  // unresolved, a key grants nothing
+  assert.is(checkUrl(p, new URL('https://hooks.slack.com/')), 'host hooks.slack.com is not declared')
+  assert.is(writeGrantFor(p, '/var/log/crowd/alerts.log'), undefined)
+  // nothing to resolve: the same permissions
+  const plain = parse({network: ['hooks.slack.com']})
+  assert.equal(resolvePermissions(plain, {}, CONFIG_FILE), plain)
+})
+
+test('resolvePermissions refuses missing and malformed values, naming the key and the file, never quoting a URL', () => {
+  const p = parse({network: ['config:a', 'config:b', 'config:c', 'config:d', 'config:e', 'config:f', 'config:g', 'config:h'], files: {write: ['config:p', 'config:q', 'config:r', 'config:s']}})
+  const config = {
+    b: '',
+    c: 42,
+    d: 'not a url secret-token',
+    e: 'ftp://files.example.org/x',
+    f: 'https://user:secret-token@hooks.example.org/',
+    g: 'https://*.example.org/',
+    h: ['https://x.org/'],
+    constructor: 'x',
+    q: 'relative/path.log',
+    r: '/',
+    s: '/var/log/../etc/passwd',
+  }
+  let caught: unknown
+  try {
+    resolvePermissions(p, config, CONFIG_FILE)
+  } catch (error) {
+    caught = error
+  }
+  assert.instance(caught, CrowdErrorList)
+  const errors = (caught as CrowdErrorList).errors
+  assert.ok(errors.every((e) => e.code === 'config' && e.file === CONFIG_FILE && !e.message.includes('secret-token')))
+  const net = '(the plugin\'s network permission is the URL set there)'
+  const file = '(the plugin may write the file, or under the directory ending in /, set there)'
+  assert.equal(errors.map((e) => e.reason), [
+    `"a" is not set ${net}`,
+    `"b" is not set ${net}`,
+    `"c" must be an http(s) URL, not a number ${net}`,
+    `"d" is not a valid URL ${net}`,
+    `"e" must be an http or https URL, not "ftp" ${net}`,
+    `"f" must not carry a user name or password in the URL ${net}`,
+    `"g" does not name a host (a name or an IP address) ${net}`,
+    `"h" must be an http(s) URL, not a list ${net}`,
+    `"p" is not set ${file}`,
+    `"q" must be an absolute, normalised path (no "..", "." or "//"), not "relative/path.log" ${file}`,
+    '"r" must not be "/": the plugin would write anywhere',
+    `"s" must be an absolute, normalised path (no "..", "." or "//"), not "/var/log/../etc/passwd" ${file}`,
+  ])
+  // one problem: one CrowdError, its message ending with the file
+  try {
+    resolvePermissions(parse({network: ['config:webhook']}), {}, CONFIG_FILE)
+    assert.unreachable('should refuse')
+  } catch (error) {
+    assert.instance(error, CrowdError)
+    assert.is((error as CrowdError).message, `"webhook" is not set ${net} (${CONFIG_FILE})`)
+  }
 })
 
 test('checkUrl: scheme, host and port must be declared together', () => {
