@@ -6,16 +6,20 @@
  */
 import * as fs from 'node:fs'
 import semver from 'semver'
-import {CrowdError} from '../model/errors.js'
-import {isPackageName} from './manifest.js'
-import {PACKAGE_TYPES, type IndexVersion, type SourceIndex} from './types.js'
+import {CrowdError, CrowdErrorList} from '../model/errors.js'
+import {parsePermissions, permissionsTable} from '../sandbox/permissions.js'
+import {isPackageName, SERVED_TYPE} from './manifest.js'
+import {PACKAGE_TYPES, type IndexVersion, type Permissions, type SourceIndex} from './types.js'
 
 export const INDEX_FILE = 'hub-index.json'
 export const INDEX_FORMAT = 1
 
+/** One version as hub-index.json stores it: permissions in the manifest's [permissions] format. */
+export type IndexFileVersion = Omit<IndexVersion, 'name' | 'version' | 'permissions'> & {permissions?: Record<string, unknown>}
+
 export interface HubIndexFile {
   format: number
-  packages: Record<string, {type: string; description: string; latest: string; versions: Record<string, Omit<IndexVersion, 'name' | 'version'>>}>
+  packages: Record<string, {type: string; description: string; latest: string; versions: Record<string, IndexFileVersion>}>
 }
 
 export function readHubIndex(file: string): SourceIndex {
@@ -57,11 +61,26 @@ export function parseHubIndex(text: string, file: string): SourceIndex {
         if (!isPackageName(d) || typeof range !== 'string' || semver.validRange(range) === null) bad(`${name}@${version}: bad dependency ${d}`)
         dependencies[d] = range
       }
-      versions[version] = {...v, name, version, dependencies, description: v.description ?? '', crowd: v.crowd ?? '*'}
+      if (v.main !== undefined && (typeof v.main !== 'string' || !v.main.endsWith('.js'))) bad(`${name}@${version}: bad main ${JSON.stringify(v.main)}`)
+      if (v.serves !== undefined && (!Array.isArray(v.serves) || v.serves.some((t) => typeof t !== 'string' || !SERVED_TYPE.test(t)))) bad(`${name}@${version}: bad serves`)
+      const {permissions: table, ...rest} = v
+      const entry: IndexVersion = {...rest, name, version, dependencies, description: v.description ?? '', crowd: v.crowd ?? '*'}
+      if (table !== undefined) entry.permissions = indexPermissions(table, `${name}@${version}`, file)
+      versions[version] = entry
     }
     packages[name] = versions
   }
   return {packages, skipped: []}
+}
+
+function indexPermissions(table: unknown, label: string, file: string): Permissions {
+  try {
+    return parsePermissions(table, file)
+  } catch (error) {
+    if (!(error instanceof CrowdError || error instanceof CrowdErrorList)) throw error
+    const first = error instanceof CrowdErrorList ? error.errors[0]! : error
+    throw new CrowdError('hub', `hub index: ${label}: ${first.reason}`, {file})
+  }
 }
 
 export function serializeHubIndex(index: SourceIndex): string {
@@ -72,8 +91,8 @@ export function serializeHubIndex(index: SourceIndex): string {
     const latest = versions[sorted[sorted.length - 1]]
     const vs: HubIndexFile['packages'][string]['versions'] = {}
     for (const version of sorted) {
-      const {name: _n, version: _v, ...rest} = versions[version]
-      vs[version] = rest
+      const {name: _n, version: _v, permissions, ...rest} = versions[version]
+      vs[version] = permissions === undefined ? rest : {...rest, permissions: permissionsTable(permissions)}
     }
     out.packages[name] = {type: latest.type, description: latest.description, latest: latest.version, versions: vs}
   }
@@ -104,6 +123,8 @@ export function indexVersionOf(m: import('./types.js').Manifest): IndexVersion {
   if (m.stage !== undefined) v.stage = m.stage
   const dataFiles = Object.keys(m.data).sort()
   if (dataFiles.length > 0) v.dataFiles = dataFiles
+  if (m.main !== undefined) v.main = m.main
+  if (m.serves !== undefined) v.serves = [...m.serves]
   if (m.permissions !== undefined) v.permissions = m.permissions
   return v
 }

@@ -5,4 +5,7 @@ export type {HubOptions, InspectResult, ListResult, ListedPackage, MutateOptions
 export {packPlugins, type PackOptions, type PackResult} from './pack.js'
 export {parseManifest, MANIFEST_FILE} from './manifest.js'
 export {PACKAGE_ROOT, crowdVersion} from './crowd-version.js'
-export {PACKAGE_TYPES, type Manifest, type PackageType} from './types.js'
+export {PACKAGE_TYPES, type Manifest, type PackageType, type Permissions} from './types.js'
+export {grantCovers, installedGrant, installedPlugins, pluginServing, type InstalledPlugin, type PluginType} from './plugins.js'
+export {canPrompt, promptGrant, type PromptStreams} from './grant-prompt.js'
+export type {GrantedBy, PlanStep, StepPermissions} from './plan.js'

@@ -6,11 +6,14 @@
 import TOML from '@iarna/toml'
 import semver from 'semver'
 import {CrowdError, CrowdErrorList} from '../model/errors.js'
+import {parsePermissions} from '../sandbox/permissions.js'
 import {JS_TYPES, PACKAGE_TYPES, STAGED_TYPES, type Manifest, type PackageType, type Permissions} from './types.js'
 
 export const MANIFEST_FILE = 'crowd-package.toml'
 
-const KNOWN_KEYS = new Set(['name', 'type', 'version', 'description', 'crowd', 'stage', 'files', 'dependencies', 'data', 'permissions'])
+const KNOWN_KEYS = new Set(['name', 'type', 'version', 'description', 'crowd', 'stage', 'files', 'dependencies', 'data', 'main', 'serves', 'permissions'])
+/** A notification config type a package serves (`type: slack` in a notification configuration). */
+export const SERVED_TYPE = /^[a-z][a-z0-9_-]{0,62}$/
 const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]*\/[A-Za-z0-9][A-Za-z0-9_.-]*$/
 const STAGE = /^s[0-9]{2}-[a-z][a-z0-9_-]*$/
 const DATA_NAME = /^[A-Za-z0-9_.][A-Za-z0-9_.-]*$/
@@ -117,17 +120,47 @@ export function parseManifest(text: string, file: string): ParsedManifest {
     else data[dest] = src
   }
 
-  let permissions: Permissions | undefined
-  if (raw.permissions !== undefined) {
-    if (type !== undefined && !JS_TYPES.has(type)) fail(`[permissions] is only for notification and bouncer packages, not a ${type}`, 'permissions')
-    const p = raw.permissions
-    if (p === null || typeof p !== 'object' || Array.isArray(p)) fail('[permissions] must be a table', 'permissions')
+  const isJs = type !== undefined && JS_TYPES.has(type)
+  let main: string | undefined
+  if (raw.main !== undefined) {
+    if (type !== undefined && !isJs) fail(`"main" is only for notification and bouncer packages, not a ${type}`, 'main')
+    else if (typeof raw.main !== 'string') fail('"main" must be a string: the .js file the sandbox runs', 'main')
+    else if (!raw.main.endsWith('.js')) fail(`"main" must be a .js file, not "${raw.main}"`, 'main')
+    else if (!files.includes(raw.main)) fail(`"main" file "${raw.main}" must be listed in "files"`, 'main')
+    else main = raw.main
+  } else if (isJs) {
+    errors.push(new CrowdError('hub', `a ${type} needs "main": its entry .js file, listed in "files"`, {file}))
+  }
+
+  let serves: string[] | undefined
+  if (raw.serves !== undefined) {
+    if (type !== undefined && type !== 'notification') fail(`"serves" is only for notification packages, not a ${type}`, 'serves')
+    else if (!Array.isArray(raw.serves) || raw.serves.length === 0) fail('"serves" must be a non-empty array of notification types (like ["slack"])', 'serves')
     else {
-      permissions = {net: [], env: [], fs: []}
-      for (const [k, v] of Object.entries(p)) {
-        if (k !== 'net' && k !== 'env' && k !== 'fs') fail(`unknown permission "${k}" (net, env, fs)`, k, 'permissions')
-        else if (!Array.isArray(v) || v.some((x) => typeof x !== 'string')) fail(`permission "${k}" must be an array of strings`, k, 'permissions')
-        else permissions[k] = [...(v as string[])]
+      serves = []
+      for (const t of raw.serves as unknown[]) {
+        if (typeof t !== 'string' || !SERVED_TYPE.test(t)) fail(`"serves": ${JSON.stringify(t)} is not a notification type (lower-case letters, digits, _ -)`, 'serves')
+        else if (serves.includes(t)) fail(`"serves": "${t}" is listed twice`, 'serves')
+        else serves.push(t)
+      }
+    }
+  } else if (type === 'notification') {
+    errors.push(new CrowdError('hub', 'a notification needs "serves": the notification types it serves (like ["slack"]), as configurations name them with `type:`', {file}))
+  }
+
+  let permissions: Permissions | undefined
+  if (raw.permissions !== undefined && type !== undefined && !isJs) {
+    fail(`[permissions] is only for notification and bouncer packages, not a ${type}`, 'permissions')
+  } else if (isJs || raw.permissions !== undefined) {
+    try {
+      permissions = parsePermissions(raw.permissions, file)
+    } catch (error) {
+      if (!(error instanceof CrowdError || error instanceof CrowdErrorList)) throw error
+      for (const e of error instanceof CrowdErrorList ? error.errors : [error]) {
+        // `[permissions] network[0]: ...` -> the line of `network` in the table, else of the table
+        const key = /^\[permissions\] ([A-Za-z_]+)/.exec(e.reason)?.[1]
+        const line = (key === undefined ? undefined : findKeyLine(text, key, 'permissions')) ?? findKeyLine(text, 'permissions')
+        errors.push(new CrowdError('hub', e.reason, {file, line, sourceLine: line === undefined ? undefined : text.split('\n')[line - 1]}))
       }
     }
   }
@@ -136,6 +169,8 @@ export function parseManifest(text: string, file: string): ParsedManifest {
   if (errors.length > 1) throw new CrowdErrorList(errors)
   const manifest: Manifest = {name: name!, type: type!, version: version!, description, crowd, files, dependencies, data}
   if (stage !== undefined) manifest.stage = stage
+  if (main !== undefined) manifest.main = main
+  if (serves !== undefined) manifest.serves = serves
   if (permissions !== undefined) manifest.permissions = permissions
   return {manifest, warnings}
 }

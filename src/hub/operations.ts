@@ -8,12 +8,13 @@ import {silentLogger, type Logger} from '../model/logger.js'
 import {crowdVersion} from './crowd-version.js'
 import {currentHubDir, type TransactionHooks} from './install.js'
 import {executePlan, planInstall, planRemove, planUpgrade, resolveInstalledName, type ActionPlan, type ExecuteOptions, type PlanStep} from './plan.js'
+import {renderPermissionRequests} from './render.js'
 import {SourceSet} from './source-set.js'
 import {openSource, type OpenSourceOptions} from './sources/open.js'
 import {HttpsSource} from './sources/https.js'
 import {readState, type HubState} from './state.js'
 import {checkTaint} from './taint.js'
-import {PACKAGE_TYPES, type HubSource, type IndexVersion, type PackageType} from './types.js'
+import {PACKAGE_TYPES, type HubSource, type PackageType, type Permissions} from './types.js'
 
 export interface HubOptions {
   dataDir: string
@@ -49,9 +50,10 @@ async function context(options: HubOptions, state: HubState, extraSources: strin
   return {state, hubDir: currentHubDir(options.dataDir), sources, crowdVersion: options.crowdVersion ?? crowdVersion(), force}
 }
 
-async function finish(plan: ActionPlan, options: HubOptions & {dryRun?: boolean; runTasks?: ExecuteOptions['runTasks']; hooks?: TransactionHooks}): Promise<PlanResult> {
+async function finish(plan: ActionPlan, options: HubOptions & Omit<MutateOptions, keyof HubOptions>): Promise<PlanResult> {
   const logger = options.logger ?? silentLogger
   const dryRun = Boolean(options.dryRun)
+  await grantPermissions(plan, options, dryRun)
   if (!dryRun) await executePlan(plan, {dataDir: options.dataDir, logger, runTasks: options.runTasks, hooks: options.hooks})
   return {dryRun, applied: !dryRun && plan.commands.length > 0, steps: plan.steps, notes: plan.notes, plan: plan.describe()}
 }
@@ -59,8 +61,32 @@ async function finish(plan: ActionPlan, options: HubOptions & {dryRun?: boolean;
 export interface MutateOptions extends HubOptions {
   dryRun?: boolean
   force?: boolean
+  /** Grant the permissions that notification and bouncer packages ask (--yes). */
+  yes?: boolean
+  /**
+   * Asks the user to grant the permissions of these steps (`crowd hub install` on a terminal:
+   * promptGrant). Absent: nobody to ask, so a plan that needs a grant is refused without `yes`.
+   */
+  confirm?: (steps: PlanStep[]) => Promise<boolean>
   runTasks?: ExecuteOptions['runTasks']
   hooks?: TransactionHooks
+}
+
+/**
+ * Steps that install or upgrade a package asking for more than it was granted are granted by
+ * --yes or the prompt; otherwise nothing is installed. A dry run leaves them at `ask`.
+ */
+async function grantPermissions(plan: ActionPlan, options: Pick<MutateOptions, 'yes' | 'confirm'>, dryRun: boolean): Promise<void> {
+  const pending = plan.pendingGrants
+  if (pending.length === 0) return
+  if (options.yes) return plan.grant('yes')
+  if (dryRun) return
+  if (options.confirm !== undefined) {
+    if (await options.confirm(pending)) return plan.grant('prompt')
+    throw new CrowdError('usage', 'the permissions were not granted: nothing was installed')
+  }
+  const lines = renderPermissionRequests(pending)
+  throw new CrowdError('usage', [...lines, 'nothing was installed: re-run with --yes to grant these permissions (or in a terminal, to be asked)'].join('\n'))
 }
 
 export async function hubInstall(options: MutateOptions & {names: string[]}): Promise<PlanResult> {
@@ -148,8 +174,29 @@ export interface InspectResult {
   name: string
   type: PackageType
   description: string
-  installed?: {version: string; explicit: boolean; source: string; files: {path: string; sha256: string; state: 'ok' | 'modified' | 'missing'}[]; missingData: string[]; neededBy: string[]}
-  available: {version: string; crowd: string; dependencies: Record<string, string>; source?: string; sha256?: string; size?: number; dataFiles?: string[]; permissions?: IndexVersion['permissions']}[]
+  installed?: {
+    version: string
+    explicit: boolean
+    source: string
+    files: {path: string; sha256: string; state: 'ok' | 'modified' | 'missing'}[]
+    missingData: string[]
+    neededBy: string[]
+    /** Notification and bouncer packages: the permissions granted (absent: none recorded). */
+    granted?: Permissions
+  }
+  available: {
+    version: string
+    crowd: string
+    dependencies: Record<string, string>
+    source?: string
+    sha256?: string
+    size?: number
+    dataFiles?: string[]
+    /** Notification and bouncer packages: the entry file, the notification types served, what it asks. */
+    main?: string
+    serves?: string[]
+    permissions?: Permissions
+  }[]
   tainted: boolean
 }
 
@@ -180,8 +227,20 @@ export async function hubInspect(options: HubOptions & {name: string}): Promise<
           files: Object.entries(item.files).map(([p, h]) => ({path: p, sha256: h, state: taint!.missing.includes(p) ? 'missing' : taint!.modified.includes(p) ? 'modified' : 'ok'})),
           missingData: item.missingData ?? [],
           neededBy: Object.values(state.items).filter((i) => Object.hasOwn(i.dependencies, name)).map((i) => i.name).sort(),
+          granted: item.granted,
         },
-    available: versions.map((v) => ({version: v.version, crowd: v.crowd, dependencies: {...v.dependencies}, source: sources.sourceOf(v)?.id, sha256: v.sha256, size: v.size, dataFiles: v.dataFiles, permissions: v.permissions})),
+    available: versions.map((v) => ({
+      version: v.version,
+      crowd: v.crowd,
+      dependencies: {...v.dependencies},
+      source: sources.sourceOf(v)?.id,
+      sha256: v.sha256,
+      size: v.size,
+      dataFiles: v.dataFiles,
+      main: v.main,
+      serves: v.serves,
+      permissions: v.permissions,
+    })),
     tainted: taint?.tainted ?? false,
   }
 }

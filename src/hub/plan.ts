@@ -4,19 +4,42 @@
  * happen here, before anything changes), `run` (apply to the staging tree of a
  * transaction) and `detail` (one line for --dry-run and the report). executePlan prepares
  * every command, then applies them all in one atomic transaction (install.ts).
+ *
+ * A step that installs a notification or bouncer package carries the permissions its version
+ * asks (as the index lists them) and what they add to the grant recorded for the installed
+ * version. Steps that need a grant stay `ask` until the caller grants them (operations.ts:
+ * --yes or the prompt); executePlan refuses a step still at `ask`, and after fetching checks
+ * that the package's own manifest asks no more than what is granted.
  */
 import semver from 'semver'
 import {CrowdError} from '../model/errors.js'
 import type {Logger} from '../model/logger.js'
+import {describePermissions, emptyPermissions, permissionsAdded, permissionsCovered, permissionsEmpty} from '../sandbox/permissions.js'
 import {HubTransaction, type TransactionHooks} from './install.js'
 import {installedFiles} from './layout.js'
+import {MANIFEST_FILE} from './manifest.js'
 import {resolveDependencies, type Requirement} from './resolve.js'
 import type {SourceSet} from './source-set.js'
 import {dependentsOf, type HubState, type InstalledItem} from './state.js'
 import {checkTaint} from './taint.js'
-import type {IndexVersion, PackageContent, PackageType} from './types.js'
+import {JS_TYPES, type IndexVersion, type PackageContent, type PackageType, type Permissions} from './types.js'
 
 export type PlanAction = 'install' | 'upgrade' | 'downgrade' | 'reinstall' | 'remove' | 'mark-explicit'
+
+/**
+ * How a step's permissions are granted: `not-needed` (it asks nothing), `earlier` (the grant
+ * recorded for the installed version covers it), `yes` (--yes), `prompt` (answered at the
+ * prompt), `ask` (a grant is needed and not given yet: what a dry run would ask).
+ */
+export type GrantedBy = 'not-needed' | 'earlier' | 'yes' | 'prompt' | 'ask'
+
+export interface StepPermissions {
+  /** What this version asks (its [permissions], as the index lists them). */
+  asked: Permissions
+  /** What `asked` adds to the grant recorded for the installed version (all of it when there is none). */
+  added: Permissions
+  grantedBy: GrantedBy
+}
 
 /** What a plan step does, as `--json` and `--dry-run` show it. */
 export interface PlanStep {
@@ -29,6 +52,8 @@ export interface PlanStep {
   source?: string
   /** Requested by the user (true) or pulled in / dropped as a dependency. */
   explicit: boolean
+  /** Notification and bouncer packages being installed: what they ask and how it is granted. */
+  permissions?: StepPermissions
 }
 
 export interface PlanCommand {
@@ -52,25 +77,77 @@ export class ActionPlan {
     return this.commands.map((c) => c.step)
   }
 
+  /** Steps whose permissions still need a grant. */
+  get pendingGrants(): PlanStep[] {
+    return this.steps.filter((s) => s.permissions?.grantedBy === 'ask')
+  }
+
+  /** Grants every pending step, saying how. */
+  grant(by: 'yes' | 'prompt'): void {
+    for (const s of this.pendingGrants) s.permissions!.grantedBy = by
+  }
+
   describe(): string[] {
     if (this.commands.length === 0) return ['nothing to do']
     return this.commands.map((c) => c.detail())
   }
 }
 
+/** What a step installing `entry` over `installed` asks, and whether an earlier grant covers it. */
+export function stepPermissions(entry: IndexVersion, installed: InstalledItem | undefined): StepPermissions | undefined {
+  if (!JS_TYPES.has(entry.type)) return undefined
+  const asked = entry.permissions ?? emptyPermissions()
+  const earlier = installed?.granted
+  const added = earlier === undefined ? asked : permissionsAdded(earlier, asked)
+  const grantedBy: GrantedBy = permissionsEmpty(asked) ? 'not-needed' : permissionsEmpty(added) ? 'earlier' : 'ask'
+  return {asked, added, grantedBy}
+}
+
 class InstallCommand implements PlanCommand {
   private content: PackageContent | undefined
+  /** The grant recorded for the version installed when the plan was made. */
+  private readonly earlier: Permissions | undefined
   constructor(
     readonly step: PlanStep,
     private readonly entry: IndexVersion,
     private readonly sources: SourceSet,
     private readonly notes: string[],
-  ) {}
+    installed: InstalledItem | undefined,
+  ) {
+    this.earlier = installed?.granted
+    const permissions = stepPermissions(entry, installed)
+    if (permissions !== undefined) step.permissions = permissions
+  }
+
+  /** The grant to record for this step (JS packages), refusing one not granted yet. */
+  private grantToRecord(): Permissions | undefined {
+    const p = this.step.permissions
+    if (p === undefined) return undefined
+    switch (p.grantedBy) {
+      case 'yes':
+      case 'prompt':
+        return p.asked
+      case 'earlier':
+      case 'not-needed':
+        return this.earlier ?? p.asked
+      case 'ask':
+        throw new CrowdError('usage', `${this.step.name}@${this.step.version} asks for permissions that were not granted: ${describePermissions(p.added).join('; ')}`)
+    }
+  }
 
   async prepare(): Promise<void> {
+    const grant = this.grantToRecord()
     const source = this.sources.sourceOf(this.entry)
     if (source === undefined) throw new CrowdError('hub', `${this.entry.name}@${this.entry.version} is not offered by any open source`)
     this.content = await source.fetchPackage(this.entry)
+    if (grant !== undefined) {
+      // The index listed what was shown and granted; the package's own manifest must not ask more.
+      const asked = this.content.manifest.permissions ?? emptyPermissions()
+      if (!permissionsCovered(grant, asked)) {
+        const more = describePermissions(permissionsAdded(grant, asked)).join('; ')
+        throw new CrowdError('hub', `${this.entry.name}@${this.entry.version}: its ${MANIFEST_FILE} asks for permissions its index entry does not list (${more}); refusing to install`)
+      }
+    }
     for (const missing of this.content.missingData) this.notes.push(`${this.step.name}: data file ${missing} is not in the source; not installed`)
   }
 
@@ -105,6 +182,8 @@ class InstallCommand implements PlanCommand {
     }
     if (m.stage !== undefined) item.stage = m.stage
     if (this.content.missingData.length > 0) item.missingData = [...this.content.missingData]
+    const granted = this.grantToRecord()
+    if (granted !== undefined) item.granted = granted
     txn.state.items[name] = item
   }
 
@@ -212,11 +291,11 @@ function addChanges(ctx: PlanContext, plan: ActionPlan, chosen: Map<string, Inde
     const sourceId = ctx.sources.sourceOf(entry)?.id ?? installed?.source ?? '?'
     const step = (action: PlanAction): PlanStep => ({action, name, type: entry.type, version: entry.version, from: installed?.version, source: sourceId, explicit})
     if (installed === undefined) {
-      plan.add(new InstallCommand(step('install'), entry, ctx.sources, plan.notes))
+      plan.add(new InstallCommand(step('install'), entry, ctx.sources, plan.notes, installed))
     } else if (installed.version !== entry.version) {
-      plan.add(new InstallCommand(step(semver.gt(entry.version, installed.version) ? 'upgrade' : 'downgrade'), entry, ctx.sources, plan.notes))
+      plan.add(new InstallCommand(step(semver.gt(entry.version, installed.version) ? 'upgrade' : 'downgrade'), entry, ctx.sources, plan.notes, installed))
     } else if (explicit && opts.reinstallRequested && ctx.sources.sourceOf(entry) !== undefined) {
-      plan.add(new InstallCommand(step('reinstall'), entry, ctx.sources, plan.notes))
+      plan.add(new InstallCommand(step('reinstall'), entry, ctx.sources, plan.notes, installed))
     } else if (explicit && !installed.explicit) {
       plan.add(new MarkExplicitCommand(step('mark-explicit')))
     }

@@ -3,6 +3,9 @@
  * packages (hub-index.json, or what a source builds from its own layout), the content of
  * one package version, and the seam every index source implements.
  */
+import type {Permissions} from '../sandbox/permissions.js'
+
+export type {Permissions}
 
 export const PACKAGE_TYPES = ['parser', 'postoverflow', 'scenario', 'collection', 'data', 'context', 'notification', 'bouncer'] as const
 export type PackageType = (typeof PACKAGE_TYPES)[number]
@@ -11,12 +14,6 @@ export type PackageType = (typeof PACKAGE_TYPES)[number]
 export const STAGED_TYPES: ReadonlySet<PackageType> = new Set(['parser', 'postoverflow'])
 /** Types that run JavaScript and therefore declare permissions. */
 export const JS_TYPES: ReadonlySet<PackageType> = new Set(['notification', 'bouncer'])
-
-export interface Permissions {
-  net: string[]
-  env: string[]
-  fs: string[]
-}
 
 /** A validated crowd-package.toml. Paths are relative to the package directory, with `/`. */
 export interface Manifest {
@@ -35,6 +32,11 @@ export interface Manifest {
   dependencies: Record<string, string>
   /** installed data-file name -> file in the package. Null-prototype. */
   data: Record<string, string>
+  /** Notification and bouncer packages: the JavaScript file the sandbox runs (one of `files`). */
+  main?: string
+  /** Notification packages: the notification config types (`type: slack`) it serves. */
+  serves?: string[]
+  /** Notification and bouncer packages (always present there, empty when none are declared). */
   permissions?: Permissions
 }
 
@@ -56,6 +58,10 @@ export interface IndexVersion {
   contentSha256?: string
   /** Data files this version installs (names only), for `inspect`. */
   dataFiles?: string[]
+  /** As in the manifest (notification and bouncer packages). */
+  main?: string
+  serves?: string[]
+  /** What the version asks; stored in hub-index.json in the manifest's [permissions] format. */
   permissions?: Permissions
 }
 

@@ -24,7 +24,7 @@ const ALLOWED: Record<string, readonly string[]> = {
   parse: ['model', 'platform', 'regex', 'expr', 'grok'],
   detect: ['model', 'platform', 'regex', 'expr'],
   decide: ['model', 'expr'],
-  hub: ['model', 'platform', 'config'],
+  hub: ['model', 'platform', 'config', 'sandbox'],
   outputs: ['model', 'platform', 'pipeline'],
   pipeline: ['model', 'platform', 'config', 'regex', 'expr', 'grok', 'acquisition', 'parse', 'detect', 'decide', 'hub'],
   hubtest: ['model', 'platform', 'config', 'regex', 'expr', 'grok', 'parse', 'detect', 'hub', 'pipeline'],

@@ -37,7 +37,7 @@ const BAD: {name: string; text: string; messages: string[]}[] = [
     text: GOOD.replace('"crowd/sshd-logs"', '"sshd"').replace('">=0.1.0"', '"soon"'),
     messages: ['name must be "author/name" (letters, digits, _ . -), not "sshd" (m.toml:1)', 'crowd must be a semver range (like ">=0.1.0"), not "soon" (m.toml:5)'],
   },
-  {name: 'permissions on a parser', text: GOOD + '[permissions]\nnet = ["x:1"]\n', messages: ['[permissions] is only for notification and bouncer packages, not a parser (m.toml:12)']},
+  {name: 'permissions on a parser', text: GOOD + '[permissions]\nnetwork = ["x.org"]\n', messages: ['[permissions] is only for notification and bouncer packages, not a parser (m.toml:12)']},
   {name: 'TOML syntax error', text: 'name = "a/b"\ntype = \n', messages: ['invalid TOML: Unexpected character, expecting string, number, datetime, boolean, inline array or inline table (m.toml:2:8)']},
 ]
 
@@ -58,10 +58,89 @@ test('manifest: unknown keys are warnings', () => {
   assert.equal(warnings, ['m.toml:1: unknown key "license" ignored'])
 })
 
-test('manifest: JS plugin permissions', () => {
-  const text = GOOD.replace('"parser"', '"notification"').replace('stage = "s01-parse"\n', '') + '[permissions]\nnet = ["hooks.example:443"]\nenv = ["TOKEN"]\n'
-  assert.equal(parseManifest(text, 'm.toml').manifest.permissions, {net: ['hooks.example:443'], env: ['TOKEN'], fs: []})
+const FILE = 'plugins/crowd/notification-slack/crowd-package.toml'
+
+/** The Slack notification plugin's manifest, as docs/hub.md shows it. */
+const SLACK = `name = "crowd/notification-slack"
+type = "notification"
+version = "1.0.0"
+description = "Slack incoming webhooks"
+crowd = ">=0.1.0"
+files = ["index.js", "slack.yaml"]
+main = "index.js"
+serves = ["slack"]
+
+[permissions]
+network = [{config = "webhook"}]
+secrets = ["webhook"]
+`
+
+const BOUNCER = `name = "crowd/nftables"
+type = "bouncer"
+version = "1.0.0"
+files = ["index.js"]
+main = "index.js"
+
+[permissions]
+commands = [{path = "/usr/sbin/nft", args = ["add", "element", "inet", "crowd", "blocklist", "*"]}]
+`
+
+test('manifest: a notification plugin (main, serves, permissions naming configuration keys)', () => {
+  const {manifest, warnings} = parseManifest(SLACK, FILE)
+  assert.equal(warnings, [])
+  assert.is(manifest.main, 'index.js')
+  assert.equal(manifest.serves, ['slack'])
+  assert.equal(manifest.permissions, {network: [], networkFromConfig: ['webhook'], commands: [], files: {write: [], writeFromConfig: []}, secrets: ['webhook']})
 })
+
+test('manifest: a bouncer plugin; a plugin declaring no permissions asks for none', () => {
+  const {manifest} = parseManifest(BOUNCER, FILE)
+  assert.is(manifest.main, 'index.js')
+  assert.is(manifest.serves, undefined)
+  assert.equal(manifest.permissions?.commands, [{path: '/usr/sbin/nft', args: ['add', 'element', 'inet', 'crowd', 'blocklist', '*']}])
+  const none = parseManifest(SLACK.slice(0, SLACK.indexOf('[permissions]')), FILE).manifest
+  assert.equal(none.permissions, {network: [], networkFromConfig: [], commands: [], files: {write: [], writeFromConfig: []}, secrets: []})
+  assert.is(parseManifest(GOOD, FILE).manifest.permissions, undefined)
+})
+
+const BAD_PLUGINS: {name: string; text: string; messages: string[]}[] = [
+  {name: 'notification without main', text: SLACK.replace('main = "index.js"\n', ''), messages: [`a notification needs "main": its entry .js file, listed in "files" (${FILE})`]},
+  {name: 'bouncer without main', text: BOUNCER.replace('main = "index.js"\n', ''), messages: [`a bouncer needs "main": its entry .js file, listed in "files" (${FILE})`]},
+  {name: 'main not listed in files', text: SLACK.replace('main = "index.js"', 'main = "other.js"'), messages: [`"main" file "other.js" must be listed in "files" (${FILE}:7)`]},
+  {name: 'main not a .js file', text: SLACK.replace('main = "index.js"', 'main = "slack.yaml"'), messages: [`"main" must be a .js file, not "slack.yaml" (${FILE}:7)`]},
+  {name: 'main not a string', text: SLACK.replace('main = "index.js"', 'main = ["index.js"]'), messages: [`"main" must be a string: the .js file the sandbox runs (${FILE}:7)`]},
+  {name: 'main on a parser', text: GOOD.replace('files = ', 'main = "x.js"\nfiles = '), messages: [`"main" is only for notification and bouncer packages, not a parser (${FILE}:7)`]},
+  {name: 'notification without serves', text: SLACK.replace('serves = ["slack"]\n', ''), messages: [`a notification needs "serves": the notification types it serves (like ["slack"]), as configurations name them with \`type:\` (${FILE})`]},
+  {name: 'empty serves', text: SLACK.replace('serves = ["slack"]', 'serves = []'), messages: [`"serves" must be a non-empty array of notification types (like ["slack"]) (${FILE}:8)`]},
+  {name: 'bad and repeated served types', text: SLACK.replace('serves = ["slack"]', 'serves = ["slack", "Slack!", "slack"]'), messages: [
+    `"serves": "Slack!" is not a notification type (lower-case letters, digits, _ -) (${FILE}:8)`,
+    `"serves": "slack" is listed twice (${FILE}:8)`,
+  ]},
+  {name: 'serves on a bouncer', text: BOUNCER.replace('main = "index.js"', 'main = "index.js"\nserves = ["nft"]'), messages: [`"serves" is only for notification packages, not a bouncer (${FILE}:6)`]},
+  {name: 'the old {net, env, fs} permissions', text: SLACK.replace('network = [{config = "webhook"}]\nsecrets = ["webhook"]', 'net = ["hooks.slack.com:443"]\nenv = ["SLACK_TOKEN"]'), messages: [
+    `[permissions] net: unknown permission (network, commands, files, secrets) (${FILE}:11)`,
+    `[permissions] env: unknown permission (network, commands, files, secrets) (${FILE}:12)`,
+  ]},
+  {name: 'bad permission entries, each on its line', text: SLACK.replace('network = [{config = "webhook"}]', 'network = ["ftp://x.org", "config:a b"]\nfiles = {write = ["relative"]}'), messages: [
+    `[permissions] network[0]: scheme "ftp" is not http or https (${FILE}:11)`,
+    `[permissions] network[1]: "a b" is not a configuration key (letters, digits, _ . -) (${FILE}:11)`,
+    `[permissions] files.write[0]: "relative" must be an absolute, normalised path (a directory ends with "/") (${FILE}:12)`,
+  ]},
+  {name: 'permissions not a table', text: SLACK.slice(0, SLACK.indexOf('[permissions]')) + 'permissions = ["network"]\n', messages: [`[permissions] must be a table (${FILE}:10)`]},
+]
+
+for (const c of BAD_PLUGINS) {
+  test(`manifest error (plugin): ${c.name}, naming crowd-package.toml`, () => {
+    try {
+      parseManifest(c.text, FILE)
+      assert.unreachable()
+    } catch (error) {
+      const list = error instanceof CrowdErrorList ? error.errors : [error as CrowdError]
+      assert.ok(list.every((e) => e instanceof CrowdError && e.code === 'hub' && e.file === FILE))
+      assert.equal(list.map((e) => e.message), c.messages)
+    }
+  })
+}
 
 test('findKeyLine: table-scoped keys', () => {
   assert.is(findKeyLine(GOOD, 'crowd/syslog-logs', 'dependencies'), 9)
