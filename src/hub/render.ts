@@ -15,8 +15,8 @@ export function renderPlan(result: PlanResult): string {
       lines.push(`${indent}  permissions: covered by the earlier grant`)
       return
     }
-    const title = {ask: 'permissions it would ask (grant with --yes):', yes: 'permissions granted (--yes):', prompt: 'permissions granted at the prompt:'}[p.grantedBy]
-    lines.push(`${indent}  ${sameAsked(p.asked, p.added) ? title : title.replace('permissions', 'permissions beyond the earlier grant')}`)
+    const what = {ask: 'it would ask (grant with --yes)', yes: 'granted with --yes', prompt: 'granted at the prompt'}[p.grantedBy]
+    lines.push(`${indent}  ${sameAsked(p.asked, p.added) ? 'permissions' : 'new permissions (beyond the earlier grant)'} ${what}:`)
     for (const d of describePermissions(p.added)) lines.push(`${indent}    ${d}`)
   })
   for (const n of result.notes) lines.push(`note: ${n}`)

@@ -82,7 +82,7 @@ test('install --yes grants and records; the state keeps the manifest format', as
   assert.is(installedGrant(data, 'crowd/other'), undefined)
   const raw = JSON.parse(fs.readFileSync(path.join(data, 'hub', 'state.json'), 'utf8')) as {items: Record<string, {granted?: unknown}>}
   assert.equal(raw.items['crowd/notification-slack']!.granted, {network: [{config: 'webhook'}], secrets: ['webhook']})
-  assert.match(renderPlan(r), /\n {4}permissions granted \(--yes\):\n {6}connect to the URL set in its configuration's "webhook"/)
+  assert.match(renderPlan(r), /\n {4}permissions granted with --yes:\n {6}connect to the URL set in its configuration's "webhook"/)
 })
 
 test('a package asking nothing installs without --yes (granted nothing)', async () => {
@@ -127,7 +127,7 @@ test('an upgrade asking more: refused without --yes, showing only what it adds; 
   assert.is(renderPlan(dry), [
     'plan (dry run, nothing changed):',
     `  upgrade   notification crowd/notification-slack@2.0.0 (from 1.0.0) (dependency) from ${src}`,
-    '    permissions beyond the earlier grant it would ask (grant with --yes):',
+    '    new permissions (beyond the earlier grant) it would ask (grant with --yes):',
     '      connect to slack.com over https (port 443)',
     '      read the secret "token" from its configuration',
   ].join('\n'))

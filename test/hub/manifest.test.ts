@@ -1,7 +1,10 @@
+import * as fs from 'node:fs'
+import * as path from 'node:path'
 import {test} from 'uvu'
 import * as assert from 'uvu/assert'
 import {CrowdError, CrowdErrorList} from '../../src/model/errors.js'
 import {findKeyLine, parseManifest} from '../../src/hub/manifest.js'
+import {ROOT} from '../helpers/run-cli.js'
 
 const GOOD = `name = "crowd/sshd-logs"
 type = "parser"
@@ -91,6 +94,14 @@ test('manifest: a notification plugin (main, serves, permissions naming configur
   assert.is(manifest.main, 'index.js')
   assert.equal(manifest.serves, ['slack'])
   assert.equal(manifest.permissions, {network: [], networkFromConfig: ['webhook'], commands: [], files: {write: [], writeFromConfig: []}, secrets: ['webhook']})
+})
+
+test('manifest: the examples of docs/hub.md parse, the plugin one as SLACK here', () => {
+  const doc = fs.readFileSync(path.join(ROOT, 'docs', 'hub.md'), 'utf8')
+  const blocks = [...doc.matchAll(/```toml\n([\s\S]*?)```/g)].map((m) => m[1]!)
+  assert.is(blocks.length, 2)
+  for (const b of blocks) parseManifest(b, 'docs/hub.md')
+  assert.equal(parseManifest(blocks[1]!, 'docs/hub.md').manifest, parseManifest(SLACK, FILE).manifest)
 })
 
 test('manifest: a bouncer plugin; a plugin declaring no permissions asks for none', () => {
