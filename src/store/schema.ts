@@ -127,6 +127,27 @@ export const MIGRATIONS: readonly (readonly string[])[] = [
       PRIMARY KEY (name, key)
     )`,
   ],
+  // 5: notifications waiting for delivery (src/outputs/notifications): the alert as the LAPI hands it to a notification
+  // (JSON), queued in the transaction that stores the alert, deleted once delivered, so a restart loses none. `owner` is
+  // the dispatcher that delivers the row; a row whose owner holds no live lease in notification_owners may be taken
+  // over by another (a process that stopped for good). `attempts` and `next_at` keep the back-off across restarts.
+  [
+    `CREATE TABLE notification_queue (
+      id {id},
+      name TEXT NOT NULL,
+      owner TEXT NOT NULL,
+      alert_uuid TEXT NOT NULL DEFAULT '',
+      alert TEXT NOT NULL,
+      created_at {big} NOT NULL,
+      attempts INTEGER NOT NULL DEFAULT 0,
+      next_at {big} NOT NULL DEFAULT 0
+    )`,
+    `CREATE INDEX notification_queue_owner ON notification_queue (owner, name, id)`,
+    `CREATE TABLE notification_owners (
+      owner TEXT PRIMARY KEY,
+      lease_until {big} NOT NULL
+    )`,
+  ],
 ]
 
 export const SCHEMA_VERSION = MIGRATIONS.length

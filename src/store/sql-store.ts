@@ -10,6 +10,11 @@ import {migrate} from './schema.js'
 import type {Row, SqlDriver, SqlExecutor} from './sql-driver.js'
 import type {
   AgentStateWrite,
+  AlertNotificationWrite,
+  NotificationCount,
+  NotificationQueueFilter,
+  NotificationRow,
+  NotificationWrite,
   SavedAgentState,
   AlertFilter, AlertRecord, BouncerPatch, BouncerRecord, DecisionFilter, DecisionRecord, DecisionTimes, EventRecord, FlushPolicy,
   FlushResult, MachinePatch, MachineRecord, MetaRecord, NewAlert, NewBouncer, NewDecision, NewMachine, Store, StreamRequest, StreamResult, StreamTextPage,
@@ -129,12 +134,12 @@ export class SqlStore implements Store {
 
   // ---- alerts
 
-  async insertAlerts(alerts: readonly NewAlert[], now: number, agentState?: AgentStateWrite): Promise<number[]> {
+  async insertAlerts(alerts: readonly NewAlert[], now: number, agentState?: AgentStateWrite, notifications: readonly AlertNotificationWrite[] = []): Promise<number[]> {
     if (alerts.length === 0) {
       if (agentState !== undefined) await this.driver.transaction((tx) => writeAgentState(tx, agentState, now))
       return []
     }
-    const ids = await this.#insertAlerts(alerts, now, agentState)
+    const ids = await this.#insertAlerts(alerts, now, agentState, notifications)
     // PostgreSQL plans from statistics that autovacuum refreshes only later: after a bulk import its
     // estimates would be far off and stream pages would sort the whole table instead of walking ids
     if (this.engine === 'postgres') {
@@ -148,11 +153,12 @@ export class SqlStore implements Store {
     return ids
   }
 
-  #insertAlerts(alerts: readonly NewAlert[], now: number, agentState: AgentStateWrite | undefined): Promise<number[]> {
+  #insertAlerts(alerts: readonly NewAlert[], now: number, agentState: AgentStateWrite | undefined, notifications: readonly AlertNotificationWrite[]): Promise<number[]> {
     return this.driver.transaction(async (tx) => {
       const ids: number[] = []
       const pending: {decision: NewDecision; alertId: number}[] = []
-      for (const alert of alerts) {
+      const repeated = new Set<number>()
+      for (const [index, alert] of alerts.entries()) {
         let id = await insertAlert(tx, alert, alert.uuid, now)
         if (id === undefined) {
           // stored before (or by a concurrent request that committed first): the same alert when the same
@@ -160,6 +166,7 @@ export class SqlStore implements Store {
           const existing = await tx.all<{id: number; machine_id: string}>('SELECT id, machine_id FROM alerts WHERE uuid = ?', [alert.uuid])
           if (existing[0]!.machine_id === alert.machineId) {
             ids.push(Number(existing[0]!.id))
+            repeated.add(index)
             continue
           }
           id = (await insertAlert(tx, alert, randomUUID(), now))!
@@ -169,6 +176,8 @@ export class SqlStore implements Store {
       }
       // every decision of the request in a few multi-row statements, not one per alert
       await insertDecisions(tx, pending, now)
+      // an alert stored before had its notifications queued then: a repeated post notifies nothing twice
+      await insertNotifications(tx, notifications.filter((n) => !repeated.has(n.alertIndex)), now)
       if (agentState !== undefined) await writeAgentState(tx, agentState, now)
       return ids
     })
@@ -329,9 +338,101 @@ export class SqlStore implements Store {
     })
   }
 
+  // ---- notifications
+
+  async queueNotifications(rows: readonly NotificationWrite[], now: number): Promise<number[]> {
+    if (rows.length === 0) return []
+    return this.driver.transaction((tx) => insertNotifications(tx, rows, now))
+  }
+
+  async notificationQueue(filter: NotificationQueueFilter): Promise<NotificationRow[]> {
+    const clause: Clause = {sql: [], params: []}
+    if (filter.owner !== undefined) {
+      clause.sql.push('q.owner = ?')
+      clause.params.push(filter.owner)
+    }
+    if (filter.name !== undefined) {
+      clause.sql.push('q.name = ?')
+      clause.params.push(filter.name)
+    }
+    const limit = filter.limit !== undefined && filter.limit > 0 ? ` LIMIT ${Math.trunc(filter.limit)}` : ''
+    return (await this.driver.all(`SELECT q.* FROM notification_queue q${whereSql(clause)} ORDER BY q.id${limit}`, clause.params)).map(notificationOf)
+  }
+
+  async countNotifications(owner?: string): Promise<NotificationCount[]> {
+    const rows = await this.driver.all<{owner: string; name: string; n: number}>(
+      `SELECT owner, name, COUNT(*) AS n FROM notification_queue${owner === undefined ? '' : ' WHERE owner = ?'} GROUP BY owner, name ORDER BY owner, name`,
+      owner === undefined ? [] : [owner],
+    )
+    return rows.map((r) => ({owner: str(r.owner), name: str(r.name), count: num(r.n)}))
+  }
+
+  async deleteNotifications(ids: readonly number[]): Promise<number> {
+    if (ids.length === 0) return 0
+    return this.driver.transaction(async (tx) => {
+      let n = 0
+      for (let i = 0; i < ids.length; i += CHUNK) {
+        const part = ids.slice(i, i + CHUNK)
+        n += await tx.run(`DELETE FROM notification_queue WHERE id IN (${marks(part.length)})`, part)
+      }
+      return n
+    })
+  }
+
+  async retryNotifications(ids: readonly number[], attempts: number, nextAt: number): Promise<void> {
+    if (ids.length === 0) return
+    await this.driver.transaction(async (tx) => {
+      for (let i = 0; i < ids.length; i += CHUNK) {
+        const part = ids.slice(i, i + CHUNK)
+        await tx.run(`UPDATE notification_queue SET attempts = ?, next_at = ? WHERE id IN (${marks(part.length)})`, [attempts, nextAt, ...part])
+      }
+    })
+  }
+
+  async leaseNotifications(owner: string, names: readonly string[], now: number, leaseUntil: number): Promise<NotificationCount[]> {
+    return this.driver.transaction(async (tx) => {
+      await tx.run(
+        'INSERT INTO notification_owners (owner, lease_until) VALUES (?, ?) ON CONFLICT (owner) DO UPDATE SET lease_until = excluded.lease_until',
+        [owner, leaseUntil],
+      )
+      // owners whose lease ran out are forgotten; their rows, and rows of owners that never had a lease, are free
+      await tx.run('DELETE FROM notification_owners WHERE lease_until < ?', [now])
+      const taken: NotificationCount[] = []
+      for (const name of names) {
+        const n = await tx.run(
+          'UPDATE notification_queue SET owner = ? WHERE name = ? AND owner <> ? AND owner NOT IN (SELECT o.owner FROM notification_owners o)',
+          [owner, name, owner],
+        )
+        if (n > 0) taken.push({owner, name, count: n})
+      }
+      return taken
+    })
+  }
+
+  async releaseNotifications(owner: string): Promise<void> {
+    await this.driver.run('DELETE FROM notification_owners WHERE owner = ?', [owner])
+  }
+
   close(): Promise<void> {
     return this.driver.close()
   }
+}
+
+/** Queues notification rows in a few multi-row statements; returns their ids in the order given. */
+async function insertNotifications(tx: SqlExecutor, rows: readonly NotificationWrite[], now: number): Promise<number[]> {
+  const ids: number[] = []
+  for (let i = 0; i < rows.length; i += CHUNK) {
+    const part = rows.slice(i, i + CHUNK)
+    const params: unknown[] = []
+    for (const r of part) params.push(r.name, r.owner, r.alertUuid, r.alert, now)
+    const returned = await tx.all<{id: number}>(
+      `INSERT INTO notification_queue (name, owner, alert_uuid, alert, created_at) VALUES ${part.map(() => '(?, ?, ?, ?, ?)').join(', ')} RETURNING id`,
+      params,
+    )
+    // one statement numbers its rows in the order of its VALUES; RETURNING's order is not promised
+    ids.push(...returned.map((r) => Number(r.id)).sort((a, b) => a - b))
+  }
+  return ids
 }
 
 /**
@@ -561,6 +662,13 @@ function parseJsonList<T>(text: unknown): T[] {
     return Array.isArray(v) ? (v as T[]) : []
   } catch {
     return []
+  }
+}
+
+function notificationOf(r: Row): NotificationRow {
+  return {
+    id: num(r.id), name: str(r.name), owner: str(r.owner), alertUuid: str(r.alert_uuid), alert: str(r.alert), createdAt: num(r.created_at),
+    attempts: num(r.attempts), nextAt: num(r.next_at),
   }
 }
 

@@ -228,8 +228,10 @@ export interface Store {
    * Stores alerts with their events, meta and decisions, all or nothing. An alert whose UUID the
    * same machine already stored is not stored again: its existing id is returned (posting is
    * idempotent); another machine's alert reusing that UUID is stored under a fresh one.
+   * `agentState` and `notifications` are written in the same transaction; a notification of an
+   * alert that was stored before is not queued again.
    */
-  insertAlerts(alerts: readonly NewAlert[], now: number, agentState?: AgentStateWrite): Promise<number[]>
+  insertAlerts(alerts: readonly NewAlert[], now: number, agentState?: AgentStateWrite, notifications?: readonly AlertNotificationWrite[]): Promise<number[]>
   queryAlerts(filter: AlertFilter, now: number): Promise<AlertRecord[]>
   deleteAlerts(filter: AlertFilter, now: number): Promise<number>
 
@@ -260,7 +262,65 @@ export interface Store {
   /** Writes an agent's state on its own (its rows changed as `write.rows` says), or with null deletes it and its rows. */
   setAgentState(name: string, write: Omit<AgentStateWrite, 'name'> | null, now: number): Promise<void>
 
+  /** Queues notifications on their own (not tied to an alert insert); returns their ids, in order. */
+  queueNotifications(rows: readonly NotificationWrite[], now: number): Promise<number[]>
+  /** Queued notifications by id (the oldest first). */
+  notificationQueue(filter: NotificationQueueFilter): Promise<NotificationRow[]>
+  /** How many notifications are queued, by owner and name. */
+  countNotifications(owner?: string): Promise<NotificationCount[]>
+  /** Removes delivered (or dropped) notifications; returns how many were removed. */
+  deleteNotifications(ids: readonly number[]): Promise<number>
+  /** Records a failed delivery: the attempts made so far and when the next one is due. */
+  retryNotifications(ids: readonly number[], attempts: number, nextAt: number): Promise<void>
+  /**
+   * Renews `owner`'s lease until `leaseUntil`, then gives it the rows of `names` whose owner holds
+   * no live lease at `now` (a dispatcher that stopped for good); returns how many rows it took, by name.
+   */
+  leaseNotifications(owner: string, names: readonly string[], now: number, leaseUntil: number): Promise<NotificationCount[]>
+  /** Ends `owner`'s lease: any dispatcher may take its rows at once. */
+  releaseNotifications(owner: string): Promise<void>
+
   close(): Promise<void>
+}
+
+/** A notification to queue: one alert for one notification name (src/outputs/notifications). */
+export interface NotificationWrite {
+  /** The notification's name (a notifications/*.yaml `name`). */
+  name: string
+  /** The dispatcher that will deliver it. */
+  owner: string
+  /** The alert's UUID (to find the rows of an alert again). */
+  alertUuid: string
+  /** The alert as JSON, the LAPI model as handed to notifications (notifications-and-cti.md §1). */
+  alert: string
+}
+
+/** A notification queued by insertAlerts, with the alert it is about. */
+export interface AlertNotificationWrite extends NotificationWrite {
+  /** Index in insertAlerts' `alerts`: not queued when that alert was stored before (a repeated post). */
+  alertIndex: number
+}
+
+export interface NotificationRow extends NotificationWrite {
+  id: number
+  createdAt: number
+  /** Delivery attempts that failed so far. */
+  attempts: number
+  /** When the next attempt is due (0: at once). */
+  nextAt: number
+}
+
+export interface NotificationQueueFilter {
+  owner?: string
+  name?: string
+  /** 0 or absent: no limit. */
+  limit?: number
+}
+
+export interface NotificationCount {
+  owner: string
+  name: string
+  count: number
 }
 
 /**

@@ -1076,6 +1076,88 @@ export function runStoreContract(name: string, open: OpenStore, hooks: ContractH
     assert.is((await store.queryAlerts({}, T0)).filter((a) => a.message === 'good').length, 0)
   })
 
+  // ---- notification queue (src/outputs/notifications: rows queued with their alerts, deleted once delivered)
+
+  const note = (name: string, alertUuid: string, owner = 'lapi@h1'): {name: string; owner: string; alertUuid: string; alert: string} =>
+    ({name, owner, alertUuid, alert: JSON.stringify({uuid: alertUuid, scenario: 's', 'text \u00e9\u2028': "'; DROP TABLE x; --"})})
+
+  s('notifications: queued with alerts in their transaction; a repeated post queues nothing again', async () => {
+    const store = await fresh()
+    const a1 = alert('n1')
+    const a2 = alert('n2')
+    await store.insertAlerts([a1, a2], T0, undefined, [
+      {...note('slack', a1.uuid), alertIndex: 0}, {...note('http', a1.uuid), alertIndex: 0}, {...note('slack', a2.uuid), alertIndex: 1},
+    ])
+    const rows = await store.notificationQueue({})
+    assert.equal(rows.map((r) => [r.name, r.alertUuid, r.owner, r.attempts, r.nextAt, r.createdAt]), [
+      ['slack', a1.uuid, 'lapi@h1', 0, 0, T0], ['http', a1.uuid, 'lapi@h1', 0, 0, T0], ['slack', a2.uuid, 'lapi@h1', 0, 0, T0],
+    ])
+    assert.equal(rows.map((r) => JSON.parse(r.alert)), [JSON.parse(note('slack', a1.uuid).alert), JSON.parse(note('http', a1.uuid).alert), JSON.parse(note('slack', a2.uuid).alert)],
+      'the JSON comes back byte for byte (quotes, unicode, SQL-looking text)')
+    assert.ok(rows[0]!.id < rows[1]!.id && rows[1]!.id < rows[2]!.id)
+    // the same machine posts a1 again (a retry after a crash) with a new one: only the new one notifies
+    const a3 = alert('n3')
+    await store.insertAlerts([a1, a3], T0 + S, undefined, [{...note('slack', a1.uuid), alertIndex: 0}, {...note('slack', a3.uuid), alertIndex: 1}])
+    assert.equal((await store.notificationQueue({name: 'slack'})).map((r) => r.alertUuid), [a1.uuid, a2.uuid, a3.uuid])
+    assert.equal(await store.countNotifications(), [{owner: 'lapi@h1', name: 'http', count: 1}, {owner: 'lapi@h1', name: 'slack', count: 3}])
+  })
+
+  s('notifications: a failed alert insert queues nothing (same transaction)', async () => {
+    const store = await fresh()
+    const good = alert('good')
+    const bad = alert('bad', {decisions: [decision({value: '192.0.2.9'})]})
+    ;(bad.decisions[0] as {value: unknown}).value = null // NOT NULL column: the transaction fails
+    let failed = false
+    try {
+      await store.insertAlerts([good, bad], T0, undefined, [{...note('slack', good.uuid), alertIndex: 0}, {...note('slack', bad.uuid), alertIndex: 1}])
+    } catch {
+      failed = true
+    }
+    assert.ok(failed)
+    assert.equal(await store.notificationQueue({}), [])
+    assert.equal(await store.countNotifications(), [])
+  })
+
+  s('notifications: queued alone (ids in order), read by owner, name, alert and limit, retried, deleted', async () => {
+    const store = await fresh()
+    const writes = Array.from({length: 230}, (_, i) => note(i % 2 === 0 ? 'slack' : 'http', `u${i}`, i < 200 ? 'me' : 'other'))
+    const ids = await store.queueNotifications(writes, T0)
+    assert.is(ids.length, 230, 'more rows than one statement holds')
+    const byId = new Map((await store.notificationQueue({})).map((r) => [r.id, r]))
+    ids.forEach((id, i) => assert.is(byId.get(id)?.alertUuid, `u${i}`, 'each id is its row'))
+    assert.equal(await store.queueNotifications([], T0), [])
+
+    const mineSlack = await store.notificationQueue({owner: 'me', name: 'slack', limit: 3})
+    assert.equal(mineSlack.map((r) => r.alertUuid), ['u0', 'u2', 'u4'])
+    assert.equal((await store.notificationQueue({owner: 'other'})).length, 30)
+    assert.equal((await store.notificationQueue({name: 'http', limit: 2})).map((r) => r.alertUuid), ['u1', 'u3'])
+
+    await store.retryNotifications(mineSlack.map((r) => r.id), 3, T0 + 8 * S)
+    assert.equal((await store.notificationQueue({owner: 'me', name: 'slack', limit: 4})).map((r) => [r.attempts, r.nextAt]), [[3, T0 + 8 * S], [3, T0 + 8 * S], [3, T0 + 8 * S], [0, 0]])
+    assert.is(await store.deleteNotifications(ids.slice(0, 150)), 150, 'more ids than one IN list')
+    assert.is(await store.deleteNotifications(ids.slice(0, 150)), 0)
+    assert.is(await store.deleteNotifications([]), 0)
+    assert.equal(await store.countNotifications('me'), [{owner: 'me', name: 'http', count: 25}, {owner: 'me', name: 'slack', count: 25}])
+  })
+
+  s('notifications: leases: a live owner keeps its rows; an expired or released one loses them, per name', async () => {
+    const store = await fresh()
+    assert.equal(await store.leaseNotifications('watch', [], T0, T0 + M), [])
+    await store.queueNotifications([note('slack', 'a', 'lapi'), note('slack', 'b', 'watch'), note('http', 'c', 'watch'), note('slack', 'd', 'never-leased')], T0)
+    assert.equal(await store.leaseNotifications('lapi', ['slack'], T0, T0 + M), [{owner: 'lapi', name: 'slack', count: 1}], 'a row whose owner never held a lease is free')
+    assert.equal(await store.leaseNotifications('watch', ['slack', 'http'], T0, T0 + M), [], 'lapi holds a live lease on its rows')
+    assert.equal((await store.notificationQueue({owner: 'lapi'})).map((r) => r.alertUuid), ['a', 'd'])
+    // watch stops renewing: its lease runs out, lapi takes its slack rows, not the http ones it does not serve
+    assert.equal(await store.leaseNotifications('lapi', ['slack'], T0 + 2 * M, T0 + 3 * M), [{owner: 'lapi', name: 'slack', count: 1}])
+    assert.equal((await store.notificationQueue({owner: 'watch'})).map((r) => r.alertUuid), ['c'])
+    // renewing before the end keeps them; releasing frees them at once
+    assert.equal(await store.leaseNotifications('watch', ['http'], T0 + 2 * M, T0 + 4 * M), [], 'its own rows')
+    assert.equal(await store.leaseNotifications('other', ['http'], T0 + 3 * M, T0 + 5 * M), [])
+    await store.releaseNotifications('watch')
+    assert.equal(await store.leaseNotifications('other', ['http'], T0 + 3 * M, T0 + 5 * M), [{owner: 'other', name: 'http', count: 1}])
+    assert.equal(await store.countNotifications(), [{owner: 'lapi', name: 'slack', count: 3}, {owner: 'other', name: 'http', count: 1}])
+  })
+
   s("a closed store rejects calls ('unavailable'); closing twice is harmless", async () => {
     const store = await fresh()
     await close(store)
