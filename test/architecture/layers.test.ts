@@ -25,7 +25,7 @@ const ALLOWED: Record<string, readonly string[]> = {
   detect: ['model', 'platform', 'regex', 'expr'],
   decide: ['model', 'expr'],
   hub: ['model', 'platform', 'config', 'sandbox'],
-  outputs: ['model', 'platform', 'pipeline'],
+  outputs: ['model', 'platform', 'pipeline', 'template', 'store'],
   pipeline: ['model', 'platform', 'config', 'regex', 'expr', 'grok', 'acquisition', 'parse', 'detect', 'decide', 'hub'],
   hubtest: ['model', 'platform', 'config', 'regex', 'expr', 'grok', 'parse', 'detect', 'hub', 'pipeline'],
   store: ['model', 'platform'],
@@ -33,7 +33,7 @@ const ALLOWED: Record<string, readonly string[]> = {
   cli: ['model', 'platform', 'config'],
   template: ['model', 'regex'],
   sandbox: ['model', 'platform'],
-  agent: ['model', 'platform', 'config', 'acquisition', 'pipeline', 'lapi', 'metrics'],
+  agent: ['model', 'platform', 'config', 'acquisition', 'pipeline', 'lapi', 'metrics', 'outputs'],
 }
 
 function filesUnder(dir: string): string[] {
