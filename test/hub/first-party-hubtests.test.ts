@@ -53,7 +53,8 @@ test('all first-party hub tests pass (plugins/crowd installed from the embedded 
   const data = fs.mkdtempSync(path.join(os.tmpdir(), 'crowd-first-party-'))
   try {
     const names = fs.readdirSync(PLUGINS).filter((d) => fs.existsSync(path.join(PLUGINS, d, 'crowd-package.toml'))).map((d) => `crowd/${d}`)
-    const plan = await hubInstall({dataDir: data, sources: ['embedded'], names})
+    // --yes: the notification plugins among them ask for permissions
+    const plan = await hubInstall({dataDir: data, sources: ['embedded'], names, yes: true})
     assert.ok(plan.applied, 'the embedded install ran')
     const hubDir = path.join(data, 'hub')
     const result = await runHubTests([TESTS], {hubDir, patternDirs: [], now: () => GoTime.now(UTC)})
