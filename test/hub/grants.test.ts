@@ -96,7 +96,7 @@ test('a package asking nothing installs without --yes (granted nothing)', async 
   assert.is(readState(path.join(data, 'hub')).items['crowd/x-logs']!.granted, undefined)
 })
 
-test('reinstall and an upgrade asking the same: covered by the earlier grant, no --yes needed', async () => {
+test('reinstall, and upgrades asking the same or less: covered by the earlier grant, no --yes needed', async () => {
   const data = tempDir('data')
   await hubInstall({dataDir: data, sources: [makeDirectoryHub([SLACK_V1])], names: ['crowd/notification-slack'], yes: true})
   const again = await hubInstall({dataDir: data, sources: [makeDirectoryHub([SLACK_V1])], names: ['crowd/notification-slack'], force: true})
@@ -105,6 +105,11 @@ test('reinstall and an upgrade asking the same: covered by the earlier grant, no
   assert.equal(grants(up), ['upgrade crowd/notification-slack@1.1.0: earlier'])
   assert.match(renderPlan(up), 'permissions: covered by the earlier grant')
   assert.equal(installedGrant(data, 'crowd/notification-slack'), SLACK_ASKS)
+  // fewer: no question either; the earlier grant stays recorded
+  const fewer = await hubUpgrade({dataDir: data, sources: [makeDirectoryHub([{...SLACK_V1, version: '1.2.0', permissions: ['secrets = ["webhook"]']}])], names: []})
+  assert.equal(grants(fewer), ['upgrade crowd/notification-slack@1.2.0: earlier'])
+  assert.equal(installedGrant(data, 'crowd/notification-slack'), SLACK_ASKS)
+  assert.ok(installedPlugins(data, 'notification')[0]!.covered)
 })
 
 test('an upgrade asking more: refused without --yes, showing only what it adds; --dry-run shows it; --yes grants', async () => {
