@@ -5,6 +5,7 @@
  * everything again and swaps it in without losing buckets. This folder joins building blocks
  * that do not know each other (pipeline, lapi, metrics), so each stays usable on its own.
  */
+import {hostname} from 'node:os'
 import {splitInputType} from '../acquisition/registry.js'
 import type {Config} from '../config/config.js'
 import {openAgentSink, StoreAgentSink, type AgentSinkLike} from '../lapi/agent-sink.js'
@@ -18,6 +19,7 @@ import type {WatchSourceSpec} from '../pipeline/watch-sources.js'
 import {acquisSources, configSources} from './watch-sources-config.js'
 import {figuresFile, startMetricsServer, watchFigures, type MetricsServer} from './watch-metrics.js'
 import {saveFigures} from '../metrics/figures.js'
+import {installedDeliverers, startNotifications, type NotificationDispatcher, type NotifierResolver} from '../outputs/notifications/index.js'
 
 export interface WatchCommandRequest {
   config: Config
@@ -41,6 +43,8 @@ export interface WatchCommandRequest {
   logger: Logger
   /** crowd's version, for the metrics' cs_info. */
   version?: string
+  /** Who delivers each notification type (default: the installed notification plugins). */
+  deliverers?: NotifierResolver
 }
 
 export interface PreparedWatch {
@@ -85,6 +89,20 @@ export async function prepareWatch(request: WatchCommandRequest): Promise<Prepar
   const sources = watchSources(request)
   const content = await prepareContent({...request.content, dataDir: config.dataDir, simulation: request.simulation ? {simulation: true} : undefined, logger})
   const sink: AgentSinkLike = await openAgentSink(config, logger, {name: config.watch.name, profiles: request.profiles})
+  // on the local store this agent is its own LAPI: it notifies (with a remote LAPI, that LAPI does)
+  let notifications: NotificationDispatcher | undefined
+  if (sink instanceof StoreAgentSink) {
+    try {
+      notifications = await startNotifications({
+        dirs: config.notifications.dirs, profiles: sink.profiles, store: sink.store, owner: `${hostname()}/${sink.stateName}`, logger,
+        resolver: request.deliverers ?? (await installedDeliverers({dataDir: config.dataDir})),
+      })
+    } catch (error) {
+      await sink.close()
+      throw error
+    }
+    sink.useNotifications(notifications)
+  }
   let run: WatchRun | undefined
   let metrics: MetricsServer | undefined
   const once = request.once === true
@@ -126,6 +144,7 @@ export async function prepareWatch(request: WatchCommandRequest): Promise<Prepar
     },
     async close() {
       await metrics?.close()
+      await notifications?.close()
       if (run !== undefined && once) {
         // the figures of this run, for `crowd metrics` (there is no endpoint to ask between cron runs)
         try {

@@ -41,6 +41,13 @@ export interface Config {
   }
   lapi: LapiConfig
   watch: WatchConfig
+  notifications: NotificationsConfig
+}
+
+/** CrowdSec notification configurations (`notifications/*.yaml`, docs/notifications.md). */
+export interface NotificationsConfig {
+  /** Where they are read from, in order: `notifications/` beside the config file, then in the data dir. */
+  dirs: string[]
 }
 
 /** `[watch]`: `crowd watch`, the daemon and cron agent. */
@@ -104,6 +111,8 @@ export const DEFAULT_CONFIG: Omit<Config, 'file' | 'fileFrom' | 'fileExists' | '
     autoRegistration: {enabled: false, allowedRanges: []},
   },
   watch: {sources: [], pollMs: 100, closeRotatedAfterMs: 1000, maxQueueLines: 20_000},
+  // loadConfig sets them from the config file and the data dir (notificationDirs)
+  notifications: {dirs: []},
 }
 
 type Shape = {[key: string]: 'string' | 'number' | 'boolean' | 'string[]' | 'table[]' | Shape}
@@ -196,10 +205,18 @@ function buildConfig(raw: Record<string, unknown>, choice: ConfigFileChoice, exi
     store: {url: env.CROWD_STORE_URL || get<string>('store', 'url')},
     lapi: buildLapiConfig(raw.lapi as Record<string, unknown> | undefined, choice.path, errors, positive),
     watch: buildWatchConfig(raw.watch, choice.path, errors, positive),
+    notifications: {dirs: []},
   }
+  config.notifications.dirs = notificationDirs(config.file, config.dataDir)
   if (errors.length === 1) throw errors[0]
   if (errors.length > 1) throw new CrowdErrorList(errors)
   return config
+}
+
+/** `notifications/` beside the config file, then in the data dir (once when they are the same). */
+export function notificationDirs(configFile: string, dataDir: string): string[] {
+  const dirs = [path.join(path.dirname(configFile), 'notifications'), path.join(dataDir, 'notifications')]
+  return dirs[0] === dirs[1] ? [dirs[0]!] : dirs
 }
 
 function buildWatchConfig(raw: unknown, file: string, errors: CrowdError[], positive: (v: number | undefined, key: string, fallback: number) => number): WatchConfig {

@@ -46,6 +46,12 @@ export interface DecisionTemplate {
 export interface ProfileOutcome {
   /** Names of the profiles that matched, in order. */
   matched: string[]
+  /**
+   * Index in `matched` of the profile whose decisions were attached (-1: none). The LAPI hands each
+   * matching profile's notifications a copy of the alert as it is then (notifications-and-cti.md §1):
+   * profiles before this one notify without decisions, this one and later ones with its decisions.
+   */
+  attachedAt: number
   /** Decisions attached to the alert (also set on alert.Decisions). */
   decisions: Decision[]
   /** Errors met while evaluating (filter or duration_expr failures). */
@@ -169,7 +175,7 @@ function buildDecision(template: DecisionTemplate, profile: Profile, alert: Aler
 
 /** Runs the profiles on one alert (that has no decisions yet) and attaches the decisions. */
 export function applyProfiles(alert: Alert, profiles: readonly Profile[], logger?: Logger): ProfileOutcome {
-  const outcome: ProfileOutcome = {matched: [], decisions: [], errors: [], refused: false}
+  const outcome: ProfileOutcome = {matched: [], attachedAt: -1, decisions: [], errors: [], refused: false}
   let attached = false
   for (const profile of profiles) {
     const result = evaluateProfile(profile, alert, logger, outcome.errors)
@@ -197,9 +203,48 @@ export function applyProfiles(alert: Alert, profiles: readonly Profile[], logger
     if (!attached && decisions.length > 0) {
       alert.Decisions = decisions
       outcome.decisions = decisions
+      outcome.attachedAt = outcome.matched.length - 1
       attached = true
     }
     if (profile.onSuccess === 'break') break
   }
   return outcome
+}
+
+/**
+ * The profiles an alert that already carries decisions (`cscli decisions add`, imports) matches,
+ * for routing its notifications only (lapi.md §4.1 step 4): its decisions are kept as sent; every
+ * filter runs (as for agent alerts) and a profile whose filter fails is skipped, whatever its
+ * `on_error`; `on_success: break` stops.
+ */
+export function routeProfiles(alert: Alert, profiles: readonly Profile[], logger?: Logger): {matched: string[]; errors: string[]} {
+  const out = {matched: [] as string[], errors: [] as string[]}
+  for (const profile of profiles) {
+    let matched = false
+    let failed = false
+    for (const filter of profile.filters) {
+      let result: unknown
+      try {
+        result = filter.run({Alert: alert})
+      } catch (error) {
+        out.errors.push(`profile '${profile.name}': filter '${filter.source}': ${(error as Error).message}`)
+        failed = true
+        break
+      }
+      if (typeof result !== 'boolean') {
+        out.errors.push(`profile '${profile.name}': filter '${filter.source}' returned a ${result === null ? 'nil' : typeof result}, not a bool`)
+        failed = true
+        break
+      }
+      if (result) matched = true
+    }
+    if (failed) {
+      logger?.warn(out.errors.at(-1)!)
+      continue
+    }
+    if (!matched) continue
+    out.matched.push(profile.name)
+    if (profile.onSuccess === 'break') break
+  }
+  return out
 }

@@ -17,8 +17,9 @@ import type {Logger} from '../model/logger.js'
 import {writeFileAtomic} from '../platform/files.js'
 import type {AgentStateRows, SavedAgentState, Store} from '../store/types.js'
 import {AgentStateFile} from './agent-state-file.js'
+import {CrowdError, CrowdErrorList} from '../model/errors.js'
 import {asCrowdError, localMachineName, openConfiguredStore, RemoteApi} from './client.js'
-import {LapiOperations} from './operations.js'
+import {LapiOperations, type NotificationQueue} from './operations.js'
 import {LapiProfiles} from './profiles.js'
 import {alertWire} from './record.js'
 
@@ -53,9 +54,29 @@ export class StoreAgentSink implements AgentSinkLike {
     this.target = `local store ${store.location}`
   }
 
-  /** Runs the alerts of the next commits through another profiles file (SIGHUP reload). */
+  /** The profiles the alerts run through. */
+  get profiles(): LapiProfiles['profiles'] {
+    return this.ops.profiles.profiles
+  }
+
+  /**
+   * Runs the alerts of the next commits through another profiles file (SIGHUP reload). With
+   * notifications, a profile naming one that is not served is refused (the running profiles stay).
+   */
   useProfiles(file: string | undefined, logger: Logger): void {
-    this.ops = new LapiOperations(this.store, new LapiProfiles(file, logger), logger)
+    const profiles = new LapiProfiles(file, logger)
+    const queue = this.ops.notifications
+    if (queue !== undefined) {
+      const errors = profiles.profiles.flatMap((p) => [...new Set(p.notifications)].filter((name) => !queue.serves(name)).map((name) =>
+        new CrowdError('config', `profile '${p.name}' notifies '${name}', which is not running (notification configurations are read when the watch starts)`, {file: p.file, line: p.line})))
+      if (errors.length > 0) throw errors.length === 1 ? errors[0]! : new CrowdErrorList(errors)
+    }
+    this.ops = new LapiOperations(this.store, profiles, logger, this.clock, {notifications: queue})
+  }
+
+  /** Queues the notifications the profiles route in each commit's transaction. */
+  useNotifications(queue: NotificationQueue): void {
+    this.ops = new LapiOperations(this.store, this.ops.profiles, this.ops.logger, this.clock, {notifications: queue})
   }
 
   async loadState(): Promise<SavedAgentState | undefined> {

@@ -8,7 +8,7 @@
  * calls one of those helpers), and the helpers answer from that snapshot. Profiles run before the
  * alert's own decisions are stored, so counts exclude them, as in CrowdSec.
  */
-import {loadProfiles, applyProfiles, type Profile, type ProfileOutcome} from '../decide/index.js'
+import {loadProfiles, applyProfiles, routeProfiles, type Profile, type ProfileOutcome} from '../decide/index.js'
 import {compileExpr} from '../expr/index.js'
 import {createHelperContext, type DecisionsBackend} from '../expr/helpers/context.js'
 import type {Alert} from '../model/alert.js'
@@ -61,13 +61,22 @@ export class LapiProfiles {
 
   /** Runs the profiles on an alert that has no decisions yet (attaches them). */
   async apply(alert: Alert, store: Store, now: number, logger: Logger): Promise<ProfileOutcome> {
-    if (this.#usesStore) {
-      const times = await store.decisionTimes(alert.Source.Value)
-      // no await between filling the snapshot and running the profiles: nothing else can see it
-      this.#snapshot.value = alert.Source.Value
-      this.#snapshot.now = now
-      this.#snapshot.times = times
-    }
+    await this.#takeSnapshot(alert, store, now)
+    // no await between filling the snapshot and running the profiles: nothing else can see it
     return applyProfiles(alert, this.profiles, logger)
+  }
+
+  /** The profiles an alert that came with its decisions matches: only to route its notifications (lapi.md §4.1 step 4). */
+  async route(alert: Alert, store: Store, now: number, logger: Logger): Promise<{matched: string[]; errors: string[]}> {
+    await this.#takeSnapshot(alert, store, now)
+    return routeProfiles(alert, this.profiles, logger)
+  }
+
+  async #takeSnapshot(alert: Alert, store: Store, now: number): Promise<void> {
+    if (!this.#usesStore) return
+    const times = await store.decisionTimes(alert.Source.Value)
+    this.#snapshot.value = alert.Source.Value
+    this.#snapshot.now = now
+    this.#snapshot.times = times
   }
 }

@@ -174,6 +174,9 @@ export function boundEventMeta(meta: readonly MetaRecord[]): MetaRecord[] {
 /** Unique identifiers as the LAPI assigns them. */
 export const newUuid = (): string => randomUUID()
 
+/** Whether an alert's own UUID is kept (else the LAPI gives it one). */
+export const validAlertUuid = (uuid: string): boolean => uuid !== '' && /^[0-9a-fA-F-]{1,64}$/.test(uuid)
+
 /**
  * A model Alert (decoded, profiles applied) as the store keeps it: times parsed, scopes
  * normalised, decisions with `until = stop_at + duration` and their Ip/Range values checked.
@@ -211,7 +214,7 @@ export function toNewAlert(a: Alert, machineId: string, now: number): NewAlert |
   if (given.length > 0 && decisions.length === 0) return null
   const s = a.Source
   return {
-    uuid: a.UUID !== '' && /^[0-9a-fA-F-]{1,64}$/.test(a.UUID) ? a.UUID : newUuid(),
+    uuid: validAlertUuid(a.UUID) ? a.UUID : newUuid(),
     machineId,
     scenario: a.Scenario,
     scenarioHash: a.ScenarioHash,

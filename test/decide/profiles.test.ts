@@ -3,7 +3,7 @@ import * as assert from 'uvu/assert'
 import {Alert, Source} from '../../src/model/alert.js'
 import {CrowdError, CrowdErrorList} from '../../src/model/errors.js'
 import {DEFAULT_PROFILES_YAML, parseProfiles} from '../../src/decide/profile-config.js'
-import {applyProfiles, compileProfiles, type CompileFn} from '../../src/decide/profiles.js'
+import {applyProfiles, compileProfiles, routeProfiles, type CompileFn} from '../../src/decide/profiles.js'
 
 // A stand-in for the expression engine: each known source maps to a closure over Alert.
 type A = Alert
@@ -159,6 +159,22 @@ test('all errors of a file at once', () => {
     assert.instance(error, CrowdErrorList)
     assert.is((error as CrowdErrorList).errors.length, 2)
   }
+})
+
+test('attachedAt: the index in matched of the profile whose decisions were attached (notification copies)', () => {
+  const ps = profiles(`name: first\nfilters: [ "true" ]\n---\nname: decides\nfilters: [ "true" ]\ndecisions: [ {type: ban, duration: 4h} ]\n---\nname: later\nfilters: [ "true" ]\ndecisions: [ {type: captcha, duration: 1h} ]\n`)
+  const out = applyProfiles(alert(), ps)
+  assert.equal([out.matched, out.attachedAt], [['first', 'decides', 'later'], 1])
+  assert.is(applyProfiles(alert(), profiles('name: none\nfilters: [ "true" ]\n')).attachedAt, -1)
+})
+
+test('routeProfiles (alerts that came with decisions): matching profiles in order, break stops, a failing profile is skipped whatever on_error', () => {
+  const ps = profiles(`name: failing\nfilters: [ "true", "boom()" ]\non_error: apply\n---\nname: no\nfilters: [ "false" ]\n---\nname: yes\nfilters: [ "false", "true" ]\ndecisions: [ {type: ban, duration: 4h} ]\non_success: break\n---\nname: after_break\nfilters: [ "true" ]\n`)
+  const a = alert()
+  const out = routeProfiles(a, ps)
+  assert.equal(out.matched, ['yes'])
+  assert.equal(out.errors, ["profile 'failing': filter 'boom()': boom"])
+  assert.is(a.Decisions, null, 'decisions are not touched')
 })
 
 test.run()

@@ -41,6 +41,7 @@ export default class ConfigShow extends CrowdCommand<typeof ConfigShow, ConfigSh
         `max buckets  ${config.detect.maxBucketsPerScenario} per scenario`,
         `store        ${storeText(config)}`,
         `lapi         listens on ${config.lapi.listen}${config.lapi.credentials ? `; commands use ${config.lapi.credentials.url} as '${config.lapi.credentials.machineId}'` : ''}`,
+        `notifications ${config.notifications.dirs.join(', ')}`,
       ].join('\n'),
     )
     return config

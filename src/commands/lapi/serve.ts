@@ -1,6 +1,8 @@
+import {hostname} from 'node:os'
 import {Flags} from '@oclif/core'
 import {CrowdCommand} from '../../cli/base-command.js'
 import {startLapi} from '../../lapi/server.js'
+import {installedDeliverers, startNotifications} from '../../outputs/notifications/index.js'
 
 export interface LapiServeResult {
   url?: string
@@ -11,14 +13,23 @@ export interface LapiServeResult {
 
 export default class LapiServe extends CrowdCommand<typeof LapiServe, LapiServeResult> {
   static override summary = 'Run the Local API: watchers post alerts, bouncers pull decisions (wire-compatible with CrowdSec).'
-  static override description = 'Serves until SIGTERM or SIGINT, then finishes the requests in flight and closes the store. The store is [store] url in crowd.toml (default: SQLite crowd.db in the data dir); profiles are [lapi] profiles (default: CrowdSec\'s).'
+  static override description = 'Serves until SIGTERM or SIGINT, then finishes the requests in flight, flushes the notifications and closes the store. The store is [store] url in crowd.toml (default: SQLite crowd.db in the data dir); profiles are [lapi] profiles (default: CrowdSec\'s); the notifications their `notifications:` name are read from the notification directories (crowd config show).'
   static override flags = {
     listen: Flags.string({description: 'HOST:PORT to listen on (default: [lapi] listen, 127.0.0.1:8080)'}),
   }
   static override examples = ['<%= config.bin %> lapi serve', '<%= config.bin %> lapi serve --listen 0.0.0.0:8080']
 
   async run(): Promise<LapiServeResult> {
-    const lapi = await startLapi({config: this.crowdConfig, logger: this.logger, listen: this.flags.listen})
+    const config = this.crowdConfig
+    const lapi = await startLapi({
+      config,
+      logger: this.logger,
+      listen: this.flags.listen,
+      notifications: async ({store, profiles}) => startNotifications({
+        dirs: config.notifications.dirs, profiles, store, owner: `${hostname()}/lapi`, logger: this.logger,
+        resolver: await installedDeliverers({dataDir: config.dataDir}),
+      }),
+    })
     const where = [lapi.addresses.url, lapi.addresses.socket].filter((x) => x !== undefined).join(' and ')
     // the address goes to stderr at once (stdout stays for the result), so scripts can wait for it
     process.stderr.write(`crowd lapi listening on ${where} (store: ${lapi.store.engine} ${lapi.store.location})\n`)
