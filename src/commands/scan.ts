@@ -8,8 +8,10 @@ import {CrowdError} from '../model/errors.js'
 import {renderScanReport} from '../outputs/report.js'
 import {createProgressView} from '../outputs/report-progress.js'
 import {prepareScan, runScan, type ScanResult, type WorkerLogLevel} from '../pipeline/index.js'
+import {parseGoDuration} from '../model/go-time.js'
+import type {NotificationFigures, ScanNotifications} from '../outputs/notifications/index.js'
 
-export type ScanCommandResult = ScanResult & {recorded?: RecordResult}
+export type ScanCommandResult = ScanResult & {recorded?: RecordResult; notifications?: NotificationFigures[]}
 
 export default class Scan extends CrowdCommand<typeof Scan, ScanCommandResult> {
   static override summary = 'Scan log files, archives or stdin once and report attacks, alerts and decisions.'
@@ -36,6 +38,8 @@ Exit codes: 0 no alert, 1 alerts found (unless --fail-on none), 2 usage or confi
     profiles: Flags.string({description: 'a profiles.yaml (default: ban 4h on Ip and Range alerts with remediation)'}),
     simulation: Flags.boolean({description: 'mark every alert and decision as simulated'}),
     record: Flags.boolean({description: 'store the alerts and their decisions in the local store, or post them to the LAPI of [lapi.credentials] (recording the same scan twice stores it once)'}),
+    notify: Flags.string({description: 'at the end, send the alerts to this notification (a notifications/*.yaml name; repeatable), grouped as it says; failures are warnings, the exit code stays the scan\'s', multiple: true}),
+    'notify-wait': Flags.string({description: 'how long --notify may take, retries included (Go duration)', default: '30s'}),
     ndjson: Flags.boolean({description: 'print one alert per line (JSON) as they are found', exclusive: ['json']}),
     output: Flags.string({char: 'o', description: 'also write the result to FILE (JSON with --json/--ndjson, else the text report)'}),
     'fail-on': Flags.option({description: 'what makes the exit code 1', options: ['none', 'alert'] as const, default: 'alert'})(),
@@ -54,6 +58,19 @@ Exit codes: 0 no alert, 1 alerts found (unless --fail-on none), 2 usage or confi
     if (inputs.filter((i) => i.input === '-').length > 1) throw new CrowdError('usage', 'stdin (-) can be given only once')
     const f = this.flags
     const ndjsonLines: string[] = []
+    // checked before the scan runs: a name without configuration or plugin stops it at once
+    let notify: ScanNotifications | undefined
+    let notifyWaitMs = 0
+    if (f.notify !== undefined && f.notify.length > 0) {
+      try {
+        notifyWaitMs = parseGoDuration(f['notify-wait']).ns / 1e6
+      } catch (error) {
+        throw new CrowdError('usage', `--notify-wait: ${(error as Error).message}`)
+      }
+      const {installedDeliverers, prepareScanNotifications} = await import('../outputs/notifications/index.js')
+      const config = this.crowdConfig
+      notify = prepareScanNotifications({dirs: config.notifications.dirs, names: f.notify, resolver: await installedDeliverers({dataDir: config.dataDir}), logger: this.logger})
+    }
     const options = await prepareScan({
       inputs,
       type: f.type,
@@ -93,6 +110,13 @@ Exit codes: 0 no alert, 1 alerts found (unless --fail-on none), 2 usage or confi
       recorded = await withAlertsApi(this.crowdConfig, this.logger, (api) => recordAlerts(api, result.alerts))
       this.logger.info(`recorded ${recorded.alerts} alerts and ${recorded.decisions} decisions in ${recorded.target}`)
     }
+    let notified: NotificationFigures[] | undefined
+    if (notify !== undefined) {
+      const sent = await notify.send(result.alerts, notifyWaitMs)
+      notified = sent.figures
+      result.warnings.push(...sent.warnings)
+      for (const w of sent.warnings) this.logger.warn(w)
+    }
     if (f.output !== undefined) {
       const text = this.jsonEnabled() ? JSON.stringify(result, null, 2) + '\n' : f.ndjson ? ndjsonLines.map((l) => l + '\n').join('') : renderScanReport(result, {colour: false})
       try {
@@ -103,7 +127,9 @@ Exit codes: 0 no alert, 1 alerts found (unless --fail-on none), 2 usage or confi
     }
     if (!f.ndjson) this.out(renderScanReport(result, {colour: Boolean(process.stdout.isTTY) && chalk.level > 0}))
     if (recorded !== undefined && !f.ndjson) this.out(`Recorded ${recorded.alerts} alert${recorded.alerts === 1 ? '' : 's'} and ${recorded.decisions} decision${recorded.decisions === 1 ? '' : 's'} in ${recorded.target}.`)
+    for (const n of notified ?? []) if (!f.ndjson) this.out(`Notified ${n.name}: ${n.delivered} alert${n.delivered === 1 ? '' : 's'} delivered in ${n.messages} message${n.messages === 1 ? '' : 's'}.`)
     process.exitCode = result.exit_code
-    return recorded === undefined ? result : {...result, recorded}
+    const out: ScanCommandResult = recorded === undefined ? result : {...result, recorded}
+    return notified === undefined ? out : {...out, notifications: notified}
   }
 }

@@ -35,6 +35,11 @@ export interface ProfileConfig {
 const PROFILE_KEYS = new Set(['name', 'debug', 'filters', 'decisions', 'duration_expr', 'notifications', 'on_success', 'on_failure', 'on_error'])
 const DECISION_KEYS = new Set(['type', 'duration', 'scope', 'origin', 'simulated', 'value'])
 
+/** The profiles of `file`, or CrowdSec's default profiles when it is undefined (not compiled). */
+export function readProfiles(file: string | undefined): ProfileConfig[] {
+  return file === undefined ? parseProfiles(DEFAULT_PROFILES_YAML, '<default profiles>') : readProfilesFile(file)
+}
+
 export function readProfilesFile(file: string): ProfileConfig[] {
   let text: string
   try {
