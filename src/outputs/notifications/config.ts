@@ -11,7 +11,7 @@ import {isMap, isScalar, LineCounter, parseAllDocuments, Scalar, type Node as Ya
 import {CrowdError, CrowdErrorList, formatLocation} from '../../model/errors.js'
 import {parseGoDuration} from '../../model/go-time.js'
 import {compileTemplate} from '../../template/index.js'
-import type {LoadedNotification, Notification, NotificationConfig, NotifierResolver} from './types.js'
+import type {Deliver, LoadedNotification, Notification, NotificationConfig, NotifierResolver} from './types.js'
 
 /** CrowdSec's per-attempt timeout when `timeout` is not set. */
 export const DEFAULT_TIMEOUT_MS = 5000
@@ -226,7 +226,13 @@ export function resolveNotifications(loaded: readonly LoadedNotification[], name
       errors.push(new CrowdError('config', `no notification is named '${name}'${loaded.length === 0 ? ' (no notification configuration found)' : `; known: ${loaded.map((l) => l.name).join(', ')}`}`))
       continue
     }
-    const deliver = resolver.deliverer(n.config.type)
+    let deliver: Deliver | undefined
+    try {
+      deliver = resolver.deliverer(n.config.type, n.config)
+    } catch (error) {
+      errors.push(...errorsOf(error))
+      continue
+    }
     if (deliver === undefined) {
       const served = resolver.types()
       errors.push(new CrowdError('config', `notification '${name}': no installed notification plugin serves type '${n.config.type}'${served.length === 0 ? '' : ` (installed: ${served.join(', ')})`}`,

@@ -41,8 +41,12 @@ export type Deliver = (notification: NotificationConfig, text: string, alerts: r
 
 /** Finds the implementation of a notification `type`. */
 export interface NotifierResolver {
-  /** The deliverer of `type`, or undefined when no installed notification plugin serves it. */
-  deliverer(type: string): Deliver | undefined
+  /**
+   * The deliverer of `type`, or undefined when no installed notification plugin serves it. With
+   * `notification`, the configuration that will use it: a resolver may check its options there and
+   * throw CrowdErrors (with the file and `keyLines`), reported with the other configuration errors.
+   */
+  deliverer(type: string, notification?: NotificationConfig): Deliver | undefined
   /** The types served, for messages and `crowd notifications list`. */
   types(): readonly string[]
 }

@@ -160,6 +160,18 @@ test('a type no installed plugin serves is a config error at its type line; unus
     "notification 'p': no installed notification plugin serves type 'carrier-pigeon' (installed: http) (/n/all.yaml:6)",
   ])
   assert.equal(messages(() => resolveNotifications(loaded, ['nope'], registry)), ["no notification is named 'nope'; known: s, p, h"])
+  // a resolver may check the configuration it serves: its errors join the others
+  const checking = {
+    types: () => ['http', 'slack'],
+    deliverer: (type: string, config?: {file: string; name: string; keyLines: Record<string, number>}) => {
+      if (type === 'slack') throw new CrowdError('config', `notification '${config!.name}': 'webhook' is required`, {file: config!.file, line: config!.keyLines.type})
+      return type === 'http' ? async () => {} : undefined
+    },
+  }
+  assert.equal(messages(() => resolveNotifications(loaded, ['s', 'h', 'p'], checking)), [
+    "notification 's': 'webhook' is required (/n/all.yaml:3)",
+    "notification 'p': no installed notification plugin serves type 'carrier-pigeon' (installed: http, slack) (/n/all.yaml:6)",
+  ])
   assert.equal(messages(() => resolveNotifications([], ['nope'], registry)), ["no notification is named 'nope' (no notification configuration found)"])
 })
 
