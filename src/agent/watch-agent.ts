@@ -95,7 +95,7 @@ export async function prepareWatch(request: WatchCommandRequest): Promise<Prepar
     try {
       notifications = await startNotifications({
         dirs: config.notifications.dirs, profiles: sink.profiles, store: sink.store, owner: `${hostname()}/${sink.stateName}`, logger,
-        resolver: request.deliverers ?? (await installedDeliverers({dataDir: config.dataDir})),
+        resolver: request.deliverers ?? (await installedDeliverers({dataDir: config.dataDir, logger})),
       })
     } catch (error) {
       await sink.close()

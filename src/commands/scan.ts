@@ -69,7 +69,7 @@ Exit codes: 0 no alert, 1 alerts found (unless --fail-on none), 2 usage or confi
       }
       const {installedDeliverers, prepareScanNotifications} = await import('../outputs/notifications/index.js')
       const config = this.crowdConfig
-      notify = prepareScanNotifications({dirs: config.notifications.dirs, names: f.notify, resolver: await installedDeliverers({dataDir: config.dataDir}), logger: this.logger})
+      notify = prepareScanNotifications({dirs: config.notifications.dirs, names: f.notify, resolver: await installedDeliverers({dataDir: config.dataDir, logger: this.logger}), logger: this.logger})
     }
     const options = await prepareScan({
       inputs,

@@ -5,7 +5,7 @@
  *   LAPI's profiles make the decisions and pick the notifications), and the agent's state is
  *   written in the same transaction (`agent_states`). A crash leaves either both or neither.
  * - a remote LAPI (`[lapi.credentials]`): alerts are posted first, with UUIDs derived from what
- *   they are (record.ts alertUuid), then the state is written to files in the data dir (a base
+ *   they are (model/alert-uuid.ts), then the state is written to files in the data dir (a base
  *   and a journal of changes, agent-state-file.ts). A crash between the two re-reads the same lines with the
  *   same bucket state, so the same alerts are posted again under the same UUIDs, and crowd's
  *   LAPI stores them once.

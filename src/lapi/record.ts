@@ -4,8 +4,8 @@
  * derived from what it is (scenario, source, time span, events), so recording the same scan twice
  * stores it once: a CI job that is re-run does not double its alerts.
  */
-import {createHash} from 'node:crypto'
 import type {Alert} from '../model/alert.js'
+import {alertUuid} from '../model/alert-uuid.js'
 import type {AlertsApi} from './client.js'
 
 /** Alerts per POST, as CrowdSec's agent batches them. */
@@ -18,20 +18,6 @@ export interface RecordResult {
   decisions: number
   /** Ids of the stored alerts (existing ids for alerts recorded before). */
   ids: string[]
-}
-
-/** A version-4-shaped UUID from the alert's identity (stable across runs of the same scan). */
-export function alertUuid(alert: Alert): string {
-  const h = createHash('sha256')
-    .update([alert.Scenario, alert.ScenarioHash, alert.Source.Scope, alert.Source.Value, alert.StartAt, alert.StopAt, String(alert.EventsCount), alert.MachineID].join('\u0000'))
-  // live buckets run on the wall clock: two overflows of one scenario and source can share their times
-  // (a burst within a millisecond), but not their events
-  for (const e of alert.Events ?? []) h.update('\u0001' + JSON.stringify(e))
-  return uuidOf(h.digest('hex'))
-}
-
-function uuidOf(h: string): string {
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-${((parseInt(h[16]!, 16) & 3) | 8).toString(16)}${h.slice(17, 20)}-${h.slice(20, 32)}`
 }
 
 /**

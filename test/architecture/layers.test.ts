@@ -25,7 +25,7 @@ const ALLOWED: Record<string, readonly string[]> = {
   detect: ['model', 'platform', 'regex', 'expr'],
   decide: ['model', 'expr'],
   hub: ['model', 'platform', 'config', 'sandbox'],
-  outputs: ['model', 'platform', 'pipeline', 'template', 'store'],
+  outputs: ['model', 'platform', 'pipeline', 'template', 'store', 'hub', 'sandbox'],
   pipeline: ['model', 'platform', 'config', 'regex', 'expr', 'grok', 'acquisition', 'parse', 'detect', 'decide', 'hub'],
   hubtest: ['model', 'platform', 'config', 'regex', 'expr', 'grok', 'parse', 'detect', 'hub', 'pipeline'],
   store: ['model', 'platform'],

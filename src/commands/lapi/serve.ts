@@ -27,7 +27,7 @@ export default class LapiServe extends CrowdCommand<typeof LapiServe, LapiServeR
       listen: this.flags.listen,
       notifications: async ({store, profiles}) => startNotifications({
         dirs: config.notifications.dirs, profiles, store, owner: `${hostname()}/lapi`, logger: this.logger,
-        resolver: await installedDeliverers({dataDir: config.dataDir}),
+        resolver: await installedDeliverers({dataDir: config.dataDir, logger: this.logger}),
       }),
     })
     const where = [lapi.addresses.url, lapi.addresses.socket].filter((x) => x !== undefined).join(' and ')

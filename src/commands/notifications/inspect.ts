@@ -19,7 +19,7 @@ export default class NotificationsInspect extends CrowdCommand<typeof Notificati
       dirs: config.notifications.dirs,
       loaded: loadNotifications(config.notifications.dirs),
       profiles: readProfiles(this.flags.profiles ?? config.lapi.profiles),
-      resolver: await installedDeliverers({dataDir: config.dataDir}),
+      resolver: await installedDeliverers({dataDir: config.dataDir, logger: this.logger}),
     })
     const lines = [
       `${n.name}  (type ${n.type}, ${n.file}:${n.line})`,

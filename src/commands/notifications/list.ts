@@ -20,7 +20,7 @@ then in the data dir. A configuration error (with its file and line) fails the c
       dirs: config.notifications.dirs,
       loaded: loadNotifications(config.notifications.dirs),
       profiles: readProfiles(this.flags.profiles ?? config.lapi.profiles),
-      resolver: await installedDeliverers({dataDir: config.dataDir}),
+      resolver: await installedDeliverers({dataDir: config.dataDir, logger: this.logger}),
     })
     const lines = [table(stdoutChalk(this.jsonEnabled()), ['NAME', 'TYPE', 'GROUP WAIT', 'THRESHOLD', 'MAX RETRY', 'TIMEOUT', 'PLUGIN', 'PROFILES', 'FILE'],
       result.notifications.map((n) => [n.name, n.type, n.group_wait ?? '-', String(n.group_threshold), String(n.max_retry), n.timeout, n.plugin ? 'yes' : 'no',

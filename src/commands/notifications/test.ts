@@ -28,7 +28,7 @@ each message's text exactly as the plugin would get it (with several messages, a
     const alerts = file === undefined ? [sampleAlert()] : readAlertsFile(file)
     const result = await testNotification(notification, alerts, {
       dryRun: this.flags['dry-run'],
-      resolver: await installedDeliverers({dataDir: config.dataDir}),
+      resolver: await installedDeliverers({dataDir: config.dataDir, logger: this.logger}),
       alertsFrom: file ?? 'sample',
     })
     const many = result.chunks.length > 1

@@ -4,6 +4,8 @@
  * notification plugins register here (`registry.register('slack', deliver)`), tests register fakes.
  * Any other NotifierResolver works too (a resolver that starts plugins on first use, for instance).
  */
+import type {Logger} from '../../model/logger.js'
+import {SandboxedNotifiers} from './plugins.js'
 import type {Deliver, NotifierResolver} from './types.js'
 
 export class DelivererRegistry implements NotifierResolver {
@@ -29,11 +31,11 @@ export class DelivererRegistry implements NotifierResolver {
 }
 
 /**
- * The deliverers crowd's commands use. None is built in: the notification plugins run in the
- * sandbox (src/sandbox) and are registered here once they are; until then a notification that
- * profiles or a command use is refused at start with "no installed notification plugin serves
- * type ...", as CrowdSec refuses a profile whose plugin binary is missing.
+ * The deliverers crowd's commands use: the notification plugins installed from the hub, run in the
+ * sandbox (plugins.ts). A notification whose type no installed package serves is refused at start
+ * with "no installed notification plugin serves type ...", as CrowdSec refuses a profile whose
+ * plugin binary is missing.
  */
-export async function installedDeliverers(_context: {dataDir: string}): Promise<NotifierResolver> {
-  return new DelivererRegistry()
+export async function installedDeliverers(context: {dataDir: string; logger?: Logger}): Promise<NotifierResolver> {
+  return new SandboxedNotifiers(context)
 }

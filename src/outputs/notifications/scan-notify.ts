@@ -4,6 +4,7 @@
  * wait. Nothing is kept in the store: what is not delivered in time is reported, never retried later.
  */
 import type {Alert} from '../../model/alert.js'
+import {withAlertUuid} from '../../model/alert-uuid.js'
 import type {Logger} from '../../model/logger.js'
 import {loadNotifications, resolveNotifications, type LoadNotificationsOptions} from './config.js'
 import {NotificationDispatcher} from './dispatcher.js'
@@ -21,7 +22,8 @@ export function prepareScanNotifications(options: LoadNotificationsOptions & {di
     async send(alerts, withinMs) {
       const dispatcher = await NotificationDispatcher.start({notifications, logger: options.logger, maxInMemory: Math.max(1000, alerts.length)})
       const names = notifications.map((n) => n.name)
-      for (const alert of alerts) await dispatcher.enqueue(alert, names)
+      // as a watcher's alerts reach notifications with their UUID, a scan's get the one `scan --record` gives them
+      for (const alert of alerts) await dispatcher.enqueue(withAlertUuid(alert), names)
       await dispatcher.drain(withinMs)
       const figures = await dispatcher.close({flushWithin: 0})
       const warnings = figures

@@ -4,6 +4,7 @@
  * shown (dry run: the text exactly as it would be sent) or sent once each through the deliverer of
  * its type, within its timeout. No retry: a test says at once whether the receiver takes it.
  */
+import {withAlertUuid} from '../../model/alert-uuid.js'
 import type {Alert} from '../../model/alert.js'
 import {alertsTemplateData, type RenderOptions} from '../../template/index.js'
 import {resolveNotifications} from './config.js'
@@ -37,7 +38,9 @@ export interface NotificationTestOptions {
 }
 
 /** Renders (and unless dry-running, sends) the messages of `alerts`; a render error is a CrowdError naming the format's line. */
-export async function testNotification(loaded: LoadedNotification, alerts: readonly Alert[], options: NotificationTestOptions): Promise<NotificationTestResult> {
+export async function testNotification(loaded: LoadedNotification, given: readonly Alert[], options: NotificationTestOptions): Promise<NotificationTestResult> {
+  // as `scan --notify` sends them: alerts without a UUID (a scan's) get the one derived from what they are
+  const alerts = given.map(withAlertUuid)
   // before rendering: a missing plugin is a configuration error whatever the alerts
   const notification = options.dryRun ? undefined : resolveNotifications([loaded], [loaded.name], options.resolver)[0]!
   const size = Math.max(1, loaded.groupThreshold)
