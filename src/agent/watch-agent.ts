@@ -12,7 +12,7 @@ import {openAgentSink, StoreAgentSink, type AgentSinkLike} from '../lapi/agent-s
 import {writeFileAtomic} from '../platform/files.js'
 import {CrowdError} from '../model/errors.js'
 import type {Logger} from '../model/logger.js'
-import {parsersKeepState, prepareContent, sharesParserState, type ContentRequest, type ParseWorkerSetting, type PreparedContent, type WorkerLogLevel} from '../pipeline/index.js'
+import {prepareContent, sharesParserState, type ContentRequest, type ParseWorkerSetting, type PreparedContent, type WorkerLogLevel} from '../pipeline/index.js'
 import {startWatch, type WatchParseWorkerContent, type WatchRun} from '../pipeline/watch.js'
 import {planWatchParseWorker} from '../pipeline/watch-parse.js'
 import type {WatchSourceSpec} from '../pipeline/watch-sources.js'
@@ -81,7 +81,7 @@ function parseWorkerFor(request: WatchCommandRequest, prepared: PreparedContent)
   if (setting === 'auto' && request.once === true) return undefined
   const plan = planWatchParseWorker(setting, sharesParserState(prepared.content, request.profiles ?? request.config.lapi.profiles))
   request.logger.debug(plan.note)
-  return plan.use ? {content: prepared.content, logLevel: request.logLevel, handOff: !parsersKeepState(prepared.content)} : undefined
+  return plan.use ? {content: prepared.content, logLevel: request.logLevel} : undefined
 }
 
 export async function prepareWatch(request: WatchCommandRequest): Promise<PreparedWatch> {

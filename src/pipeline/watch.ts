@@ -84,12 +84,6 @@ export interface WatchParseWorkerContent {
   logLevel?: WorkerLogLevel
   /** The worker script (tests: one that fails). */
   url?: URL
-  /**
-   * When the worker is behind, this thread parses batches too (default true; false when parsers
-   * keep state from line to line, pipeline/index.ts parsersKeepState: every line must then go
-   * through one copy of the parsers).
-   */
-  handOff?: boolean
 }
 
 /** Per source counters, as `crowd metrics` and the run report show them. */
@@ -157,10 +151,7 @@ interface Ticket {
 /** Batches sent to the parse worker and not answered yet, at most. */
 const WORKER_IN_FLIGHT = 8
 
-/** With this many batches unanswered, the worker is behind: the loop's thread parses the next batch itself. */
-const HAND_OFF_IN_FLIGHT = 4
-
-/** Batches parsed or sent and not poured yet, at most (those parsed here wait behind the worker's replies). */
+/** Batches sent and not poured yet, with the work queued behind them, at most. */
 const MAX_TICKETS = 2 * WORKER_IN_FLIGHT
 
 interface SourceState {
@@ -250,8 +241,7 @@ export async function startWatch(options: WatchOptions): Promise<WatchRun> {
     const needs = engines.detector.eventKeyNeeds?.()
     return new WatchParseWorker({...content, keys: needs === undefined ? undefined : wireKeys(needs), logger, onFailure, onReply: wakeLoop})
   }
-  let workerContent = options.parseWorker
-  let worker = startParseWorker(workerContent)
+  let worker = startParseWorker(options.parseWorker)
   /** Runs `apply` now when nothing is waiting for the worker, else after what is. */
   const later = (apply: () => void): void => {
     if (tickets.length === 0) apply()
@@ -343,17 +333,6 @@ export async function startWatch(options: WatchOptions): Promise<WatchRun> {
     const w = worker
     if (w === undefined) {
       later(here)
-      return
-    }
-    if (w.inFlight >= HAND_OFF_IN_FLIGHT && workerContent?.handOff !== false) {
-      // the worker is behind: this thread parses the batch now, and pours it in its turn
-      const parsed: [Event, PourHints | undefined][] = []
-      const counts: LineCounts = {parsed: 0, unparsed: 0, whitelisted: 0, poured: 0}
-      parseLines(engines.parsers, lines, from, counts, {event: (evt, hints) => void parsed.push([evt, hints])}, 0, mode)
-      later(() => {
-        for (const [evt, hints] of parsed) sink$.event(evt, hints)
-        addCounts(s.counts, counts)
-      })
       return
     }
     const ticket: Ticket = {ready: false, apply: here, worker: w, local: here}
@@ -677,8 +656,7 @@ export async function startWatch(options: WatchOptions): Promise<WatchRun> {
       // the new content gets its own worker; the old one answers what it was sent, then stops
       worker?.retire()
       endedWorkerMetrics = []
-      workerContent = next.parseWorker
-      worker = startParseWorker(workerContent)
+      worker = startParseWorker(next.parseWorker)
       outcome = {restored: report.restored, dropped: report.dropped}
       if (next.sources !== undefined) {
         await stopSources()
