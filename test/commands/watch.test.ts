@@ -114,8 +114,14 @@ test('SIGHUP reloads content and configuration and keeps the buckets; SIGTERM dr
   const fail = (n: number) => Array.from({length: n}, (_, i) => `${now()} web01 sshd[${100 + i}]: Failed password for root from 198.51.100.77 port ${40000 + i} ssh2`).join('\n') + '\n'
   await waitFor(/watching 1 source/, 'the watch did not start')
   fs.appendFileSync(log, fail(3))
-  await new Promise((r) => setTimeout(r, 600))
-  p.child.kill('SIGHUP')
+  // the lines reach the buckets once the parse worker (compiling its content meanwhile) answers: reload until they have
+  for (let n = 1; n <= 40 && !/reloaded: [1-9]\d* bucket\(s\) kept/.test(p.stderr()); n++) {
+    await new Promise((r) => setTimeout(r, 300))
+    p.child.kill('SIGHUP')
+    const reloads = (): number => p.stderr().split('reloaded: ').length - 1
+    for (let i = 0; i < 300 && reloads() < n; i++) await new Promise((r) => setTimeout(r, 50))
+    assert.is(reloads(), n, `reload ${n} did not finish: ${p.stderr()}`)
+  }
   await waitFor(/reloaded: [1-9]\d* bucket\(s\) kept/, 'no reload with kept buckets')
   // three more: ssh-bf (capacity 5) overflows only if the first three were kept
   fs.appendFileSync(log, fail(3))
