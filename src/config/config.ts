@@ -42,11 +42,18 @@ export interface Config {
   lapi: LapiConfig
   watch: WatchConfig
   notifications: NotificationsConfig
+  bouncers: BouncersConfig
 }
 
 /** CrowdSec notification configurations (`notifications/*.yaml`, docs/notifications.md). */
 export interface NotificationsConfig {
   /** Where they are read from, in order: `notifications/` beside the config file, then in the data dir. */
+  dirs: string[]
+}
+
+/** Bouncer configurations (`bouncers/NAME.yaml`, CrowdSec's bouncer keys: src/outputs/bouncers). */
+export interface BouncersConfig {
+  /** Where they are read from, in order: `bouncers/` beside the config file, then in the data dir. */
   dirs: string[]
 }
 
@@ -113,6 +120,7 @@ export const DEFAULT_CONFIG: Omit<Config, 'file' | 'fileFrom' | 'fileExists' | '
   watch: {sources: [], pollMs: 100, closeRotatedAfterMs: 1000, maxQueueLines: 20_000},
   // loadConfig sets them from the config file and the data dir (notificationDirs)
   notifications: {dirs: []},
+  bouncers: {dirs: []},
 }
 
 type Shape = {[key: string]: 'string' | 'number' | 'boolean' | 'string[]' | 'table[]' | Shape}
@@ -206,8 +214,10 @@ function buildConfig(raw: Record<string, unknown>, choice: ConfigFileChoice, exi
     lapi: buildLapiConfig(raw.lapi as Record<string, unknown> | undefined, choice.path, errors, positive),
     watch: buildWatchConfig(raw.watch, choice.path, errors, positive),
     notifications: {dirs: []},
+    bouncers: {dirs: []},
   }
   config.notifications.dirs = notificationDirs(config.file, config.dataDir)
+  config.bouncers.dirs = besideAndInData(config.file, config.dataDir, 'bouncers')
   if (errors.length === 1) throw errors[0]
   if (errors.length > 1) throw new CrowdErrorList(errors)
   return config
@@ -215,7 +225,12 @@ function buildConfig(raw: Record<string, unknown>, choice: ConfigFileChoice, exi
 
 /** `notifications/` beside the config file, then in the data dir (once when they are the same). */
 export function notificationDirs(configFile: string, dataDir: string): string[] {
-  const dirs = [path.join(path.dirname(configFile), 'notifications'), path.join(dataDir, 'notifications')]
+  return besideAndInData(configFile, dataDir, 'notifications')
+}
+
+/** `NAME/` beside the config file, then in the data dir (once when they are the same). */
+export function besideAndInData(configFile: string, dataDir: string, name: string): string[] {
+  const dirs = [path.join(path.dirname(configFile), name), path.join(dataDir, name)]
   return dirs[0] === dirs[1] ? [dirs[0]!] : dirs
 }
 

@@ -42,6 +42,7 @@ export default class ConfigShow extends CrowdCommand<typeof ConfigShow, ConfigSh
         `store        ${storeText(config)}`,
         `lapi         listens on ${config.lapi.listen}${config.lapi.credentials ? `; commands use ${config.lapi.credentials.url} as '${config.lapi.credentials.machineId}'` : ''}`,
         `notifications ${config.notifications.dirs.join(', ')}`,
+        `bouncers     ${config.bouncers.dirs.join(', ')}`,
       ].join('\n'),
     )
     return config
