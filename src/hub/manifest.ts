@@ -12,7 +12,7 @@ import {JS_TYPES, PACKAGE_TYPES, STAGED_TYPES, type Manifest, type PackageType, 
 export const MANIFEST_FILE = 'crowd-package.toml'
 
 const KNOWN_KEYS = new Set(['name', 'type', 'version', 'description', 'crowd', 'stage', 'files', 'dependencies', 'data', 'main', 'serves', 'permissions'])
-/** A notification config type a package serves (`type: slack` in a notification configuration). */
+/** A configuration type a package serves (`type: slack` in a notification configuration, `type: firewall` in a bouncer one). */
 export const SERVED_TYPE = /^[a-z][a-z0-9_-]{0,62}$/
 const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]*\/[A-Za-z0-9][A-Za-z0-9_.-]*$/
 const STAGE = /^s[0-9]{2}-[a-z][a-z0-9_-]*$/
@@ -134,12 +134,12 @@ export function parseManifest(text: string, file: string): ParsedManifest {
 
   let serves: string[] | undefined
   if (raw.serves !== undefined) {
-    if (type !== undefined && type !== 'notification') fail(`"serves" is only for notification packages, not a ${type}`, 'serves')
-    else if (!Array.isArray(raw.serves) || raw.serves.length === 0) fail('"serves" must be a non-empty array of notification types (like ["slack"])', 'serves')
+    if (type !== undefined && type !== 'notification' && type !== 'bouncer') fail(`"serves" is only for notification and bouncer packages, not a ${type}`, 'serves')
+    else if (!Array.isArray(raw.serves) || raw.serves.length === 0) fail('"serves" must be a non-empty array of configuration types (like ["slack"] or ["firewall"])', 'serves')
     else {
       serves = []
       for (const t of raw.serves as unknown[]) {
-        if (typeof t !== 'string' || !SERVED_TYPE.test(t)) fail(`"serves": ${JSON.stringify(t)} is not a notification type (lower-case letters, digits, _ -)`, 'serves')
+        if (typeof t !== 'string' || !SERVED_TYPE.test(t)) fail(`"serves": ${JSON.stringify(t)} is not a configuration type (lower-case letters, digits, _ -)`, 'serves')
         else if (serves.includes(t)) fail(`"serves": "${t}" is listed twice`, 'serves')
         else serves.push(t)
       }

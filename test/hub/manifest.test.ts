@@ -108,6 +108,7 @@ test('manifest: a bouncer plugin; a plugin declaring no permissions asks for non
   const {manifest} = parseManifest(BOUNCER, FILE)
   assert.is(manifest.main, 'index.js')
   assert.is(manifest.serves, undefined)
+  assert.equal(parseManifest(BOUNCER.replace('main = "index.js"', 'main = "index.js"\nserves = ["nft", "firewall"]'), FILE).manifest.serves, ['nft', 'firewall'])
   assert.equal(manifest.permissions?.commands, [{path: '/usr/sbin/nft', args: ['add', 'element', 'inet', 'crowd', 'blocklist', '*']}])
   const none = parseManifest(SLACK.slice(0, SLACK.indexOf('[permissions]')), FILE).manifest
   assert.equal(none.permissions, {network: [], networkFromConfig: [], commands: [], files: {write: [], writeFromConfig: []}, secrets: []})
@@ -122,12 +123,12 @@ const BAD_PLUGINS: {name: string; text: string; messages: string[]}[] = [
   {name: 'main not a string', text: SLACK.replace('main = "index.js"', 'main = ["index.js"]'), messages: [`"main" must be a string: the .js file the sandbox runs (${FILE}:7)`]},
   {name: 'main on a parser', text: GOOD.replace('files = ', 'main = "x.js"\nfiles = '), messages: [`"main" is only for notification and bouncer packages, not a parser (${FILE}:7)`]},
   {name: 'notification without serves', text: SLACK.replace('serves = ["slack"]\n', ''), messages: [`a notification needs "serves": the notification types it serves (like ["slack"]), as configurations name them with \`type:\` (${FILE})`]},
-  {name: 'empty serves', text: SLACK.replace('serves = ["slack"]', 'serves = []'), messages: [`"serves" must be a non-empty array of notification types (like ["slack"]) (${FILE}:8)`]},
+  {name: 'empty serves', text: SLACK.replace('serves = ["slack"]', 'serves = []'), messages: [`"serves" must be a non-empty array of configuration types (like ["slack"] or ["firewall"]) (${FILE}:8)`]},
   {name: 'bad and repeated served types', text: SLACK.replace('serves = ["slack"]', 'serves = ["slack", "Slack!", "slack"]'), messages: [
-    `"serves": "Slack!" is not a notification type (lower-case letters, digits, _ -) (${FILE}:8)`,
+    `"serves": "Slack!" is not a configuration type (lower-case letters, digits, _ -) (${FILE}:8)`,
     `"serves": "slack" is listed twice (${FILE}:8)`,
   ]},
-  {name: 'serves on a bouncer', text: BOUNCER.replace('main = "index.js"', 'main = "index.js"\nserves = ["nft"]'), messages: [`"serves" is only for notification packages, not a bouncer (${FILE}:6)`]},
+  {name: 'serves on a parser', text: GOOD.replace('files = ', 'serves = ["nft"]\nfiles = '), messages: [`"serves" is only for notification and bouncer packages, not a parser (${FILE}:7)`]},
   {name: 'the old {net, env, fs} permissions', text: SLACK.replace('network = [{config = "webhook"}]\nsecrets = ["webhook"]', 'net = ["hooks.slack.com:443"]\nenv = ["SLACK_TOKEN"]'), messages: [
     `[permissions] net: unknown permission (network, commands, files, secrets) (${FILE}:11)`,
     `[permissions] env: unknown permission (network, commands, files, secrets) (${FILE}:12)`,
