@@ -1,0 +1,384 @@
+'use strict'
+// crowd/bouncer-firewall: blocks the addresses and ranges of decisions with nftables.
+//
+// Runs in crowd's sandbox: no require, no file system, no network; `host.exec` runs nft (only as
+// the manifest declares: `/usr/sbin/nft -f -`) and every batch is ONE `nft -f -` call with the
+// whole script on stdin, so the kernel applies it as one transaction (all or nothing).
+//
+// Layout (CrowdSec firewall bouncer's names), per enabled family:
+//
+//   table ip crowdsec                                  (ip6: table ip6 crowdsec6)
+//     set crowdsec-blacklists         { type ipv4_addr; flags timeout; }            addresses
+//     set crowdsec-blacklists-ranges  { type ipv4_addr; flags timeout, interval; }  CIDR ranges
+//     chain crowdsec-chain-input      { type filter hook input priority -10; policy accept; }
+//       ip saddr @crowdsec-blacklists drop
+//       ip saddr @crowdsec-blacklists-ranges drop
+//     chain crowdsec-chain-forward    (only with nftables.forward: true)
+//
+// Two tables of their own (ip and ip6, not one inet table) as CrowdSec's bouncer has them, so
+// rules and docs written for it keep working. Addresses and ranges live in two sets: in an
+// interval set an address inside a banned range is an "interval overlaps" error that would fail
+// the whole batch, and nft reads an interval set back before every change (seconds with 100,000
+// elements), while a plain set of addresses takes one element in milliseconds.
+//
+// startup: true replaces everything in one transaction: `add table` + `delete table` (so it
+// exists to be deleted), then the table, sets, chains, rules and every element again. Nothing
+// passes in between (the old table filters until the commit), and a changed priority or hook
+// takes effect (nft cannot change an existing base chain's priority).
+//
+// Otherwise: deleted values are removed (each added with a 1 s timeout first, so a value that
+// already expired or was never there is no error), added values are removed and added again with
+// their timeout (so a longer decision extends the element), all in one script.
+//
+// Every value is parsed and written back from numbers here (defence in depth): nothing from a
+// decision reaches the script as text.
+
+const DEFAULT_NFT = '/usr/sbin/nft'
+const NAME = /^[A-Za-z][A-Za-z0-9_-]{0,62}$/
+// 2^32 ms: timeouts every kernel accepts; longer decisions are refreshed by the next startup resync.
+const DEFAULT_MAX_TIMEOUT_S = 4294967
+const DEFAULT_TYPES = ['ban', 'captcha']
+
+function fail(message) {
+  throw new Error(`bouncer-firewall: ${message}`)
+}
+
+function isObject(v) {
+  return v !== null && typeof v === 'object' && !Array.isArray(v)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Options
+
+function name(value, fallback, where) {
+  if (value === undefined || value === null) return fallback
+  if (typeof value !== 'string' || !NAME.test(value)) fail(`${where}: ${JSON.stringify(value)} is not a valid nftables name (a letter, then letters, digits, _ or -)`)
+  return value
+}
+
+function family(raw, defaults, where, topPriority) {
+  if (raw !== undefined && !isObject(raw)) fail(`${where} must be a table`)
+  const o = raw || {}
+  const priority = o.priority === undefined ? topPriority : o.priority
+  if (!Number.isInteger(priority) || priority < -1000 || priority > 1000) fail(`${where}.priority: ${JSON.stringify(priority)} is not an integer from -1000 to 1000`)
+  if (o.enabled !== undefined && typeof o.enabled !== 'boolean') fail(`${where}.enabled must be true or false`)
+  const set = name(o.set, defaults.set, `${where}.set`)
+  return {
+    enabled: o.enabled !== false,
+    family: defaults.family,
+    type: defaults.type,
+    match: defaults.match,
+    table: name(o.table, defaults.table, `${where}.table`),
+    chain: name(o.chain, defaults.chain, `${where}.chain`),
+    set,
+    rangeSet: name(o.range_set, `${set}-ranges`, `${where}.range_set`),
+    priority,
+  }
+}
+
+function parseOptions(options) {
+  if (options === undefined || options === null) options = {}
+  if (!isObject(options)) fail('options must be a table')
+  const mode = options.mode === undefined ? 'nftables' : options.mode
+  if (mode !== 'nftables') fail(`mode ${JSON.stringify(mode)} is not supported (nftables; the iptables + ipset mode is not written yet)`)
+  const nftPath = options.nft_path === undefined ? DEFAULT_NFT : options.nft_path
+  if (typeof nftPath !== 'string' || !nftPath.startsWith('/')) fail('nft_path must be an absolute path')
+  const nft = options.nftables === undefined ? {} : options.nftables
+  if (!isObject(nft)) fail('nftables must be a table')
+  const priority = nft.priority === undefined ? -10 : nft.priority
+  let hooks = ['input']
+  if (nft.forward !== undefined && typeof nft.forward !== 'boolean') fail('nftables.forward must be true or false')
+  if (nft.forward === true) hooks.push('forward')
+  if (options.nftables_hooks !== undefined) {
+    if (!Array.isArray(options.nftables_hooks) || options.nftables_hooks.some((h) => h !== 'input' && h !== 'forward') || options.nftables_hooks.length === 0) fail('nftables_hooks must list input and/or forward')
+    hooks = [...new Set(options.nftables_hooks)]
+  }
+  const action = options.deny_action === undefined ? 'DROP' : String(options.deny_action).toUpperCase()
+  if (action !== 'DROP' && action !== 'REJECT') fail(`deny_action ${JSON.stringify(options.deny_action)}: DROP or REJECT`)
+  const maxTimeout = options.max_timeout === undefined ? DEFAULT_MAX_TIMEOUT_S : options.max_timeout
+  if (!Number.isInteger(maxTimeout) || maxTimeout < 1) fail('max_timeout must be a positive number of seconds')
+  let types = DEFAULT_TYPES
+  if (options.types !== undefined) {
+    if (!Array.isArray(options.types) || options.types.some((t) => typeof t !== 'string')) fail('types must be a list of decision types')
+    types = options.types.map((t) => t.toLowerCase())
+  }
+  const v4 = family(nft.ipv4, {family: 'ip', type: 'ipv4_addr', match: 'ip saddr', table: 'crowdsec', chain: 'crowdsec-chain', set: name(options.blacklists_ipv4, 'crowdsec-blacklists', 'blacklists_ipv4')}, 'nftables.ipv4', priority)
+  const v6 = family(nft.ipv6, {family: 'ip6', type: 'ipv6_addr', match: 'ip6 saddr', table: 'crowdsec6', chain: 'crowdsec6-chain', set: name(options.blacklists_ipv6, 'crowdsec6-blacklists', 'blacklists_ipv6')}, 'nftables.ipv6', priority)
+  return {nftPath, hooks, verdict: action === 'DROP' ? 'drop' : 'reject', maxTimeout, types, v4, v6}
+}
+
+// ---------------------------------------------------------------------------------------------
+// Addresses: parsed to numbers, written back canonically (RFC 5952 for IPv6)
+
+const IPV4 = /^(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\.(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\.(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\.(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])$/
+const HEX = /^[0-9a-fA-F]{1,4}$/
+
+function parseV4(text) {
+  const m = IPV4.exec(text)
+  return m === null ? undefined : [Number(m[1]), Number(m[2]), Number(m[3]), Number(m[4])]
+}
+
+/** 8 groups of 16 bits, or undefined. */
+function parseV6(text) {
+  if (text.length > 45 || !/^[0-9a-fA-F:.]+$/.test(text)) return undefined
+  let tail = []
+  let body = text
+  const lastColon = text.lastIndexOf(':')
+  if (text.includes('.')) {
+    const v4 = parseV4(text.slice(lastColon + 1))
+    if (v4 === undefined) return undefined
+    tail = [(v4[0] << 8) | v4[1], (v4[2] << 8) | v4[3]]
+    body = text.slice(0, lastColon + 1)
+    if (!body.endsWith('::')) body = body.slice(0, -1)
+  }
+  const halves = body.split('::')
+  if (halves.length > 2) return undefined
+  const groups = (s) => (s === '' ? [] : s.split(':'))
+  const head = groups(halves[0])
+  const rest = halves.length === 2 ? groups(halves[1]) : []
+  if (![...head, ...rest].every((g) => HEX.test(g))) return undefined
+  const nums = (list) => list.map((g) => parseInt(g, 16))
+  const known = head.length + rest.length + tail.length
+  if (halves.length === 1) {
+    if (known !== 8) return undefined
+    return [...nums(head), ...tail]
+  }
+  if (known > 7) return undefined
+  return [...nums(head), ...new Array(8 - known).fill(0), ...nums(rest), ...tail]
+}
+
+function formatV6(g) {
+  let bestAt = -1
+  let bestLen = 1
+  for (let i = 0; i < 8; ) {
+    if (g[i] !== 0) {
+      i++
+      continue
+    }
+    let j = i
+    while (j < 8 && g[j] === 0) j++
+    if (j - i > bestLen) {
+      bestAt = i
+      bestLen = j - i
+    }
+    i = j
+  }
+  const hex = (list) => list.map((n) => n.toString(16)).join(':')
+  if (bestAt < 0) return hex(g)
+  return `${hex(g.slice(0, bestAt))}::${hex(g.slice(bestAt + bestLen))}`
+}
+
+/** Keeps the first `prefix` bits of `parts` (each `width` bits wide). */
+function mask(parts, width, prefix) {
+  return parts.map((p, i) => {
+    const keep = Math.max(0, Math.min(width, prefix - i * width))
+    return keep === 0 ? 0 : keep === width ? p : p & (((1 << keep) - 1) << (width - keep))
+  })
+}
+
+/**
+ * A decision value -> {v6: boolean, text, prefix, range} or a reason it is refused. `range` is
+ * false for a single address (a /32 or /128 is one address too).
+ */
+function parseValue(value) {
+  if (typeof value !== 'string' || value.length === 0 || value.length > 64) return 'not an address or CIDR range'
+  const slash = value.indexOf('/')
+  const addr = slash < 0 ? value : value.slice(0, slash)
+  let prefix
+  if (slash >= 0) {
+    const p = value.slice(slash + 1)
+    if (!/^[0-9]{1,3}$/.test(p)) return 'not an address or CIDR range'
+    prefix = Number(p)
+  }
+  let v4 = parseV4(addr)
+  let v6 = v4 === undefined ? parseV6(addr) : undefined
+  if (v4 === undefined && v6 === undefined) return 'not an address or CIDR range'
+  if (v6 !== undefined && v6.slice(0, 5).every((n) => n === 0) && v6[5] === 0xffff && (prefix === undefined || prefix >= 96)) {
+    // IPv4-mapped: the IPv4 address (the kernel sees IPv4 packets from it)
+    v4 = [v6[6] >> 8, v6[6] & 255, v6[7] >> 8, v6[7] & 255]
+    if (prefix !== undefined) prefix -= 96
+    v6 = undefined
+  }
+  const bits = v4 !== undefined ? 32 : 128
+  if (prefix === undefined) prefix = bits
+  if (prefix > bits) return `prefix /${prefix} is longer than ${bits} bits`
+  if (prefix === 0) return 'a /0 range would block every address'
+  if (v4 !== undefined) {
+    const parts = mask(v4, 8, prefix)
+    const text = parts.join('.')
+    return {v6: false, text: prefix === 32 ? text : `${text}/${prefix}`, prefix, range: prefix !== 32, parts}
+  }
+  const parts = mask(v6, 16, prefix)
+  const text = formatV6(parts)
+  return {v6: true, text: prefix === 128 ? text : `${text}/${prefix}`, prefix, range: prefix !== 128, parts}
+}
+
+// ---------------------------------------------------------------------------------------------
+// Decisions -> elements
+
+function timeoutOf(ttlMs, max) {
+  if (typeof ttlMs !== 'number' || !(ttlMs > 0)) return undefined
+  return Math.min(max, Math.max(1, Math.ceil(ttlMs / 1000)))
+}
+
+/**
+ * Sorts a batch's decisions into the four element lists (v4/v6 x address/range), each value once
+ * (the longest timeout). Returns the lists and what was refused or skipped, with reasons.
+ */
+function collect(decisions, opts, withTimeout, report) {
+  const lists = {v4: new Map(), v4r: new Map(), v6: new Map(), v6r: new Map()}
+  if (!Array.isArray(decisions)) return lists
+  for (const d of decisions) {
+    if (!isObject(d)) {
+      report.refused('a decision that is not an object')
+      continue
+    }
+    const scope = typeof d.scope === 'string' ? d.scope.toLowerCase() : ''
+    if (scope !== 'ip' && scope !== 'range') {
+      report.refused(`scope ${JSON.stringify(d.scope)} of ${JSON.stringify(d.value)} (Ip or Range)`)
+      continue
+    }
+    const parsed = parseValue(d.value)
+    if (typeof parsed === 'string') {
+      report.refused(`${JSON.stringify(String(d.value).slice(0, 80))}: ${parsed}`)
+      continue
+    }
+    if (scope === 'ip' && parsed.range) {
+      report.refused(`${JSON.stringify(d.value)}: scope Ip with a range`)
+      continue
+    }
+    let timeout = 0
+    if (withTimeout) {
+      const type = typeof d.type === 'string' ? d.type.toLowerCase() : ''
+      if (!opts.types.includes(type)) {
+        report.skipped(`type ${JSON.stringify(d.type)}`)
+        continue
+      }
+      timeout = timeoutOf(d.ttlMs, opts.maxTimeout)
+      if (timeout === undefined) {
+        report.skipped('expired')
+        continue
+      }
+    }
+    const key = (parsed.v6 ? 'v6' : 'v4') + (parsed.range ? 'r' : '')
+    const list = lists[key]
+    const seen = list.get(parsed.text)
+    if (seen === undefined) list.set(parsed.text, {timeout, parsed})
+    else if (timeout > seen.timeout) seen.timeout = timeout
+  }
+  return lists
+}
+
+/**
+ * Drops ranges inside another range of the same list (nft refuses overlapping intervals); the
+ * range kept gets the longest timeout of those it covers, so nothing passes early.
+ */
+function withoutNested(list, v6) {
+  const width = v6 ? 16 : 8
+  const entries = [...list.values()].sort((a, b) => a.parsed.prefix - b.parsed.prefix)
+  const kept = new Map()
+  for (const e of entries) {
+    let cover
+    for (let p = 1; p < e.parsed.prefix && cover === undefined; p++) {
+      cover = kept.get(`${mask(e.parsed.parts, width, p).join(',')}/${p}`)
+    }
+    if (cover !== undefined) cover.timeout = Math.max(cover.timeout, e.timeout)
+    else kept.set(`${e.parsed.parts.join(',')}/${e.parsed.prefix}`, e)
+  }
+  return new Map([...kept.values()].map((e) => [e.parsed.text, e]))
+}
+
+// ---------------------------------------------------------------------------------------------
+// The nft script
+
+function tableHeader(f, opts, lines) {
+  const t = `${f.family} ${f.table}`
+  lines.push(`add table ${t}`, `delete table ${t}`, `add table ${t}`)
+  lines.push(`add set ${t} ${f.set} { type ${f.type}; flags timeout; }`)
+  lines.push(`add set ${t} ${f.rangeSet} { type ${f.type}; flags timeout, interval; }`)
+  for (const hook of opts.hooks) {
+    const chain = `${f.chain}-${hook}`
+    lines.push(`add chain ${t} ${chain} { type filter hook ${hook} priority ${f.priority}; policy accept; }`)
+    lines.push(`add rule ${t} ${chain} ${f.match} @${f.set} ${opts.verdict}`)
+    lines.push(`add rule ${t} ${chain} ${f.match} @${f.rangeSet} ${opts.verdict}`)
+  }
+}
+
+function elements(keyword, f, set, list, withTimeout, lines) {
+  if (list.size === 0) return
+  const parts = []
+  for (const [text, e] of list) parts.push(withTimeout ? `${text} timeout ${e.timeout}s` : text)
+  lines.push(`${keyword} element ${f.family} ${f.table} ${set} { ${parts.join(', ')} }`)
+}
+
+function buildScript(batch, opts, report) {
+  const adds = collect(batch.added, opts, true, report)
+  adds.v4r = withoutNested(adds.v4r, false)
+  adds.v6r = withoutNested(adds.v6r, true)
+  const dels = batch.startup ? {v4: new Map(), v4r: new Map(), v6: new Map(), v6r: new Map()} : collect(batch.deleted, opts, false, report)
+  const lines = []
+  let added = 0
+  let deleted = 0
+  for (const [f, a, ar, d, dr] of [[opts.v4, adds.v4, adds.v4r, dels.v4, dels.v4r], [opts.v6, adds.v6, adds.v6r, dels.v6, dels.v6r]]) {
+    const count = a.size + ar.size
+    if (!f.enabled) {
+      if (count + d.size + dr.size > 0) report.skipped(`${f.family === 'ip' ? 'IPv4' : 'IPv6'} disabled`, count + d.size + dr.size)
+      continue
+    }
+    if (batch.startup) {
+      tableHeader(f, opts, lines)
+      elements('add', f, f.set, a, true, lines)
+      elements('add', f, f.rangeSet, ar, true, lines)
+    } else {
+      // remove (present or not) the deleted values and those added again, then add
+      for (const [set, del, add] of [[f.set, d, a], [f.rangeSet, dr, ar]]) {
+        const gone = new Map([...del, ...add])
+        const once = new Map([...gone].map(([text]) => [text, {timeout: 1}]))
+        elements('add', f, set, once, true, lines)
+        elements('delete', f, set, gone, false, lines)
+        elements('add', f, set, add, true, lines)
+      }
+      deleted += [...d.keys()].filter((k) => !a.has(k)).length + [...dr.keys()].filter((k) => !ar.has(k)).length
+    }
+    added += count
+  }
+  return {script: lines.length === 0 ? '' : lines.join('\n') + '\n', added, deleted}
+}
+
+// ---------------------------------------------------------------------------------------------
+
+module.exports = {
+  async apply(batch, options, host) {
+    const started = await host.now()
+    if (!isObject(batch)) fail('the batch must be {startup, added, deleted}')
+    const opts = parseOptions(options)
+    const refusedReasons = []
+    const stats = {added: 0, deleted: 0, refused: 0, skipped: 0}
+    const report = {
+      refused: (why) => {
+        stats.refused++
+        if (refusedReasons.length < 5) refusedReasons.push(why)
+      },
+      skipped: (why, n) => void (stats.skipped += n === undefined ? 1 : n),
+    }
+    const {script, added, deleted} = buildScript({startup: batch.startup === true, added: batch.added, deleted: batch.deleted}, opts, report)
+    if (stats.refused > 0) await host.log('warn', `bouncer-firewall: refused ${stats.refused} decision(s): ${refusedReasons.join('; ')}${stats.refused > refusedReasons.length ? '; ...' : ''}`)
+    if (script === '') return {...stats, bytes: 0, ms: (await host.now()) - started}
+    let result
+    try {
+      result = await host.exec(opts.nftPath, ['-f', '-'], script)
+    } catch (error) {
+      const code = error && typeof error.code === 'string' ? error.code : 'error'
+      fail(`cannot run ${opts.nftPath} (${code}): ${error && error.message}`)
+    }
+    if (result.code !== 0) {
+      const why = (result.stderr || '').trim().split('\n').slice(0, 6).join(' | ').slice(0, 600)
+      fail(`nft -f - failed (${result.code === null ? `signal ${result.signal}` : `exit ${result.code}`}): ${why}`)
+    }
+    stats.added = added
+    stats.deleted = deleted
+    const ms = (await host.now()) - started
+    await host.log(batch.startup === true ? 'info' : 'debug', `bouncer-firewall: ${batch.startup === true ? 'startup, ' : ''}${added} added, ${deleted} deleted in ${ms} ms (${script.length} bytes of nft script)`)
+    return {...stats, bytes: script.length, ms}
+  },
+}

@@ -1,0 +1,362 @@
+/**
+ * crowd/bouncer-firewall (plugins/crowd/bouncer-firewall) run in the sandbox as in production (a
+ * real pool, the sandbox process built to JavaScript):
+ *
+ * - what nft receives, through a fake `nft` in a temporary directory that records its stdin (the
+ *   command grant names the fake, with the manifest's arguments `-f -`);
+ * - real enforcement: two network namespaces joined by a veth pair (IPv4 and ULA IPv6), a TCP
+ *   server in A, a client in B; the plugin's grant names a wrapper script that runs
+ *   `ip netns exec A /usr/sbin/nft "$@"`, so the real nft changes A's firewall only (the host's
+ *   is never touched). Skipped, saying why, when not root or nft is missing;
+ * - without the exec permission the plugin cannot run nft: EPERM, and A's ruleset stays empty.
+ */
+import {spawn} from 'node:child_process'
+import * as fs from 'node:fs'
+import * as os from 'node:os'
+import * as path from 'node:path'
+import {test} from 'uvu'
+import * as assert from 'uvu/assert'
+import {createNetns, netnsSupported, type Netns} from '../helpers/netns.js'
+import {ROOT} from '../helpers/run-cli.js'
+import {recordingPool, register, rejection} from '../sandbox/helpers.js'
+
+const PLUGIN = path.join(ROOT, 'plugins', 'crowd', 'bouncer-firewall')
+const code = fs.readFileSync(path.join(PLUGIN, 'index.js'), 'utf8')
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'crowd-bouncer-firewall-'))
+// 100,000 decisions are ~11 MB of JSON arguments and a ~3 MB script: above the 4 MiB default
+// message size (the heap stays the default 64 MiB)
+const {pool, logs, incidents} = recordingPool({deadlineMs: 30_000, maxMessageBytes: 64 * 1024 * 1024})
+const namespaces: Netns[] = []
+test.after(async () => {
+  await pool.close()
+  for (const ns of namespaces) await ns.destroy()
+  fs.rmSync(tmp, {recursive: true, force: true})
+})
+
+interface Decision {
+  value: string
+  scope: string
+  type: string
+  origin: string
+  scenario: string
+  ttlMs: number
+}
+
+const ban = (value: string, ttlMs = 3_600_000, scope = value.includes('/') ? 'Range' : 'Ip', type = 'ban'): Decision => ({value, scope, type, origin: 'crowdsec', scenario: 'crowdsecurity/ssh-bf', ttlMs})
+
+/** A fake nft recording each call's arguments and stdin (in.0, in.1, ...); it fails while `fail` exists. */
+function fakeNft(name: string): {path: string; scripts(): string[]; calls(): string[]; failing(on: boolean): void} {
+  const dir = path.join(tmp, name)
+  fs.mkdirSync(dir)
+  const file = path.join(dir, 'nft')
+  fs.writeFileSync(
+    file,
+    `#!/bin/sh
+d=${dir}
+n=$(ls "$d" | grep -c '^in\\.')
+cat > "$d/in.$n"
+echo "$*" >> "$d/calls"
+if [ -e "$d/fail" ]; then echo "Error: Could not process rule: No such file or directory" >&2; exit 1; fi
+exit 0
+`,
+    {mode: 0o755},
+  )
+  const read = (f: string): string => (fs.existsSync(path.join(dir, f)) ? fs.readFileSync(path.join(dir, f), 'utf8') : '')
+  return {
+    path: file,
+    scripts: () => fs.readdirSync(dir).filter((f) => f.startsWith('in.')).sort((a, b) => Number(a.slice(3)) - Number(b.slice(3))).map(read),
+    calls: () => read('calls').split('\n').filter(Boolean),
+    failing: (on) => (on ? fs.writeFileSync(path.join(dir, 'fail'), '') : fs.rmSync(path.join(dir, 'fail'), {force: true})),
+  }
+}
+
+function apply(id: string, batch: {startup: boolean; added: Decision[]; deleted: Decision[]}, options: Record<string, unknown>): Promise<Record<string, number>> {
+  return pool.call(id, 'apply', [batch, options]) as Promise<Record<string, number>>
+}
+
+test('the manifest asks to run /usr/sbin/nft -f - and nothing else', () => {
+  const toml = fs.readFileSync(path.join(PLUGIN, 'crowd-package.toml'), 'utf8')
+  assert.match(toml, /^type = "bouncer"$/m)
+  assert.match(toml, /^main = "index.js"$/m)
+  assert.match(toml, /^commands = \[\{path = "\/usr\/sbin\/nft", args = \["-f", "-"\]\}\]$/m)
+  assert.not.match(toml, /^serves =/m)
+  assert.is(toml.split('[permissions]')[1]!.split('\n').filter((l) => l.trim() !== '' && !l.startsWith('#')).join('\n'), 'commands = [{path = "/usr/sbin/nft", args = ["-f", "-"]}]')
+})
+
+test('startup: tables, sets, chains and every element in one transaction; values written back canonically, garbage refused', async () => {
+  const nft = fakeNft('startup')
+  register(pool, 'fw', code, {commands: [{path: nft.path, args: ['-f', '-']}]})
+  const stats = await apply(
+    'fw',
+    {
+      startup: true,
+      added: [
+        ban('192.0.2.1'),
+        ban('192.0.2.1', 7_200_000), // the same address twice: once, the longest timeout
+        ban('198.51.100.0/24', 60_000),
+        ban('10.0.0.0/8', 1500),
+        ban('10.1.0.0/16', 900_000), // inside 10.0.0.0/8: merged into it (nft refuses overlapping intervals)
+        ban('2001:DB8:0:0:0:0:0:7', 3_600_000), // written back as 2001:db8::7
+        ban('2001:db8:1::/48', 86_400_000),
+        ban('::ffff:203.0.113.9', 10_000), // IPv4-mapped: the IPv4 address
+        ban('203.0.113.77', 10_000, 'Ip', 'captcha'), // a firewall cannot ask for a captcha: blocked
+        ban('203.0.113.78', 10_000, 'Ip', 'throttle'), // another type: skipped
+        ban('203.0.113.79', 0), // expired: skipped
+        ban('1.2.3.4 } ; flush ruleset ; add element ip x y { 5.6.7.8'),
+        ban('256.1.1.1'),
+        ban('0.0.0.0/0'),
+        ban('192.0.2.0/24', 1000, 'Ip'), // scope Ip with a range
+        ban('192.0.2.5', 1000, 'Country'),
+      ],
+      deleted: [],
+    },
+    {nft_path: nft.path},
+  )
+  assert.equal(stats.added, 7)
+  assert.is(stats.refused, 5)
+  assert.is(stats.skipped, 2)
+  assert.equal(nft.calls(), ['-f -'])
+  assert.fixture(
+    nft.scripts()[0]!,
+    `add table ip crowdsec
+delete table ip crowdsec
+add table ip crowdsec
+add set ip crowdsec crowdsec-blacklists { type ipv4_addr; flags timeout; }
+add set ip crowdsec crowdsec-blacklists-ranges { type ipv4_addr; flags timeout, interval; }
+add chain ip crowdsec crowdsec-chain-input { type filter hook input priority -10; policy accept; }
+add rule ip crowdsec crowdsec-chain-input ip saddr @crowdsec-blacklists drop
+add rule ip crowdsec crowdsec-chain-input ip saddr @crowdsec-blacklists-ranges drop
+add element ip crowdsec crowdsec-blacklists { 192.0.2.1 timeout 7200s, 203.0.113.9 timeout 10s, 203.0.113.77 timeout 10s }
+add element ip crowdsec crowdsec-blacklists-ranges { 10.0.0.0/8 timeout 900s, 198.51.100.0/24 timeout 60s }
+add table ip6 crowdsec6
+delete table ip6 crowdsec6
+add table ip6 crowdsec6
+add set ip6 crowdsec6 crowdsec6-blacklists { type ipv6_addr; flags timeout; }
+add set ip6 crowdsec6 crowdsec6-blacklists-ranges { type ipv6_addr; flags timeout, interval; }
+add chain ip6 crowdsec6 crowdsec6-chain-input { type filter hook input priority -10; policy accept; }
+add rule ip6 crowdsec6 crowdsec6-chain-input ip6 saddr @crowdsec6-blacklists drop
+add rule ip6 crowdsec6 crowdsec6-chain-input ip6 saddr @crowdsec6-blacklists-ranges drop
+add element ip6 crowdsec6 crowdsec6-blacklists { 2001:db8::7 timeout 3600s }
+add element ip6 crowdsec6 crowdsec6-blacklists-ranges { 2001:db8:1::/48 timeout 86400s }
+`,
+  )
+  const warning = logs.find((l) => l.includes('refused 5 decision(s)'))
+  assert.ok(warning, logs.join('\n'))
+  assert.match(warning!, '"1.2.3.4 } ; flush ruleset ; add element ip x y { 5.6.7.8": not an address or CIDR range')
+  assert.match(warning!, 'a /0 range would block every address')
+})
+
+test('options: forward hook, priority, names, REJECT, IPv6 off; bad names refused before nft runs', async () => {
+  const nft = fakeNft('options')
+  register(pool, 'fw-options', code, {commands: [{path: nft.path, args: ['-f', '-']}]})
+  await apply('fw-options', {startup: true, added: [ban('192.0.2.1', 5000), ban('2001:db8::1')], deleted: []}, {
+    nft_path: nft.path,
+    deny_action: 'reject',
+    nftables: {forward: true, priority: 5, ipv4: {table: 'blocks', chain: 'c'}, ipv6: {enabled: false}},
+    blacklists_ipv4: 'bad',
+  })
+  assert.fixture(
+    nft.scripts()[0]!,
+    `add table ip blocks
+delete table ip blocks
+add table ip blocks
+add set ip blocks bad { type ipv4_addr; flags timeout; }
+add set ip blocks bad-ranges { type ipv4_addr; flags timeout, interval; }
+add chain ip blocks c-input { type filter hook input priority 5; policy accept; }
+add rule ip blocks c-input ip saddr @bad reject
+add rule ip blocks c-input ip saddr @bad-ranges reject
+add chain ip blocks c-forward { type filter hook forward priority 5; policy accept; }
+add rule ip blocks c-forward ip saddr @bad reject
+add rule ip blocks c-forward ip saddr @bad-ranges reject
+add element ip blocks bad { 192.0.2.1 timeout 5s }
+`,
+  )
+  for (const options of [{nftables: {ipv4: {table: 'x; flush ruleset'}}}, {nftables: {priority: '-10; flush ruleset'}}, {mode: 'iptables'}, {blacklists_ipv6: 'a b'}]) {
+    const error = await rejection(apply('fw-options', {startup: true, added: [ban('192.0.2.1')], deleted: []}, {nft_path: nft.path, ...options}))
+    assert.match(error.message, 'bouncer-firewall:')
+  }
+  assert.is(nft.calls().length, 1)
+})
+
+test('a batch: deleted values removed (added with 1 s first, so a missing one is no error), added ones replaced with their timeout', async () => {
+  const nft = fakeNft('batch')
+  register(pool, 'fw-batch', code, {commands: [{path: nft.path, args: ['-f', '-']}]})
+  const stats = await apply('fw-batch', {
+    startup: false,
+    added: [ban('192.0.2.7', 30_000), ban('2001:db8::/32', 600_000)],
+    deleted: [ban('192.0.2.8'), ban('198.51.100.0/24'), ban('fd00::2'), ban('not-an-ip')],
+  }, {nft_path: nft.path})
+  assert.equal({added: stats.added, deleted: stats.deleted, refused: stats.refused}, {added: 2, deleted: 3, refused: 1})
+  assert.fixture(
+    nft.scripts()[0]!,
+    `add element ip crowdsec crowdsec-blacklists { 192.0.2.8 timeout 1s, 192.0.2.7 timeout 1s }
+delete element ip crowdsec crowdsec-blacklists { 192.0.2.8, 192.0.2.7 }
+add element ip crowdsec crowdsec-blacklists { 192.0.2.7 timeout 30s }
+add element ip crowdsec crowdsec-blacklists-ranges { 198.51.100.0/24 timeout 1s }
+delete element ip crowdsec crowdsec-blacklists-ranges { 198.51.100.0/24 }
+add element ip6 crowdsec6 crowdsec6-blacklists { fd00::2 timeout 1s }
+delete element ip6 crowdsec6 crowdsec6-blacklists { fd00::2 }
+add element ip6 crowdsec6 crowdsec6-blacklists-ranges { 2001:db8::/32 timeout 1s }
+delete element ip6 crowdsec6 crowdsec6-blacklists-ranges { 2001:db8::/32 }
+add element ip6 crowdsec6 crowdsec6-blacklists-ranges { 2001:db8::/32 timeout 600s }
+`,
+  )
+  // nothing to do: nft is not run
+  assert.equal((await apply('fw-batch', {startup: false, added: [], deleted: []}, {nft_path: nft.path})).added, 0)
+  assert.is(nft.calls().length, 1)
+})
+
+test('a failing nft call rejects with what nft said (the runtime retries)', async () => {
+  const nft = fakeNft('failing')
+  register(pool, 'fw-fail', code, {commands: [{path: nft.path, args: ['-f', '-']}]})
+  nft.failing(true)
+  const error = await rejection(apply('fw-fail', {startup: false, added: [ban('192.0.2.1')], deleted: []}, {nft_path: nft.path}))
+  assert.match(error.message, 'nft -f - failed (exit 1): Error: Could not process rule: No such file or directory')
+  nft.failing(false)
+  assert.is((await apply('fw-fail', {startup: false, added: [ban('192.0.2.1')], deleted: []}, {nft_path: nft.path})).added, 1)
+})
+
+test('100,000 startup decisions (IPv4, IPv6, ranges): one nft call, in seconds', async () => {
+  const nft = fakeNft('big')
+  register(pool, 'fw-big', code, {commands: [{path: nft.path, args: ['-f', '-']}]})
+  const added: Decision[] = []
+  for (let i = 0; i < 100_000; i++) {
+    if (i % 10 === 9) added.push(ban(`2001:db8:${(i >> 16).toString(16)}:${(i & 0xffff).toString(16)}::1`, 3_600_000 + i))
+    else if (i % 10 === 8) added.push(ban(`100.${(i >> 8) & 255}.${i & 255}.0/24`, 3_600_000))
+    else added.push(ban(`10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`, 3_600_000))
+  }
+  const started = performance.now()
+  const stats = await apply('fw-big', {startup: true, added, deleted: []}, {nft_path: nft.path})
+  const ms = performance.now() - started
+  assert.is(stats.added, 100_000)
+  assert.is(stats.refused, 0)
+  assert.is(nft.calls().length, 1)
+  const script = nft.scripts()[0]!
+  assert.is(script.split('\n').filter((l) => l.startsWith('add element')).length, 3)
+  assert.is((script.match(/ timeout /g) ?? []).length, 100_000)
+  assert.ok(script.includes('10.1.17.112 timeout 3600s'))
+  assert.ok(script.includes('2001:db8:1:869f::1 timeout 3699s') || script.includes('2001:db8:1:869f::1 timeout 3700s'))
+  assert.ok(ms < 10_000, `${ms} ms`)
+  console.log(`  100,000 decisions -> ${script.length} bytes of nft script in ${Math.round(ms)} ms through the sandbox`)
+})
+
+// ---------------------------------------------------------------------------------------------
+// Real enforcement in network namespaces
+
+const support = netnsSupported()
+const nftMissing = !fs.existsSync('/usr/sbin/nft')
+const skip = !support.ok ? support.reason! : nftMissing ? '/usr/sbin/nft is missing (apt-get install nftables)' : undefined
+
+/** Runs a shell-free command, failing the test on a non-zero exit. */
+async function must(ns: Netns, cmd: string, args: string[]): Promise<string> {
+  const r = await ns.exec(cmd, args)
+  if (r.code !== 0) throw new Error(`${cmd} ${args.join(' ')} in ${ns.name}: exit ${r.code}: ${r.stderr}`)
+  return r.stdout
+}
+
+const CONNECT = `
+const net = require('node:net')
+const [host, port] = process.argv.slice(1)
+const started = Date.now()
+const s = net.connect({host, port: Number(port)})
+s.setTimeout(1000, () => { console.log('timeout ' + (Date.now() - started)); process.exit(0) })
+s.on('connect', () => { console.log('connected'); s.destroy(); process.exit(0) })
+s.on('error', (e) => { console.log(e.code); process.exit(0) })
+`
+
+/** What a TCP connect from `ns` to host:port does within one second: connected, timeout, ECONNREFUSED... */
+async function connect(ns: Netns, host: string, port: number): Promise<string> {
+  return (await must(ns, process.execPath, ['-e', CONNECT, host, String(port)])).trim().split(' ')[0]!
+}
+
+test('real nft in a namespace: a banned client cannot connect, and can again once the decision is deleted (IPv4 and IPv6)', async () => {
+  if (skip !== undefined) {
+    console.log(`  SKIPPED (netns enforcement): ${skip}`)
+    return
+  }
+  const a = await createNetns()
+  namespaces.push(a)
+  const b = await createNetns()
+  namespaces.push(b)
+  await must(a, 'ip', ['link', 'add', 'vA', 'type', 'veth', 'peer', 'name', 'vB', 'netns', b.name])
+  await must(a, 'ip', ['addr', 'add', '10.77.0.1/24', 'dev', 'vA'])
+  await must(b, 'ip', ['addr', 'add', '10.77.0.2/24', 'dev', 'vB'])
+  await must(a, 'ip', ['-6', 'addr', 'add', 'fd77::1/64', 'dev', 'vA', 'nodad'])
+  await must(b, 'ip', ['-6', 'addr', 'add', 'fd77::2/64', 'dev', 'vB', 'nodad'])
+  await must(a, 'ip', ['link', 'set', 'vA', 'up'])
+  await must(b, 'ip', ['link', 'set', 'vB', 'up'])
+
+  // the server: A, every address, port 8080
+  const [file, args] = a.argv(process.execPath, ['-e', `require('node:net').createServer((c) => { c.on('error', () => {}); c.end('hi') }).listen(8080, '::', () => console.log('ready'))`])
+  const server = spawn(file, args, {stdio: ['ignore', 'pipe', 'inherit']})
+  server.unref()
+  await new Promise<void>((resolve, reject) => {
+    server.stdout!.on('data', (d: Buffer) => d.toString().includes('ready') && resolve())
+    server.on('exit', (code) => reject(new Error(`server exited ${code}`)))
+  })
+  ;(server.stdout as unknown as {unref(): void}).unref()
+  assert.is(await connect(b, '10.77.0.1', 8080), 'connected')
+  assert.is(await connect(b, 'fd77::1', 8080), 'connected')
+
+  const wrapper = path.join(tmp, 'nft-in-ns')
+  fs.writeFileSync(wrapper, `#!/bin/sh\nexec /usr/sbin/ip netns exec ${a.name} /usr/sbin/nft "$@"\n`, {mode: 0o755})
+  const options = {nft_path: wrapper}
+
+  // without the exec permission: EPERM, and A's firewall stays empty
+  register(pool, 'fw-denied', code, {})
+  const denied = await rejection(apply('fw-denied', {startup: true, added: [ban('10.77.0.2')], deleted: []}, options))
+  assert.match(denied.message, `cannot run ${wrapper} (EPERM)`)
+  assert.match(denied.message, 'not declared')
+  console.log(`  without the permission: ${denied.message}`)
+  assert.ok(incidents.some((i) => i.plugin === 'fw-denied'), JSON.stringify(incidents))
+  assert.is((await must(a, '/usr/sbin/nft', ['list', 'ruleset'])).trim(), '')
+  assert.is(await connect(b, '10.77.0.1', 8080), 'connected')
+
+  register(pool, 'fw-real', code, {commands: [{path: wrapper, args: ['-f', '-']}]})
+  // startup with some other decisions (the client passes), then the client's address added
+  await apply('fw-real', {startup: true, added: [ban('192.0.2.1'), ban('198.51.100.0/24'), ban('2001:db8::/32')], deleted: []}, options)
+  assert.match(await must(a, '/usr/sbin/nft', ['list', 'ruleset']), 'crowdsec-chain-input')
+  assert.is(await connect(b, '10.77.0.1', 8080), 'connected')
+
+  await apply('fw-real', {startup: false, added: [ban('10.77.0.2', 600_000), ban('fd77::2', 600_000)], deleted: []}, options)
+  let started = performance.now()
+  assert.is(await connect(b, '10.77.0.1', 8080), 'timeout')
+  assert.is(await connect(b, 'fd77::1', 8080), 'timeout')
+  assert.ok(performance.now() - started < 5000)
+  const listed = await must(a, '/usr/sbin/nft', ['list', 'set', 'ip', 'crowdsec', 'crowdsec-blacklists'])
+  assert.match(listed, /10\.77\.0\.2 timeout 10m/)
+
+  // deleted (and one never added: no error)
+  await apply('fw-real', {startup: false, added: [], deleted: [ban('10.77.0.2'), ban('fd77::2'), ban('10.77.0.99')]}, options)
+  started = performance.now()
+  assert.is(await connect(b, '10.77.0.1', 8080), 'connected')
+  assert.is(await connect(b, 'fd77::1', 8080), 'connected')
+
+  // a range covering the client, then a startup resync without it: reachable again, table rebuilt
+  await apply('fw-real', {startup: false, added: [ban('10.77.0.0/28'), ban('fd77::/64')], deleted: []}, options)
+  assert.is(await connect(b, '10.77.0.1', 8080), 'timeout')
+  assert.is(await connect(b, 'fd77::1', 8080), 'timeout')
+  await apply('fw-real', {startup: true, added: [ban('192.0.2.1')], deleted: []}, {...options, nftables: {priority: 0}})
+  assert.is(await connect(b, '10.77.0.1', 8080), 'connected')
+  assert.match(await must(a, '/usr/sbin/nft', ['list', 'chain', 'ip', 'crowdsec', 'crowdsec-chain-input']), 'priority filter;')
+
+  // startup with the client in it: blocked right after the call
+  await apply('fw-real', {startup: true, added: [ban('10.77.0.2', 600_000)], deleted: []}, options)
+  assert.is(await connect(b, '10.77.0.1', 8080), 'timeout')
+
+  // 100,000 decisions by the real nft, in one call: the client (among them) still blocked, an address listed
+  const many: Decision[] = [ban('10.77.0.2', 600_000)]
+  for (let i = 1; i < 100_000; i++) many.push(i % 10 === 9 ? ban(`2001:db8:${(i >> 16).toString(16)}:${(i & 0xffff).toString(16)}::1`) : ban(`10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`))
+  started = performance.now()
+  const stats = await apply('fw-real', {startup: true, added: many, deleted: []}, options)
+  const ms = performance.now() - started
+  assert.is(stats.added, 100_000)
+  assert.ok(ms < 20_000, `${ms} ms`)
+  console.log(`  100,000 decisions applied by the real nft (one nft -f -) in ${Math.round(ms)} ms`)
+  assert.match(await must(a, '/usr/sbin/nft', ['get', 'element', 'ip', 'crowdsec', 'crowdsec-blacklists', '{ 10.1.17.112 }']), '10.1.17.112')
+  assert.is(await connect(b, '10.77.0.1', 8080), 'timeout')
+
+  for (const ns of [b, a]) await ns.destroy()
+})
+
+test.run()
