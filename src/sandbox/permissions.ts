@@ -19,6 +19,8 @@
  *   user writes under that key of the plugin's configuration (a Slack webhook, a Splunk URL).
  * - commands: an absolute path (any arguments), or {path, args}: exactly that many arguments,
  *   each literal or `*` (one argument that does not start with `-`, so no option slips in).
+ *   `{config = "bin_path"}` (or `"config:bin_path"`): the program whose absolute path is set there,
+ *   with any arguments (what a custom bouncer runs is the user's choice, as in CrowdSec's).
  * - files.write: absolute paths; one ending in `/` is a directory (anything below it), any other
  *   is one file. Globs are not supported. `{config = "log_path"}` (or `"config:log_path"`): the
  *   path under that key of the plugin's configuration (a directory when it ends in `/`).
@@ -60,6 +62,8 @@ export interface Permissions {
   /** Configuration keys holding a URL whose scheme, host and port may be reached (see resolvePermissions). */
   networkFromConfig: string[]
   commands: CommandGrant[]
+  /** Configuration keys holding the absolute path of a program that may be run, with any arguments (the custom bouncer's bin_path). */
+  commandsFromConfig: string[]
   files: {
     write: string[]
     /** Configuration keys holding a path that may be written (a directory when it ends in `/`). */
@@ -68,11 +72,11 @@ export interface Permissions {
   secrets: string[]
 }
 
-export const NO_PERMISSIONS: Permissions = Object.freeze({network: [], networkFromConfig: [], commands: [], files: {write: [], writeFromConfig: []}, secrets: []}) as Permissions
+export const NO_PERMISSIONS: Permissions = Object.freeze({network: [], networkFromConfig: [], commands: [], commandsFromConfig: [], files: {write: [], writeFromConfig: []}, secrets: []}) as Permissions
 
 /** A fresh Permissions with every list empty. */
 export function emptyPermissions(): Permissions {
-  return {network: [], networkFromConfig: [], commands: [], files: {write: [], writeFromConfig: []}, secrets: []}
+  return {network: [], networkFromConfig: [], commands: [], commandsFromConfig: [], files: {write: [], writeFromConfig: []}, secrets: []}
 }
 
 /** Matches one argument of a command pattern: any single argument not starting with `-`. */
@@ -111,8 +115,14 @@ export function parsePermissions(value: unknown, file: string): Permissions {
     }
   }
   for (const [i, entry] of listOf(value.commands, 'commands', fail).entries()) {
-    const grant = parseCommandGrant(entry, (reason) => fail(`commands[${i}]`, reason))
-    if (grant !== undefined) result.commands.push(grant)
+    const where = (reason: string): void => fail(`commands[${i}]`, reason)
+    const key = configReference(entry, where)
+    if (key === null) continue
+    if (key !== undefined) result.commandsFromConfig.push(key)
+    else {
+      const grant = parseCommandGrant(entry, where)
+      if (grant !== undefined) result.commands.push(grant)
+    }
   }
   if (value.files !== undefined) {
     if (!isPlainObject(value.files)) fail('files', 'must be a table like {write = ["/var/log/crowd/"]}')
@@ -286,6 +296,7 @@ function normalise(p: Permissions): Permissions {
     network: uniq(p.network.map((g) => ({host: g.host, ports: [...new Set(g.ports)].sort((a, b) => a - b), schemes: [...new Set(g.schemes)].sort()})), (g) => JSON.stringify(g)),
     networkFromConfig: uniq(p.networkFromConfig, (k) => k),
     commands: uniq(p.commands, (c) => JSON.stringify(c)),
+    commandsFromConfig: uniq(p.commandsFromConfig, (k) => k),
     files: {write: uniq(p.files.write, (w) => w), writeFromConfig: uniq(p.files.writeFromConfig, (k) => k)},
     secrets: uniq(p.secrets, (s) => s),
   }
@@ -299,7 +310,8 @@ export function permissionsTable(p: Permissions): Record<string, unknown> {
   const out: Record<string, unknown> = {}
   const network = [...p.network.map((g) => ({host: g.host, ports: [...g.ports], schemes: [...g.schemes]})), ...p.networkFromConfig.map((k) => ({config: k}))]
   if (network.length > 0) out.network = network
-  if (p.commands.length > 0) out.commands = p.commands.map((c) => (c.args === undefined ? {path: c.path} : {path: c.path, args: [...c.args]}))
+  const commands = [...p.commands.map((c) => (c.args === undefined ? {path: c.path} : {path: c.path, args: [...c.args]})), ...p.commandsFromConfig.map((k) => ({config: k}))]
+  if (commands.length > 0) out.commands = commands
   const write = [...p.files.write, ...p.files.writeFromConfig.map((k) => ({config: k}))]
   if (write.length > 0) out.files = {write}
   if (p.secrets.length > 0) out.secrets = [...p.secrets]
@@ -308,7 +320,7 @@ export function permissionsTable(p: Permissions): Record<string, unknown> {
 
 /** Whether `p` asks for nothing at all (a plugin that only computes and logs). */
 export function permissionsEmpty(p: Permissions): boolean {
-  return p.network.length + p.networkFromConfig.length + p.commands.length + p.files.write.length + p.files.writeFromConfig.length + p.secrets.length === 0
+  return p.network.length + p.networkFromConfig.length + p.commands.length + p.commandsFromConfig.length + p.files.write.length + p.files.writeFromConfig.length + p.secrets.length === 0
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -329,12 +341,21 @@ export function resolvePermissions(p: Permissions, config: Record<string, unknow
     network: [...p.network],
     networkFromConfig: [],
     commands: [...p.commands],
+    commandsFromConfig: [],
     files: {write: [...p.files.write], writeFromConfig: []},
     secrets: [...p.secrets],
   }
   for (const key of p.networkFromConfig) {
     const grant = urlGrant(value(key), (reason) => fail(key, `${reason} (the plugin's network permission is the URL set there)`))
     if (grant !== undefined) result.network.push(grant)
+  }
+  for (const key of p.commandsFromConfig) {
+    const v = value(key)
+    const why = '(the plugin may run the program set there)'
+    if (v === undefined || v === null || v === '') fail(key, `is not set ${why}`)
+    else if (typeof v !== 'string') fail(key, `must be a path, not ${typeName(v)} ${why}`)
+    else if (!isCleanAbsolute(v) || v.endsWith('/')) fail(key, `must be the absolute, normalised path of a program, not ${JSON.stringify(v)} ${why}`)
+    else result.commands.push({path: v})
   }
   for (const key of p.files.writeFromConfig) {
     const v = value(key)
@@ -387,6 +408,7 @@ export function describePermissions(p: Permissions): string[] {
     else if (c.args.length === 0) lines.push(`run ${c.path} without arguments`)
     else lines.push(`run ${c.path} ${c.args.map((a) => (a === ANY_ARGUMENT ? '<any one argument not starting with ->' : JSON.stringify(a))).join(' ')}`)
   }
+  for (const k of p.commandsFromConfig) lines.push(`run the program set in its configuration's "${k}" with any arguments`)
   for (const w of p.files.write) lines.push(w.endsWith('/') ? `write files under ${w}` : `write the file ${w}`)
   for (const k of p.files.writeFromConfig) lines.push(`write the file set in its configuration's "${k}" (files under it when it ends in /)`)
   for (const s of p.secrets) lines.push(`read the secret "${s}" from its configuration`)
@@ -411,6 +433,7 @@ export function permissionsAdded(granted: Permissions, asked: Permissions): Perm
   for (const s of asked.secrets) if (!granted.secrets.includes(s)) added.secrets.push(s)
   // A configuration key is covered only by the same key: no concrete grant covers a value not yet known.
   for (const k of asked.networkFromConfig) if (!granted.networkFromConfig.includes(k)) added.networkFromConfig.push(k)
+  for (const k of asked.commandsFromConfig) if (!granted.commandsFromConfig.includes(k)) added.commandsFromConfig.push(k)
   for (const k of asked.files.writeFromConfig) if (!granted.files.writeFromConfig.includes(k)) added.files.writeFromConfig.push(k)
   return added
 }

@@ -27,6 +27,7 @@ const perms = (p: Partial<Omit<Permissions, 'files'>> & {write?: string[]; write
   network: p.network ?? [],
   networkFromConfig: p.networkFromConfig ?? [],
   commands: p.commands ?? [],
+  commandsFromConfig: p.commandsFromConfig ?? [],
   files: {write: p.write ?? [], writeFromConfig: p.writeFromConfig ?? []},
   secrets: p.secrets ?? [],
 })
@@ -207,6 +208,30 @@ test('resolvePermissions: configuration keys become grants for one configuration
   // nothing to resolve: the same permissions
   const plain = parse({network: ['hooks.slack.com']})
   assert.equal(resolvePermissions(plain, {}, CONFIG_FILE), plain)
+})
+
+test('commands naming a configuration key: parsed, described, compared, resolved to that program with any arguments', () => {
+  const p = parse({commands: ['config:bin_path', {config: 'other'}, '/usr/bin/logger']})
+  assert.equal(p.commandsFromConfig, ['bin_path', 'other'])
+  assert.equal(p.commands, [{path: '/usr/bin/logger'}])
+  assert.ok(describePermissions(p).includes('run the program set in its configuration\'s "bin_path" with any arguments'))
+  assert.equal(parse(permissionsTable(p)), p)
+  assert.not.ok(permissionsCovered(parse({commands: ['config:other', '/usr/bin/logger']}), p), 'another key does not cover it')
+  assert.ok(permissionsCovered(p, parse({commands: ['config:bin_path']})))
+  const resolved = resolvePermissions(parse({commands: ['config:bin_path']}), {bin_path: '/usr/local/bin/on-ban.sh'}, CONFIG_FILE)
+  assert.equal(resolved.commands, [{path: '/usr/local/bin/on-ban.sh'}])
+  assert.equal(resolved.commandsFromConfig, [])
+  assert.is(checkCommand(resolved, '/usr/local/bin/on-ban.sh', ['add', '192.0.2.1', '3600', 'ssh-bf', '{}']), undefined)
+  assert.ok(checkCommand(resolved, '/usr/sbin/nft', ['-f', '-']) !== undefined)
+  for (const bad of ['', 'on-ban.sh', '/usr/local/bin/', '/usr/../bin/sh']) {
+    try {
+      resolvePermissions(parse({commands: ['config:bin_path']}), {bin_path: bad}, CONFIG_FILE)
+      assert.unreachable(bad)
+    } catch (error) {
+      assert.instance(error, CrowdError)
+      assert.match((error as CrowdError).reason, '"bin_path"')
+    }
+  }
 })
 
 test('resolvePermissions refuses missing and malformed values, naming the key and the file, never quoting a URL', () => {
