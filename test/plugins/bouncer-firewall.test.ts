@@ -236,7 +236,7 @@ test('100,000 startup decisions (IPv4, IPv6, ranges): one nft call, in seconds',
   assert.is((script.match(/ timeout /g) ?? []).length, 100_000)
   assert.ok(script.includes('10.1.17.112 timeout 3600s'))
   assert.ok(script.includes('2001:db8:1:869f::1 timeout 3699s') || script.includes('2001:db8:1:869f::1 timeout 3700s'))
-  assert.ok(ms < 10_000, `${ms} ms`)
+  assert.ok(ms < 15_000, `${ms} ms`)
   console.log(`  100,000 decisions -> ${script.length} bytes of nft script in ${Math.round(ms)} ms through the sandbox`)
 })
 
@@ -336,6 +336,18 @@ test('real nft in a namespace: a banned client cannot connect, and can again onc
   await apply('fw-real', {startup: false, added: [ban('10.77.0.0/28'), ban('fd77::/64')], deleted: []}, options)
   assert.is(await connect(b, '10.77.0.1', 8080), 'timeout')
   assert.is(await connect(b, 'fd77::1', 8080), 'timeout')
+  await apply('fw-real', {startup: false, added: [], deleted: [ban('10.77.0.0/28'), ban('fd77::/64')]}, options)
+  assert.is(await connect(b, '10.77.0.1', 8080), 'connected')
+  assert.is(await connect(b, 'fd77::1', 8080), 'connected')
+  await apply('fw-real', {startup: false, added: [ban('10.77.0.0/28'), ban('fd77::/64')], deleted: []}, options)
+  assert.is(await connect(b, '10.77.0.1', 8080), 'timeout')
+  // a range inside one already in the set: nft refuses overlapping intervals, the batch fails as a
+  // whole (nothing changes) and a startup resync, which merges nested ranges, applies it
+  const nested = await rejection(apply('fw-real', {startup: false, added: [ban('10.77.0.0/30', 900_000)], deleted: []}, options))
+  assert.match(nested.message, 'interval overlaps')
+  await apply('fw-real', {startup: true, added: [ban('10.77.0.0/28'), ban('10.77.0.0/30', 900_000)], deleted: []}, options)
+  assert.match(await must(a, '/usr/sbin/nft', ['list', 'set', 'ip', 'crowdsec', 'crowdsec-blacklists-ranges']), /10\.77\.0\.0\/28 timeout 1h/)
+  assert.is(await connect(b, '10.77.0.1', 8080), 'timeout')
   await apply('fw-real', {startup: true, added: [ban('192.0.2.1')], deleted: []}, {...options, nftables: {priority: 0}})
   assert.is(await connect(b, '10.77.0.1', 8080), 'connected')
   assert.match(await must(a, '/usr/sbin/nft', ['list', 'chain', 'ip', 'crowdsec', 'crowdsec-chain-input']), 'priority filter;')
