@@ -91,6 +91,8 @@ export interface StreamCounts {
 }
 
 const MAX_SAMPLES = 5
+/** Ends closer than this are the same end: a stream gives countdowns, read at slightly different times. */
+const SAME_END_MS = 2000
 
 export function emptyCounts(): StreamCounts {
   return {read: 0, filtered: 0, garbage: 0, expired: 0, samples: []}
@@ -303,7 +305,7 @@ export class DecisionState {
       const is = entries === undefined ? undefined : longest(entries)
       if (is === undefined) {
         if (was !== undefined) deleted.push(toDecision(value, was, now))
-      } else if (was === undefined || was.expiresAt !== is.expiresAt || was.type !== is.type || was.key !== is.key) {
+      } else if (was === undefined || Math.abs(was.expiresAt - is.expiresAt) > SAME_END_MS || was.type !== is.type || was.key !== is.key) {
         added.push(toDecision(value, is, now))
       }
     }

@@ -96,8 +96,11 @@ test('expiry without the LAPI; replace after a resync gives the difference', () 
   assert.equal(state.expire(NOW + 1000).map((x) => x.value), ['192.0.2.1'])
   const diff = state.replace({new: [d('192.0.2.9'), d('192.0.2.2', {duration: '1h'})]}, NOW)
   assert.equal(diff.added.map((x) => x.value).sort(), ['192.0.2.2', '192.0.2.9'], 'a new id for .2 is an update')
+  const same = d('192.0.2.7', {id: 999})
+  state.apply({new: [same]}, NOW)
+  assert.equal(state.replace({new: [same, d('192.0.2.9', {id: undefined}), d('192.0.2.2', {duration: '1h'})]}, NOW + 700).added.map((x) => x.value).sort(), ['192.0.2.2', '192.0.2.9'], 'the same decision read 0.7 s later is no change')
   const again = state.replace({new: [d('192.0.2.9', {id: undefined})]}, NOW)
-  assert.equal(again.deleted.map((x) => x.value), ['192.0.2.2'])
+  assert.equal(again.deleted.map((x) => x.value).sort(), ['192.0.2.2', '192.0.2.7'])
 })
 
 test('chunkBatch: only the first chunk is a startup; deletions first', () => {
