@@ -12,7 +12,8 @@ import * as path from 'node:path'
 import {test} from 'uvu'
 import * as assert from 'uvu/assert'
 import {BouncerRunner, loadBouncerConfig, readStatus, sandboxedBouncer, type DecisionBatch} from '../../../src/outputs/bouncers/index.js'
-import {makeHome} from '../../commands/lapi/helpers.js'
+import {makeHome, mask, pretty} from '../../commands/lapi/helpers.js'
+import {assertGolden} from '../../helpers/golden.js'
 import {makeDirectoryHub, type FixturePackage} from '../../hub/fixtures/make-hub.js'
 import {BIN, ROOT} from '../../helpers/run-cli.js'
 
@@ -75,6 +76,8 @@ async function until(what: string, check: () => boolean, ms = 10_000): Promise<v
 }
 
 let apiKey = ''
+/** What changes from run to run in a bouncer's status. */
+const VARYING = ['pid', 'startedAt', 'lastSync', 'lastPoll', 'updatedAt', 'apiUrl', 'at', 'message', 'polls', 'lapiErrors']
 
 test.after(async () => {
   await stopLapi()
@@ -147,6 +150,7 @@ test('crowd bouncer status and list on that home', async () => {
   const status = await home.json(['bouncer', 'status', 'rec'])
   assert.is(status.status, 0, status.stderr)
   assert.equal([status.body.name, status.body.blocked, status.body.lastError.kind], ['rec', 2, 'lapi'])
+  assertGolden('bouncer-status.json', pretty(mask(status.body, VARYING)))
   const list = await home.json(['bouncer', 'list'])
   assert.is(list.status, 0, list.stderr)
   assert.equal(list.body.bouncers.map((b: any) => [b.name, b.package, b.state]), [['nft', 'test/bouncer-recorder', 'ready'], ['rec', 'test/bouncer-recorder', 'ready']])
@@ -156,6 +160,7 @@ test('crowd bouncer run --once: a plugin without a command grant cannot run nft 
   const r = await home.json(['bouncer', 'run', 'nft', '--once'])
   assert.is(r.status, 0, r.stderr + JSON.stringify(r.body))
   assert.is(r.body.blocked, 2)
+  assertGolden('bouncer-run-once.json', pretty(mask(r.body, VARYING)))
   const lines = batches(nftRecord) as unknown as Record<string, unknown>[]
   assert.equal(lines[0], {nft: 'EPERM'})
   assert.is(lines[1]!.startup, true)
