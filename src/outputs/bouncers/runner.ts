@@ -15,7 +15,6 @@
 import * as fs from 'node:fs'
 import * as path from 'node:path'
 import got from 'got'
-import {USER_AGENT} from '../../lapi/client.js'
 import type {Logger} from '../../model/logger.js'
 import {silentLogger} from '../../model/logger.js'
 import type {BouncerConfig} from './config.js'
@@ -23,6 +22,8 @@ import {chunkBatch, DecisionState, emptyCounts, type DecisionBatch, type StreamA
 import type {BouncerPlugin} from './plugins.js'
 
 export const DEFAULT_CHUNK_SIZE = 10_000
+/** What the LAPI's bouncer list shows as this bouncer's client. */
+const USER_AGENT = 'crowd-bouncer/v0.1.0'
 
 export interface BouncerStatus {
   name: string
