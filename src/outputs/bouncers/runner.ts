@@ -78,8 +78,9 @@ export class BouncerRunner {
   readonly state: DecisionState
   readonly status: BouncerStatus
   readonly #o: Required<Omit<BouncerRunnerOptions, 'logger'>> & {logger: Logger}
-  /** The next poll must be a startup one (first, or after the LAPI was away). */
+  /** No poll has reached the LAPI yet: the next is a startup one, and so is the plugin's batch. */
   #first = true
+  /** The LAPI was away: the next poll is a startup one, the plugin gets the difference. */
   #resync = false
   /** The plugin must get the whole state again (it failed). */
   #pluginStale = false
@@ -138,6 +139,9 @@ export class BouncerRunner {
       const readded = new Set(batch.added.map((a) => a.value))
       batch = {...batch, deleted: [...expired.filter((d) => !readded.has(d.value)), ...batch.deleted]}
     }
+    // the state is loaded: later polls are deltas, even when the plugin fails (it then gets the whole state again)
+    this.#first = false
+    this.#resync = false
     this.status.totals.filtered += counts.filtered
     this.status.totals.garbage += counts.garbage
     if (counts.garbage > 0) log.warn(`bouncer ${this.#o.config.name}: ${counts.garbage} unusable decision(s) left out: ${counts.samples.join('; ')}`)
@@ -145,8 +149,6 @@ export class BouncerRunner {
     if (this.#pluginStale) batch = {startup: true, added: this.state.snapshot(this.#o.now()), deleted: []}
     const ok = await this.#send(batch)
     if (ok) {
-      this.#first = false
-      this.#resync = false
       this.#failures = 0
       this.status.lastSync = new Date(this.#o.now()).toISOString()
     }

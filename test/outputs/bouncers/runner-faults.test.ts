@@ -1,0 +1,101 @@
+/**
+ * The runner's fault handling with a stand-in LAPI (a local HTTP server answering the decision
+ * stream) and a stand-in plugin: a plugin that fails is reported, retried with a growing delay and
+ * then gets the whole state again as a startup batch; a big startup is sent in chunks with progress
+ * logged; garbage is logged and counted; a wrong key is a LAPI error.
+ */
+import * as http from 'node:http'
+import * as fs from 'node:fs'
+import * as os from 'node:os'
+import * as path from 'node:path'
+import type {AddressInfo} from 'node:net'
+import {test} from 'uvu'
+import * as assert from 'uvu/assert'
+import {BouncerRunner, parseBouncerConfig, readStatus, type BouncerPlugin, type DecisionBatch, type StreamAnswer} from '../../../src/outputs/bouncers/index.js'
+
+const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'crowd-bouncer-faults-'))
+let answers: StreamAnswer[] = []
+const queries: string[] = []
+const server = http.createServer((req, res) => {
+  queries.push(req.url ?? '')
+  if (req.headers['x-api-key'] !== 'good') {
+    res.writeHead(403, {'content-type': 'application/json'}).end('{"message":"access forbidden"}')
+    return
+  }
+  res.writeHead(200, {'content-type': 'application/json'}).end(JSON.stringify(answers.shift() ?? {new: [], deleted: []}))
+})
+await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`
+test.after(() => void server.close())
+
+const ip = (i: number, more: Record<string, unknown> = {}) => ({id: i, value: `10.0.${(i >> 8) & 255}.${i & 255}`, scope: 'Ip', type: 'ban', origin: 'lists', scenario: 'x', duration: '1h', ...more})
+
+function fakePlugin(failures: number): BouncerPlugin & {batches: DecisionBatch[]} {
+  const batches: DecisionBatch[] = []
+  let left = failures
+  return {
+    packageName: 'test/fake',
+    batches,
+    async apply(batch) {
+      if (left-- > 0) throw new Error('nft: Could not process rule')
+      batches.push(batch)
+      return {n: batch.added.length}
+    },
+    async close() {},
+  }
+}
+
+function logger() {
+  const lines: string[] = []
+  return {lines, error: (m: string) => lines.push(`error ${m}`), warn: (m: string) => lines.push(`warn ${m}`), info: (m: string) => lines.push(`info ${m}`), debug() {}}
+}
+
+test('a failing plugin: reported, backoff grows, then the whole state again as a startup batch', async () => {
+  const config = parseBouncerConfig(`api_url: ${url}\napi_key: good\norigins: [lists]\n`, 'f1', undefined, {env: {}})
+  const plugin = fakePlugin(2)
+  const log = logger()
+  const runner = new BouncerRunner({config, plugin, dataDir, logger: log, backoff: {firstMs: 100, maxMs: 250}})
+  answers = [{new: [ip(1), ip(2)]}, {new: [ip(3)]}, {new: [], deleted: [ip(1)]}]
+  assert.is(await runner.syncOnce(), false)
+  assert.is(runner.retryDelay(), 100)
+  assert.match(queries[0]!, 'startup=true')
+  assert.match(queries[0]!, 'origins=lists')
+  assert.is(await runner.syncOnce(), false, 'still failing')
+  assert.is(runner.retryDelay(), 200)
+  assert.equal(readStatus(dataDir, 'f1')?.lastError?.kind, 'plugin')
+  assert.match(readStatus(dataDir, 'f1')!.lastError!.message, 'nft: Could not process rule')
+  assert.is(await runner.syncOnce(), true)
+  assert.equal(plugin.batches.map((b) => [b.startup, b.added.map((d) => d.value).sort(), b.deleted.length]), [[true, ['10.0.0.2', '10.0.0.3'], 0]])
+  assert.match(log.lines[0]!, /^error bouncer f1: test\/fake failed: nft: Could not process rule \(retry in 100ms\)/)
+  assert.equal(runner.status.totals.pluginErrors, 2)
+  assert.ok(runner.status.inSync)
+})
+
+test('30,000 decisions at startup go in chunks of 10,000 with progress; garbage is logged and counted', async () => {
+  const config = parseBouncerConfig(`api_url: ${url}\napi_key: good\n`, 'f2', undefined, {env: {}})
+  const plugin = fakePlugin(0)
+  const log = logger()
+  const runner = new BouncerRunner({config, plugin, dataDir, logger: log})
+  const items = Array.from({length: 30_000}, (_, i) => ip(i + 1, {value: `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`}))
+  answers = [{new: [...items, ip(0, {value: '10.0.0.256'}), ip(0, {scope: 'Ip;drop'})]}]
+  assert.ok(await runner.syncOnce())
+  assert.equal(plugin.batches.map((b) => [b.startup, b.added.length]), [[true, 10_000], [false, 10_000], [false, 10_000]])
+  assert.ok(log.lines.includes('info bouncer f2: applied 30000/30000 decisions'))
+  assert.ok(log.lines.some((l) => l.startsWith('warn bouncer f2: 2 unusable decision(s) left out: Ip value "10.0.0.256"')))
+  assert.is(runner.status.totals.garbage, 2)
+})
+
+test('a wrong key is a LAPI error with its answer; nothing reaches the plugin', async () => {
+  const config = parseBouncerConfig(`api_url: ${url}\napi_key: bad\n`, 'f3', undefined, {env: {}})
+  const plugin = fakePlugin(0)
+  const runner = new BouncerRunner({config, plugin, dataDir})
+  assert.is(await runner.syncOnce(), false)
+  assert.equal(runner.status.lastError?.kind, 'lapi')
+  assert.match(runner.status.lastError!.message, '403 access forbidden')
+  assert.equal(plugin.batches, [])
+  const none = new BouncerRunner({config: parseBouncerConfig(`api_url: ${url}\n`, 'f4', undefined, {env: {}}), plugin, dataDir})
+  assert.is(await none.syncOnce(), false)
+  assert.match(none.status.lastError!.message, 'no API key')
+})
+
+test.run()
