@@ -36,7 +36,7 @@ export interface InstalledPlugin {
   main: string
   /** The entry file's text: what the sandbox runs (SandboxPlugin.code, with `main` as its filename). */
   code: string
-  /** Notification types it serves (empty for bouncers). */
+  /** Configuration types it serves (notification types; for bouncers, types besides its `bouncer-NAME`). */
   serves: string[]
   /** What the installed manifest asks (configuration keys unresolved). */
   permissions: Permissions
