@@ -14,6 +14,7 @@ import {spawn} from 'node:child_process'
 import * as fs from 'node:fs'
 import * as os from 'node:os'
 import * as path from 'node:path'
+import TOML from '@iarna/toml'
 import {test} from 'uvu'
 import * as assert from 'uvu/assert'
 import {createNetns, netnsSupported, type Netns} from '../helpers/netns.js'
@@ -74,13 +75,24 @@ function apply(id: string, batch: {startup: boolean; added: Decision[]; deleted:
   return pool.call(id, 'apply', [batch, options]) as Promise<Record<string, number>>
 }
 
-test('the manifest asks to run /usr/sbin/nft -f - and nothing else', () => {
-  const toml = fs.readFileSync(path.join(PLUGIN, 'crowd-package.toml'), 'utf8')
-  assert.match(toml, /^type = "bouncer"$/m)
-  assert.match(toml, /^main = "index.js"$/m)
-  assert.match(toml, /^commands = \[\{path = "\/usr\/sbin\/nft", args = \["-f", "-"\]\}\]$/m)
-  assert.not.match(toml, /^serves =/m)
-  assert.is(toml.split('[permissions]')[1]!.split('\n').filter((l) => l.trim() !== '' && !l.startsWith('#')).join('\n'), 'commands = [{path = "/usr/sbin/nft", args = ["-f", "-"]}]')
+test('the manifest asks to run nft -f - (and, for the iptables mode, ipset, iptables-restore and the jump to its chain), nothing else', () => {
+  const manifest = TOML.parse(fs.readFileSync(path.join(PLUGIN, 'crowd-package.toml'), 'utf8')) as Record<string, unknown>
+  assert.is(manifest.type, 'bouncer')
+  assert.is(manifest.main, 'index.js')
+  assert.is(manifest.serves, undefined)
+  const jump = (tool: string, op: string): unknown => ({path: `/usr/sbin/${tool}`, args: ['-w', op, '*', '-j', 'CROWDSEC_CHAIN']})
+  assert.equal(JSON.parse(JSON.stringify(manifest.permissions)), {
+    commands: [
+      {path: '/usr/sbin/nft', args: ['-f', '-']},
+      {path: '/usr/sbin/ipset', args: ['restore']},
+      {path: '/usr/sbin/iptables-restore', args: ['--noflush']},
+      {path: '/usr/sbin/ip6tables-restore', args: ['--noflush']},
+      jump('iptables', '-C'),
+      jump('iptables', '-I'),
+      jump('ip6tables', '-C'),
+      jump('ip6tables', '-I'),
+    ],
+  })
 })
 
 test('startup: tables, sets, chains and every element in one transaction; values written back canonically, garbage refused', async () => {
@@ -171,7 +183,7 @@ add rule ip blocks c-forward ip saddr @bad-ranges reject
 add element ip blocks bad { 192.0.2.1 timeout 5s }
 `,
   )
-  for (const options of [{nftables: {ipv4: {table: 'x; flush ruleset'}}}, {nftables: {priority: '-10; flush ruleset'}}, {mode: 'iptables'}, {blacklists_ipv6: 'a b'}]) {
+  for (const options of [{nftables: {ipv4: {table: 'x; flush ruleset'}}}, {nftables: {priority: '-10; flush ruleset'}}, {mode: 'pf'}, {mode: 'iptables', bin_dir: '/usr/sbin; rm'}, {blacklists_ipv6: 'a b'}]) {
     const error = await rejection(apply('fw-options', {startup: true, added: [ban('192.0.2.1')], deleted: []}, {nft_path: nft.path, ...options}))
     assert.match(error.message, 'bouncer-firewall:')
   }
@@ -214,6 +226,84 @@ test('a failing nft call rejects with what nft said (the runtime retries)', asyn
   assert.match(error.message, 'nft -f - failed (exit 1): Error: Could not process rule: No such file or directory')
   nft.failing(false)
   assert.is((await apply('fw-fail', {startup: false, added: [ban('192.0.2.1')], deleted: []}, {nft_path: nft.path})).added, 1)
+})
+
+/** Fakes of ipset, iptables(-restore) and ip6tables(-restore) in one directory, recording `program args` and stdin; `-C` fails until `-I` ran. */
+function fakeIptables(name: string): {dir: string; calls(): string[]; input(n: number): string} {
+  const dir = path.join(tmp, name)
+  fs.mkdirSync(dir)
+  for (const program of ['ipset', 'iptables', 'ip6tables', 'iptables-restore', 'ip6tables-restore']) {
+    fs.writeFileSync(
+      path.join(dir, program),
+      `#!/bin/sh
+d=${dir}
+n=$(ls "$d" | grep -c '^in\\.')
+echo "${program} $*" >> "$d/calls"
+case "$2" in
+  -C) [ -e "$d/jump-${program}-$3" ] && exit 0; echo "iptables: Bad rule (does a matching rule exist in that chain?)." >&2; exit 1 ;;
+  -I) touch "$d/jump-${program}-$3"; exit 0 ;;
+esac
+cat > "$d/in.$n"
+`,
+      {mode: 0o755},
+    )
+  }
+  return {
+    dir,
+    calls: () => fs.readFileSync(path.join(dir, 'calls'), 'utf8').split('\n').filter(Boolean),
+    input: (n) => fs.readFileSync(path.join(dir, `in.${n}`), 'utf8'),
+  }
+}
+
+function iptablesGrants(dir: string): unknown {
+  const jumps = ['iptables', 'ip6tables'].flatMap((t) => ['-C', '-I'].map((op) => ({path: `${dir}/${t}`, args: ['-w', op, '*', '-j', 'CROWDSEC_CHAIN']})))
+  return {commands: [{path: `${dir}/ipset`, args: ['restore']}, {path: `${dir}/iptables-restore`, args: ['--noflush']}, {path: `${dir}/ip6tables-restore`, args: ['--noflush']}, ...jumps]}
+}
+
+test('iptables mode: ipset sets filled through a temporary set swapped in, the chain restored in one commit, the jump inserted once; a batch is one ipset restore', async () => {
+  const fake = fakeIptables('iptables')
+  register(pool, 'fw-ipt', code, iptablesGrants(fake.dir))
+  const options = {mode: 'iptables', bin_dir: fake.dir, iptables_chains: ['INPUT', 'FORWARD']}
+  const stats = await apply('fw-ipt', {startup: true, added: [ban('192.0.2.1', 60_000), ban('10.0.0.0/8'), ban('10.1.0.0/16', 7_200_000), ban('2001:db8::/32', 5000), ban('x; flush')], deleted: []}, options)
+  assert.equal({added: stats.added, refused: stats.refused}, {added: 4, refused: 1})
+  assert.equal(fake.calls(), [
+    'ipset restore',
+    'iptables-restore --noflush',
+    'iptables -w -C INPUT -j CROWDSEC_CHAIN',
+    'iptables -w -I INPUT -j CROWDSEC_CHAIN',
+    'iptables -w -C FORWARD -j CROWDSEC_CHAIN',
+    'iptables -w -I FORWARD -j CROWDSEC_CHAIN',
+    'ip6tables-restore --noflush',
+    'ip6tables -w -C INPUT -j CROWDSEC_CHAIN',
+    'ip6tables -w -I INPUT -j CROWDSEC_CHAIN',
+    'ip6tables -w -C FORWARD -j CROWDSEC_CHAIN',
+    'ip6tables -w -I FORWARD -j CROWDSEC_CHAIN',
+  ])
+  assert.fixture(
+    fake.input(0),
+    `create crowdsec-blacklists hash:net family inet timeout 0 maxelem 2000000 -exist
+create crowdsec-blacklists-tmp hash:net family inet timeout 0 maxelem 2000000 -exist
+flush crowdsec-blacklists-tmp
+add crowdsec-blacklists-tmp 192.0.2.1 timeout 60 -exist
+add crowdsec-blacklists-tmp 10.0.0.0/8 timeout 3600 -exist
+add crowdsec-blacklists-tmp 10.1.0.0/16 timeout 7200 -exist
+swap crowdsec-blacklists-tmp crowdsec-blacklists
+destroy crowdsec-blacklists-tmp
+create crowdsec6-blacklists hash:net family inet6 timeout 0 maxelem 2000000 -exist
+create crowdsec6-blacklists-tmp hash:net family inet6 timeout 0 maxelem 2000000 -exist
+flush crowdsec6-blacklists-tmp
+add crowdsec6-blacklists-tmp 2001:db8::/32 timeout 5 -exist
+swap crowdsec6-blacklists-tmp crowdsec6-blacklists
+destroy crowdsec6-blacklists-tmp
+`,
+  )
+  assert.fixture(fake.input(1), '*filter\n:CROWDSEC_CHAIN - [0:0]\n-A CROWDSEC_CHAIN -m set --match-set crowdsec-blacklists src -j DROP\nCOMMIT\n')
+  assert.fixture(fake.input(2), '*filter\n:CROWDSEC_CHAIN - [0:0]\n-A CROWDSEC_CHAIN -m set --match-set crowdsec6-blacklists src -j DROP\nCOMMIT\n')
+  const before = fake.calls().length
+  const batch = await apply('fw-ipt', {startup: false, added: [ban('192.0.2.7', 30_000)], deleted: [ban('192.0.2.1'), ban('fd00::/8')]}, options)
+  assert.equal({added: batch.added, deleted: batch.deleted}, {added: 1, deleted: 2})
+  assert.equal(fake.calls().slice(before), ['ipset restore'])
+  assert.fixture(fake.input(3), 'del crowdsec-blacklists 192.0.2.1 -exist\nadd crowdsec-blacklists 192.0.2.7 timeout 30 -exist\ndel crowdsec6-blacklists fd00::/8 -exist\n')
 })
 
 test('100,000 startup decisions (IPv4, IPv6, ranges): one nft call, in seconds', async () => {
@@ -269,11 +359,11 @@ async function connect(ns: Netns, host: string, port: number): Promise<string> {
   return (await must(ns, process.execPath, ['-e', CONNECT, host, String(port)])).trim().split(' ')[0]!
 }
 
-test('real nft in a namespace: a banned client cannot connect, and can again once the decision is deleted (IPv4 and IPv6)', async () => {
-  if (skip !== undefined) {
-    console.log(`  SKIPPED (netns enforcement): ${skip}`)
-    return
-  }
+/**
+ * Two namespaces joined by a veth pair: A 10.77.0.1 / fd77::1, B 10.77.0.2 / fd77::2, a TCP
+ * server on port 8080 of every address of A; B reaches it (checked).
+ */
+async function pair(): Promise<{a: Netns; b: Netns}> {
   const a = await createNetns()
   namespaces.push(a)
   const b = await createNetns()
@@ -297,6 +387,15 @@ test('real nft in a namespace: a banned client cannot connect, and can again onc
   ;(server.stdout as unknown as {unref(): void}).unref()
   assert.is(await connect(b, '10.77.0.1', 8080), 'connected')
   assert.is(await connect(b, 'fd77::1', 8080), 'connected')
+  return {a, b}
+}
+
+test('real nft in a namespace: a banned client cannot connect, and can again once the decision is deleted (IPv4 and IPv6)', async () => {
+  if (skip !== undefined) {
+    console.log(`  SKIPPED (netns enforcement): ${skip}`)
+    return
+  }
+  const {a, b} = await pair()
 
   const wrapper = path.join(tmp, 'nft-in-ns')
   fs.writeFileSync(wrapper, `#!/bin/sh\nexec /usr/sbin/ip netns exec ${a.name} /usr/sbin/nft "$@"\n`, {mode: 0o755})
@@ -368,6 +467,44 @@ test('real nft in a namespace: a banned client cannot connect, and can again onc
   assert.match(await must(a, '/usr/sbin/nft', ['get', 'element', 'ip', 'crowdsec', 'crowdsec-blacklists', '{ 10.1.17.112 }']), '10.1.17.112')
   assert.is(await connect(b, '10.77.0.1', 8080), 'timeout')
 
+  for (const ns of [b, a]) await ns.destroy()
+})
+
+const iptablesMissing = ['ipset', 'iptables', 'ip6tables', 'iptables-restore', 'ip6tables-restore'].filter((p) => !fs.existsSync(`/usr/sbin/${p}`))
+
+test('real iptables + ipset in a namespace: banned, unbanned, a startup resync swaps the set; the jump is inserted once', async () => {
+  const why = skip ?? (iptablesMissing.length > 0 ? `missing ${iptablesMissing.map((p) => `/usr/sbin/${p}`).join(', ')} (apt-get install ipset iptables)` : undefined)
+  if (why !== undefined) {
+    console.log(`  SKIPPED (netns iptables enforcement): ${why}`)
+    return
+  }
+  const {a, b} = await pair()
+  const dir = path.join(tmp, 'ipt-in-ns')
+  fs.mkdirSync(dir)
+  for (const program of ['ipset', 'iptables', 'ip6tables', 'iptables-restore', 'ip6tables-restore']) {
+    fs.writeFileSync(path.join(dir, program), `#!/bin/sh\nexec /usr/sbin/ip netns exec ${a.name} /usr/sbin/${program} "$@"\n`, {mode: 0o755})
+  }
+  register(pool, 'fw-ipt-real', code, iptablesGrants(dir))
+  const options = {mode: 'iptables', bin_dir: dir}
+  await apply('fw-ipt-real', {startup: true, added: [ban('192.0.2.1'), ban('2001:db8::/32')], deleted: []}, options)
+  assert.is(await connect(b, '10.77.0.1', 8080), 'connected')
+  await apply('fw-ipt-real', {startup: false, added: [ban('10.77.0.2', 600_000), ban('fd77::/64', 600_000)], deleted: []}, options)
+  assert.is(await connect(b, '10.77.0.1', 8080), 'timeout')
+  assert.is(await connect(b, 'fd77::1', 8080), 'timeout')
+  await apply('fw-ipt-real', {startup: false, added: [], deleted: [ban('10.77.0.2'), ban('fd77::/64'), ban('10.77.0.99')]}, options)
+  assert.is(await connect(b, '10.77.0.1', 8080), 'connected')
+  assert.is(await connect(b, 'fd77::1', 8080), 'connected')
+  // startup with the client's range (a nested range too): swapped in, blocked; again without: passes
+  await apply('fw-ipt-real', {startup: true, added: [ban('10.77.0.0/24'), ban('10.77.0.2'), ban('fd77::2')], deleted: []}, options)
+  assert.is(await connect(b, '10.77.0.1', 8080), 'timeout')
+  assert.is(await connect(b, 'fd77::1', 8080), 'timeout')
+  await apply('fw-ipt-real', {startup: true, added: [ban('192.0.2.1')], deleted: []}, options)
+  assert.is(await connect(b, '10.77.0.1', 8080), 'connected')
+  const rules = await must(a, '/usr/sbin/iptables', ['-S'])
+  assert.is(rules.split('\n').filter((l) => l === '-A INPUT -j CROWDSEC_CHAIN').length, 1, rules)
+  assert.is(rules.split('\n').filter((l) => l.startsWith('-A CROWDSEC_CHAIN')).length, 1, rules)
+  assert.match(await must(a, '/usr/sbin/ipset', ['list', 'crowdsec-blacklists']), /192\.0\.2\.1 timeout/)
+  assert.not.match(await must(a, '/usr/sbin/ipset', ['list', '-n']), 'crowdsec-blacklists-tmp')
   for (const ns of [b, a]) await ns.destroy()
 })
 

@@ -1,5 +1,6 @@
 'use strict'
-// crowd/bouncer-firewall: blocks the addresses and ranges of decisions with nftables.
+// crowd/bouncer-firewall: blocks the addresses and ranges of decisions with nftables (or
+// iptables + ipset, `mode: iptables`, further down).
 //
 // Runs in crowd's sandbox: no require, no file system, no network; `host.exec` runs nft (only as
 // the manifest declares: `/usr/sbin/nft -f -`) and every batch is ONE `nft -f -` call with the
@@ -80,7 +81,16 @@ function parseOptions(options) {
   if (options === undefined || options === null) options = {}
   if (!isObject(options)) fail('options must be a table')
   const mode = options.mode === undefined ? 'nftables' : options.mode
-  if (mode !== 'nftables') fail(`mode ${JSON.stringify(mode)} is not supported (nftables; the iptables + ipset mode is not written yet)`)
+  if (mode !== 'nftables' && mode !== 'iptables') fail(`mode ${JSON.stringify(mode)} is not supported (nftables, iptables)`)
+  const binDir = options.bin_dir === undefined ? '/usr/sbin' : options.bin_dir
+  if (typeof binDir !== 'string' || !/^\/[A-Za-z0-9._/-]*$/.test(binDir) || binDir.includes('..')) fail('bin_dir must be an absolute path')
+  const maxElements = options.ipset_maxelem === undefined ? 2000000 : options.ipset_maxelem
+  if (!Number.isInteger(maxElements) || maxElements < 1024 || maxElements > 1e8) fail('ipset_maxelem must be an integer from 1024')
+  let chains = ['INPUT']
+  if (options.iptables_chains !== undefined) {
+    if (!Array.isArray(options.iptables_chains) || options.iptables_chains.length === 0 || options.iptables_chains.some((c) => c !== 'INPUT' && c !== 'FORWARD')) fail('iptables_chains must list INPUT and/or FORWARD')
+    chains = [...new Set(options.iptables_chains)]
+  }
   const nftPath = options.nft_path === undefined ? DEFAULT_NFT : options.nft_path
   if (typeof nftPath !== 'string' || !nftPath.startsWith('/')) fail('nft_path must be an absolute path')
   const nft = options.nftables === undefined ? {} : options.nftables
@@ -104,7 +114,7 @@ function parseOptions(options) {
   }
   const v4 = family(nft.ipv4, {family: 'ip', type: 'ipv4_addr', match: 'ip saddr', table: 'crowdsec', chain: 'crowdsec-chain', set: name(options.blacklists_ipv4, 'crowdsec-blacklists', 'blacklists_ipv4')}, 'nftables.ipv4', priority)
   const v6 = family(nft.ipv6, {family: 'ip6', type: 'ipv6_addr', match: 'ip6 saddr', table: 'crowdsec6', chain: 'crowdsec6-chain', set: name(options.blacklists_ipv6, 'crowdsec6-blacklists', 'blacklists_ipv6')}, 'nftables.ipv6', priority)
-  return {nftPath, hooks, verdict: action === 'DROP' ? 'drop' : 'reject', maxTimeout, types, v4, v6}
+  return {mode, maxElements, nftPath, binDir: binDir.replace(/\/+$/, ''), chains, hooks, verdict: action === 'DROP' ? 'drop' : 'reject', maxTimeout, types, v4, v6}
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -346,6 +356,93 @@ function buildScript(batch, opts, report) {
 }
 
 // ---------------------------------------------------------------------------------------------
+// iptables + ipset mode
+//
+// One ipset set per family (hash:net: addresses and ranges, nested ones too, each with its own
+// timeout), matched from a chain CROWDSEC_CHAIN of iptables' and ip6tables' filter tables, jumped
+// to from INPUT (and FORWARD with iptables_chains). Programs: `ipset restore` (stdin),
+// `iptables-restore --noflush` (stdin: the chain flushed and refilled in one commit) and
+// `iptables -w -C|-I CHAIN -j CROWDSEC_CHAIN` (the jump, inserted when missing).
+//
+// startup: the elements go into a temporary set that is then swapped with the real one (atomic:
+// no window) and destroyed. A batch: `del X value -exist` and `add X value timeout N -exist`
+// (which also refreshes the timeout), in one `ipset restore`.
+
+const IPT_CHAIN = 'CROWDSEC_CHAIN'
+// ipset's longest timeout (seconds)
+const IPSET_MAX_TIMEOUT = 2147483
+
+async function run(host, file, args, stdin) {
+  let result
+  try {
+    result = await host.exec(file, args, stdin)
+  } catch (error) {
+    const code = error && typeof error.code === 'string' ? error.code : 'error'
+    fail(`cannot run ${file} (${code}): ${error && error.message}`)
+  }
+  return result
+}
+
+function failed(file, args, result) {
+  const why = (result.stderr || '').trim().split('\n').slice(0, 6).join(' | ').slice(0, 600)
+  fail(`${[file, ...args].join(' ')} failed (${result.code === null ? `signal ${result.signal}` : `exit ${result.code}`}): ${why}`)
+}
+
+async function warnRefused(host, stats, reasons) {
+  if (stats.refused > 0) await host.log('warn', `bouncer-firewall: refused ${stats.refused} decision(s): ${reasons.join('; ')}${stats.refused > reasons.length ? '; ...' : ''}`)
+}
+
+async function applyIptables(batch, opts, report, host, warn) {
+  const adds = collect(batch.added, opts, true, report)
+  const dels = batch.startup ? {v4: new Map(), v4r: new Map(), v6: new Map(), v6r: new Map()} : collect(batch.deleted, opts, false, report)
+  const lines = []
+  const families = []
+  let added = 0
+  let deleted = 0
+  for (const [f, inet, a, d] of [[opts.v4, 'inet', new Map([...adds.v4, ...adds.v4r]), new Map([...dels.v4, ...dels.v4r])], [opts.v6, 'inet6', new Map([...adds.v6, ...adds.v6r]), new Map([...dels.v6, ...dels.v6r])]]) {
+    if (!f.enabled) {
+      if (a.size + d.size > 0) report.skipped(`${inet} disabled`, a.size + d.size)
+      continue
+    }
+    const set = f.set
+    const timeout = (e) => Math.min(e.timeout, IPSET_MAX_TIMEOUT)
+    if (batch.startup) {
+      families.push({f, inet})
+      const tmp = `${set}-tmp`
+      // the same parameters every time (`create -exist` refuses a set that differs)
+      const create = `hash:net family ${inet} timeout 0 maxelem ${opts.maxElements}`
+      lines.push(`create ${set} ${create} -exist`, `create ${tmp} ${create} -exist`, `flush ${tmp}`)
+      for (const [text, e] of a) lines.push(`add ${tmp} ${text} timeout ${timeout(e)} -exist`)
+      lines.push(`swap ${tmp} ${set}`, `destroy ${tmp}`)
+    } else {
+      for (const text of d.keys()) if (!a.has(text)) lines.push(`del ${set} ${text} -exist`)
+      for (const [text, e] of a) lines.push(`add ${set} ${text} timeout ${timeout(e)} -exist`)
+      deleted += [...d.keys()].filter((k) => !a.has(k)).length
+    }
+    added += a.size
+  }
+  await warn()
+  if (lines.length > 0) {
+    const ipset = `${opts.binDir}/ipset`
+    const result = await run(host, ipset, ['restore'], lines.join('\n') + '\n')
+    if (result.code !== 0) failed(ipset, ['restore'], result)
+  }
+  for (const {f, inet} of families) {
+    const tool = `${opts.binDir}/${inet === 'inet' ? 'iptables' : 'ip6tables'}`
+    const rules = `*filter\n:${IPT_CHAIN} - [0:0]\n-A ${IPT_CHAIN} -m set --match-set ${f.set} src -j ${opts.verdict === 'drop' ? 'DROP' : 'REJECT'}\nCOMMIT\n`
+    const restored = await run(host, `${tool}-restore`, ['--noflush'], rules)
+    if (restored.code !== 0) failed(`${tool}-restore`, ['--noflush'], restored)
+    for (const chain of opts.chains) {
+      const check = await run(host, tool, ['-w', '-C', chain, '-j', IPT_CHAIN], null)
+      if (check.code === 0) continue
+      const insert = await run(host, tool, ['-w', '-I', chain, '-j', IPT_CHAIN], null)
+      if (insert.code !== 0) failed(tool, ['-w', '-I', chain, '-j', IPT_CHAIN], insert)
+    }
+  }
+  return {added, deleted, bytes: lines.reduce((n, l) => n + l.length + 1, 0)}
+}
+
+// ---------------------------------------------------------------------------------------------
 
 module.exports = {
   async apply(batch, options, host) {
@@ -361,24 +458,23 @@ module.exports = {
       },
       skipped: (why, n) => void (stats.skipped += n === undefined ? 1 : n),
     }
-    const {script, added, deleted} = buildScript({startup: batch.startup === true, added: batch.added, deleted: batch.deleted}, opts, report)
-    if (stats.refused > 0) await host.log('warn', `bouncer-firewall: refused ${stats.refused} decision(s): ${refusedReasons.join('; ')}${stats.refused > refusedReasons.length ? '; ...' : ''}`)
-    if (script === '') return {...stats, bytes: 0, ms: (await host.now()) - started}
-    let result
-    try {
-      result = await host.exec(opts.nftPath, ['-f', '-'], script)
-    } catch (error) {
-      const code = error && typeof error.code === 'string' ? error.code : 'error'
-      fail(`cannot run ${opts.nftPath} (${code}): ${error && error.message}`)
+    const normalised = {startup: batch.startup === true, added: batch.added, deleted: batch.deleted}
+    let done
+    if (opts.mode === 'iptables') {
+      done = await applyIptables(normalised, opts, report, host, () => warnRefused(host, stats, refusedReasons))
+    } else {
+      const {script, added, deleted} = buildScript(normalised, opts, report)
+      await warnRefused(host, stats, refusedReasons)
+      if (script !== '') {
+        const result = await run(host, opts.nftPath, ['-f', '-'], script)
+        if (result.code !== 0) failed('nft', ['-f', '-'], result)
+      }
+      done = {added, deleted, bytes: script.length}
     }
-    if (result.code !== 0) {
-      const why = (result.stderr || '').trim().split('\n').slice(0, 6).join(' | ').slice(0, 600)
-      fail(`nft -f - failed (${result.code === null ? `signal ${result.signal}` : `exit ${result.code}`}): ${why}`)
-    }
-    stats.added = added
-    stats.deleted = deleted
+    stats.added = done.added
+    stats.deleted = done.deleted
     const ms = (await host.now()) - started
-    await host.log(batch.startup === true ? 'info' : 'debug', `bouncer-firewall: ${batch.startup === true ? 'startup, ' : ''}${added} added, ${deleted} deleted in ${ms} ms (${script.length} bytes of nft script)`)
-    return {...stats, bytes: script.length, ms}
+    if (done.bytes > 0) await host.log(normalised.startup ? 'info' : 'debug', `bouncer-firewall: ${normalised.startup ? 'startup, ' : ''}${done.added} added, ${done.deleted} deleted in ${ms} ms (${done.bytes} bytes of ${opts.mode === 'iptables' ? 'ipset' : 'nft'} script)`)
+    return {...stats, bytes: done.bytes, ms}
   },
 }
