@@ -355,6 +355,44 @@ function buildScript(batch, opts, report) {
   return {script: lines.length === 0 ? '' : lines.join('\n') + '\n', added, deleted}
 }
 
+const OVERLAP = /^\/dev\/stdin:([0-9]+):([0-9]+)-([0-9]+): Error: interval overlaps with an existing one/m
+const MAX_OVERLAP_RETRIES = 16
+
+/**
+ * Runs the script; a batch (not a startup: it starts from empty sets and merges nested ranges
+ * itself) whose range overlaps one already in the set (a CIDR inside, or around, an earlier one:
+ * nft refuses it and names the first) is retried without that value, up to 16 times, rather than
+ * failing again at every retry and holding back every later decision. Returns the script that
+ * was applied and the values left out.
+ */
+async function runNft(host, opts, script, startup) {
+  const overlaps = []
+  for (;;) {
+    const result = await run(host, opts.nftPath, ['-f', '-'], script)
+    if (result.code === 0) return {script, overlaps}
+    const m = OVERLAP.exec(result.stderr || '')
+    if (m === null || startup || overlaps.length >= MAX_OVERLAP_RETRIES) failed('nft', ['-f', '-'], result)
+    const lines = script.split('\n')
+    const line = lines[Number(m[1]) - 1] || ''
+    const value = line.slice(Number(m[2]) - 1, Number(m[3]))
+    const at = /^(add|delete) element (ip6? [A-Za-z0-9_-]+ [A-Za-z0-9_-]+) \{ /.exec(line)
+    if (at === null || !/^[0-9a-f.:]+\/[0-9]+$/.test(value)) failed('nft', ['-f', '-'], result)
+    // the value leaves every line of that set (the 1 s add, the delete and the add with its timeout)
+    const kept = []
+    for (const l of lines) {
+      const head = /^(add|delete) element (ip6? [A-Za-z0-9_-]+ [A-Za-z0-9_-]+) \{ (.*) \}$/.exec(l)
+      if (head === null || head[2] !== at[2]) {
+        kept.push(l)
+        continue
+      }
+      const items = head[3].split(', ').filter((item) => item !== value && !item.startsWith(`${value} `))
+      if (items.length > 0) kept.push(`${head[1]} element ${head[2]} { ${items.join(', ')} }`)
+    }
+    overlaps.push(value)
+    script = kept.join('\n')
+  }
+}
+
 // ---------------------------------------------------------------------------------------------
 // iptables + ipset mode
 //
@@ -465,11 +503,12 @@ module.exports = {
     } else {
       const {script, added, deleted} = buildScript(normalised, opts, report)
       await warnRefused(host, stats, refusedReasons)
-      if (script !== '') {
-        const result = await run(host, opts.nftPath, ['-f', '-'], script)
-        if (result.code !== 0) failed('nft', ['-f', '-'], result)
+      const applied = script === '' ? {script, overlaps: []} : await runNft(host, opts, script, normalised.startup)
+      if (applied.overlaps.length > 0) {
+        stats.overlaps = applied.overlaps.length
+        await host.log('warn', `bouncer-firewall: ${applied.overlaps.length} range(s) overlap ranges already in the set and were left out until the next startup merges them: ${applied.overlaps.slice(0, 5).join(', ')}${applied.overlaps.length > 5 ? ', ...' : ''}`)
       }
-      done = {added, deleted, bytes: script.length}
+      done = {added, deleted, bytes: applied.script.length}
     }
     stats.added = done.added
     stats.deleted = done.deleted
