@@ -166,6 +166,8 @@ test('options: forward hook, priority, names, REJECT, IPv6 off; bad names refuse
     deny_action: 'reject',
     nftables: {forward: true, priority: 5, ipv4: {table: 'blocks', chain: 'c'}, ipv6: {enabled: false}},
     blacklists_ipv4: 'bad',
+    deny_log: true,
+    deny_log_prefix: 'crowd ban: ',
   })
   assert.fixture(
     nft.scripts()[0]!,
@@ -175,15 +177,15 @@ add table ip blocks
 add set ip blocks bad { type ipv4_addr; flags timeout; }
 add set ip blocks bad-ranges { type ipv4_addr; flags timeout, interval; }
 add chain ip blocks c-input { type filter hook input priority 5; policy accept; }
-add rule ip blocks c-input ip saddr @bad reject
-add rule ip blocks c-input ip saddr @bad-ranges reject
+add rule ip blocks c-input ip saddr @bad log prefix "crowd ban: " reject
+add rule ip blocks c-input ip saddr @bad-ranges log prefix "crowd ban: " reject
 add chain ip blocks c-forward { type filter hook forward priority 5; policy accept; }
-add rule ip blocks c-forward ip saddr @bad reject
-add rule ip blocks c-forward ip saddr @bad-ranges reject
+add rule ip blocks c-forward ip saddr @bad log prefix "crowd ban: " reject
+add rule ip blocks c-forward ip saddr @bad-ranges log prefix "crowd ban: " reject
 add element ip blocks bad { 192.0.2.1 timeout 5s }
 `,
   )
-  for (const options of [{nftables: {ipv4: {table: 'x; flush ruleset'}}}, {nftables: {priority: '-10; flush ruleset'}}, {mode: 'pf'}, {mode: 'iptables', bin_dir: '/usr/sbin; rm'}, {blacklists_ipv6: 'a b'}]) {
+  for (const options of [{nftables: {ipv4: {table: 'x; flush ruleset'}}}, {nftables: {priority: '-10; flush ruleset'}}, {mode: 'pf'}, {mode: 'iptables', bin_dir: '/usr/sbin; rm'}, {blacklists_ipv6: 'a b'}, {deny_log: true, deny_log_prefix: '" accept; "'}]) {
     const error = await rejection(apply('fw-options', {startup: true, added: [ban('192.0.2.1')], deleted: []}, {nft_path: nft.path, ...options}))
     assert.match(error.message, 'bouncer-firewall:')
   }
@@ -457,8 +459,9 @@ test('real nft in a namespace: a banned client cannot connect, and can again onc
   assert.match(await must(a, '/usr/sbin/nft', ['list', 'chain', 'ip', 'crowdsec', 'crowdsec-chain-input']), 'priority filter;')
 
   // startup with the client in it: blocked right after the call
-  await apply('fw-real', {startup: true, added: [ban('10.77.0.2', 600_000)], deleted: []}, options)
+  await apply('fw-real', {startup: true, added: [ban('10.77.0.2', 600_000)], deleted: []}, {...options, deny_log: true})
   assert.is(await connect(b, '10.77.0.1', 8080), 'timeout')
+  assert.match(await must(a, '/usr/sbin/nft', ['list', 'chain', 'ip', 'crowdsec', 'crowdsec-chain-input']), 'log prefix "crowdsec: " drop')
 
   // 100,000 decisions by the real nft, in one call: the client (among them) still blocked, an address listed
   const many: Decision[] = [ban('10.77.0.2', 600_000)]
@@ -500,7 +503,8 @@ test('real iptables + ipset in a namespace: banned, unbanned, a startup resync s
   assert.is(await connect(b, '10.77.0.1', 8080), 'connected')
   assert.is(await connect(b, 'fd77::1', 8080), 'connected')
   // startup with the client's range (a nested range too): swapped in, blocked; again without: passes
-  await apply('fw-ipt-real', {startup: true, added: [ban('10.77.0.0/24'), ban('10.77.0.2'), ban('fd77::2')], deleted: []}, options)
+  await apply('fw-ipt-real', {startup: true, added: [ban('10.77.0.0/24'), ban('10.77.0.2'), ban('fd77::2')], deleted: []}, {...options, deny_log: true})
+  assert.match(await must(a, '/usr/sbin/iptables', ['-S', 'CROWDSEC_CHAIN']), '-A CROWDSEC_CHAIN -m set --match-set crowdsec-blacklists src -j LOG --log-prefix "crowdsec: "')
   assert.is(await connect(b, '10.77.0.1', 8080), 'timeout')
   assert.is(await connect(b, 'fd77::1', 8080), 'timeout')
   await apply('fw-ipt-real', {startup: true, added: [ban('192.0.2.1')], deleted: []}, options)

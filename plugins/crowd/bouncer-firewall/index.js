@@ -114,7 +114,11 @@ function parseOptions(options) {
   }
   const v4 = family(nft.ipv4, {family: 'ip', type: 'ipv4_addr', match: 'ip saddr', table: 'crowdsec', chain: 'crowdsec-chain', set: name(options.blacklists_ipv4, 'crowdsec-blacklists', 'blacklists_ipv4')}, 'nftables.ipv4', priority)
   const v6 = family(nft.ipv6, {family: 'ip6', type: 'ipv6_addr', match: 'ip6 saddr', table: 'crowdsec6', chain: 'crowdsec6-chain', set: name(options.blacklists_ipv6, 'crowdsec6-blacklists', 'blacklists_ipv6')}, 'nftables.ipv6', priority)
-  return {mode, maxElements, nftPath, binDir: binDir.replace(/\/+$/, ''), chains, hooks, verdict: action === 'DROP' ? 'drop' : 'reject', maxTimeout, types, v4, v6}
+  if (options.deny_log !== undefined && typeof options.deny_log !== 'boolean') fail('deny_log must be true or false')
+  const logPrefix = options.deny_log_prefix === undefined ? 'crowdsec: ' : options.deny_log_prefix
+  if (typeof logPrefix !== 'string' || !/^[A-Za-z0-9 _:.-]{1,28}$/.test(logPrefix)) fail('deny_log_prefix: at most 28 letters, digits, spaces and _ : . -')
+  const log = options.deny_log === true ? logPrefix : undefined
+  return {mode, log, maxElements, nftPath, binDir: binDir.replace(/\/+$/, ''), chains, hooks, verdict: action === 'DROP' ? 'drop' : 'reject', maxTimeout, types, v4, v6}
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -309,8 +313,9 @@ function tableHeader(f, opts, lines) {
   for (const hook of opts.hooks) {
     const chain = `${f.chain}-${hook}`
     lines.push(`add chain ${t} ${chain} { type filter hook ${hook} priority ${f.priority}; policy accept; }`)
-    lines.push(`add rule ${t} ${chain} ${f.match} @${f.set} ${opts.verdict}`)
-    lines.push(`add rule ${t} ${chain} ${f.match} @${f.rangeSet} ${opts.verdict}`)
+    const verdict = opts.log === undefined ? opts.verdict : `log prefix "${opts.log}" ${opts.verdict}`
+    lines.push(`add rule ${t} ${chain} ${f.match} @${f.set} ${verdict}`)
+    lines.push(`add rule ${t} ${chain} ${f.match} @${f.rangeSet} ${verdict}`)
   }
 }
 
@@ -467,7 +472,9 @@ async function applyIptables(batch, opts, report, host, warn) {
   }
   for (const {f, inet} of families) {
     const tool = `${opts.binDir}/${inet === 'inet' ? 'iptables' : 'ip6tables'}`
-    const rules = `*filter\n:${IPT_CHAIN} - [0:0]\n-A ${IPT_CHAIN} -m set --match-set ${f.set} src -j ${opts.verdict === 'drop' ? 'DROP' : 'REJECT'}\nCOMMIT\n`
+    const match = `-A ${IPT_CHAIN} -m set --match-set ${f.set} src`
+    const logRule = opts.log === undefined ? '' : `${match} -j LOG --log-prefix "${opts.log}"\n`
+    const rules = `*filter\n:${IPT_CHAIN} - [0:0]\n${logRule}${match} -j ${opts.verdict === 'drop' ? 'DROP' : 'REJECT'}\nCOMMIT\n`
     const restored = await run(host, `${tool}-restore`, ['--noflush'], rules)
     if (restored.code !== 0) failed(`${tool}-restore`, ['--noflush'], restored)
     for (const chain of opts.chains) {
