@@ -57,9 +57,10 @@ export interface StreamDecision {
   until?: unknown
 }
 
+/** A stream answer; the lists may be read lazily (stream.ts). */
 export interface StreamAnswer {
-  new?: StreamDecision[] | null
-  deleted?: StreamDecision[] | null
+  new?: Iterable<StreamDecision> | null
+  deleted?: Iterable<StreamDecision> | null
 }
 
 export interface DecisionFilters {
@@ -117,8 +118,8 @@ export function normaliseScope(scope: string): DecisionScope | undefined {
 
 /** A decision known to the state: what blocks one value, from one stream item. */
 interface Entry {
-  /** The stream id (or, without one, type|origin|scenario): what a delete names. */
-  key: string
+  /** The stream id (or, without one, its uuid or type|origin|scenario): what a delete names. */
+  key: number | string
   scope: DecisionScope
   type: string
   origin: string
@@ -147,7 +148,7 @@ export function readStreamDecision(item: StreamDecision, filters: DecisionFilter
   const scenario = typeof item.scenario === 'string' ? item.scenario : ''
   if (filters.scenariosContaining.length > 0 && !filters.scenariosContaining.some((s) => scenario.includes(s))) return {skip: 'filtered'}
   if (filters.scenariosNotContaining.some((s) => scenario.includes(s))) return {skip: 'filtered'}
-  const key = typeof item.id === 'number' ? `#${item.id}` : typeof item.uuid === 'string' && item.uuid !== '' ? item.uuid : `${type}|${origin}|${scenario}`
+  const key = typeof item.id === 'number' ? item.id : typeof item.uuid === 'string' && item.uuid !== '' ? item.uuid : `${type}|${origin}|${scenario}`
   let expiresAt: number
   if (typeof item.duration === 'string' && item.duration !== '') {
     try {
@@ -163,7 +164,18 @@ export function readStreamDecision(item: StreamDecision, filters: DecisionFilter
     return {garbage: `no duration for ${value}`}
   }
   if (!forDelete && expiresAt <= now) return {skip: 'expired'}
-  return {value, entry: {key, scope, type, origin, scenario, expiresAt}}
+  return {value, entry: {key, scope, type: intern(type), origin: intern(origin), scenario: intern(scenario), expiresAt}}
+}
+
+/** One copy of each type, origin and scenario name (a million decisions share a few dozen). */
+const interned = new Map<string, string>()
+const MAX_INTERNED = 10_000
+
+function intern(text: string): string {
+  const known = interned.get(text)
+  if (known !== undefined) return known
+  if (interned.size < MAX_INTERNED) interned.set(text, text)
+  return text
 }
 
 /** The decisions a bouncer knows, per value; computes what changes for the plugin. */

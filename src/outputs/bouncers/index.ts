@@ -13,6 +13,7 @@ export {bouncerFiles, DEFAULT_API_URL, DEFAULT_UPDATE_FREQUENCY_MS, loadBouncerC
 export {chunkBatch, DecisionState, DEFAULT_FILTERS, emptyCounts, normaliseScope, normaliseValue, readStreamDecision} from './decisions.js'
 export type {Decision, DecisionBatch, DecisionFilters, DecisionScope, StreamAnswer, StreamCounts, StreamDecision} from './decisions.js'
 export {APPLY_DEADLINE_MS, bouncerPackage, packagesFor, sandboxedBouncer, type BouncerPlugin, type SandboxedBouncerOptions} from './plugins.js'
+export {readStreamText} from './stream.js'
 export {BouncerRunner, DEFAULT_CHUNK_SIZE, readStatus, statusFile, type BouncerRunnerOptions, type BouncerStatus} from './runner.js'
 
 export interface BouncerSummary {

@@ -20,6 +20,7 @@ import {silentLogger} from '../../model/logger.js'
 import type {BouncerConfig} from './config.js'
 import {chunkBatch, DecisionState, emptyCounts, type DecisionBatch, type StreamAnswer, type StreamCounts} from './decisions.js'
 import type {BouncerPlugin} from './plugins.js'
+import {readStreamText} from './stream.js'
 
 export const DEFAULT_CHUNK_SIZE = 10_000
 /** What the LAPI's bouncer list shows as this bouncer's client. */
@@ -194,9 +195,7 @@ export class BouncerRunner {
       } catch {}
       throw new Error(`${response.statusCode} ${message}`.trim())
     }
-    const body = JSON.parse(response.body) as unknown
-    if (body === null || typeof body !== 'object' || Array.isArray(body)) throw new Error('the answer is not a decision stream')
-    return body as StreamAnswer
+    return readStreamText(response.body)
   }
 
   /** Sends a batch in chunks; false (reported) when the plugin failed. */
