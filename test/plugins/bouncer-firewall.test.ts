@@ -185,11 +185,15 @@ add rule ip blocks c-forward ip saddr @bad-ranges log prefix "crowd ban: " rejec
 add element ip blocks bad { 192.0.2.1 timeout 5s }
 `,
   )
+  // CrowdSec's disable_ipv6: IPv6 decisions skipped, no ip6 table
+  const v4only = await apply('fw-options', {startup: true, added: [ban('192.0.2.1'), ban('2001:db8::1')], deleted: []}, {nft_path: nft.path, disable_ipv6: true})
+  assert.equal({added: v4only.added, skipped: v4only.skipped}, {added: 1, skipped: 1})
+  assert.not.match(nft.scripts()[1]!, 'ip6')
   for (const options of [{nftables: {ipv4: {table: 'x; flush ruleset'}}}, {nftables: {priority: '-10; flush ruleset'}}, {mode: 'pf'}, {mode: 'iptables', bin_dir: '/usr/sbin; rm'}, {blacklists_ipv6: 'a b'}, {deny_log: true, deny_log_prefix: '" accept; "'}]) {
     const error = await rejection(apply('fw-options', {startup: true, added: [ban('192.0.2.1')], deleted: []}, {nft_path: nft.path, ...options}))
     assert.match(error.message, 'bouncer-firewall:')
   }
-  assert.is(nft.calls().length, 1)
+  assert.is(nft.calls().length, 2)
 })
 
 test('a batch: deleted values removed (added with 1 s first, so a missing one is no error), added ones replaced with their timeout', async () => {

@@ -114,6 +114,9 @@ function parseOptions(options) {
   }
   const v4 = family(nft.ipv4, {family: 'ip', type: 'ipv4_addr', match: 'ip saddr', table: 'crowdsec', chain: 'crowdsec-chain', set: name(options.blacklists_ipv4, 'crowdsec-blacklists', 'blacklists_ipv4')}, 'nftables.ipv4', priority)
   const v6 = family(nft.ipv6, {family: 'ip6', type: 'ipv6_addr', match: 'ip6 saddr', table: 'crowdsec6', chain: 'crowdsec6-chain', set: name(options.blacklists_ipv6, 'crowdsec6-blacklists', 'blacklists_ipv6')}, 'nftables.ipv6', priority)
+  // CrowdSec's disable_ipv6: true
+  if (options.disable_ipv6 !== undefined && typeof options.disable_ipv6 !== 'boolean') fail('disable_ipv6 must be true or false')
+  if (options.disable_ipv6 === true) v6.enabled = false
   if (options.deny_log !== undefined && typeof options.deny_log !== 'boolean') fail('deny_log must be true or false')
   const logPrefix = options.deny_log_prefix === undefined ? 'crowdsec: ' : options.deny_log_prefix
   if (typeof logPrefix !== 'string' || !/^[A-Za-z0-9 _:.-]{1,28}$/.test(logPrefix)) fail('deny_log_prefix: at most 28 letters, digits, spaces and _ : . -')
