@@ -3,7 +3,7 @@
  * installed from a directory source, which records every batch into a granted file through
  * host.appendFile: the startup sync, a decision added then deleted reaching the plugin, the LAPI
  * stopped (what is known stays, errors are reported with backoff) then restarted (resync), and
- * `crowd bouncer run --once` / `status` / `list` on that home; a plugin without a command grant
+ * `crowd bouncer run` (until SIGTERM, and --once) / `status` / `list` on that home; a plugin without a command grant
  * cannot run nft (EPERM).
  */
 import {spawn, type ChildProcess} from 'node:child_process'
@@ -154,6 +154,25 @@ test('crowd bouncer status and list on that home', async () => {
   const list = await home.json(['bouncer', 'list'])
   assert.is(list.status, 0, list.stderr)
   assert.equal(list.body.bouncers.map((b: any) => [b.name, b.package, b.state]), [['nft', 'test/bouncer-recorder', 'ready'], ['rec', 'test/bouncer-recorder', 'ready']])
+})
+
+test('crowd bouncer run: polls until SIGTERM, then prints its status', async () => {
+  const child = spawn(process.execPath, [BIN, 'bouncer', 'run', 'nft', '--json'], {cwd: ROOT, env: {...process.env, NO_COLOR: '1', ...home.env}, stdio: ['ignore', 'pipe', 'pipe']})
+  let stdout = ''
+  let stderr = ''
+  child.stdout.setEncoding('utf8').on('data', (c: string) => (stdout += c))
+  child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c))
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)))
+  try {
+    await until('the first sync', () => readStatus(home.dir, 'nft')?.lastSync != null && batches(nftRecord).length >= 2, 20_000)
+  } finally {
+    child.kill('SIGTERM')
+  }
+  assert.is(await exited, 0, stderr)
+  assert.match(stderr, 'crowd bouncer nft (test/bouncer-recorder) polling')
+  const out = JSON.parse(stdout)
+  assert.equal([out.name, out.blocked, out.inSync], ['nft', 2, true])
+  fs.rmSync(nftRecord)
 })
 
 test('crowd bouncer run --once: a plugin without a command grant cannot run nft (EPERM); exit 4 when the LAPI is down', async () => {
