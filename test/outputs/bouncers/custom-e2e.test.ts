@@ -1,0 +1,67 @@
+/**
+ * The runtime with a real bouncer package of this repo: crowd/bouncer-custom (plugins/), packed
+ * into a directory source, installed with its grant (run the program its configuration's bin_path
+ * names), fed by `crowd bouncer run custom --once` from a real `crowd lapi serve`: the program
+ * gets CrowdSec custom-bouncer's arguments for the decision added before.
+ */
+import {spawn, type ChildProcess} from 'node:child_process'
+import * as fs from 'node:fs'
+import * as path from 'node:path'
+import {test} from 'uvu'
+import * as assert from 'uvu/assert'
+import {packPlugins} from '../../../src/hub/pack.js'
+import {makeHome} from '../../commands/lapi/helpers.js'
+import {BIN, ROOT} from '../../helpers/run-cli.js'
+
+const home = makeHome('bouncer-custom-e2e')
+let lapi: ChildProcess | undefined
+
+test.after(() => {
+  if (lapi !== undefined && lapi.exitCode === null && lapi.signalCode === null) lapi.kill('SIGKILL')
+})
+
+test('crowd bouncer run custom --once runs the program for the decision', async () => {
+  const plugins = path.join(home.dir, 'src', 'plugins')
+  fs.cpSync(path.join(ROOT, 'plugins', 'crowd', 'bouncer-custom'), path.join(plugins, 'crowd', 'bouncer-custom'), {recursive: true})
+  packPlugins({pluginsDir: plugins, outDir: path.join(home.dir, 'src', 'dist'), indexFile: path.join(home.dir, 'src', 'hub-index.json')})
+  const install = await home.run(['hub', 'install', 'crowd/bouncer-custom', '--source', path.join(home.dir, 'src'), '--yes'])
+  assert.is(install.status, 0, install.stderr)
+  const key = await home.json(['bouncers', 'add', 'custom'])
+  assert.is((await home.run(['decisions', 'add', '--ip', '2001:db8:0:0::7', '--duration', '1h', '--reason', 'manual ban'])).status, 0)
+
+  lapi = spawn(process.execPath, [BIN, 'lapi', 'serve', '--listen', '127.0.0.1:0'], {cwd: ROOT, env: {...process.env, NO_COLOR: '1', ...home.env}, stdio: ['ignore', 'ignore', 'pipe']})
+  let stderr = ''
+  const url = await new Promise<string>((resolve, reject) => {
+    lapi!.stderr!.setEncoding('utf8').on('data', (c: string) => {
+      stderr += c
+      const m = /crowd lapi listening on (http:\/\/127\.0\.0\.1:\d+\/)/.exec(stderr)
+      if (m !== null) resolve(m[1]!)
+    })
+    lapi!.on('exit', (code) => reject(new Error(`lapi serve exited (${code}): ${stderr}`)))
+  })
+
+  const out = path.join(home.dir, 'calls.txt')
+  const script = path.join(home.dir, 'block.sh')
+  fs.writeFileSync(script, `#!/bin/sh\necho "$1 $2 $3 $4" >> ${out}\n`, {mode: 0o755})
+  fs.mkdirSync(path.join(home.dir, 'bouncers'))
+  fs.writeFileSync(path.join(home.dir, 'bouncers', 'custom.yaml'), `bin_path: \${BINARY_PATH}\napi_url: ${url}\napi_key: \${API_KEY}\n`)
+  const r = await runWith(['bouncer', 'run', 'custom', '--once', '--json'], {API_KEY: key.body.api_key, BINARY_PATH: script})
+  assert.is(r.status, 0, r.stdout + r.stderr)
+  assert.equal(JSON.parse(r.stdout).pluginStats, {added: 1, deleted: 0, runs: 1})
+  const calls = fs.readFileSync(out, 'utf8')
+  const m = /^add 2001:db8::7 (\d+) manual ban\n$/.exec(calls)
+  assert.ok(m !== null && Number(m[1]) > 3500 && Number(m[1]) <= 3600, calls)
+})
+
+function runWith(args: string[], env: Record<string, string>): Promise<{status: number; stdout: string; stderr: string}> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [BIN, ...args], {cwd: ROOT, env: {...process.env, NO_COLOR: '1', ...home.env, ...env}, stdio: ['ignore', 'pipe', 'pipe']})
+    let stdout = ''
+    let stderr = ''
+    child.stdout.setEncoding('utf8').on('data', (c: string) => (stdout += c))
+    child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c))
+    child.on('close', (code) => resolve({status: code ?? -1, stdout, stderr}))
+  })
+}
+
+test.run()
