@@ -82,7 +82,7 @@ export function renderInspect(r: InspectResult): string {
     const deps = Object.entries(v.dependencies).map(([n, range]) => `${n} ${range}`).join(', ')
     lines.push(`version ${v.version}  crowd ${v.crowd}${deps ? `  needs ${deps}` : ''}${v.source ? `  (${v.source})` : ''}`)
     if (v.main !== undefined) lines.push(`  main: ${v.main}`)
-    if (v.serves !== undefined) lines.push(`  serves notification types: ${v.serves.join(', ')}`)
+    if (v.serves !== undefined) lines.push(`  serves ${r.type === 'bouncer' ? 'bouncer' : 'notification'} types: ${v.serves.join(', ')}`)
     if (v.permissions !== undefined) {
       lines.push('  permissions:')
       for (const d of describePermissions(v.permissions)) lines.push(`    ${d}`)
