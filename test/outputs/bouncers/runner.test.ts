@@ -15,7 +15,7 @@ import {BouncerRunner, loadBouncerConfig, readStatus, sandboxedBouncer, type Dec
 import {makeHome, mask, pretty} from '../../commands/lapi/helpers.js'
 import {assertGolden} from '../../helpers/golden.js'
 import {makeDirectoryHub, type FixturePackage} from '../../hub/fixtures/make-hub.js'
-import {BIN, ROOT} from '../../helpers/run-cli.js'
+import {BIN, ROOT, runDeno} from '../../helpers/run-cli.js'
 
 const RECORDER_CODE = `'use strict'
 module.exports = {
@@ -183,6 +183,11 @@ test('crowd bouncer run --once: a plugin without a command grant cannot run nft 
   const lines = batches(nftRecord) as unknown as Record<string, unknown>[]
   assert.equal(lines[0], {nft: 'EPERM'})
   assert.is(lines[1]!.startup, true)
+  fs.rmSync(nftRecord)
+  const deno = runDeno(['bouncer', 'run', 'nft', '--once', '--json'], {env: home.env})
+  assert.is(deno.status, 0, deno.stderr)
+  assert.is(JSON.parse(deno.stdout).blocked, 2, 'under Deno too')
+  assert.equal(batches(nftRecord)[0], {nft: 'EPERM'} as unknown as DecisionBatch)
   await stopLapi()
   const down = await home.json(['bouncer', 'run', 'nft', '--once'])
   assert.is(down.status, 4)
