@@ -37,6 +37,7 @@ test('bouncer status: a bouncer that never ran is not found (exit 5)', async () 
   const r = await home.json(['bouncer', 'status', 'firewall'])
   assert.is(r.status, 5)
   assert.match(r.body.error.errors[0].message, 'never ran')
+  assert.is((await home.json(['bouncer', 'status', '../x'])).status, 2)
 })
 
 test('bouncers (API keys) and bouncer (running packages) are both there', async () => {

@@ -13,6 +13,7 @@ export default class BouncerStatusCommand extends CrowdCommand<typeof BouncerSta
 
   async run(): Promise<BouncerStatusResult> {
     const config = this.crowdConfig
+    if (!/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(this.args.name)) throw new CrowdError('usage', `"${this.args.name}" is not a bouncer name (letters, digits, _ . -)`)
     const status = readStatus(config.dataDir, this.args.name)
     if (status === undefined) throw new CrowdError('not-found', `bouncer '${this.args.name}' has no status: it never ran here (${statusFile(config.dataDir, this.args.name)})`)
     const t = status.totals
