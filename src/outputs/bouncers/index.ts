@@ -14,7 +14,7 @@ export {chunkBatch, DecisionState, DEFAULT_FILTERS, emptyCounts, normaliseScope,
 export type {Decision, DecisionBatch, DecisionFilters, DecisionScope, StreamAnswer, StreamCounts, StreamDecision} from './decisions.js'
 export {APPLY_DEADLINE_MS, bouncerPackage, packagesFor, sandboxedBouncer, type BouncerPlugin, type SandboxedBouncerOptions} from './plugins.js'
 export {readStreamText} from './stream.js'
-export {BouncerRunner, DEFAULT_CHUNK_SIZE, readStatus, statusFile, type BouncerRunnerOptions, type BouncerStatus} from './runner.js'
+export {BouncerRunner, DEFAULT_CHUNK_SIZE, readStatus, statusFile, type BouncerRunnerOptions, type BouncerStatus, type DecisionSource} from './runner.js'
 
 export interface BouncerSummary {
   name: string

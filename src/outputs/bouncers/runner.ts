@@ -23,6 +23,9 @@ import type {BouncerPlugin} from './plugins.js'
 import {readStreamText} from './stream.js'
 
 export const DEFAULT_CHUNK_SIZE = 10_000
+
+/** A decision stream: every active decision when `startup`, else the changes since the last call. */
+export type DecisionSource = (startup: boolean) => Promise<StreamAnswer>
 /** What the LAPI's bouncer list shows as this bouncer's client. */
 const USER_AGENT = 'crowd-bouncer/v0.1.0'
 
@@ -59,6 +62,11 @@ export interface BouncerRunnerOptions {
   backoff?: {firstMs: number; maxMs: number}
   /** Timeout of one poll (default 30 s: a startup stream of a million decisions takes a while). */
   pollTimeoutMs?: number
+  /**
+   * Where decisions come from instead of the LAPI over HTTP (a process that holds the store, as
+   * `crowd watch` may): answers like the stream would for `startup`; a throw counts as the LAPI away.
+   */
+  source?: DecisionSource
   now?: () => number
 }
 
@@ -78,7 +86,7 @@ export function readStatus(dataDir: string, name: string): BouncerStatus | undef
 export class BouncerRunner {
   readonly state: DecisionState
   readonly status: BouncerStatus
-  readonly #o: Required<Omit<BouncerRunnerOptions, 'logger'>> & {logger: Logger}
+  readonly #o: Required<Omit<BouncerRunnerOptions, 'logger' | 'source'>> & {logger: Logger; source?: DecisionSource}
   /** No poll has reached the LAPI yet: the next is a startup one, and so is the plugin's batch. */
   #first = true
   /** The LAPI was away: the next poll is a startup one, the plugin gets the difference. */
@@ -173,6 +181,7 @@ export class BouncerRunner {
   }
 
   async #poll(startup: boolean): Promise<StreamAnswer> {
+    if (this.#o.source !== undefined) return this.#o.source(startup)
     const c = this.#o.config
     if (c.apiKey === '') throw new Error('no API key (set api_key in the configuration, or $API_KEY; crowd bouncers add NAME makes one)')
     const url = new URL('v1/decisions/stream', c.apiUrl)

@@ -98,4 +98,23 @@ test('a wrong key is a LAPI error with its answer; nothing reaches the plugin', 
   assert.match(none.status.lastError!.message, 'no API key')
 })
 
+test('a source other than HTTP (as crowd watch may feed it): startup then changes; a throw is the LAPI away', async () => {
+  const config = parseBouncerConfig('', 'f5', undefined, {env: {}})
+  const plugin = fakePlugin(0)
+  const calls: boolean[] = []
+  const answers2: (StreamAnswer | Error)[] = [{new: [ip(1)]}, new Error('store busy'), {new: [ip(1), ip(2)]}]
+  const source = async (startup: boolean): Promise<StreamAnswer> => {
+    calls.push(startup)
+    const a = answers2.shift()!
+    if (a instanceof Error) throw a
+    return a
+  }
+  const runner = new BouncerRunner({config, plugin, dataDir, source})
+  assert.ok(await runner.syncOnce())
+  assert.is(await runner.syncOnce(), false)
+  assert.ok(await runner.syncOnce())
+  assert.equal(calls, [true, false, true], 'a resync after the failure')
+  assert.equal(plugin.batches.map((b) => [b.startup, b.added.map((d) => d.value)]), [[true, ['10.0.0.1']], [false, ['10.0.0.2']]])
+})
+
 test.run()
