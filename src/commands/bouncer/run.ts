@@ -1,5 +1,8 @@
 import {Args, Flags} from '@oclif/core'
 import {CrowdCommand} from '../../cli/base-command.js'
+import {createStderrLogger} from '../../cli/stderr-logger.js'
+import type {LogLevel} from '../../config/config.js'
+import type {Logger} from '../../model/logger.js'
 import {CrowdError} from '../../model/errors.js'
 import {BouncerRunner, loadBouncerConfig, sandboxedBouncer, type BouncerStatus} from '../../outputs/bouncers/index.js'
 
@@ -21,8 +24,9 @@ Status (last sync, counts, last error): crowd bouncer status NAME.`
   async run(): Promise<BouncerRunResult> {
     const config = this.crowdConfig
     const bouncer = loadBouncerConfig(config.bouncers.dirs, this.args.name)
-    const plugin = sandboxedBouncer(bouncer, {dataDir: config.dataDir, logger: this.logger})
-    const runner = new BouncerRunner({config: bouncer, plugin, dataDir: config.dataDir, logger: this.logger})
+    const logger = this.bouncerLogger(bouncer.logLevel)
+    const plugin = sandboxedBouncer(bouncer, {dataDir: config.dataDir, logger})
+    const runner = new BouncerRunner({config: bouncer, plugin, dataDir: config.dataDir, logger})
     try {
       if (this.flags.once) {
         const ok = await runner.syncOnce()
@@ -47,5 +51,12 @@ Status (last sync, counts, last error): crowd bouncer status NAME.`
     const s = runner.status
     this.out(`${s.name}: ${s.blocked} value(s) blocked (${s.decisions} decisions), last sync ${s.lastSync ?? 'never'}`)
     return s
+  }
+
+  /** The configuration's CrowdSec `log_level` unless --log-level or $CROWD_LOG_LEVEL says otherwise. */
+  private bouncerLogger(level: string | undefined): Logger {
+    if (level === undefined || this.flags['log-level'] !== undefined || process.env.CROWD_LOG_LEVEL) return this.logger
+    const crowdsec: Record<string, LogLevel> = {trace: 'trace', debug: 'debug', info: 'info', warn: 'warn', warning: 'warn', error: 'error', fatal: 'error', panic: 'error', off: 'error'}
+    return createStderrLogger(crowdsec[level.toLowerCase()] ?? 'warn')
   }
 }
