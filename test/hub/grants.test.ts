@@ -185,8 +185,8 @@ test('--json: each step says what is asked, what is new and how it is granted', 
     version: '1.0.0',
     explicit: true,
     permissions: {
-      asked: {network: [], networkFromConfig: ['webhook'], commands: [], files: {write: [], writeFromConfig: []}, secrets: ['webhook']},
-      added: {network: [], networkFromConfig: ['webhook'], commands: [], files: {write: [], writeFromConfig: []}, secrets: ['webhook']},
+      asked: {network: [], networkFromConfig: ['webhook'], commands: [], files: {write: [], writeFromConfig: []}, secrets: ['webhook'], commandsFromConfig: []},
+      added: {network: [], networkFromConfig: ['webhook'], commands: [], files: {write: [], writeFromConfig: []}, secrets: ['webhook'], commandsFromConfig: []},
       grantedBy: 'ask',
     },
   })

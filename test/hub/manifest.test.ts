@@ -93,7 +93,7 @@ test('manifest: a notification plugin (main, serves, permissions naming configur
   assert.equal(warnings, [])
   assert.is(manifest.main, 'index.js')
   assert.equal(manifest.serves, ['slack'])
-  assert.equal(manifest.permissions, {network: [], networkFromConfig: ['webhook'], commands: [], files: {write: [], writeFromConfig: []}, secrets: ['webhook']})
+  assert.equal(manifest.permissions, {network: [], networkFromConfig: ['webhook'], commands: [], files: {write: [], writeFromConfig: []}, secrets: ['webhook'], commandsFromConfig: []})
 })
 
 test('manifest: the examples of docs/hub.md parse, the plugin one as SLACK here', () => {
@@ -111,7 +111,7 @@ test('manifest: a bouncer plugin; a plugin declaring no permissions asks for non
   assert.equal(parseManifest(BOUNCER.replace('main = "index.js"', 'main = "index.js"\nserves = ["nft", "firewall"]'), FILE).manifest.serves, ['nft', 'firewall'])
   assert.equal(manifest.permissions?.commands, [{path: '/usr/sbin/nft', args: ['add', 'element', 'inet', 'crowd', 'blocklist', '*']}])
   const none = parseManifest(SLACK.slice(0, SLACK.indexOf('[permissions]')), FILE).manifest
-  assert.equal(none.permissions, {network: [], networkFromConfig: [], commands: [], files: {write: [], writeFromConfig: []}, secrets: []})
+  assert.equal(none.permissions, {network: [], networkFromConfig: [], commands: [], files: {write: [], writeFromConfig: []}, secrets: [], commandsFromConfig: []})
   assert.is(parseManifest(GOOD, FILE).manifest.permissions, undefined)
 })
 
