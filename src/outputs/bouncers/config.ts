@@ -16,6 +16,7 @@ import * as path from 'node:path'
 import {isMap, isScalar, LineCounter, parseDocument, type Node as YamlNode} from 'yaml'
 import {CrowdError, CrowdErrorList} from '../../model/errors.js'
 import {parseGoDuration} from '../../model/go-time.js'
+import {yamlFilesIn} from '../../platform/files.js'
 import {expandEnv} from '../notifications/config.js'
 import {DEFAULT_FILTERS, type DecisionFilters} from './decisions.js'
 
@@ -54,21 +55,9 @@ const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/
 /** The configuration files of the directories: NAME -> file (the first directory wins). */
 export function bouncerFiles(dirs: readonly string[]): Map<string, string> {
   const out = new Map<string, string>()
-  for (const dir of dirs) {
-    let names: string[]
-    try {
-      names = fs.readdirSync(dir)
-    } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code
-      if (code === 'ENOENT' || code === 'ENOTDIR') continue
-      throw new CrowdError('config', `cannot read the bouncer directory: ${code ?? String(error)}`, {file: dir})
-    }
-    for (const entry of names.sort()) {
-      const m = /^(.+)\.ya?ml$/i.exec(entry)
-      if (m === null || out.has(m[1]!)) continue
-      const file = path.join(dir, entry)
-      if (fs.statSync(file, {throwIfNoEntry: false})?.isFile() === true) out.set(m[1]!, file)
-    }
+  for (const file of yamlFilesIn(dirs, 'bouncer')) {
+    const name = path.basename(file).replace(/\.ya?ml$/i, '')
+    if (!out.has(name)) out.set(name, file)
   }
   return out
 }

@@ -10,6 +10,7 @@ import * as path from 'node:path'
 import {isMap, isScalar, LineCounter, parseAllDocuments, Scalar, type Node as YamlNode} from 'yaml'
 import {CrowdError, CrowdErrorList, formatLocation} from '../../model/errors.js'
 import {parseGoDuration} from '../../model/go-time.js'
+import {yamlFilesIn} from '../../platform/files.js'
 import {compileTemplate} from '../../template/index.js'
 import type {Deliver, LoadedNotification, Notification, NotificationConfig, NotifierResolver} from './types.js'
 
@@ -26,23 +27,7 @@ export interface LoadNotificationsOptions {
 
 /** The notification files of the directories, in directory order, then by name; a missing directory has none. */
 export function notificationFiles(dirs: readonly string[]): string[] {
-  const files: string[] = []
-  for (const dir of dirs) {
-    let names: string[]
-    try {
-      names = fs.readdirSync(dir)
-    } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code
-      if (code === 'ENOENT' || code === 'ENOTDIR') continue
-      throw new CrowdError('config', `cannot read the notification directory: ${code ?? String(error)}`, {file: dir})
-    }
-    for (const name of names.sort()) {
-      if (!/\.ya?ml$/i.test(name)) continue
-      const file = path.join(dir, name)
-      if (fs.statSync(file, {throwIfNoEntry: false})?.isFile() === true) files.push(file)
-    }
-  }
-  return files
+  return yamlFilesIn(dirs, 'notification')
 }
 
 /** Every notification of the directories, loaded; throws all the errors at once. */
