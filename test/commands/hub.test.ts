@@ -11,19 +11,12 @@ import * as path from 'node:path'
 import {test} from 'uvu'
 import * as assert from 'uvu/assert'
 import {assertGolden} from '../helpers/golden.js'
-import {runCli, type CliResult} from '../helpers/run-cli.js'
+import {freshMachineEnv, runCli, type CliResult} from '../helpers/run-cli.js'
 import {makeDirectoryHub, type FixturePackage} from '../hub/fixtures/make-hub.js'
 
 const home = fs.mkdtempSync(path.join(os.tmpdir(), 'crowd-hub-cli-'))
 test.after(() => fs.rmSync(home, {recursive: true, force: true}))
-const env = {
-  XDG_CONFIG_HOME: path.join(home, 'config'),
-  XDG_DATA_HOME: path.join(home, 'data'),
-  XDG_CACHE_HOME: path.join(home, 'cache'),
-  CROWD_CONFIG: '',
-  CROWD_HOME: '',
-  CROWD_LOG_LEVEL: '',
-}
+const env = freshMachineEnv(home)
 
 const SLACK: FixturePackage = {name: 'crowd/notification-slack', type: 'notification', version: '1.0.0', serves: ['slack'], permissions: ['network = [{config = "webhook"}]', 'secrets = ["webhook"]']}
 const SLACK_MORE: FixturePackage = {...SLACK, version: '2.0.0', permissions: ['network = [{config = "webhook"}, "slack.com"]', 'secrets = ["webhook", "token"]']}

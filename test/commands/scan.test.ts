@@ -12,19 +12,12 @@ import * as path from 'node:path'
 import {test} from 'uvu'
 import * as assert from 'uvu/assert'
 import {assertGolden} from '../helpers/golden.js'
-import {ROOT, runCli, runDeno, type CliResult} from '../helpers/run-cli.js'
+import {freshMachineEnv, ROOT, runCli, runDeno, type CliResult} from '../helpers/run-cli.js'
 import {benignNginxLines, writerIn} from '../helpers/files.js'
 
 const home = fs.mkdtempSync(path.join(os.tmpdir(), 'crowd-scan-cli-'))
 // A fresh machine: empty config and data dirs; the embedded hub is laid out once in this cache.
-const env = {
-  XDG_CONFIG_HOME: path.join(home, 'config'),
-  XDG_DATA_HOME: path.join(home, 'data'),
-  XDG_CACHE_HOME: path.join(home, 'cache'),
-  CROWD_CONFIG: '',
-  CROWD_HOME: '',
-  CROWD_LOG_LEVEL: '',
-}
+const env = freshMachineEnv(home)
 const AUTH = 'test/fixtures/samples/auth.log'
 const NGINX = 'test/fixtures/samples/nginx-access.log'
 const nginx = fs.readFileSync(path.join(ROOT, NGINX))

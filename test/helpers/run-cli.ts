@@ -13,6 +13,21 @@ export interface CliResult {
   stderr: string
 }
 
+/**
+ * The environment of a fresh machine whose config, data and cache dirs are under `home`: no
+ * crowd.toml, no data dir, nothing from the caller's CROWD_* variables.
+ */
+export function freshMachineEnv(home: string): Record<string, string> {
+  return {
+    XDG_CONFIG_HOME: path.join(home, 'config'),
+    XDG_DATA_HOME: path.join(home, 'data'),
+    XDG_CACHE_HOME: path.join(home, 'cache'),
+    CROWD_CONFIG: '',
+    CROWD_HOME: '',
+    CROWD_LOG_LEVEL: '',
+  }
+}
+
 export function runCli(args: string[], options: SpawnSyncOptions & {input?: string} = {}): CliResult {
   const result = spawnSync(process.execPath, [BIN, ...args], {
     cwd: ROOT,
