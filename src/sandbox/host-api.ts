@@ -3,7 +3,7 @@
  * sandbox process as plain data; it is checked here (shape, bounds, then the permissions its
  * package declared) before anything happens, and performed here, in crowd's process:
  *
- *   host.http({url, method?, headers?, body?, timeoutMs?, maxRedirects?, ca?, insecureSkipVerify?})
+ *   host.http({url, method?, headers?, body?, timeoutMs?, maxRedirects?, ca?, insecureSkipVerify?, delayMs?, retry?})
  *                                        -> {status, headers, body, url, redirects}   (network grants, every hop)
  *   host.exec(path, args?, stdin?)        -> {code, signal, stdout, stderr}            (command grants; no shell)
  *   host.writeFile(path, text) / host.appendFile(path, text) -> null                  (files.write grants)
@@ -14,12 +14,22 @@
  * A refused request rejects inside the plugin with an Error whose `code` is EPERM (not
  * declared), ELIMIT (over a bound), EINVAL (malformed) or EFAIL (it failed), and EPERM and
  * ELIMIT are reported as incidents. Every request of a call is aborted when the call ends.
+ *
+ * Waiting (plugins have no timers), both opt-in and bounded by the call's deadline:
+ * - `delayMs`: the host waits that long before sending (polling an asynchronous job). A wait
+ *   that would end past the call's deadline (less the margin a request keeps) fails at once
+ *   (EFAIL), without waiting and without sending.
+ * - `retry: {statuses?, max?, maxWaitMs?}`: an answer whose status is in `statuses` (429 and
+ *   503 only; default both) is sent again after its `Retry-After` (seconds or an HTTP date;
+ *   absent or unreadable: 1 s), at most `max` times (1..10, default 3). When the wait is longer
+ *   than `maxWaitMs` (default 60 s) or would end past the call's deadline, the answer is returned
+ *   as it is, for the plugin to report. The result then has `retries`: how many were made.
  */
 import {execFile, type ExecFileException} from 'node:child_process'
 import type {Logger} from '../model/logger.js'
 import type {IncidentKind} from './errors.js'
 import {WriteRefused, writePluginFile, type RotateOptions} from './files.js'
-import {HttpRefused, HttpTooLarge, performHttp, type HttpRequest} from './http.js'
+import {HttpRefused, HttpTooLarge, performHttp, retryAfterMs, type HttpRequest, type HttpResponse} from './http.js'
 import {checkCommand, checkSecret, checkUrl, type Permissions} from './permissions.js'
 import type {HostErrorData, HostOp} from './protocol.js'
 
@@ -65,7 +75,19 @@ export class HostError extends Error {
 const METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'])
 /** Headers the host sets itself, or that would let a request say something else than its URL. */
 const HOST_HEADERS = new Set(['host', 'connection', 'content-length', 'transfer-encoding', 'upgrade', 'te', 'trailer', 'keep-alive', 'expect', 'accept-encoding'])
-const HTTP_KEYS = new Set(['url', 'method', 'headers', 'body', 'timeoutMs', 'maxRedirects', 'ca', 'insecureSkipVerify'])
+const HTTP_KEYS = new Set(['url', 'method', 'headers', 'body', 'timeoutMs', 'maxRedirects', 'ca', 'insecureSkipVerify', 'delayMs', 'retry'])
+const RETRY_KEYS = new Set(['statuses', 'max', 'maxWaitMs'])
+/** Statuses a request may be sent again on (the server said "later"). */
+const RETRY_STATUSES = [429, 503]
+/** Longest `delayMs` or `retry.maxWaitMs` a plugin may ask for. */
+const MAX_WAIT_MS = 5 * 60_000
+/** The shortest time a request keeps after a wait (a wait leaving less is not made). */
+const MIN_REQUEST_MS = 100
+
+interface HttpWaits {
+  delayMs: number
+  retry?: {statuses: number[]; max: number; maxWaitMs: number}
+}
 const LOG_LEVELS = new Set(['debug', 'info', 'warn', 'error'])
 const EXEC_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'
 const MAX_ARGS = 256
@@ -110,6 +132,22 @@ export class HostApi {
   }
 
   private async http(call: HostCall, value: unknown): Promise<unknown> {
+    const waits = httpWaits(value)
+    if (waits.delayMs > 0) await this.wait(call, waits.delayMs, 'delayMs')
+    let retries = 0
+    for (;;) {
+      const res = await this.httpOnce(call, value)
+      const retry = waits.retry
+      if (retry === undefined) return res
+      if (!retry.statuses.includes(res.status) || retries >= retry.max) return {...res, retries}
+      const waitMs = retryAfterMs(res.headers['retry-after'], Date.now())
+      if (waitMs > retry.maxWaitMs || !this.fits(call, waitMs)) return {...res, retries}
+      await this.wait(call, waitMs, 'Retry-After')
+      retries++
+    }
+  }
+
+  private async httpOnce(call: HostCall, value: unknown): Promise<HttpResponse> {
     const req = this.httpRequest(call, value)
     try {
       return await performHttp(req, (url) => checkUrl(call.permissions, url), this.limits.http.maxResponseBytes, call.signal)
@@ -118,6 +156,33 @@ export class HostApi {
       if (error instanceof HttpTooLarge) throw this.refuse(call, 'ELIMIT', `http ${req.url}: ${error.message}`)
       throw new HostError('EFAIL', `http ${req.url}: ${(error as Error).message}`)
     }
+  }
+
+  /** Whether waiting `ms` still leaves a request its time before the call's deadline. */
+  private fits(call: HostCall, ms: number): boolean {
+    const remaining = call.deadline - performance.now()
+    return ms + MIN_REQUEST_MS + Math.min(500, remaining / 5) <= remaining
+  }
+
+  /** Waits `ms` (ended early, failing, when the call ends); fails at once when it would pass the deadline. */
+  private wait(call: HostCall, ms: number, what: string): Promise<void> {
+    if (!this.fits(call, ms)) {
+      const left = Math.max(0, Math.floor(call.deadline - performance.now()))
+      return Promise.reject(new HostError('EFAIL', `http: waiting ${Math.ceil(ms)} ms (${what}) would pass the call's deadline (${left} ms left)`))
+    }
+    return new Promise((resolve, reject) => {
+      const done = (): void => {
+        call.signal.removeEventListener('abort', onAbort)
+        resolve()
+      }
+      const timer = setTimeout(done, ms)
+      const onAbort = (): void => {
+        clearTimeout(timer)
+        reject(new HostError('EFAIL', 'http: the call ended during a wait'))
+      }
+      if (call.signal.aborted) return onAbort()
+      call.signal.addEventListener('abort', onAbort, {once: true})
+    })
   }
 
   private httpRequest(call: HostCall, value: unknown): HttpRequest {
@@ -213,6 +278,21 @@ export class HostApi {
     }
     return new HostError(code, message)
   }
+}
+
+/** The `delayMs` and `retry` options of an http request (checked; the rest is checked by httpRequest). */
+function httpWaits(value: unknown): HttpWaits {
+  if (!isRecord(value)) return {delayMs: 0}
+  const {delayMs = 0, retry} = value
+  if (!(typeof delayMs === 'number' && delayMs >= 0 && delayMs <= MAX_WAIT_MS)) throw invalid(`http: delayMs must be a number of milliseconds from 0 to ${MAX_WAIT_MS}`)
+  if (retry === undefined) return {delayMs}
+  if (!isRecord(retry)) throw invalid('http: retry is {statuses?, max?, maxWaitMs?}')
+  for (const key of Object.keys(retry)) if (!RETRY_KEYS.has(key)) throw invalid(`http: unknown retry option "${key}" (statuses, max, maxWaitMs)`)
+  const {statuses = RETRY_STATUSES, max = 3, maxWaitMs = 60_000} = retry
+  if (!Array.isArray(statuses) || statuses.length === 0 || statuses.some((s) => !RETRY_STATUSES.includes(s as number))) throw invalid(`http: retry.statuses must be a non-empty list of ${RETRY_STATUSES.join(', ')}`)
+  if (!(Number.isInteger(max) && (max as number) >= 1 && (max as number) <= 10)) throw invalid('http: retry.max must be an integer from 1 to 10')
+  if (!(typeof maxWaitMs === 'number' && maxWaitMs >= 0 && maxWaitMs <= MAX_WAIT_MS)) throw invalid(`http: retry.maxWaitMs must be a number of milliseconds from 0 to ${MAX_WAIT_MS}`)
+  return {delayMs, retry: {statuses: statuses as number[], max: max as number, maxWaitMs}}
 }
 
 function invalid(message: string): HostError {

@@ -96,6 +96,20 @@ export async function performHttp(req: HttpRequest, check: (url: URL) => string 
   }
 }
 
+/**
+ * The wait a `Retry-After` value asks for, in milliseconds: delta-seconds or an HTTP date
+ * (against `now`, ms since the epoch); 1 s when absent or unreadable, 0 for a date past.
+ */
+export function retryAfterMs(value: string | undefined, now: number): number {
+  const text = (value ?? '').trim()
+  if (/^[0-9]+$/.test(text)) return Number(text) * 1000
+  if (/[a-z]/i.test(text)) {
+    const date = Date.parse(text)
+    if (!Number.isNaN(date)) return Math.max(0, date - now)
+  }
+  return 1000
+}
+
 function exchange(url: URL, method: string, headers: Record<string, string>, body: string | undefined, tls: HttpRequest, signal: AbortSignal): Promise<http.IncomingMessage> {
   return new Promise((resolve, reject) => {
     const allHeaders: Record<string, string> = {...headers, 'accept-encoding': 'identity'}
