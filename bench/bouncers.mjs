@@ -51,7 +51,7 @@ async function lapi(startup) {
 function runnerFor(url, name, onApply) {
   const config = parseBouncerConfig(`type: count\napi_url: ${url}\napi_key: k\n`, name, undefined, {env: {}})
   const plugin = sandboxedBouncer(config, {dataDir: tmp})
-  const timed = {packageName: plugin.packageName, close: () => plugin.close(), async apply(batch) {
+  const timed = {packageName: plugin.packageName, batches: plugin.batches, close: () => plugin.close(), async apply(batch) {
     const r = await plugin.apply(batch)
     onApply(batch, performance.now())
     return r

@@ -11,7 +11,9 @@ import {JS_TYPES, PACKAGE_TYPES, STAGED_TYPES, type Manifest, type PackageType, 
 
 export const MANIFEST_FILE = 'crowd-package.toml'
 
-const KNOWN_KEYS = new Set(['name', 'type', 'version', 'description', 'crowd', 'stage', 'files', 'dependencies', 'data', 'main', 'serves', 'permissions'])
+const KNOWN_KEYS = new Set(['name', 'type', 'version', 'description', 'crowd', 'stage', 'files', 'dependencies', 'data', 'main', 'serves', 'permissions', 'batches', 'builtin'])
+/** Bouncers the host runs itself (no sandboxed code): `builtin = "blocklist"`. */
+export const BUILTIN_BOUNCERS = ['blocklist'] as const
 /** A configuration type a package serves (`type: slack` in a notification configuration, `type: firewall` in a bouncer one). */
 export const SERVED_TYPE = /^[a-z][a-z0-9_-]{0,62}$/
 const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]*\/[A-Za-z0-9][A-Za-z0-9_.-]*$/
@@ -121,6 +123,19 @@ export function parseManifest(text: string, file: string): ParsedManifest {
   }
 
   const isJs = type !== undefined && JS_TYPES.has(type)
+  let builtin: Manifest['builtin']
+  if (raw.builtin !== undefined) {
+    if (type !== 'bouncer') fail(`"builtin" is only for bouncer packages, not a ${type}`, 'builtin')
+    else if (typeof raw.builtin !== 'string' || !(BUILTIN_BOUNCERS as readonly string[]).includes(raw.builtin)) fail(`"builtin" must be one of ${BUILTIN_BOUNCERS.join(', ')}: the bouncer crowd runs itself, not ${JSON.stringify(raw.builtin)}`, 'builtin')
+    else if (raw.main !== undefined) fail('a builtin bouncer has no "main": crowd runs it, no code of the package', 'builtin')
+    else builtin = raw.builtin as Manifest['builtin']
+  }
+  let batches: Manifest['batches']
+  if (raw.batches !== undefined) {
+    if (type !== 'bouncer') fail(`"batches" is only for bouncer packages, not a ${type}`, 'batches')
+    else if (raw.batches !== 'changes' && raw.batches !== 'full') fail(`"batches" must be "changes" (each apply gets what changed) or "full" (each apply gets every decision), not ${JSON.stringify(raw.batches)}`, 'batches')
+    else batches = raw.batches
+  }
   let main: string | undefined
   if (raw.main !== undefined) {
     if (type !== undefined && !isJs) fail(`"main" is only for notification and bouncer packages, not a ${type}`, 'main')
@@ -128,7 +143,7 @@ export function parseManifest(text: string, file: string): ParsedManifest {
     else if (!raw.main.endsWith('.js')) fail(`"main" must be a .js file, not "${raw.main}"`, 'main')
     else if (!files.includes(raw.main)) fail(`"main" file "${raw.main}" must be listed in "files"`, 'main')
     else main = raw.main
-  } else if (isJs) {
+  } else if (isJs && builtin === undefined && raw.builtin === undefined) {
     errors.push(new CrowdError('hub', `a ${type} needs "main": its entry .js file, listed in "files"`, {file}))
   }
 
@@ -172,6 +187,8 @@ export function parseManifest(text: string, file: string): ParsedManifest {
   if (main !== undefined) manifest.main = main
   if (serves !== undefined) manifest.serves = serves
   if (permissions !== undefined) manifest.permissions = permissions
+  if (builtin !== undefined) manifest.builtin = builtin
+  if (batches !== undefined) manifest.batches = batches
   return {manifest, warnings}
 }
 

@@ -32,8 +32,12 @@ export interface InstalledPlugin {
   dir: string
   /** Its crowd-package.toml (name it in errors about the package). */
   manifestFile: string
-  /** Absolute path of the entry file (manifest `main`). */
+  /** Absolute path of the entry file (manifest `main`); '' for a builtin bouncer. */
   main: string
+  /** A bouncer crowd runs itself (manifest `builtin`): no code. */
+  builtin?: 'blocklist'
+  /** Bouncers: whether each apply gets the changes or every decision (manifest `batches`). */
+  batches: 'changes' | 'full'
   /** The entry file's text: what the sandbox runs (SandboxPlugin.code, with `main` as its filename). */
   code: string
   /** Configuration types it serves (notification types; for bouncers, types besides its `bouncer-NAME`). */
@@ -79,10 +83,10 @@ function loadPlugin(hubDir: string, item: InstalledItem, type: PluginType): Inst
     }
   }
   const {manifest} = parseManifest(read(manifestFile), manifestFile)
-  if (manifest.name !== plainName(item.name) || manifest.type !== type || manifest.main === undefined) {
+  if (manifest.name !== plainName(item.name) || manifest.type !== type || (manifest.main === undefined && manifest.builtin === undefined)) {
     throw new CrowdError('hub', `installed ${type} ${item.name}: the manifest there describes ${manifest.type} ${manifest.name} (reinstall it: crowd hub install --force ${item.name})`, {file: manifestFile})
   }
-  const main = path.join(dir, ...manifest.main.split('/'))
+  const main = manifest.main === undefined ? '' : path.join(dir, ...manifest.main.split('/'))
   const permissions = manifest.permissions ?? emptyPermissions()
   const plugin: InstalledPlugin = {
     name: item.name,
@@ -91,12 +95,14 @@ function loadPlugin(hubDir: string, item: InstalledItem, type: PluginType): Inst
     dir,
     manifestFile,
     main,
-    code: read(main),
+    code: main === '' ? '' : read(main),
     serves: manifest.serves ?? [],
+    batches: manifest.batches ?? 'changes',
     permissions,
     covered: grantCovers(item, manifest),
     tainted: checkTaint(hubDir, item).tainted,
   }
+  if (manifest.builtin !== undefined) plugin.builtin = manifest.builtin
   if (item.granted !== undefined) plugin.granted = item.granted
   return plugin
 }

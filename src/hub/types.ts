@@ -38,6 +38,10 @@ export interface Manifest {
   serves?: string[]
   /** Notification and bouncer packages (always present there, empty when none are declared). */
   permissions?: Permissions
+  /** Bouncer packages crowd runs itself instead of sandboxed code (then no `main`). */
+  builtin?: 'blocklist'
+  /** Bouncer packages: what each `apply` gets: the changes (default) or every decision (targets rewritten whole). */
+  batches?: 'changes' | 'full'
 }
 
 /** One version of one package as an index lists it. */

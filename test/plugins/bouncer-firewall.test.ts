@@ -19,6 +19,7 @@ import {test} from 'uvu'
 import * as assert from 'uvu/assert'
 import {createNetns, netnsSupported, type Netns} from '../helpers/netns.js'
 import {ROOT} from '../helpers/run-cli.js'
+import {BouncerRunner, parseBouncerConfig} from '../../src/outputs/bouncers/index.js'
 import {recordingPool, register, rejection} from '../sandbox/helpers.js'
 
 const PLUGIN = path.join(ROOT, 'plugins', 'crowd', 'bouncer-firewall')
@@ -75,7 +76,7 @@ function apply(id: string, batch: {startup: boolean; added: Decision[]; deleted:
   return pool.call(id, 'apply', [batch, options]) as Promise<Record<string, number>>
 }
 
-test('the manifest asks to run nft -f - (and, for the iptables mode, ipset, iptables-restore and the jump to its chain), nothing else', () => {
+test('the manifest asks to run nft -f - and list its sets (and, for the iptables mode, ipset restore and save, iptables-restore and the jump to its chain), nothing else', () => {
   const manifest = TOML.parse(fs.readFileSync(path.join(PLUGIN, 'crowd-package.toml'), 'utf8')) as Record<string, unknown>
   assert.is(manifest.type, 'bouncer')
   assert.is(manifest.main, 'index.js')
@@ -84,7 +85,9 @@ test('the manifest asks to run nft -f - (and, for the iptables mode, ipset, ipta
   assert.equal(JSON.parse(JSON.stringify(manifest.permissions)), {
     commands: [
       {path: '/usr/sbin/nft', args: ['-f', '-']},
+      {path: '/usr/sbin/nft', args: ['-j', 'list', 'set', '*', '*', '*']},
       {path: '/usr/sbin/ipset', args: ['restore']},
+      {path: '/usr/sbin/ipset', args: ['save', '*']},
       {path: '/usr/sbin/iptables-restore', args: ['--noflush']},
       {path: '/usr/sbin/ip6tables-restore', args: ['--noflush']},
       jump('iptables', '-C'),
@@ -482,6 +485,68 @@ test('real nft in a namespace: a banned client cannot connect, and can again onc
   for (const ns of [b, a]) await ns.destroy()
 })
 
+/**
+ * A restart with more decisions than one batch (chunks of 2 here): the runner asks the plugin to
+ * resync, deletes what the firewall holds that is no longer wanted, then adds everything again in
+ * chunks. Checked before every chunk: the client, banned before and after, never gets through.
+ * `setup` writes the wrappers running the tools in namespace A and returns the grants and options.
+ */
+async function resyncWithoutWindow(mode: 'nftables' | 'iptables', setup: (a: Netns) => {grants: unknown; options: Record<string, unknown>}, listed: (a: Netns) => Promise<string>): Promise<void> {
+  const {a, b} = await pair()
+  const {grants, options} = setup(a)
+  const id = `fw-resync-${mode}`
+  register(pool, id, code, grants)
+  const chunks: {startup: boolean; added: number; deleted: number; client: string}[] = []
+  const plugin = {
+    packageName: 'crowd/bouncer-firewall',
+    batches: 'changes' as const,
+    async apply(batch: {startup: boolean; added: Decision[]; deleted: Decision[]}) {
+      chunks.push({startup: batch.startup, added: batch.added.length, deleted: batch.deleted.length, client: await connect(b, '10.77.0.1', 8080)})
+      return (await pool.call(id, 'apply', [batch, options])) as Record<string, unknown>
+    },
+    async resync() {
+      return ((await pool.call(id, 'resync', [options])) as {values: string[]}).values
+    },
+    close: async () => {},
+  }
+  const item = (value: string, i: number): Record<string, unknown> => ({id: i, value, scope: value.includes('/') ? 'Range' : 'Ip', type: 'ban', origin: 'crowdsec', scenario: 'crowdsecurity/ssh-bf', duration: '1h'})
+  const run = async (values: string[]): Promise<void> => {
+    const config = parseBouncerConfig(`mode: ${mode}\n`, 'firewall', undefined, {env: {}})
+    const runner = new BouncerRunner({config, plugin, dataDir: tmp, chunkSize: 2, source: async () => ({new: values.map(item), deleted: []})})
+    assert.ok(await runner.syncOnce(), JSON.stringify(runner.status.lastError))
+  }
+  // first run: 3 decisions, more than one chunk: a resync from an empty firewall
+  await run(['10.77.0.2', '192.0.2.50', '198.51.100.0/24'])
+  assert.is(await connect(b, '10.77.0.1', 8080), 'timeout')
+  // restart: 192.0.2.50 and the /24 were deleted meanwhile, 4 others are new, the client stays
+  chunks.length = 0
+  await run(['10.77.0.2', '192.0.2.1', '192.0.2.2', '203.0.113.0/25', 'fd77::9'])
+  assert.equal(chunks.map((c) => [c.startup, c.added, c.deleted]), [[false, 0, 2], [false, 2, 0], [false, 2, 0], [false, 1, 0]])
+  assert.ok(chunks.every((c) => c.client === 'timeout'), JSON.stringify(chunks))
+  assert.is(await connect(b, '10.77.0.1', 8080), 'timeout')
+  const now = await listed(a)
+  for (const v of ['10.77.0.2', '192.0.2.1', '192.0.2.2', '203.0.113.0/25', 'fd77::9']) assert.ok(now.includes(v), `${v} in ${now}`)
+  for (const v of ['192.0.2.50', '198.51.100.0']) assert.not.ok(now.includes(v), `${v} left in ${now}`)
+  assert.ok(logs.some((l) => l.includes('resync: 3 value(s) in the sets')), logs.join('\n'))
+  for (const ns of [b, a]) await ns.destroy()
+}
+
+test('real nft: a restart bigger than one batch resyncs without a window (stale values removed, the banned client never passes)', async () => {
+  if (skip !== undefined) {
+    console.log(`  SKIPPED (netns nft resync): ${skip}`)
+    return
+  }
+  const wrapper = path.join(tmp, 'nft-resync')
+  await resyncWithoutWindow(
+    'nftables',
+    (a) => {
+      fs.writeFileSync(wrapper, `#!/bin/sh\nexec /usr/sbin/ip netns exec ${a.name} /usr/sbin/nft "$@"\n`, {mode: 0o755})
+      return {grants: {commands: [{path: wrapper, args: ['-f', '-']}, {path: wrapper, args: ['-j', 'list', 'set', '*', '*', '*']}]}, options: {nft_path: wrapper}}
+    },
+    async (a) => (await must(a, '/usr/sbin/nft', ['list', 'table', 'ip', 'crowdsec'])) + (await must(a, '/usr/sbin/nft', ['list', 'table', 'ip6', 'crowdsec6'])),
+  )
+})
+
 const iptablesMissing = ['ipset', 'iptables', 'ip6tables', 'iptables-restore', 'ip6tables-restore'].filter((p) => !fs.existsSync(`/usr/sbin/${p}`))
 
 test('real iptables + ipset in a namespace: banned, unbanned, a startup resync swaps the set; the jump is inserted once', async () => {
@@ -519,6 +584,27 @@ test('real iptables + ipset in a namespace: banned, unbanned, a startup resync s
   assert.match(await must(a, '/usr/sbin/ipset', ['list', 'crowdsec-blacklists']), /192\.0\.2\.1 timeout/)
   assert.not.match(await must(a, '/usr/sbin/ipset', ['list', '-n']), 'crowdsec-blacklists-tmp')
   for (const ns of [b, a]) await ns.destroy()
+})
+
+test('real iptables + ipset: a restart bigger than one batch resyncs without a window', async () => {
+  const why = skip ?? (iptablesMissing.length > 0 ? `missing ${iptablesMissing.map((p) => `/usr/sbin/${p}`).join(', ')}` : undefined)
+  if (why !== undefined) {
+    console.log(`  SKIPPED (netns ipset resync): ${why}`)
+    return
+  }
+  const dir = path.join(tmp, 'ipt-resync')
+  fs.mkdirSync(dir)
+  await resyncWithoutWindow(
+    'iptables',
+    (a) => {
+      for (const program of ['ipset', 'iptables', 'ip6tables', 'iptables-restore', 'ip6tables-restore']) {
+        fs.writeFileSync(path.join(dir, program), `#!/bin/sh\nexec /usr/sbin/ip netns exec ${a.name} /usr/sbin/${program} "$@"\n`, {mode: 0o755})
+      }
+      const grants = iptablesGrants(dir) as {commands: unknown[]}
+      return {grants: {commands: [...grants.commands, {path: `${dir}/ipset`, args: ['save', '*']}]}, options: {mode: 'iptables', bin_dir: dir}}
+    },
+    async (a) => (await must(a, '/usr/sbin/ipset', ['save'])) + '\n' + (await must(a, '/usr/sbin/iptables', ['-S'])),
+  )
 })
 
 test.run()

@@ -27,6 +27,12 @@
 // passes in between (the old table filters until the commit), and a changed priority or hook
 // takes effect (nft cannot change an existing base chain's priority).
 //
+// resync (a startup bigger than one batch: the runtime calls it first): the table, sets and
+// chains are made as the options want them without removing an element, and the sets' values are
+// listed (`nft -j list set`); the runtime then sends what to delete and, in batches, everything to
+// add again, while the old elements keep filtering: a restart with 1,000,000 decisions has no
+// window either.
+//
 // Otherwise: deleted values are removed (each added with a 1 s timeout first, so a value that
 // already expired or was never there is no error), added values are removed and added again with
 // their timeout (so a longer decision extends the element), all in one script.
@@ -322,6 +328,80 @@ function tableHeader(f, opts, lines) {
   }
 }
 
+/**
+ * The table, its sets and chains as the options want them, without removing any element (resync):
+ * `add` keeps what exists; each chain is flushed, deleted and added again (the hooks or priority may
+ * have changed; nft cannot change a base chain), and a hook no longer wanted loses its chain.
+ */
+function structure(f, opts, lines) {
+  const t = `${f.family} ${f.table}`
+  lines.push(`add table ${t}`)
+  lines.push(`add set ${t} ${f.set} { type ${f.type}; flags timeout; }`)
+  lines.push(`add set ${t} ${f.rangeSet} { type ${f.type}; flags timeout, interval; }`)
+  for (const hook of ['input', 'forward']) {
+    const chain = `${f.chain}-${hook}`
+    lines.push(`add chain ${t} ${chain}`, `flush chain ${t} ${chain}`, `delete chain ${t} ${chain}`)
+    if (!opts.hooks.includes(hook)) continue
+    lines.push(`add chain ${t} ${chain} { type filter hook ${hook} priority ${f.priority}; policy accept; }`)
+    const verdict = opts.log === undefined ? opts.verdict : `log prefix "${opts.log}" ${opts.verdict}`
+    lines.push(`add rule ${t} ${chain} ${f.match} @${f.set} ${verdict}`)
+    lines.push(`add rule ${t} ${chain} ${f.match} @${f.rangeSet} ${verdict}`)
+  }
+}
+
+/** The values of `nft -j list set` output (addresses and prefixes; other ranges are counted in `odd`). */
+function listedValues(json, odd) {
+  let doc
+  try {
+    doc = JSON.parse(json)
+  } catch {
+    fail('nft -j list set printed something that is not JSON')
+  }
+  const out = []
+  const items = doc && Array.isArray(doc.nftables) ? doc.nftables : []
+  for (const item of items) {
+    const elems = item && item.set && Array.isArray(item.set.elem) ? item.set.elem : []
+    for (const raw of elems) {
+      const v = isObject(raw) && isObject(raw.elem) ? raw.elem.val : raw
+      if (typeof v === 'string') out.push(v)
+      else if (isObject(v) && isObject(v.prefix) && typeof v.prefix.addr === 'string' && Number.isInteger(v.prefix.len)) out.push(`${v.prefix.addr}/${v.prefix.len}`)
+      else odd.count++
+    }
+  }
+  return out
+}
+
+async function resyncNft(opts, host) {
+  const lines = []
+  const families = [opts.v4, opts.v6].filter((f) => f.enabled)
+  for (const f of families) structure(f, opts, lines)
+  if (lines.length === 0) return []
+  const result = await run(host, opts.nftPath, ['-f', '-'], lines.join('\n') + '\n')
+  if (result.code !== 0) {
+    // a set of ours defined otherwise (other flags or type: made by hand or by another tool): the
+    // table is made again, empty, and the runner adds everything (banned values pass meanwhile)
+    if (!/File exists/.test(result.stderr || '')) failed('nft', ['-f', '-'], result)
+    await host.log('warn', `bouncer-firewall: a set of ${families.map((f) => `${f.family} ${f.table}`).join(', ')} is defined otherwise than this bouncer makes it; the table is made again (${(result.stderr || '').trim().split('\n')[0]})`)
+    const rebuild = []
+    for (const f of families) tableHeader(f, opts, rebuild)
+    const again = await run(host, opts.nftPath, ['-f', '-'], rebuild.join('\n') + '\n')
+    if (again.code !== 0) failed('nft', ['-f', '-'], again)
+    return []
+  }
+  const values = []
+  const odd = {count: 0}
+  for (const f of families) {
+    for (const set of [f.set, f.rangeSet]) {
+      const args = ['-j', 'list', 'set', f.family, f.table, set]
+      const listed = await run(host, opts.nftPath, args, null)
+      if (listed.code !== 0) failed('nft', args, listed)
+      for (const v of listedValues(listed.stdout, odd)) values.push(v)
+    }
+  }
+  if (odd.count > 0) await host.log('warn', `bouncer-firewall: ${odd.count} element(s) of the sets are ranges that are not CIDR prefixes (added by hand?): left as they are`)
+  return values
+}
+
 function elements(keyword, f, set, list, withTimeout, lines) {
   if (list.size === 0) return
   const parts = []
@@ -438,6 +518,50 @@ async function warnRefused(host, stats, reasons) {
   if (stats.refused > 0) await host.log('warn', `bouncer-firewall: refused ${stats.refused} decision(s): ${reasons.join('; ')}${stats.refused > reasons.length ? '; ...' : ''}`)
 }
 
+/** The chain CROWDSEC_CHAIN of each family restored in one commit, and the jumps to it inserted when missing. */
+async function iptablesChains(host, opts, families) {
+  for (const {f, inet} of families) {
+    const tool = `${opts.binDir}/${inet === 'inet' ? 'iptables' : 'ip6tables'}`
+    const match = `-A ${IPT_CHAIN} -m set --match-set ${f.set} src`
+    const logRule = opts.log === undefined ? '' : `${match} -j LOG --log-prefix "${opts.log}"\n`
+    const rules = `*filter\n:${IPT_CHAIN} - [0:0]\n${logRule}${match} -j ${opts.verdict === 'drop' ? 'DROP' : 'REJECT'}\nCOMMIT\n`
+    const restored = await run(host, `${tool}-restore`, ['--noflush'], rules)
+    if (restored.code !== 0) failed(`${tool}-restore`, ['--noflush'], restored)
+    for (const chain of opts.chains) {
+      const check = await run(host, tool, ['-w', '-C', chain, '-j', IPT_CHAIN], null)
+      if (check.code === 0) continue
+      const insert = await run(host, tool, ['-w', '-I', chain, '-j', IPT_CHAIN], null)
+      if (insert.code !== 0) failed(tool, ['-w', '-I', chain, '-j', IPT_CHAIN], insert)
+    }
+  }
+}
+
+function ipsetCreate(inet, opts) {
+  // the same parameters every time (`create -exist` refuses a set that differs)
+  return `hash:net family ${inet} timeout 0 maxelem ${opts.maxElements}`
+}
+
+/** iptables mode: the sets (kept when they exist) and chains made ready; the values the sets hold (`ipset save`). */
+async function resyncIptables(opts, host) {
+  const families = [{f: opts.v4, inet: 'inet'}, {f: opts.v6, inet: 'inet6'}].filter(({f}) => f.enabled)
+  if (families.length === 0) return []
+  const ipset = `${opts.binDir}/ipset`
+  const create = families.map(({f, inet}) => `create ${f.set} ${ipsetCreate(inet, opts)} -exist`).join('\n') + '\n'
+  const made = await run(host, ipset, ['restore'], create)
+  if (made.code !== 0) failed(ipset, ['restore'], made)
+  await iptablesChains(host, opts, families)
+  const values = []
+  for (const {f} of families) {
+    const saved = await run(host, ipset, ['save', f.set], null)
+    if (saved.code !== 0) failed(ipset, ['save', f.set], saved)
+    for (const line of saved.stdout.split('\n')) {
+      const m = /^add (\S+) (\S+)/.exec(line)
+      if (m !== null && m[1] === f.set) values.push(m[2])
+    }
+  }
+  return values
+}
+
 async function applyIptables(batch, opts, report, host, warn) {
   const adds = collect(batch.added, opts, true, report)
   const dels = batch.startup ? {v4: new Map(), v4r: new Map(), v6: new Map(), v6r: new Map()} : collect(batch.deleted, opts, false, report)
@@ -455,8 +579,7 @@ async function applyIptables(batch, opts, report, host, warn) {
     if (batch.startup) {
       families.push({f, inet})
       const tmp = `${set}-tmp`
-      // the same parameters every time (`create -exist` refuses a set that differs)
-      const create = `hash:net family ${inet} timeout 0 maxelem ${opts.maxElements}`
+      const create = ipsetCreate(inet, opts)
       lines.push(`create ${set} ${create} -exist`, `create ${tmp} ${create} -exist`, `flush ${tmp}`)
       for (const [text, e] of a) lines.push(`add ${tmp} ${text} timeout ${timeout(e)} -exist`)
       lines.push(`swap ${tmp} ${set}`, `destroy ${tmp}`)
@@ -473,26 +596,25 @@ async function applyIptables(batch, opts, report, host, warn) {
     const result = await run(host, ipset, ['restore'], lines.join('\n') + '\n')
     if (result.code !== 0) failed(ipset, ['restore'], result)
   }
-  for (const {f, inet} of families) {
-    const tool = `${opts.binDir}/${inet === 'inet' ? 'iptables' : 'ip6tables'}`
-    const match = `-A ${IPT_CHAIN} -m set --match-set ${f.set} src`
-    const logRule = opts.log === undefined ? '' : `${match} -j LOG --log-prefix "${opts.log}"\n`
-    const rules = `*filter\n:${IPT_CHAIN} - [0:0]\n${logRule}${match} -j ${opts.verdict === 'drop' ? 'DROP' : 'REJECT'}\nCOMMIT\n`
-    const restored = await run(host, `${tool}-restore`, ['--noflush'], rules)
-    if (restored.code !== 0) failed(`${tool}-restore`, ['--noflush'], restored)
-    for (const chain of opts.chains) {
-      const check = await run(host, tool, ['-w', '-C', chain, '-j', IPT_CHAIN], null)
-      if (check.code === 0) continue
-      const insert = await run(host, tool, ['-w', '-I', chain, '-j', IPT_CHAIN], null)
-      if (insert.code !== 0) failed(tool, ['-w', '-I', chain, '-j', IPT_CHAIN], insert)
-    }
-  }
+  await iptablesChains(host, opts, families)
   return {added, deleted, bytes: lines.reduce((n, l) => n + l.length + 1, 0)}
 }
 
 // ---------------------------------------------------------------------------------------------
 
 module.exports = {
+  /**
+   * Before a startup too big for one transaction: the table, sets and chains made ready without
+   * removing any element, and the values the sets hold now; the runtime then deletes what is no
+   * longer wanted and adds everything again in chunks, while the old elements keep filtering.
+   */
+  async resync(options, host) {
+    const opts = parseOptions(options)
+    const values = opts.mode === 'iptables' ? await resyncIptables(opts, host) : await resyncNft(opts, host)
+    await host.log('info', `bouncer-firewall: resync: ${values.length} value(s) in the sets`)
+    return {values}
+  },
+
   async apply(batch, options, host) {
     const started = await host.now()
     if (!isObject(batch)) fail('the batch must be {startup, added, deleted}')

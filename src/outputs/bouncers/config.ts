@@ -1,7 +1,8 @@
 /**
  * Bouncer configurations: `bouncers/NAME.yaml` (or .yml) beside crowd.toml, then in the data dir
  * (Config.bouncers.dirs; the first found wins), with CrowdSec's bouncer keys: `api_url`,
- * `api_key`, `update_frequency` (Go duration), `scopes`, `supported_decisions_types`, `origins`,
+ * `api_key`, `update_frequency` (Go duration), `apply_interval` (crowd's: the least time between
+ * two applies of a `batches = "full"` package, default 1s), `scopes`, `supported_decisions_types`, `origins`,
  * `scenarios_containing`, `scenarios_not_containing`, `log_level`; crowd adds `type` (which
  * installed bouncer package runs it; default: NAME) and `captcha_as_ban` (default true). Every
  * other key (`mode`, `bin_path`, `nftables`...) is the plugin's. `${VAR}` and `$VAR` are expanded
@@ -22,9 +23,10 @@ import {DEFAULT_FILTERS, type DecisionFilters} from './decisions.js'
 
 export const DEFAULT_API_URL = 'http://127.0.0.1:8080/'
 export const DEFAULT_UPDATE_FREQUENCY_MS = 200
+export const DEFAULT_APPLY_INTERVAL_MS = 1000
 const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'warning', 'error', 'fatal', 'panic', 'off']
 /** Keys the runner reads; the others go to the plugin. */
-export const RUNNER_KEYS = new Set(['type', 'api_url', 'api_key', 'update_frequency', 'scopes', 'supported_decisions_types', 'origins', 'scenarios_containing', 'scenarios_not_containing', 'captcha_as_ban', 'log_level'])
+export const RUNNER_KEYS = new Set(['type', 'api_url', 'api_key', 'update_frequency', 'apply_interval', 'scopes', 'supported_decisions_types', 'origins', 'scenarios_containing', 'scenarios_not_containing', 'captcha_as_ban', 'log_level'])
 
 export interface BouncerConfig {
   /** NAME: the file's name without .yaml. */
@@ -39,6 +41,8 @@ export interface BouncerConfig {
   /** Empty when neither `api_key` nor $API_KEY is set (the runner refuses to start). */
   apiKey: string
   updateFrequencyMs: number
+  /** `batches = "full"` plugins: the least time between two applies (`apply_interval`, default 1s). */
+  applyIntervalMs: number
   logLevel?: string
   filters: DecisionFilters
   /** Every key of the file after expansion (what permissions naming keys resolve against). */
@@ -142,17 +146,22 @@ export function parseBouncerConfig(text: string, name: string, file: string | un
   }
   if (url !== undefined && url.protocol !== 'http:' && url.protocol !== 'https:') fail('api_url', 'must be an http or https URL')
   const apiKey = str('api_key') ?? env.API_KEY ?? ''
-  let updateFrequencyMs = DEFAULT_UPDATE_FREQUENCY_MS
-  const freq = values.update_frequency
-  if (typeof freq === 'number') updateFrequencyMs = freq / 1e6 // nanoseconds, as Go decodes a number into a Duration
-  else if (typeof freq === 'string') {
-    try {
-      updateFrequencyMs = parseGoDuration(freq).ns / 1e6
-    } catch (error) {
-      fail('update_frequency', (error as Error).message)
-    }
-  } else if (freq !== undefined && freq !== null) fail('update_frequency', 'must be a duration such as 10s')
+  const duration = (key: string, fallback: number): number => {
+    const v = values[key]
+    if (typeof v === 'number') return v / 1e6 // nanoseconds, as Go decodes a number into a Duration
+    if (typeof v === 'string') {
+      try {
+        return parseGoDuration(v).ns / 1e6
+      } catch (error) {
+        fail(key, (error as Error).message)
+      }
+    } else if (v !== undefined && v !== null) fail(key, 'must be a duration such as 10s')
+    return fallback
+  }
+  const updateFrequencyMs = duration('update_frequency', DEFAULT_UPDATE_FREQUENCY_MS)
   if (updateFrequencyMs <= 0 && errors.length === 0) fail('update_frequency', 'must be more than 0')
+  const applyIntervalMs = duration('apply_interval', DEFAULT_APPLY_INTERVAL_MS)
+  if (applyIntervalMs < 0 && errors.length === 0) fail('apply_interval', 'must not be negative')
   const logLevel = str('log_level')
   if (logLevel !== undefined && !LOG_LEVELS.includes(logLevel.toLowerCase())) fail('log_level', `must be one of ${LOG_LEVELS.join(', ')}`)
   const scopes = list('scopes', ['Ip', 'Range']).map((s) => s.toLowerCase())
@@ -169,7 +178,7 @@ export function parseBouncerConfig(text: string, name: string, file: string | un
   }
   if (errors.length === 1) throw errors[0]
   if (errors.length > 1) throw new CrowdErrorList(errors)
-  const config: BouncerConfig = {name, keyLines, type, apiUrl: apiUrl.endsWith('/') ? apiUrl : apiUrl + '/', apiKey, updateFrequencyMs, filters, values}
+  const config: BouncerConfig = {name, keyLines, type, apiUrl: apiUrl.endsWith('/') ? apiUrl : apiUrl + '/', apiKey, updateFrequencyMs, applyIntervalMs, filters, values}
   if (file !== undefined) config.file = file
   if (logLevel !== undefined) config.logLevel = logLevel
   return config

@@ -13,7 +13,7 @@
 import {installedPlugins, type InstalledPlugin} from '../../hub/plugins.js'
 import {CrowdError} from '../../model/errors.js'
 import type {Logger} from '../../model/logger.js'
-import {resolvePermissions, SandboxPool, type SandboxOptions} from '../../sandbox/index.js'
+import {resolvePermissions, SandboxError, SandboxPool, type SandboxOptions} from '../../sandbox/index.js'
 import type {BouncerConfig} from './config.js'
 import type {DecisionBatch} from './decisions.js'
 
@@ -54,7 +54,20 @@ export interface SandboxedBouncerOptions {
 export interface BouncerPlugin {
   /** The package's name (`author/name`). */
   readonly packageName: string
+  /**
+   * `changes`: each apply gets what changed (a startup batch first, and after a failure).
+   * `full`: each apply is a startup batch with every decision, never cut in chunks (targets
+   * rewritten whole: an nginx map, a Cloudflare list), at most once per `apply_interval`.
+   */
+  readonly batches: 'changes' | 'full'
   apply(batch: DecisionBatch): Promise<Record<string, unknown>>
+  /**
+   * Optional (`changes` plugins): makes the target ready without removing anything and returns
+   * the values it enforces now (canonical, as Decision.value). The runner then brings a startup
+   * that does not fit in one chunk as deletions of what should not be there, then additions,
+   * so nothing banned passes meanwhile. Undefined: the plugin has no `resync`.
+   */
+  resync?(): Promise<string[] | undefined>
   close(): Promise<void>
 }
 
@@ -76,14 +89,33 @@ export function sandboxedBouncer(config: BouncerConfig, options: SandboxedBounce
   settings.name = config.name
   settings.type = config.type
   if (permissions.secrets.includes('api_key') && secrets.api_key === undefined && config.apiKey !== '') secrets.api_key = config.apiKey
-  const pool = new SandboxPool({size: 1, logger: options.logger, deadlineMs: options.deadlineMs ?? APPLY_DEADLINE_MS, maxQueue: 4, maxMessageBytes: 16 * 1024 * 1024, ...options.sandbox})
+  // a resync lists a whole firewall set (about 60 bytes per element); a full batch carries every decision
+  const pool = new SandboxPool({size: 1, logger: options.logger, deadlineMs: options.deadlineMs ?? APPLY_DEADLINE_MS, maxQueue: 4, maxMessageBytes: 128 * 1024 * 1024, exec: {timeoutMs: APPLY_DEADLINE_MS, maxOutputBytes: 128 * 1024 * 1024}, ...options.sandbox})
   const id = `${plugin.name}#${config.name}`
   pool.register({id, code: plugin.code, filename: plugin.main, permissions, secrets})
+  let hasResync = true
   return {
     packageName: plugin.name,
+    batches: plugin.batches,
     async apply(batch) {
       const result = await pool.call(id, 'apply', [batch, settings])
       return result !== null && typeof result === 'object' && !Array.isArray(result) ? (result as Record<string, unknown>) : {result: result ?? null}
+    },
+    async resync() {
+      if (!hasResync) return undefined
+      let result: unknown
+      try {
+        result = await pool.call(id, 'resync', [settings])
+      } catch (error) {
+        if (error instanceof SandboxError && error.kind === 'unknown') {
+          hasResync = false
+          return undefined
+        }
+        throw error
+      }
+      const values = (result as {values?: unknown} | null)?.values
+      if (!Array.isArray(values) || values.some((v) => typeof v !== 'string')) throw new CrowdError('plugin', `${plugin.name}: resync must return {values: [strings]}`, {file: plugin.main})
+      return values as string[]
     },
     close: () => pool.close(),
   }

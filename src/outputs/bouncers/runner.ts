@@ -18,7 +18,7 @@ import got from 'got'
 import type {Logger} from '../../model/logger.js'
 import {silentLogger} from '../../model/logger.js'
 import type {BouncerConfig} from './config.js'
-import {chunkBatch, DecisionState, emptyCounts, type DecisionBatch, type StreamAnswer, type StreamCounts} from './decisions.js'
+import {chunkBatch, DecisionState, emptyCounts, normaliseValue, type Decision, type DecisionBatch, type DecisionScope, type StreamAnswer, type StreamCounts} from './decisions.js'
 import type {BouncerPlugin} from './plugins.js'
 import {readStreamText} from './stream.js'
 
@@ -95,6 +95,9 @@ export class BouncerRunner {
   #pluginStale = false
   #failures = 0
   #lastWrite = 0
+  /** `full` plugins: a change not applied yet, and when the last whole apply was. */
+  #fullPending = false
+  #lastFullApply = -Infinity
 
   constructor(options: BouncerRunnerOptions) {
     this.#o = {logger: silentLogger, chunkSize: DEFAULT_CHUNK_SIZE, backoff: {firstMs: 1000, maxMs: 30_000}, pollTimeoutMs: 30_000, now: Date.now, ...options}
@@ -133,7 +136,10 @@ export class BouncerRunner {
     try {
       answer = await this.#poll(startup)
     } catch (error) {
-      if (expired.length > 0 && !this.#pluginStale) await this.#send({startup: false, added: [], deleted: expired})
+      if (expired.length > 0 && !this.#pluginStale) {
+        if (this.#o.plugin.batches === 'full') await this.#sendFull({startup: false, added: [], deleted: expired})
+        else await this.#send({startup: false, added: [], deleted: expired})
+      }
       this.#failed('lapi', `cannot poll ${this.#o.config.apiUrl}: ${(error as Error).message}`)
       if (!this.#first) this.#resync = true
       return false
@@ -156,7 +162,7 @@ export class BouncerRunner {
     if (counts.garbage > 0) log.warn(`bouncer ${this.#o.config.name}: ${counts.garbage} unusable decision(s) left out: ${counts.samples.join('; ')}`)
     if (startup && counts.read > this.#o.chunkSize) log.info(`bouncer ${this.#o.config.name}: ${counts.read} decisions read from the LAPI, ${this.state.decisions} kept for ${this.state.size} values`)
     if (this.#pluginStale) batch = {startup: true, added: this.state.snapshot(this.#o.now()), deleted: []}
-    const ok = await this.#send(batch)
+    const ok = this.#o.plugin.batches === 'full' ? await this.#sendFull(batch) : await this.#send(batch)
     if (ok) {
       this.#failures = 0
       this.status.lastSync = new Date(this.#o.now()).toISOString()
@@ -207,19 +213,74 @@ export class BouncerRunner {
     return readStreamText(response.body)
   }
 
+  /**
+   * `batches = "full"` plugins: when anything changed (or the plugin must catch up), every decision
+   * in one startup batch, at most once per apply_interval; a change within the interval waits for
+   * a later round (the run loop polls every update_frequency). False (reported) when the plugin failed.
+   */
+  async #sendFull(changes: DecisionBatch): Promise<boolean> {
+    if (changes.startup || changes.added.length > 0 || changes.deleted.length > 0) this.#fullPending = true
+    if (!this.#fullPending) return true
+    const now = this.#o.now()
+    if (now - this.#lastFullApply < this.#o.config.applyIntervalMs) {
+      this.status.inSync = false
+      return true
+    }
+    const batch: DecisionBatch = {startup: true, added: this.state.snapshot(now), deleted: []}
+    try {
+      this.status.pluginStats = await this.#o.plugin.apply(batch)
+    } catch (error) {
+      this.#pluginStale = true
+      this.status.inSync = false
+      this.#failed('plugin', `${this.#o.plugin.packageName} failed: ${(error as Error).message}`)
+      return false
+    }
+    this.#lastFullApply = this.#o.now()
+    this.#fullPending = false
+    this.#pluginStale = false
+    this.status.inSync = true
+    this.status.totals.added += changes.added.length
+    this.status.totals.deleted += changes.deleted.length
+    this.#o.logger.debug(`bouncer ${this.#o.config.name}: ${batch.added.length} decisions applied whole`)
+    return true
+  }
+
+  /**
+   * A startup too big for one chunk, for a plugin that can resync: what the target holds that is
+   * not wanted is deleted, then every decision is added again (refreshing timeouts), in chunks;
+   * the old bans keep filtering meanwhile, so nothing banned passes during the resync. Undefined
+   * when the plugin has no resync (the startup then goes as a startup batch in chunks).
+   */
+  async #resyncBatch(batch: DecisionBatch): Promise<DecisionBatch | undefined> {
+    const plugin = this.#o.plugin
+    if (plugin.resync === undefined) return undefined
+    const held = await plugin.resync()
+    if (held === undefined) return undefined
+    const wanted = new Set(batch.added.map((d) => d.value))
+    const deleted: Decision[] = []
+    for (const text of held) {
+      const scope: DecisionScope = text.includes('/') ? 'Range' : 'Ip'
+      const value = normaliseValue(scope, text)
+      if (value !== undefined && !wanted.has(value)) deleted.push({value, scope, type: 'ban', origin: '', scenario: '', ttlMs: 1})
+    }
+    this.#o.logger.info(`bouncer ${this.#o.config.name}: resync: the target holds ${held.length} values, ${deleted.length} to remove, ${batch.added.length} to (re)add`)
+    return {startup: false, added: batch.added, deleted}
+  }
+
   /** Sends a batch in chunks; false (reported) when the plugin failed. */
   async #send(batch: DecisionBatch): Promise<boolean> {
     const log = this.#o.logger
     const name = this.#o.config.name
     if (!batch.startup && batch.added.length === 0 && batch.deleted.length === 0) return true
-    const chunks = chunkBatch(batch, this.#o.chunkSize)
     const total = batch.added.length + batch.deleted.length
     let done = 0
     try {
+      if (batch.startup && total > this.#o.chunkSize) batch = (await this.#resyncBatch(batch)) ?? batch
+      const chunks = chunkBatch(batch, this.#o.chunkSize)
       for (const chunk of chunks) {
         this.status.pluginStats = await this.#o.plugin.apply(chunk)
         done += chunk.added.length + chunk.deleted.length
-        if (chunks.length > 1) log.info(`bouncer ${name}: applied ${done}/${total} decisions`)
+        if (chunks.length > 1) log.info(`bouncer ${name}: applied ${done}/${batch.added.length + batch.deleted.length} decisions`)
       }
     } catch (error) {
       this.#pluginStale = true
