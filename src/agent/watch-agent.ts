@@ -20,6 +20,7 @@ import {acquisSources, configSources} from './watch-sources-config.js'
 import {figuresFile, startMetricsServer, watchFigures, type MetricsServer} from './watch-metrics.js'
 import {saveFigures} from '../metrics/figures.js'
 import {installedDeliverers, startNotifications, type NotificationDispatcher, type NotifierResolver} from '../outputs/notifications/index.js'
+import {prepareWatchBouncers, type WatchBouncers} from './watch-bouncers.js'
 
 export interface WatchCommandRequest {
   config: Config
@@ -45,6 +46,8 @@ export interface WatchCommandRequest {
   version?: string
   /** Who delivers each notification type (default: the installed notification plugins). */
   deliverers?: NotifierResolver
+  /** Bouncers to run besides `[watch] bouncers` (`--bouncer NAME`). */
+  bouncers?: readonly string[]
 }
 
 export interface PreparedWatch {
@@ -52,8 +55,13 @@ export interface PreparedWatch {
   start(): Promise<WatchRun>
   /** Reads sources, content and profiles again and swaps them into the running watch. */
   reload(request: WatchCommandRequest): Promise<{restored: number; dropped: number}>
-  /** Stops the metrics endpoint, writes the run's figures (cron mode), closes the sink. */
-  close(): Promise<void>
+  /** Bouncers run by this watch (`[watch] bouncers` and --bouncer). */
+  readonly bouncers: readonly string[]
+  /**
+   * Stops the metrics endpoint and the bouncers (a cron run syncs them once first), writes the
+   * run's figures (cron mode), closes the sink. Returns the bouncers that could not enforce.
+   */
+  close(): Promise<{bouncersFailed: string[]}>
 }
 
 /** Every source of a request, in order: arguments, then `[[watch.sources]]`, then the acquis file(s). */
@@ -103,12 +111,26 @@ export async function prepareWatch(request: WatchCommandRequest): Promise<Prepar
     }
     sink.useNotifications(notifications)
   }
+  let bouncers: WatchBouncers
+  try {
+    bouncers = prepareWatchBouncers({
+      names: [...config.watch.bouncers, ...(request.bouncers ?? [])], config, logger, once: request.once === true,
+      ...(sink instanceof StoreAgentSink ? {store: sink.store} : {}),
+    })
+  } catch (error) {
+    await notifications?.close()
+    await sink.close()
+    throw error
+  }
   let run: WatchRun | undefined
   let metrics: MetricsServer | undefined
   const once = request.once === true
   return {
     sources,
+    bouncers: bouncers.names,
     async start() {
+      // decisions already in the store are enforced from the start
+      bouncers.start()
       run = await startWatch({
         sources,
         stages: content.stages,
@@ -144,6 +166,8 @@ export async function prepareWatch(request: WatchCommandRequest): Promise<Prepar
     },
     async close() {
       await metrics?.close()
+      // a cron run's decisions are committed by now: each bouncer syncs them once
+      const bouncersFailed = await bouncers.close()
       await notifications?.close()
       if (run !== undefined && once) {
         // the figures of this run, for `crowd metrics` (there is no endpoint to ask between cron runs)
@@ -154,6 +178,7 @@ export async function prepareWatch(request: WatchCommandRequest): Promise<Prepar
         }
       }
       await sink.close()
+      return {bouncersFailed}
     },
   }
 }

@@ -42,6 +42,7 @@ not be read, 4 the store or LAPI failed.`
     simulation: Flags.boolean({description: 'mark every alert and decision as simulated'}),
     'metrics-listen': Flags.string({description: 'serve Prometheus metrics on HOST:PORT (default: [watch] metrics_listen)'}),
     'fail-on': Flags.option({description: 'with --once, what makes the exit code 1', options: ['none', 'alert'] as const, default: 'alert'})(),
+    bouncer: Flags.string({description: 'run this bouncer (bouncers/NAME.yaml) in the watch, fed from the local store (repeatable; adds to [watch] bouncers)', multiple: true}),
     'max-line-bytes': Flags.integer({description: 'truncate longer lines (default: acquisition.max_line_bytes)', min: 1}),
     'parse-workers': Flags.option({
       description: 'parse in a worker thread while the main thread detects and commits: auto (default) when following (not with --once) on 2+ cores, 1 always, 0 never (content using stash helpers in scenarios, postoverflows or profiles always parses in one thread; results are the same)',
@@ -69,6 +70,7 @@ not be read, 4 the store or LAPI failed.`
       logLevel: (f['log-level'] ?? (process.env.CROWD_LOG_LEVEL || 'warn')) as WorkerLogLevel,
       logger: this.logger,
       version: crowdVersion(),
+      bouncers: f.bouncer ?? [],
     })
     const watch = await prepareWatch(request(this.crowdConfig))
     const run: WatchRun = await watch.start()
@@ -107,11 +109,17 @@ not be read, 4 the store or LAPI failed.`
       })
     }
     let result: WatchResult
+    let bouncersFailed: string[] = []
     try {
       result = await run.done
     } finally {
       for (const c of cleanup) c()
-      await watch.close()
+      bouncersFailed = (await watch.close()).bouncersFailed
+    }
+    // a bouncer that could not enforce is a failure to act on the decisions: as a failed commit
+    if (bouncersFailed.length > 0) {
+      result.errors.push({source: `bouncer ${bouncersFailed.join(', ')}`, code: 'plugin', message: 'could not enforce the decisions (see crowd bouncer status)'})
+      result.exit_code = 4
     }
     if (f.once && f['fail-on'] === 'none' && result.exit_code === 1) result.exit_code = 0
     for (const w of result.warnings) this.logger.warn(w)

@@ -73,6 +73,8 @@ export interface WatchConfig {
   closeRotatedAfterMs: number
   /** Lines queued between the sources and the parsers before sources wait. */
   maxQueueLines: number
+  /** Bouncers (`bouncers/NAME.yaml`) the watch runs, fed from the local store when it writes there. */
+  bouncers: string[]
 }
 
 /** `[lapi]`: the Local API server (`crowd lapi serve`) and the credentials to a remote one. */
@@ -117,7 +119,7 @@ export const DEFAULT_CONFIG: Omit<Config, 'file' | 'fileFrom' | 'fileExists' | '
     flush: {maxItems: 5000, maxAge: '7d'},
     autoRegistration: {enabled: false, allowedRanges: []},
   },
-  watch: {sources: [], pollMs: 100, closeRotatedAfterMs: 1000, maxQueueLines: 20_000},
+  watch: {sources: [], pollMs: 100, closeRotatedAfterMs: 1000, maxQueueLines: 20_000, bouncers: []},
   // loadConfig sets them from the config file and the data dir (notificationDirs)
   notifications: {dirs: []},
   bouncers: {dirs: []},
@@ -140,7 +142,7 @@ const SCHEMA: Shape = {
     auto_registration: {enabled: 'boolean', token: 'string', allowed_ranges: 'string[]'},
     credentials: {url: 'string', machine_id: 'string', password: 'string'},
   },
-  watch: {metrics_listen: 'string', name: 'string', acquis: 'string', sources: 'table[]', poll_ms: 'number', close_rotated_after_ms: 'number', max_queue_lines: 'number'},
+  watch: {metrics_listen: 'string', name: 'string', acquis: 'string', sources: 'table[]', poll_ms: 'number', close_rotated_after_ms: 'number', max_queue_lines: 'number', bouncers: 'string[]'},
 }
 
 export interface LoadConfigOptions {
@@ -246,6 +248,7 @@ function buildWatchConfig(raw: unknown, file: string, errors: CrowdError[], posi
     pollMs: positive(r.poll_ms as number | undefined, 'watch.poll_ms', d.pollMs),
     closeRotatedAfterMs: positive(r.close_rotated_after_ms as number | undefined, 'watch.close_rotated_after_ms', d.closeRotatedAfterMs),
     maxQueueLines: positive(r.max_queue_lines as number | undefined, 'watch.max_queue_lines', d.maxQueueLines),
+    bouncers: Array.isArray(r.bouncers) ? (r.bouncers as string[]) : [],
   }
   if (typeof listen === 'string') out.metricsListen = listen
   if (typeof r.name === 'string' && r.name !== '') out.name = r.name

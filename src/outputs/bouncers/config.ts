@@ -171,7 +171,8 @@ export function parseBouncerConfig(text: string, name: string, file: string | un
   const filters: DecisionFilters = {
     scopes: scopes.filter((s) => s === 'ip' || s === 'range'),
     types: list('supported_decisions_types', DEFAULT_FILTERS.types).map((s) => s.toLowerCase()),
-    origins: list('origins', []).map((s) => s.toLowerCase()),
+    // as written: the LAPI matches origins exactly (CAPI, lists, cscli, crowdsec); the local check ignores case
+    origins: list('origins', []),
     scenariosContaining: list('scenarios_containing', []),
     scenariosNotContaining: list('scenarios_not_containing', []),
     captchaAsBan: typeof captcha === 'boolean' ? captcha : DEFAULT_FILTERS.captchaAsBan,

@@ -68,7 +68,7 @@ export interface DecisionFilters {
   scopes: string[]
   /** Lower-case decision types kept. */
   types: string[]
-  /** Lower-case origins kept; empty: all. */
+  /** Origins kept (as written; compared ignoring case); empty: all. */
   origins: string[]
   scenariosContaining: string[]
   scenariosNotContaining: string[]
@@ -144,7 +144,7 @@ export function readStreamDecision(item: StreamDecision, filters: DecisionFilter
   if (type === 'captcha' && filters.captchaAsBan) type = 'ban'
   if (!filters.types.includes(type)) return {skip: 'filtered'}
   const origin = typeof item.origin === 'string' ? item.origin : ''
-  if (filters.origins.length > 0 && !filters.origins.includes(origin.toLowerCase())) return {skip: 'filtered'}
+  if (filters.origins.length > 0 && !filters.origins.some((o) => o.toLowerCase() === origin.toLowerCase())) return {skip: 'filtered'}
   const scenario = typeof item.scenario === 'string' ? item.scenario : ''
   if (filters.scenariosContaining.length > 0 && !filters.scenariosContaining.some((s) => scenario.includes(s))) return {skip: 'filtered'}
   if (filters.scenariosNotContaining.some((s) => scenario.includes(s))) return {skip: 'filtered'}

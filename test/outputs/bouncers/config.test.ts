@@ -54,7 +54,7 @@ test('no file: the defaults work with a local crowd lapi serve', () => {
   fs.writeFileSync(path.join(dir, 'edge.yml'), 'type: firewall\napi_url: http://10.0.0.1:8080\nscopes: Ip\norigins: [CAPI, cscli]\ncaptcha_as_ban: false\n')
   assert.equal([...bouncerFiles([dir]).keys()], ['edge'])
   const edge = loadBouncerConfig([dir], 'edge', {env: {}})
-  assert.equal([edge.type, edge.apiUrl, edge.apiKey, edge.filters.scopes, edge.filters.origins, edge.filters.captchaAsBan], ['firewall', 'http://10.0.0.1:8080/', '', ['ip'], ['capi', 'cscli'], false])
+  assert.equal([edge.type, edge.apiUrl, edge.apiKey, edge.filters.scopes, edge.filters.origins, edge.filters.captchaAsBan], ['firewall', 'http://10.0.0.1:8080/', '', ['ip'], ['CAPI', 'cscli'], false])
   assert.throws(() => loadBouncerConfig([dir], '../x'), (e: unknown) => e instanceof CrowdError && e.code === 'usage')
 })
 
