@@ -5,14 +5,17 @@
  * answers as Cloudflare's API (test/helpers/cloudflare-api.ts) and keeps the lists and rules,
  * so each test asserts on what Cloudflare would hold afterwards.
  */
+import {spawn, type ChildProcess} from 'node:child_process'
 import * as fs from 'node:fs'
 import * as path from 'node:path'
 import {test} from 'uvu'
 import * as assert from 'uvu/assert'
 import {parseManifest} from '../../src/hub/manifest.js'
+import {packPlugins} from '../../src/hub/pack.js'
 import {resolvePermissions, type SandboxPool} from '../../src/sandbox/index.js'
 import {fakeCloudflare, type FakeCloudflare} from '../helpers/cloudflare-api.js'
-import {ROOT} from '../helpers/run-cli.js'
+import {makeHome, type Home} from '../commands/lapi/helpers.js'
+import {BIN, ROOT} from '../helpers/run-cli.js'
 import {recordingPool, rejection} from '../sandbox/helpers.js'
 
 const PLUGIN = path.join(ROOT, 'plugins', 'crowd', 'bouncer-cloudflare')
@@ -21,9 +24,17 @@ const code = fs.readFileSync(path.join(PLUGIN, 'index.js'), 'utf8')
 const {manifest} = parseManifest(fs.readFileSync(MANIFEST, 'utf8'), MANIFEST)
 const {pool, logs, incidents} = recordingPool()
 const fakes: FakeCloudflare[] = []
+let home: Home | undefined
+let lapi: ChildProcess | undefined
 test.after(async () => {
   await pool.close()
   for (const f of fakes) await f.close()
+  if (lapi !== undefined && lapi.exitCode === null && lapi.signalCode === null) {
+    const exited = new Promise((resolve) => lapi!.once('exit', resolve))
+    lapi.kill('SIGKILL')
+    await exited
+  }
+  if (home !== undefined) fs.rmSync(home.dir, {recursive: true, force: true})
 })
 
 const ACCOUNT = '0123456789abcdef0123456789abcdef'
@@ -233,5 +244,59 @@ test('the package reaches only the API URL its configuration grants; it refuses 
   assert.match((await rejection(apply(b, {startup: false, added: [d('192.0.2.7')], deleted: []}))).message, 'needs full batches')
   assert.match((await rejection(apply({id: b.id, options: {...b.options, account_id: 'x'}}, full()))).message, 'configuration: account_id must be your Cloudflare account ID')
 })
+
+test('end to end: crowd bouncer run cloudflare --once, fed by crowd lapi serve, fills the list and the zone rule', async () => {
+  const fake = await api()
+  home = makeHome('bouncer-cloudflare-e2e')
+  const h = home
+  const plugins = path.join(h.dir, 'src', 'plugins')
+  fs.cpSync(PLUGIN, path.join(plugins, 'crowd', 'bouncer-cloudflare'), {recursive: true})
+  packPlugins({pluginsDir: plugins, outDir: path.join(h.dir, 'src', 'dist'), indexFile: path.join(h.dir, 'src', 'hub-index.json')})
+  const install = await h.run(['hub', 'install', 'crowd/bouncer-cloudflare', '--source', path.join(h.dir, 'src'), '--yes'])
+  assert.is(install.status, 0, install.stdout + install.stderr)
+  const key = await h.json(['bouncers', 'add', 'cloudflare'])
+  assert.is((await h.run(['decisions', 'add', '--ip', '192.0.2.7', '--duration', '1h', '--reason', 'manual ban'])).status, 0)
+  assert.is((await h.run(['decisions', 'add', '--ip', '2001:db8::7', '--duration', '1h', '--reason', 'manual ban'])).status, 0)
+
+  lapi = spawn(process.execPath, [BIN, 'lapi', 'serve', '--listen', '127.0.0.1:0'], {cwd: ROOT, env: {...process.env, NO_COLOR: '1', ...h.env}, stdio: ['ignore', 'ignore', 'pipe']})
+  let stderr = ''
+  const url = await new Promise<string>((resolve, reject) => {
+    lapi!.stderr!.setEncoding('utf8').on('data', (c: string) => {
+      stderr += c
+      const m = /crowd lapi listening on (http:\/\/127\.0\.0\.1:\d+\/)/.exec(stderr)
+      if (m !== null) resolve(m[1]!)
+    })
+    lapi!.on('exit', (code) => reject(new Error(`lapi serve exited (${code}): ${stderr}`)))
+  })
+  fs.mkdirSync(path.join(h.dir, 'bouncers'))
+  const yaml = [
+    `api_url: ${url}`,
+    'api_key: ${API_KEY}',
+    `cloudflare_api_url: ${fake.url}`,
+    'cloudflare_token: ${CLOUDFLARE_TOKEN}',
+    `account_id: ${ACCOUNT}`,
+    `zones: [${ZONE}]`,
+    '',
+  ].join('\n')
+  fs.writeFileSync(path.join(h.dir, 'bouncers', 'cloudflare.yaml'), yaml)
+  const r = await runWith(h, ['bouncer', 'run', 'cloudflare', '--once', '--json'], {API_KEY: key.body.api_key, CLOUDFLARE_TOKEN: TOKEN})
+  assert.is(r.status, 0, r.stdout + r.stderr)
+  const stats = JSON.parse(r.stdout).pluginStats as Record<string, number>
+  assert.equal([stats.ban, stats.widened, stats.listsCreated, stats.rulesCreated], [2, 1, 1, 1])
+  assert.equal(fake.ips('crowd_ban'), ['192.0.2.7', '2001:db8::/64'])
+  assert.equal(fake.zones.get(ZONE)!.rules.map((x) => x.expression), ['(ip.src in $crowd_ban)'])
+  assert.not.match(r.stdout + r.stderr, TOKEN, 'the token is never printed')
+})
+
+function runWith(h: Home, args: string[], env: Record<string, string>): Promise<{status: number; stdout: string; stderr: string}> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [BIN, ...args], {cwd: ROOT, env: {...process.env, NO_COLOR: '1', ...h.env, ...env}, stdio: ['ignore', 'pipe', 'pipe']})
+    let stdout = ''
+    let stderr = ''
+    child.stdout.setEncoding('utf8').on('data', (c: string) => (stdout += c))
+    child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c))
+    child.on('close', (code) => resolve({status: code ?? -1, stdout, stderr}))
+  })
+}
 
 test.run()
