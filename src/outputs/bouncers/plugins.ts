@@ -14,6 +14,7 @@ import {installedPlugins, type InstalledPlugin} from '../../hub/plugins.js'
 import {CrowdError} from '../../model/errors.js'
 import type {Logger} from '../../model/logger.js'
 import {resolvePermissions, SandboxError, SandboxPool, type SandboxOptions} from '../../sandbox/index.js'
+import {blocklistBouncer} from './blocklist.js'
 import type {BouncerConfig} from './config.js'
 import type {DecisionBatch} from './decisions.js'
 
@@ -74,6 +75,7 @@ export interface BouncerPlugin {
 /** The configuration's package registered in its own sandbox pool. Throws CrowdErrors ('config') when it cannot run. */
 export function sandboxedBouncer(config: BouncerConfig, options: SandboxedBouncerOptions): BouncerPlugin {
   const plugin = bouncerPackage(options.dataDir, config)
+  if (plugin.builtin === 'blocklist') return blocklistBouncer(config, plugin, options)
   const file = config.file ?? `${config.name} (no configuration file: defaults)`
   const permissions = resolvePermissions(plugin.permissions, config.values, file)
   const secrets: Record<string, string> = {}
