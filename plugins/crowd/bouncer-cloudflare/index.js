@@ -269,7 +269,7 @@ async function ensureRules(api, o, zone, rules, stats) {
       await api.call('POST', `/zones/${enc(zone)}/rulesets/${enc(ruleset.id)}/rules`, rule)
       stats.rulesCreated++
     } else if (found.action !== rule.action || found.expression !== rule.expression || found.enabled !== true) {
-      await api.call('PATCH', `/zones/${enc(zone)}/rulesets/${enc(ruleset.id)}/rules/${enc(found.id)}`, {...rule, id: found.id})
+      await api.call('PATCH', `/zones/${enc(zone)}/rulesets/${enc(ruleset.id)}/rules/${enc(found.id)}`, rule)
       stats.rulesUpdated++
     }
   }
