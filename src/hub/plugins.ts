@@ -36,8 +36,8 @@ export interface InstalledPlugin {
   main: string
   /** A bouncer crowd runs itself (manifest `builtin`): no code. */
   builtin?: 'blocklist'
-  /** Bouncers: whether each apply gets the changes or every decision (manifest `batches`). */
-  batches: 'changes' | 'full'
+  /** Bouncers: whether each apply gets the changes or every decision (manifest `batches`, default changes). */
+  batches?: 'changes' | 'full'
   /** The entry file's text: what the sandbox runs (SandboxPlugin.code, with `main` as its filename). */
   code: string
   /** Configuration types it serves (notification types; for bouncers, types besides its `bouncer-NAME`). */
@@ -97,12 +97,12 @@ function loadPlugin(hubDir: string, item: InstalledItem, type: PluginType): Inst
     main,
     code: main === '' ? '' : read(main),
     serves: manifest.serves ?? [],
-    batches: manifest.batches ?? 'changes',
     permissions,
     covered: grantCovers(item, manifest),
     tainted: checkTaint(hubDir, item).tainted,
   }
   if (manifest.builtin !== undefined) plugin.builtin = manifest.builtin
+  if (type === 'bouncer') plugin.batches = manifest.batches ?? 'changes'
   if (item.granted !== undefined) plugin.granted = item.granted
   return plugin
 }
