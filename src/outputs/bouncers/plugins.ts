@@ -98,7 +98,7 @@ export function sandboxedBouncer(config: BouncerConfig, options: SandboxedBounce
   let hasResync = true
   return {
     packageName: plugin.name,
-    batches: plugin.batches,
+    batches: plugin.batches ?? 'changes',
     async apply(batch) {
       const result = await pool.call(id, 'apply', [batch, settings])
       return result !== null && typeof result === 'object' && !Array.isArray(result) ? (result as Record<string, unknown>) : {result: result ?? null}
