@@ -10,6 +10,10 @@
  * arrives, and an entry leaves the lists when it ends, between batches too. Each list is rendered
  * once per change (and per MikroTik second: its timeouts count down) and cached with its ETag.
  *
+ * `resync` lists what is served, so a restart bigger than one chunk never serves half a list
+ * (the runner deletes what is stale, then adds again); only the very first startup, before which
+ * the lists answered 503, fills them chunk by chunk.
+ *
  * The server listens as soon as the bouncer is made (errors at startup: `listening()`); the
  * lists answer 503 until the first startup batch. `apply` retries listening when it had failed
  * (the port may be free by then), so a failure there is the runner's retried plugin error.
@@ -26,6 +30,9 @@ import type {BouncerPlugin, SandboxedBouncerOptions} from './plugins.js'
 
 export {blocklistSettings, parseListenUri, type BlocklistSettings} from './blocklist/settings.js'
 export {renderList, routerOsDuration, type ListEntry} from './blocklist/formats.js'
+
+/** Renderings kept (format × family × MikroTik list name). */
+const MAX_CACHED = 16
 
 export interface BlocklistOptions extends SandboxedBouncerOptions {
   /** The clock (tests). */
@@ -75,6 +82,11 @@ export function blocklistBouncer(config: BouncerConfig, plugin: Pick<InstalledPl
       }
       lists.apply(batch)
       return {listening: url, entries: lists.size, ...server.counts}
+    },
+    // a restart bigger than one chunk then comes as deletions and additions on what is served:
+    // no moment with half a list. Before the first startup there is nothing to keep.
+    async resync() {
+      return lists.loaded ? lists.entries().map((e) => e.value) : undefined
     },
     async close() {
       closed = true
@@ -151,6 +163,8 @@ export class BlocklistLists {
     const second = format === 'mikrotik' ? Math.floor(now / 1000) : 0
     const cached = this.#cache.get(key)
     if (cached !== undefined && cached.version === this.#version && cached.second === second) return cached.rendered
+    // variants come from the query (?listname=): a bounded cache
+    if (this.#cache.size >= MAX_CACHED) this.#cache.clear()
     const body = Buffer.from(renderList(format, selectEntries(this.#entries.values(), now, variant), now, variant))
     const etag = `"${createHash('sha256').update(body).digest('base64url').slice(0, 32)}"`
     const rendered: RenderedList = {body, etag, lastModified: format === 'mikrotik' ? Math.max(this.#changedAt, second * 1000) : this.#changedAt, contentType: CONTENT_TYPES[format]}

@@ -4,17 +4,23 @@
  * system picks, expiry between batches on a fake clock, startup replacement, and garbage requests
  * written on a raw socket. Every bouncer made here is closed by its test.
  */
+import * as fs from 'node:fs'
 import * as http from 'node:http'
 import * as net from 'node:net'
+import * as os from 'node:os'
+import * as path from 'node:path'
 import {test} from 'uvu'
 import * as assert from 'uvu/assert'
 import {blocklistBouncer, BlocklistLists, blocklistSettings, parseListenUri, renderList, routerOsDuration, type BlocklistBouncer} from '../../../src/outputs/bouncers/blocklist.js'
-import {parseBouncerConfig, type Decision, type DecisionBatch} from '../../../src/outputs/bouncers/index.js'
+import {BouncerRunner, parseBouncerConfig, type Decision, type DecisionBatch, type StreamDecision} from '../../../src/outputs/bouncers/index.js'
 import {CrowdError, CrowdErrorList} from '../../../src/model/errors.js'
 
 const PACKAGE = {name: 'crowd/bouncer-blocklist'}
 const FILE = 'bouncers/blocklist.yaml'
 const T0 = Date.parse('2026-12-07T00:00:00Z')
+/** Where the runner test writes its status file. */
+const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'crowd-blocklist-'))
+test.after(() => fs.rmSync(dataDir, {recursive: true, force: true}))
 
 function config(yaml: string, env: Record<string, string> = {}) {
   return parseBouncerConfig(yaml, 'blocklist', FILE, {env})
@@ -211,16 +217,56 @@ test('startup batches replace the whole list; an added value already listed is u
   assert.is(lists.render('plain_text')!.body.toString(), '', 'an empty startup empties the list (and it is known: 200, not 503)')
 })
 
+test('with the runner: a restart bigger than one chunk never serves half a list (resync: deletions, then additions)', async () => {
+  await withBouncer('', async (b, url, clock) => {
+    const item = (id: number): StreamDecision => ({id, value: `192.0.2.${id}`, scope: 'Ip', type: 'ban', origin: 'cscli', scenario: 's', duration: '1h'})
+    let delta: {new?: StreamDecision[]; deleted?: StreamDecision[]} = {}
+    let fail = false
+    const seen: string[] = []
+    const plugin = {
+      ...b,
+      apply: async (batch: DecisionBatch) => {
+        if (fail) {
+          fail = false
+          throw new Error('refused once')
+        }
+        const stats = await b.apply(batch)
+        seen.push((await get(url, '/security/blocklist')).body.trim().split('\n').join(' '))
+        return stats
+      },
+    }
+    const runner = new BouncerRunner({config: config('listen_uri: 127.0.0.1:0\n'), plugin, dataDir, chunkSize: 2, now: () => clock.now,
+      source: async (isStartup) => (isStartup ? {new: [1, 2, 3, 4, 5].map(item)} : delta)})
+    assert.ok(await runner.syncOnce())
+    assert.equal(seen, ['192.0.2.1 192.0.2.2', '192.0.2.1 192.0.2.2 192.0.2.3 192.0.2.4', '192.0.2.1 192.0.2.2 192.0.2.3 192.0.2.4 192.0.2.5'], 'the first startup fills the list chunk by chunk')
+    // the plugin fails: the runner sends the whole state again, bigger than a chunk
+    fail = true
+    delta = {new: [item(6)], deleted: [item(1)]}
+    assert.not.ok(await runner.syncOnce())
+    delta = {}
+    seen.length = 0
+    assert.ok(await runner.syncOnce())
+    assert.equal(seen, [
+      '192.0.2.2 192.0.2.3 192.0.2.4 192.0.2.5',
+      '192.0.2.2 192.0.2.3 192.0.2.4 192.0.2.5',
+      '192.0.2.2 192.0.2.3 192.0.2.4 192.0.2.5',
+      '192.0.2.2 192.0.2.3 192.0.2.4 192.0.2.5 192.0.2.6',
+    ])
+  })
+})
+
 // ---- HTTP
 
 test('http: 503 before the first batch, then the list with Content-Length, ETag, Last-Modified; HEAD; 304; 404; 405', async () => {
   await withBouncer('blocklists:\n  - {format: plain_text, endpoint: /security/blocklist}\n  - {format: mikrotik, endpoint: /mt.rsc}\n', async (b, url) => {
     assert.match(url, /^http:\/\/127\.0\.0\.1:\d+\/$/)
-    assert.equal([b.packageName, b.batches, b.resync], ['crowd/bouncer-blocklist', 'changes', undefined])
+    assert.equal([b.packageName, b.batches], ['crowd/bouncer-blocklist', 'changes'])
+    assert.is(await b.resync!(), undefined, 'nothing to keep before the first startup')
     const early = await get(url, '/security/blocklist')
     assert.is(early.status, 503)
     assert.is(early.headers['retry-after'], '5')
     const stats = await b.apply(startup(decision('192.0.2.1', 60_000), decision('2001:db8::1', 60_000)))
+    assert.equal(await b.resync!(), ['192.0.2.1', '2001:db8::1'])
     assert.is(stats.listening, url)
     assert.is(stats.entries, 2)
     const r = await get(url, '/security/blocklist')
