@@ -8,7 +8,8 @@
  * It keeps the decisions itself (`batches: changes`): a startup batch replaces them all, then
  * deletions and additions apply; each entry's end is computed from its ttlMs when the batch
  * arrives, and an entry leaves the lists when it ends, between batches too. Each list is rendered
- * once per change (and per MikroTik second: its timeouts count down) and cached with its ETag.
+ * once per change (MikroTik's also every 10 s: its timeouts count down) and cached with its ETag
+ * (1,000,000 entries take seconds to render: not once per request).
  *
  * `resync` lists what is served, so a restart bigger than one chunk never serves half a list
  * (the runner deletes what is stale, then adds again); only the very first startup, before which
@@ -31,6 +32,8 @@ import type {BouncerPlugin, SandboxedBouncerOptions} from './plugins.js'
 export {blocklistSettings, parseListenUri, type BlocklistSettings} from './blocklist/settings.js'
 export {renderList, routerOsDuration, type ListEntry} from './blocklist/formats.js'
 
+/** How long a MikroTik rendering (its timeouts count down) is served. */
+const MIKROTIK_REFRESH_MS = 10_000
 /** Renderings kept (format × family × MikroTik list name). */
 const MAX_CACHED = 16
 
@@ -103,7 +106,7 @@ function isLoopback(host: string): boolean {
 /** The blocked values and the rendered lists (cached per format and variant until the next change). */
 export class BlocklistLists {
   readonly #entries = new Map<string, ListEntry>()
-  readonly #cache = new Map<string, {version: number; second: number; rendered: RenderedList}>()
+  readonly #cache = new Map<string, {version: number; period: number; rendered: RenderedList}>()
   readonly #now: () => number
   /** Bumped at each change (batch, or an entry ended). */
   #version = 0
@@ -159,16 +162,17 @@ export class BlocklistLists {
     const now = this.#now()
     this.#expire(now)
     const key = `${format}|${variant.family ?? ''}|${variant.listName ?? ''}`
-    // MikroTik timeouts count down: its text changes each second
-    const second = format === 'mikrotik' ? Math.floor(now / 1000) : 0
+    // MikroTik timeouts count down: its text is made again after MIKROTIK_REFRESH_MS (a router
+    // then keeps an entry at most that much longer; one that ends leaves the list at once)
+    const period = format === 'mikrotik' ? Math.floor(now / MIKROTIK_REFRESH_MS) : 0
     const cached = this.#cache.get(key)
-    if (cached !== undefined && cached.version === this.#version && cached.second === second) return cached.rendered
+    if (cached !== undefined && cached.version === this.#version && cached.period === period) return cached.rendered
     // variants come from the query (?listname=): a bounded cache
     if (this.#cache.size >= MAX_CACHED) this.#cache.clear()
     const body = Buffer.from(renderList(format, selectEntries(this.#entries.values(), now, variant), now, variant))
     const etag = `"${createHash('sha256').update(body).digest('base64url').slice(0, 32)}"`
-    const rendered: RenderedList = {body, etag, lastModified: format === 'mikrotik' ? Math.max(this.#changedAt, second * 1000) : this.#changedAt, contentType: CONTENT_TYPES[format]}
-    this.#cache.set(key, {version: this.#version, second, rendered})
+    const rendered: RenderedList = {body, etag, lastModified: format === 'mikrotik' ? Math.max(this.#changedAt, period * MIKROTIK_REFRESH_MS) : this.#changedAt, contentType: CONTENT_TYPES[format]}
+    this.#cache.set(key, {version: this.#version, period, rendered})
     return rendered
   }
 

@@ -93,7 +93,10 @@ export function renderPlainText(entries: readonly ListEntry[]): string {
 
 export function renderJson(entries: readonly ListEntry[]): string {
   if (entries.length === 0) return '[]\n'
-  const lines = entries.map((e) => JSON.stringify({value: e.value, scope: e.scope, type: e.type, origin: e.origin, scenario: e.scenario, until: rfc3339(e.expiresAt)}))
+  // a million entries share a few dozen names and ends: each written once
+  const quoted = memo((text: string) => JSON.stringify(text))
+  const until = memo((ms: number) => rfc3339(ms))
+  const lines = entries.map((e) => `{"value":"${e.value}","scope":"${e.scope}","type":${quoted(e.type)},"origin":${quoted(e.origin)},"scenario":${quoted(e.scenario)},"until":"${until(Math.round(e.expiresAt / 1000) * 1000)}"}`)
   return `[\n${lines.join(',\n')}\n]\n`
 }
 
@@ -101,17 +104,32 @@ export function renderMikrotik(entries: readonly ListEntry[], now: number, varia
   const list = variant.listName ?? DEFAULT_MIKROTIK_LIST
   const v4 = entries.filter((e) => !e.v6)
   const v6 = entries.filter((e) => e.v6)
-  let out = `# crowd blocklist for RouterOS: ${entries.length} entries (${v4.length} IPv4, ${v6.length} IPv6), address-list ${list}\n`
+  const duration = memo(routerOsDuration)
+  const comment = memo(mikrotikComment)
+  const lines = [`# crowd blocklist for RouterOS: ${entries.length} entries (${v4.length} IPv4, ${v6.length} IPv6), address-list ${list}`]
   const family = (menu: string, items: readonly ListEntry[]): void => {
-    out += `${menu} remove [find where list="${list}"]\n`
+    lines.push(`${menu} remove [find where list="${list}"]`)
     for (const e of items) {
       const timeout = Math.min(MAX_MIKROTIK_TIMEOUT_S, Math.max(1, Math.ceil((e.expiresAt - now) / 1000)))
-      out += `${menu} add list=${list} address=${e.value} timeout=${routerOsDuration(timeout)} comment="${mikrotikComment(e)}"\n`
+      lines.push(`${menu} add list=${list} address=${e.value} timeout=${duration(timeout)} comment="${comment(`crowd ${e.origin} ${e.scenario}`)}"`)
     }
   }
   if (variant.family !== 'ipv6') family('/ip firewall address-list', v4)
   if (variant.family !== 'ipv4') family('/ipv6 firewall address-list', v6)
-  return out
+  return lines.join('\n') + '\n'
+}
+
+/** `fn` remembering its answers for one rendering. */
+function memo<K, V>(fn: (key: K) => V): (key: K) => V {
+  const known = new Map<K, V>()
+  return (key) => {
+    let v = known.get(key)
+    if (v === undefined) {
+      v = fn(key)
+      if (known.size < 100_000) known.set(key, v)
+    }
+    return v
+  }
 }
 
 /** `1d2h3m4s` (RouterOS time, zero parts left out). */
@@ -124,9 +142,9 @@ export function routerOsDuration(seconds: number): string {
   return out === '' ? '1s' : out
 }
 
-/** `crowd ORIGIN SCENARIO` in characters a RouterOS string takes as they are (no quote, backslash or $). */
-function mikrotikComment(e: ListEntry): string {
-  return `crowd ${e.origin} ${e.scenario}`.replace(/[^A-Za-z0-9 _./:@+=,-]/g, '_').slice(0, 120).trimEnd()
+/** A comment in characters a RouterOS string takes as they are (no quote, backslash or $). */
+function mikrotikComment(text: string): string {
+  return text.replace(/[^A-Za-z0-9 _./:@+=,-]/g, '_').slice(0, 120).trimEnd()
 }
 
 /** RFC 3339 UTC to the second. */
