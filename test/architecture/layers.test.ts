@@ -33,7 +33,8 @@ const ALLOWED: Record<string, readonly string[]> = {
   cli: ['model', 'platform', 'config'],
   template: ['model', 'regex'],
   sandbox: ['model', 'platform'],
-  agent: ['model', 'platform', 'config', 'acquisition', 'pipeline', 'lapi', 'metrics', 'outputs'],
+  agent: ['model', 'platform', 'config', 'acquisition', 'pipeline', 'lapi', 'metrics', 'outputs', 'store'],
+  cti: ['model', 'platform', 'config', 'store'],
 }
 
 function filesUnder(dir: string): string[] {
