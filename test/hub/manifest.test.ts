@@ -113,6 +113,11 @@ test('manifest: a bouncer plugin; a plugin declaring no permissions asks for non
   const none = parseManifest(SLACK.slice(0, SLACK.indexOf('[permissions]')), FILE).manifest
   assert.equal(none.permissions, {network: [], networkFromConfig: [], commands: [], files: {write: [], writeFromConfig: []}, secrets: [], commandsFromConfig: []})
   assert.is(parseManifest(GOOD, FILE).manifest.permissions, undefined)
+  // batches and builtin
+  assert.is(manifest.batches, undefined)
+  assert.is(parseManifest(BOUNCER.replace('main = "index.js"', 'main = "index.js"\nbatches = "full"'), FILE).manifest.batches, 'full')
+  const builtin = parseManifest(BOUNCER.replace('main = "index.js"', 'builtin = "blocklist"'), FILE).manifest
+  assert.equal([builtin.builtin, builtin.main], ['blocklist', undefined])
 })
 
 const BAD_PLUGINS: {name: string; text: string; messages: string[]}[] = [
@@ -138,6 +143,10 @@ const BAD_PLUGINS: {name: string; text: string; messages: string[]}[] = [
     `[permissions] network[1]: "a b" is not a configuration key (letters, digits, _ . -) (${FILE}:11)`,
     `[permissions] files.write[0]: "relative" must be an absolute, normalised path (a directory ends with "/") (${FILE}:12)`,
   ]},
+  {name: 'batches neither changes nor full', text: BOUNCER.replace('main = "index.js"', 'main = "index.js"\nbatches = "all"'), messages: [`"batches" must be "changes" (each apply gets what changed) or "full" (each apply gets every decision), not "all" (${FILE}:6)`]},
+  {name: 'batches on a notification', text: SLACK.replace('serves = ["slack"]', 'serves = ["slack"]\nbatches = "full"'), messages: [`"batches" is only for bouncer packages, not a notification (${FILE}:9)`]},
+  {name: 'builtin with main', text: BOUNCER.replace('main = "index.js"', 'main = "index.js"\nbuiltin = "blocklist"'), messages: [`a builtin bouncer has no "main": crowd runs it, no code of the package (${FILE}:6)`]},
+  {name: 'an unknown builtin', text: BOUNCER.replace('main = "index.js"', 'builtin = "firewall"'), messages: [`"builtin" must be one of blocklist: the bouncer crowd runs itself, not "firewall" (${FILE}:5)`]},
   {name: 'permissions not a table', text: SLACK.slice(0, SLACK.indexOf('[permissions]')) + 'permissions = ["network"]\n', messages: [`[permissions] must be a table (${FILE}:10)`]},
 ]
 
