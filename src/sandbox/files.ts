@@ -5,9 +5,11 @@
  *   under a declared directory (ending in `/`) or be a declared file;
  * - its parent directory, symbolic links resolved, must still be inside the declared directory
  *   (resolved the same way): a link inside the directory that points out of it is refused;
- * - the file itself is opened with O_NOFOLLOW (a link in its place is refused) and O_NONBLOCK
- *   (a FIFO cannot block the host), without O_TRUNC; it must then be a regular file with a
- *   single link (a hard link to a file elsewhere is refused), and only then is it truncated.
+ * - an append opens the file itself with O_NOFOLLOW (a link in its place is refused) and
+ *   O_NONBLOCK (a FIFO cannot block the host); it must then be a regular file with a single link
+ *   (a hard link to a file elsewhere is refused);
+ * - a whole-file write checks the same, then writes a new file beside it and renames it over the
+ *   old one: readers see the old content or the new, never a half-written file.
  *
  * Parents are not created. What is left: a directory renamed between the check and the open
  * (the grant is a directory the user gave the plugin; another process racing inside it is
@@ -53,6 +55,7 @@ export async function writePluginFile(p: Permissions, file: string, data: string
   const inside = grant.endsWith('/') ? realDir === realBase || realDir.startsWith(realBase + path.sep) : realDir === realBase
   if (!inside) throw new WriteRefused(`${file} resolves to ${path.join(realDir, path.basename(file))}, outside ${grant}`)
   const target = path.join(realDir, path.basename(file))
+  if (!append) return replaceAtomically(file, target, data)
   let handle = await openChecked(file, target, append)
   try {
     if (append && rotate !== undefined && rotate.keep >= 1) {
@@ -63,10 +66,52 @@ export async function writePluginFile(p: Permissions, file: string, data: string
         handle = await openChecked(file, target, append)
       }
     }
-    if (!append) await handle.truncate(0) // only now: the checks come before any change
     await handle.writeFile(data, 'utf8')
   } finally {
     await handle.close()
+  }
+}
+
+/**
+ * A whole-file write: the data goes to a new file beside the target (created exclusively, never
+ * through a link), which then replaces it in one rename, with the old file's mode: a reader (nginx
+ * reloading its map) sees the old file or the new one, never half of one. The target, if it
+ * exists, must be a regular file with one link, as for appends.
+ */
+async function replaceAtomically(file: string, target: string, data: string): Promise<void> {
+  let mode = 0o640
+  let owner: {uid: number; gid: number} | undefined
+  try {
+    const st = await fs.promises.lstat(target)
+    if (st.isSymbolicLink()) throw new WriteRefused(`${file} is a symbolic link`)
+    if (!st.isFile()) throw new WriteRefused(`${file} is not a regular file`)
+    if (st.nlink > 1) throw new WriteRefused(`${file} has other hard links`)
+    mode = st.mode & 0o7777
+    owner = {uid: st.uid, gid: st.gid}
+  } catch (error) {
+    if (error instanceof WriteRefused) throw error
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw new Error(`cannot write ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`)
+  }
+  const temp = path.join(path.dirname(target), `.${path.basename(target)}.crowd-${process.pid}-${Math.random().toString(36).slice(2, 10)}`)
+  let handle: fs.promises.FileHandle
+  try {
+    handle = await fs.promises.open(temp, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL | NOFOLLOW, mode)
+  } catch (error) {
+    throw new Error(`cannot write ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message} on a new file beside it`)
+  }
+  try {
+    try {
+      await handle.writeFile(data, 'utf8')
+      await handle.chmod(mode)
+      if (owner !== undefined) await handle.chown(owner.uid, owner.gid).catch(() => {})
+      await handle.sync()
+    } finally {
+      await handle.close()
+    }
+    await fs.promises.rename(temp, target)
+  } catch (error) {
+    await fs.promises.rm(temp, {force: true})
+    throw new Error(`cannot write ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`)
   }
 }
 

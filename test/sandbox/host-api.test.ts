@@ -220,6 +220,23 @@ test('writeFile/appendFile: only under the declared directory; `..`, symbolic li
   assert.equal(incidents.splice(0).map((i) => i.kind), ['permission', 'permission', 'permission', 'permission', 'permission', 'permission'])
 })
 
+test('writeFile replaces the whole file in one rename: its mode kept, no temporary file left, a directory in its place refused', async () => {
+  const dir = fs.mkdtempSync(path.join(tmp, 'atomic-'))
+  const file = path.join(dir, 'map.conf')
+  fs.writeFileSync(file, 'old\n', {mode: 0o600})
+  const inode = fs.statSync(file).ino
+  fs.mkdirSync(path.join(dir, 'taken'))
+  register(pool, 't/atomic', PROBE, {files: {write: [`${dir}/`]}})
+  const results = await run('t/atomic', [['writeFile', file, 'new\n'], ['writeFile', path.join(dir, 'taken'), 'x']])
+  assert.equal(results[0], {ok: true, value: null})
+  assert.equal([results[1]!.ok, results[1]!.code], [false, 'EPERM'])
+  assert.is(fs.readFileSync(file, 'utf8'), 'new\n')
+  assert.is(fs.statSync(file).mode & 0o777, 0o600)
+  assert.is.not(fs.statSync(file).ino, inode, 'a new file took its place (a reader holding the old one keeps reading the old content)')
+  assert.equal(fs.readdirSync(dir).sort(), ['map.conf', 'taken'])
+  incidents.splice(0)
+})
+
 test('appendFile with rotate: past maxBytes the file becomes .1 (.1 becomes .2...), at most `keep` kept, only the granted file rotated', async () => {
   const dir = fs.mkdtempSync(path.join(tmp, 'rotate-'))
   const file = path.join(dir, 'alerts.ndjson')

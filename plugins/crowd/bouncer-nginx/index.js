@@ -19,9 +19,8 @@
 // file the configuration's map_path names; host.exec runs the reload command, which must match one
 // of the shapes the manifest grants (`/usr/sbin/nginx [-p PREFIX -c FILE [-e LOG] | -c FILE] -s reload`).
 //
-// host.writeFile is not atomic (the file is truncated, then written). Every partial state of the
-// file is one nginx refuses (the closing brace is the last thing in it; an empty file leaves the
-// variable undefined), so a reload that reads it in between keeps the configuration it has.
+// host.writeFile replaces the file in one rename: nginx (a reload, or a start at boot) reads the
+// old map or the new one, never half of one.
 //
 // Every value of a decision is parsed here again and written back from numbers: nothing from a
 // decision reaches the file as text. A value that is not an address or CIDR range (or is a /0) is
