@@ -6,6 +6,7 @@ import * as fs from 'node:fs'
 import * as path from 'node:path'
 import TOML from '@iarna/toml'
 import {CrowdError, CrowdErrorList} from '../model/errors.js'
+import {parseGoDuration} from '../model/go-time.js'
 import {chooseConfigFile, chooseDataDir, type ConfigFileChoice, type Env} from './paths.js'
 
 export type LogLevel = 'error' | 'warn' | 'info' | 'debug' | 'trace'
@@ -43,6 +44,34 @@ export interface Config {
   watch: WatchConfig
   notifications: NotificationsConfig
   bouncers: BouncersConfig
+  /** `[cti]`, the agent side of participative CTI (src/cti/client): what the LAPI shares and pulls. */
+  ctiAgent: CtiAgentConfig
+}
+
+/**
+ * `[cti]` keys of the agent side (CrowdSec's `online_client` and console options, notifications-and-cti.md §6-8):
+ * alerts stored through the LAPI are shared as signals, the community blocklist is pulled into decisions.
+ */
+export interface CtiAgentConfig {
+  /** Push signals (CrowdSec's `online_client.sharing`). */
+  sharing: boolean
+  /** Pull the community blocklist. */
+  pull: boolean
+  shareManualDecisions: boolean
+  shareCustom: boolean
+  shareTainted: boolean
+  /** Send the alert's context (its meta) with each signal. */
+  shareContext: boolean
+  /** online_api_credentials.yaml (url, login, password), written by `crowd cti register`. */
+  credentials: string
+  /** Milliseconds between signal pushes (the first after 0.3 to 1.7 times this). */
+  pushIntervalMs: number
+  /** Milliseconds between blocklist pulls; a pull is skipped when the last one is younger than three quarters of this. */
+  pullIntervalMs: number
+  /** Milliseconds between metrics pushes. */
+  metricsIntervalMs: number
+  /** Signals kept while the central API cannot be reached; past this the oldest are dropped (and counted). */
+  queueLimit: number
 }
 
 /** CrowdSec notification configurations (`notifications/*.yaml`, docs/notifications.md). */
@@ -123,6 +152,17 @@ export const DEFAULT_CONFIG: Omit<Config, 'file' | 'fileFrom' | 'fileExists' | '
   // loadConfig sets them from the config file and the data dir (notificationDirs)
   notifications: {dirs: []},
   bouncers: {dirs: []},
+  // credentials: loadConfig puts the file in the data dir
+  ctiAgent: {
+    sharing: true, pull: true, shareManualDecisions: false, shareCustom: true, shareTainted: true, shareContext: false, credentials: '',
+    pushIntervalMs: 10_000, pullIntervalMs: 2 * 3600_000, metricsIntervalMs: 30 * 60_000, queueLimit: 100_000,
+  },
+}
+
+/** The `[cti]` keys of the agent side (other `[cti]` keys belong to `crowd cti serve`). */
+const CTI_AGENT_SHAPE: Shape = {
+  sharing: 'boolean', pull: 'boolean', share_manual_decisions: 'boolean', share_custom: 'boolean', share_tainted: 'boolean', share_context: 'boolean',
+  credentials: 'string', push_interval: 'string', pull_interval: 'string', metrics_interval: 'string', queue_limit: 'number',
 }
 
 type Shape = {[key: string]: 'string' | 'number' | 'boolean' | 'string[]' | 'table[]' | Shape}
@@ -143,6 +183,7 @@ const SCHEMA: Shape = {
     credentials: {url: 'string', machine_id: 'string', password: 'string'},
   },
   watch: {metrics_listen: 'string', name: 'string', acquis: 'string', sources: 'table[]', poll_ms: 'number', close_rotated_after_ms: 'number', max_queue_lines: 'number', bouncers: 'string[]'},
+  cti: {...CTI_AGENT_SHAPE},
 }
 
 export interface LoadConfigOptions {
@@ -217,7 +258,9 @@ function buildConfig(raw: Record<string, unknown>, choice: ConfigFileChoice, exi
     watch: buildWatchConfig(raw.watch, choice.path, errors, positive),
     notifications: {dirs: []},
     bouncers: {dirs: []},
+    ctiAgent: DEFAULT_CONFIG.ctiAgent,
   }
+  config.ctiAgent = buildCtiAgentConfig(raw.cti, config.file, config.dataDir, errors, positive)
   config.notifications.dirs = notificationDirs(config.file, config.dataDir)
   config.bouncers.dirs = besideAndInData(config.file, config.dataDir, 'bouncers')
   if (errors.length === 1) throw errors[0]
@@ -253,6 +296,28 @@ function buildWatchConfig(raw: unknown, file: string, errors: CrowdError[], posi
   if (typeof listen === 'string') out.metricsListen = listen
   if (typeof r.name === 'string' && r.name !== '') out.name = r.name
   if (typeof r.acquis === 'string' && r.acquis !== '') out.acquis = path.resolve(path.dirname(file), r.acquis)
+  return out
+}
+
+function buildCtiConfig(raw: unknown, file: string, errors: CrowdError[], positive: (v: number | undefined, key: string, fallback: number) => number): CtiConfig {
+  const d = DEFAULT_CONFIG.cti
+  const r = (raw !== null && typeof raw === 'object' && !Array.isArray(raw) ? raw : {}) as Record<string, unknown>
+  const c = (r.consensus !== null && typeof r.consensus === 'object' && !Array.isArray(r.consensus) ? r.consensus : {}) as Record<string, unknown>
+  const relative = (p: unknown): string | undefined => (typeof p === 'string' && p !== '' ? path.resolve(path.dirname(file), p) : undefined)
+  const listen = typeof r.listen === 'string' ? r.listen : d.listen
+  if (!/^(\[[0-9a-fA-F:.]+\]|[^:\s]+):\d{1,5}$/.test(listen)) errors.push(new CrowdError('config', `cti.listen must be HOST:PORT, not "${listen}"`, {file}))
+  const interval = typeof c.interval === 'string' ? c.interval : d.consensus.interval
+  if (!/^(\d+(\.\d+)?(ns|us|µs|ms|s|m|h))+$/.test(interval)) errors.push(new CrowdError('config', `cti.consensus.interval must be a duration such as "1m" or "30s", not "${interval}"`, {file}))
+  const out: CtiConfig = {
+    listen,
+    neverBan: Array.isArray(r.never_ban) ? (r.never_ban as string[]).map((f) => relative(f) ?? f) : [],
+    trustedProxies: Array.isArray(r.trusted_proxies) ? (r.trusted_proxies as string[]) : [],
+    consensus: {interval, trustNewReporters: typeof c.trust_new_reporters === 'boolean' ? c.trust_new_reporters : d.consensus.trustNewReporters},
+  }
+  const hub = relative(r.hub)
+  if (hub !== undefined) out.hub = hub
+  if (typeof r.store_url === 'string' && r.store_url !== '') out.storeUrl = r.store_url
+  if (c.k !== undefined) out.consensus.k = positive(c.k as number, 'cti.consensus.k', 5)
   return out
 }
 
@@ -305,6 +370,40 @@ function buildLapiConfig(raw: Record<string, unknown> | undefined, file: string,
       allowedRanges: (auto.allowed_ranges as string[] | undefined) ?? [],
     },
     credentials,
+  }
+}
+
+// ---- [cti], the agent side (src/cti/client)
+
+function buildCtiAgentConfig(raw: unknown, file: string, dataDir: string, errors: CrowdError[], positive: (v: number | undefined, key: string, fallback: number) => number): CtiAgentConfig {
+  const d = DEFAULT_CONFIG.ctiAgent
+  const r = (raw !== null && typeof raw === 'object' && !Array.isArray(raw) ? raw : {}) as Record<string, unknown>
+  const flag = (key: string, fallback: boolean): boolean => (typeof r[key] === 'boolean' ? (r[key] as boolean) : fallback)
+  const interval = (key: string, fallback: number): number => {
+    const text = r[key]
+    if (typeof text !== 'string') return fallback
+    try {
+      const ms = parseGoDuration(text).ns / 1e6
+      if (ms >= 10) return ms
+      errors.push(new CrowdError('config', `cti.${key} must be at least 10ms, not "${text}"`, {file}))
+    } catch (error) {
+      errors.push(new CrowdError('config', `cti.${key} must be a duration such as 10s or 2h, not "${text}": ${(error as Error).message}`, {file}))
+    }
+    return fallback
+  }
+  const credentials = typeof r.credentials === 'string' && r.credentials !== '' ? path.resolve(path.dirname(file), r.credentials) : path.join(dataDir, 'online_api_credentials.yaml')
+  return {
+    sharing: flag('sharing', d.sharing),
+    pull: flag('pull', d.pull),
+    shareManualDecisions: flag('share_manual_decisions', d.shareManualDecisions),
+    shareCustom: flag('share_custom', d.shareCustom),
+    shareTainted: flag('share_tainted', d.shareTainted),
+    shareContext: flag('share_context', d.shareContext),
+    credentials,
+    pushIntervalMs: interval('push_interval', d.pushIntervalMs),
+    pullIntervalMs: interval('pull_interval', d.pullIntervalMs),
+    metricsIntervalMs: interval('metrics_interval', d.metricsIntervalMs),
+    queueLimit: positive(r.queue_limit as number | undefined, 'cti.queue_limit', d.queueLimit),
   }
 }
 
