@@ -46,6 +46,24 @@ export interface Config {
   bouncers: BouncersConfig
   /** `[cti]`, the agent side of participative CTI (src/cti/client): what the LAPI shares and pulls. */
   ctiAgent: CtiAgentConfig
+  /** `[cti]`, the central service (`crowd cti serve`, src/cti/service). */
+  ctiService: CtiServiceConfig
+}
+
+/** `[cti]` keys of the central participative-CTI service (`crowd cti serve`, docs/cti.md). */
+export interface CtiServiceConfig {
+  /** A hub directory (CrowdSec layout, `.index.json`) whose published scenario hashes and versions count as unmodified. */
+  hub?: string
+  /** HOST:PORT to listen on. */
+  listen: string
+  /** The service's own database: postgres://... or a SQLite file; absent: cti.db in the data dir. */
+  storeUrl?: string
+  /** Files of `CIDR reason` lines never promoted (relative to the config file). */
+  neverBan: string[]
+  /** Proxies (IPs or CIDRs) whose X-Forwarded-For names the reporter's address. */
+  trustedProxies: string[]
+  /** `[cti.consensus]`. */
+  consensus: {k?: number; intervalMs: number; trustNewReporters: boolean}
 }
 
 /**
@@ -157,6 +175,13 @@ export const DEFAULT_CONFIG: Omit<Config, 'file' | 'fileFrom' | 'fileExists' | '
     sharing: true, pull: true, shareManualDecisions: false, shareCustom: true, shareTainted: true, shareContext: false, credentials: '',
     pushIntervalMs: 10_000, pullIntervalMs: 2 * 3600_000, metricsIntervalMs: 30 * 60_000, queueLimit: 100_000,
   },
+  ctiService: {listen: '127.0.0.1:8090', neverBan: [], trustedProxies: [], consensus: {intervalMs: 60_000, trustNewReporters: false}},
+}
+
+/** The `[cti]` keys of the central service (`crowd cti serve`). */
+const CTI_SERVICE_SHAPE: Shape = {
+  hub: 'string', listen: 'string', store_url: 'string', never_ban: 'string[]', trusted_proxies: 'string[]',
+  consensus: {k: 'number', interval: 'string', trust_new_reporters: 'boolean'},
 }
 
 /** The `[cti]` keys of the agent side (other `[cti]` keys belong to `crowd cti serve`). */
@@ -183,7 +208,7 @@ const SCHEMA: Shape = {
     credentials: {url: 'string', machine_id: 'string', password: 'string'},
   },
   watch: {metrics_listen: 'string', name: 'string', acquis: 'string', sources: 'table[]', poll_ms: 'number', close_rotated_after_ms: 'number', max_queue_lines: 'number', bouncers: 'string[]'},
-  cti: {...CTI_AGENT_SHAPE},
+  cti: {...CTI_AGENT_SHAPE, ...CTI_SERVICE_SHAPE},
 }
 
 export interface LoadConfigOptions {
@@ -259,6 +284,7 @@ function buildConfig(raw: Record<string, unknown>, choice: ConfigFileChoice, exi
     notifications: {dirs: []},
     bouncers: {dirs: []},
     ctiAgent: DEFAULT_CONFIG.ctiAgent,
+    ctiService: buildCtiServiceConfig(raw.cti, choice.path, errors, positive),
   }
   config.ctiAgent = buildCtiAgentConfig(raw.cti, config.file, config.dataDir, errors, positive)
   config.notifications.dirs = notificationDirs(config.file, config.dataDir)
@@ -296,28 +322,6 @@ function buildWatchConfig(raw: unknown, file: string, errors: CrowdError[], posi
   if (typeof listen === 'string') out.metricsListen = listen
   if (typeof r.name === 'string' && r.name !== '') out.name = r.name
   if (typeof r.acquis === 'string' && r.acquis !== '') out.acquis = path.resolve(path.dirname(file), r.acquis)
-  return out
-}
-
-function buildCtiConfig(raw: unknown, file: string, errors: CrowdError[], positive: (v: number | undefined, key: string, fallback: number) => number): CtiConfig {
-  const d = DEFAULT_CONFIG.cti
-  const r = (raw !== null && typeof raw === 'object' && !Array.isArray(raw) ? raw : {}) as Record<string, unknown>
-  const c = (r.consensus !== null && typeof r.consensus === 'object' && !Array.isArray(r.consensus) ? r.consensus : {}) as Record<string, unknown>
-  const relative = (p: unknown): string | undefined => (typeof p === 'string' && p !== '' ? path.resolve(path.dirname(file), p) : undefined)
-  const listen = typeof r.listen === 'string' ? r.listen : d.listen
-  if (!/^(\[[0-9a-fA-F:.]+\]|[^:\s]+):\d{1,5}$/.test(listen)) errors.push(new CrowdError('config', `cti.listen must be HOST:PORT, not "${listen}"`, {file}))
-  const interval = typeof c.interval === 'string' ? c.interval : d.consensus.interval
-  if (!/^(\d+(\.\d+)?(ns|us|µs|ms|s|m|h))+$/.test(interval)) errors.push(new CrowdError('config', `cti.consensus.interval must be a duration such as "1m" or "30s", not "${interval}"`, {file}))
-  const out: CtiConfig = {
-    listen,
-    neverBan: Array.isArray(r.never_ban) ? (r.never_ban as string[]).map((f) => relative(f) ?? f) : [],
-    trustedProxies: Array.isArray(r.trusted_proxies) ? (r.trusted_proxies as string[]) : [],
-    consensus: {interval, trustNewReporters: typeof c.trust_new_reporters === 'boolean' ? c.trust_new_reporters : d.consensus.trustNewReporters},
-  }
-  const hub = relative(r.hub)
-  if (hub !== undefined) out.hub = hub
-  if (typeof r.store_url === 'string' && r.store_url !== '') out.storeUrl = r.store_url
-  if (c.k !== undefined) out.consensus.k = positive(c.k as number, 'cti.consensus.k', 5)
   return out
 }
 
@@ -405,6 +409,37 @@ function buildCtiAgentConfig(raw: unknown, file: string, dataDir: string, errors
     metricsIntervalMs: interval('metrics_interval', d.metricsIntervalMs),
     queueLimit: positive(r.queue_limit as number | undefined, 'cti.queue_limit', d.queueLimit),
   }
+}
+
+// ---- [cti], the central service (src/cti/service)
+
+function buildCtiServiceConfig(raw: unknown, file: string, errors: CrowdError[], positive: (v: number | undefined, key: string, fallback: number) => number): CtiServiceConfig {
+  const d = DEFAULT_CONFIG.ctiService
+  const r = (raw !== null && typeof raw === 'object' && !Array.isArray(raw) ? raw : {}) as Record<string, unknown>
+  const c = (r.consensus !== null && typeof r.consensus === 'object' && !Array.isArray(r.consensus) ? r.consensus : {}) as Record<string, unknown>
+  const relative = (p: unknown): string | undefined => (typeof p === 'string' && p !== '' ? path.resolve(path.dirname(file), p) : undefined)
+  const listen = typeof r.listen === 'string' ? r.listen : d.listen
+  if (!/^(\[[0-9a-fA-F:.]+\]|[^:\s]+):\d{1,5}$/.test(listen)) errors.push(new CrowdError('config', `cti.listen must be HOST:PORT, not "${listen}"`, {file}))
+  let intervalMs = d.consensus.intervalMs
+  if (typeof c.interval === 'string') {
+    try {
+      intervalMs = parseGoDuration(c.interval).ns / 1e6
+      if (!(intervalMs >= 100)) errors.push(new CrowdError('config', `cti.consensus.interval must be at least 100ms, not "${c.interval}"`, {file}))
+    } catch (error) {
+      errors.push(new CrowdError('config', `cti.consensus.interval must be a duration such as 1m or 30s, not "${c.interval}": ${(error as Error).message}`, {file}))
+    }
+  }
+  const out: CtiServiceConfig = {
+    listen,
+    neverBan: Array.isArray(r.never_ban) ? (r.never_ban as string[]).map((f) => relative(f) ?? f) : [],
+    trustedProxies: Array.isArray(r.trusted_proxies) ? (r.trusted_proxies as string[]) : [],
+    consensus: {intervalMs, trustNewReporters: typeof c.trust_new_reporters === 'boolean' ? c.trust_new_reporters : d.consensus.trustNewReporters},
+  }
+  const hub = relative(r.hub)
+  if (hub !== undefined) out.hub = hub
+  if (typeof r.store_url === 'string' && r.store_url !== '') out.storeUrl = r.store_url
+  if (c.k !== undefined) out.consensus.k = positive(c.k as number, 'cti.consensus.k', 5)
+  return out
 }
 
 function checkShape(value: Record<string, unknown>, shape: Shape, prefix: string, file: string, errors: CrowdError[]): void {
