@@ -9,6 +9,8 @@ import {hostname} from 'node:os'
 import {splitInputType} from '../acquisition/registry.js'
 import type {Config} from '../config/config.js'
 import {openAgentSink, StoreAgentSink, type AgentSinkLike} from '../lapi/agent-sink.js'
+import type {LapiCompanion} from '../lapi/server.js'
+import type {Store} from '../store/types.js'
 import {writeFileAtomic} from '../platform/files.js'
 import {CrowdError} from '../model/errors.js'
 import type {Logger} from '../model/logger.js'
@@ -48,6 +50,8 @@ export interface WatchCommandRequest {
   deliverers?: NotifierResolver
   /** Bouncers to run besides `[watch] bouncers` (`--bouncer NAME`). */
   bouncers?: readonly string[]
+  /** Run beside the watch when it writes to the local store, given the alerts it stores (the CTI client: src/cti/client). */
+  companion?: (context: {store: Store; machineId: string}) => Promise<LapiCompanion | undefined>
 }
 
 export interface PreparedWatch {
@@ -111,6 +115,17 @@ export async function prepareWatch(request: WatchCommandRequest): Promise<Prepar
     }
     sink.useNotifications(notifications)
   }
+  let companion: LapiCompanion | undefined
+  if (sink instanceof StoreAgentSink && request.companion !== undefined) {
+    try {
+      companion = await request.companion({store: sink.store, machineId: sink.machineId})
+    } catch (error) {
+      await notifications?.close()
+      await sink.close()
+      throw error
+    }
+    sink.useAlertsHook(companion?.onAlertsStored)
+  }
   let bouncers: WatchBouncers
   try {
     bouncers = prepareWatchBouncers({
@@ -118,6 +133,7 @@ export async function prepareWatch(request: WatchCommandRequest): Promise<Prepar
       ...(sink instanceof StoreAgentSink ? {store: sink.store} : {}),
     })
   } catch (error) {
+    await companion?.close()
     await notifications?.close()
     await sink.close()
     throw error
@@ -169,6 +185,7 @@ export async function prepareWatch(request: WatchCommandRequest): Promise<Prepar
       // a cron run's decisions are committed by now: each bouncer syncs them once
       const bouncersFailed = await bouncers.close()
       await notifications?.close()
+      await companion?.close()
       if (run !== undefined && once) {
         // the figures of this run, for `crowd metrics` (there is no endpoint to ask between cron runs)
         try {

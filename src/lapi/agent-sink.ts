@@ -19,7 +19,7 @@ import type {AgentStateRows, SavedAgentState, Store} from '../store/types.js'
 import {AgentStateFile} from './agent-state-file.js'
 import {CrowdError, CrowdErrorList} from '../model/errors.js'
 import {asCrowdError, localMachineName, openConfiguredStore, RemoteApi} from './client.js'
-import {LapiOperations, type NotificationQueue} from './operations.js'
+import {LapiOperations, type AlertsStoredHook, type NotificationQueue} from './operations.js'
 import {LapiProfiles} from './profiles.js'
 import {alertWire} from './record.js'
 
@@ -71,12 +71,17 @@ export class StoreAgentSink implements AgentSinkLike {
         new CrowdError('config', `profile '${p.name}' notifies '${name}', which is not running (notification configurations are read when the watch starts)`, {file: p.file, line: p.line})))
       if (errors.length > 0) throw errors.length === 1 ? errors[0]! : new CrowdErrorList(errors)
     }
-    this.ops = new LapiOperations(this.store, profiles, logger, this.clock, {notifications: queue})
+    this.ops = new LapiOperations(this.store, profiles, logger, this.clock, {notifications: queue, onAlertsStored: this.ops.onAlertsStored})
   }
 
   /** Queues the notifications the profiles route in each commit's transaction. */
   useNotifications(queue: NotificationQueue): void {
-    this.ops = new LapiOperations(this.store, this.ops.profiles, this.ops.logger, this.clock, {notifications: queue})
+    this.ops = new LapiOperations(this.store, this.ops.profiles, this.ops.logger, this.clock, {notifications: queue, onAlertsStored: this.ops.onAlertsStored})
+  }
+
+  /** Hands each commit's stored alerts to `hook` (the CTI client queues their signals), as the LAPI does. */
+  useAlertsHook(hook: AlertsStoredHook | undefined): void {
+    this.ops = new LapiOperations(this.store, this.ops.profiles, this.ops.logger, this.clock, {notifications: this.ops.notifications, onAlertsStored: hook})
   }
 
   async loadState(): Promise<SavedAgentState | undefined> {

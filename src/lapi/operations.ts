@@ -44,7 +44,18 @@ export interface NotificationService extends NotificationQueue {
 export interface LapiOperationsOptions {
   /** Queue the notifications profiles route (default: none are queued). */
   notifications?: NotificationQueue
+  /** Called with the alerts of each `POST /v1/alerts` once committed (the CTI client queues its signals); its errors are logged. */
+  onAlertsStored?: AlertsStoredHook
 }
+
+/** An alert just stored: its id, the record stored, and the alert as posted (profiles applied). */
+export interface StoredAlert {
+  id: number
+  record: NewAlert
+  alert: Alert
+}
+
+export type AlertsStoredHook = (alerts: readonly StoredAlert[]) => Promise<void> | void
 
 /** One alert routed to notifications: the names of one matching profile, and the copy they get. */
 interface Route {
@@ -56,6 +67,7 @@ interface Route {
 
 export class LapiOperations {
   readonly notifications: NotificationQueue | undefined
+  readonly onAlertsStored: AlertsStoredHook | undefined
   readonly #warnedNames = new Set<string>()
 
   constructor(
@@ -66,6 +78,7 @@ export class LapiOperations {
     options: LapiOperationsOptions = {},
   ) {
     this.notifications = options.notifications
+    this.onAlertsStored = options.onAlertsStored
   }
 
   /**
@@ -80,6 +93,7 @@ export class LapiOperations {
     const now = this.clock()
     const result: PostAlertsResult = {ids: [], decisions: 0, profileErrors: [], notify: []}
     const ready: NewAlert[] = []
+    const readyAlerts: Alert[] = []
     const routes: {index: number; route: Route}[] = []
     const routeManual = this.notifications !== undefined && this.profiles.profiles.some((p) => p.notifications.length > 0)
     for (const alert of alerts) {
@@ -106,12 +120,20 @@ export class LapiOperations {
       if (stored === null) continue
       for (const route of alertRoutes) if (route.names.length > 0) routes.push({index: ready.length, route})
       ready.push(stored)
+      readyAlerts.push(alert)
     }
     const writes = this.#notificationWrites(routes)
     // one transaction for the whole request: a failure stores none of its alerts (CrowdSec commits per 50)
     // (an agent on this store also commits its positions and bucket state with them: crowd watch)
     result.ids = (await this.store.insertAlerts(ready, now, options.agentState, writes)).map(String)
     if (writes.length > 0) this.notifications!.queued(writes)
+    if (this.onAlertsStored !== undefined && ready.length > 0) {
+      try {
+        await this.onAlertsStored(ready.map((record, i) => ({id: Number(result.ids[i]), record, alert: readyAlerts[i]!})))
+      } catch (error) {
+        this.logger.warn(`lapi: after storing alerts: ${(error as Error).message}`)
+      }
+    }
     for (const a of ready) result.decisions += a.decisions.length
     if (machineId !== '') await this.store.updateMachine(machineId, {lastPush: now}, now)
     return result

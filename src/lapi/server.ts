@@ -20,7 +20,7 @@ import type {BouncerRecord, MachineRecord, Store} from '../store/types.js'
 import {StoreError} from '../store/types.js'
 import {hashApiKey, hashPassword, signJwt, verifyJwt, verifyPassword} from './auth.js'
 import {BodyError, readBody} from './body.js'
-import {LapiOperations, type NotificationQueue, type NotificationService} from './operations.js'
+import {LapiOperations, type AlertsStoredHook, type NotificationQueue, type NotificationService} from './operations.js'
 import type {LapiProfiles} from './profiles.js'
 import {ApiError} from './wire.js'
 
@@ -45,6 +45,8 @@ export interface LapiServerOptions {
   clock?: () => number
   /** Where the notifications profiles route are queued (default: none). */
   notifications?: NotificationQueue
+  /** Called with each request's alerts once stored (the CTI client: src/cti/client). */
+  onAlertsStored?: AlertsStoredHook
 }
 
 interface Caller {
@@ -106,7 +108,7 @@ export class LapiServer {
     this.#logger = options.logger
     this.#secret = options.jwtSecret ?? lapiSecret()
     this.#clock = options.clock ?? Date.now
-    this.ops = new LapiOperations(options.store, options.profiles, options.logger, this.#clock, {notifications: options.notifications})
+    this.ops = new LapiOperations(options.store, options.profiles, options.logger, this.#clock, {notifications: options.notifications, onAlertsStored: options.onAlertsStored})
     const ranges = (list: readonly string[], what: string): IpInterval[] =>
       list.map((text) => {
         const r = parseIpInterval(text)
@@ -632,31 +634,44 @@ export interface RunningLapi {
 /** Starts the notifications of a LAPI once its store is open and its profiles compiled (src/outputs/notifications). */
 export type StartNotificationService = (context: {store: Store; profiles: LapiProfiles['profiles']}) => Promise<NotificationService>
 
+/** A service run beside the LAPI on its store (the CTI client: src/cti/client), stopped before the store closes. */
+export interface LapiCompanion {
+  onAlertsStored?: AlertsStoredHook
+  close(): Promise<void>
+}
+
+export type StartLapiCompanion = (context: {store: Store}) => Promise<LapiCompanion | undefined>
+
 /**
  * Opens the configured store, compiles the profiles, starts the notifications (when given) and
  * listens: what `crowd lapi serve` runs. Closing stops the server, then flushes the notifications
  * (within `notificationsFlushMs`, default 5 s), then closes the store.
  */
 export async function startLapi(options: {config: import('../config/config.js').Config; logger: Logger; listen?: string; jwtSecret?: Buffer;
-  notifications?: StartNotificationService; notificationsFlushMs?: number}): Promise<RunningLapi> {
+  notifications?: StartNotificationService; notificationsFlushMs?: number; companion?: StartLapiCompanion}): Promise<RunningLapi> {
   const {openConfiguredStore} = await import('./client.js')
   const {LapiProfiles} = await import('./profiles.js')
   const profiles = new LapiProfiles(options.config.lapi.profiles, options.logger)
   const store = await openConfiguredStore(options.config)
   let server: LapiServer | undefined
   let notifications: NotificationService | undefined
+  let companion: LapiCompanion | undefined
   try {
     notifications = await options.notifications?.({store, profiles: profiles.profiles})
-    server = new LapiServer({store, profiles, config: options.config.lapi, logger: options.logger, jwtSecret: options.jwtSecret, notifications})
+    companion = await options.companion?.({store})
+    server = new LapiServer({store, profiles, config: options.config.lapi, logger: options.logger, jwtSecret: options.jwtSecret, notifications,
+      onAlertsStored: companion?.onAlertsStored})
     const addresses = await server.listen(options.listen)
     const running = server
     const queue = notifications
+    const beside = companion
     return {
       server,
       store,
       addresses,
       async close() {
         await running.close()
+        await beside?.close()
         await queue?.close({flushWithin: options.notificationsFlushMs})
         await store.close()
       },
@@ -664,6 +679,7 @@ export async function startLapi(options: {config: import('../config/config.js').
   } catch (error) {
     // the TCP listener may be up when the unix socket fails: stop it too
     await server?.close().catch(() => {})
+    await companion?.close().catch(() => {})
     await notifications?.close({flushWithin: 0}).catch(() => {})
     await store.close()
     throw startupError(error)

@@ -148,6 +148,27 @@ export const MIGRATIONS: readonly (readonly string[])[] = [
       lease_until {big} NOT NULL
     )`,
   ],
+  // 6: participative CTI, the agent side (src/cti/client): signals waiting to be pushed to the central API (an offline
+  // queue: kept across restarts and outages, the oldest dropped past a bound), the client's state (its token, last
+  // push and pull, counters) and leases, so that one LAPI process of several sharing a database pushes or pulls at a time
+  [
+    `CREATE TABLE cti_signals (
+      id {id},
+      alert_uuid TEXT NOT NULL UNIQUE,
+      signal TEXT NOT NULL,
+      created_at {big} NOT NULL
+    )`,
+    `CREATE TABLE cti_state (
+      key TEXT PRIMARY KEY,
+      value TEXT NOT NULL,
+      updated_at {big} NOT NULL
+    )`,
+    `CREATE TABLE cti_leases (
+      name TEXT PRIMARY KEY,
+      owner TEXT NOT NULL,
+      lease_until {big} NOT NULL
+    )`,
+  ],
 ]
 
 export const SCHEMA_VERSION = MIGRATIONS.length

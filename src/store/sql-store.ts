@@ -16,6 +16,8 @@ import type {
   NotificationRow,
   NotificationWrite,
   SavedAgentState,
+  SignalRow,
+  SignalWrite,
   AlertFilter, AlertRecord, BouncerPatch, BouncerRecord, DecisionFilter, DecisionRecord, DecisionTimes, EventRecord, FlushPolicy,
   FlushResult, MachinePatch, MachineRecord, MetaRecord, NewAlert, NewBouncer, NewDecision, NewMachine, Store, StreamRequest, StreamResult, StreamTextPage,
 } from './types.js'
@@ -413,9 +415,116 @@ export class SqlStore implements Store {
     await this.driver.run('DELETE FROM notification_owners WHERE owner = ?', [owner])
   }
 
+  // ---- participative CTI, the agent side
+
+  async queueSignals(rows: readonly SignalWrite[], limit: number, now: number): Promise<{queued: number; dropped: number}> {
+    if (rows.length === 0) return {queued: 0, dropped: 0}
+    return this.driver.transaction(async (tx) => {
+      let queued = 0
+      for (let i = 0; i < rows.length; i += CHUNK) {
+        const part = rows.slice(i, i + CHUNK)
+        const params: unknown[] = []
+        for (const r of part) params.push(r.alertUuid, r.signal, now)
+        queued += await tx.run(
+          `INSERT INTO cti_signals (alert_uuid, signal, created_at) VALUES ${part.map(() => '(?, ?, ?)').join(', ')} ON CONFLICT (alert_uuid) DO NOTHING`,
+          params,
+        )
+      }
+      const count = Number((await tx.all<{n: number}>('SELECT COUNT(*) AS n FROM cti_signals'))[0]!.n)
+      const excess = count - Math.max(0, Math.trunc(limit))
+      let dropped = 0
+      if (excess > 0) {
+        dropped = await tx.run(`DELETE FROM cti_signals WHERE id IN (SELECT id FROM cti_signals ORDER BY id LIMIT ${excess})`)
+        const before = await tx.all<{value: string}>('SELECT value FROM cti_state WHERE key = ?', ['signals_dropped'])
+        await setState(tx, 'signals_dropped', String(Number(before[0]?.value ?? '0') + dropped), now)
+      }
+      return {queued, dropped}
+    })
+  }
+
+  async signalQueue(limit: number): Promise<SignalRow[]> {
+    const rows = await this.driver.all<Row>(`SELECT id, alert_uuid, signal, created_at FROM cti_signals ORDER BY id LIMIT ${Math.max(0, Math.trunc(limit))}`)
+    return rows.map((r) => ({id: Number(r.id), alertUuid: String(r.alert_uuid), signal: String(r.signal), createdAt: Number(r.created_at)}))
+  }
+
+  async countSignals(): Promise<number> {
+    return Number((await this.driver.all<{n: number}>('SELECT COUNT(*) AS n FROM cti_signals'))[0]!.n)
+  }
+
+  async deleteSignals(ids: readonly number[]): Promise<number> {
+    if (ids.length === 0) return 0
+    return this.driver.transaction(async (tx) => {
+      let n = 0
+      for (let i = 0; i < ids.length; i += CHUNK) {
+        const part = ids.slice(i, i + CHUNK)
+        n += await tx.run(`DELETE FROM cti_signals WHERE id IN (${marks(part.length)})`, part)
+      }
+      return n
+    })
+  }
+
+  async ctiState(key: string): Promise<string | undefined> {
+    const rows = await this.driver.all<{value: string}>('SELECT value FROM cti_state WHERE key = ?', [key])
+    return rows.length === 0 ? undefined : String(rows[0]!.value)
+  }
+
+  async setCtiState(key: string, value: string | null, now: number): Promise<void> {
+    if (value === null) await this.driver.run('DELETE FROM cti_state WHERE key = ?', [key])
+    else await setState(this.driver, key, value, now)
+  }
+
+  async ctiLease(name: string, owner: string, now: number, leaseUntil: number): Promise<boolean> {
+    // one statement: of two processes racing for a free lease, one inserts and the other's update finds a live lease
+    const changed = await this.driver.run(
+      `INSERT INTO cti_leases (name, owner, lease_until) VALUES (?, ?, ?)
+       ON CONFLICT (name) DO UPDATE SET owner = excluded.owner, lease_until = excluded.lease_until
+       WHERE cti_leases.owner = excluded.owner OR cti_leases.lease_until < ?`,
+      [name, owner, leaseUntil, now],
+    )
+    return changed > 0
+  }
+
+  async releaseCtiLease(name: string, owner: string): Promise<void> {
+    await this.driver.run('DELETE FROM cti_leases WHERE name = ? AND owner = ?', [name, owner])
+  }
+
+  async replaceOriginDecisions(origin: string, deleted: readonly {scope?: string; values: readonly string[]}[], alert: NewAlert, now: number):
+    Promise<{expired: number; replaced: number; inserted: number; alertId: number | null}> {
+    return this.driver.transaction(async (tx) => {
+      let expired = 0
+      for (const group of deleted) {
+        for (let i = 0; i < group.values.length; i += CHUNK) {
+          const part = group.values.slice(i, i + CHUNK)
+          const scope = group.scope === undefined ? '' : ' AND scope = ?'
+          expired += await tx.run(
+            `UPDATE decisions SET until = ? WHERE origin = ? AND until > ? AND value IN (${marks(part.length)})${scope}`,
+            [now, origin, now, ...part, ...(group.scope === undefined ? [] : [group.scope])],
+          )
+        }
+      }
+      let replaced = 0
+      const values = [...new Set(alert.decisions.map((d) => d.value))]
+      for (let i = 0; i < values.length; i += CHUNK) {
+        const part = values.slice(i, i + CHUNK)
+        replaced += await tx.run(`DELETE FROM decisions WHERE origin = ? AND value IN (${marks(part.length)})`, [origin, ...part])
+      }
+      if (alert.decisions.length === 0) return {expired, replaced, inserted: 0, alertId: null}
+      const alertId = (await insertAlert(tx, alert, alert.uuid, now)) ?? (await insertAlert(tx, alert, randomUUID(), now))!
+      await insertDecisions(tx, alert.decisions.map((decision) => ({decision, alertId})), now)
+      return {expired, replaced, inserted: alert.decisions.length, alertId}
+    })
+  }
+
   close(): Promise<void> {
     return this.driver.close()
   }
+}
+
+async function setState(tx: SqlExecutor, key: string, value: string, now: number): Promise<void> {
+  await tx.run(
+    'INSERT INTO cti_state (key, value, updated_at) VALUES (?, ?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at',
+    [key, value, now],
+  )
 }
 
 /** Queues notification rows in a few multi-row statements; returns their ids in the order given. */

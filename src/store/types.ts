@@ -280,7 +280,50 @@ export interface Store {
   /** Ends `owner`'s lease: any dispatcher may take its rows at once. */
   releaseNotifications(owner: string): Promise<void>
 
+  // ---- participative CTI, the agent side (src/cti/client)
+
+  /**
+   * Queues signals for the central API (one per alert UUID: an alert queued again is not queued twice),
+   * then drops the oldest rows past `limit`; the drops are added to the `signals_dropped` state counter.
+   */
+  queueSignals(rows: readonly SignalWrite[], limit: number, now: number): Promise<{queued: number; dropped: number}>
+  /** The oldest queued signals first, at most `limit`. */
+  signalQueue(limit: number): Promise<SignalRow[]>
+  countSignals(): Promise<number>
+  /** Removes pushed signals; returns how many were removed. */
+  deleteSignals(ids: readonly number[]): Promise<number>
+  /** A value of the CTI client's state (its token, last push, last pull...), if set. */
+  ctiState(key: string): Promise<string | undefined>
+  /** Sets a value, or with null removes it. */
+  setCtiState(key: string, value: string | null, now: number): Promise<void>
+  /**
+   * Takes or renews the lease `name` for `owner` until `leaseUntil`: true when `owner` holds it (nobody held it, the
+   * holder's lease ran out at `now`, or `owner` held it already), false when another owner holds a live lease.
+   */
+  ctiLease(name: string, owner: string, now: number, leaseUntil: number): Promise<boolean>
+  /** Ends `owner`'s lease `name` (another owner's lease is left alone). */
+  releaseCtiLease(name: string, owner: string): Promise<void>
+  /**
+   * Applies one community blocklist pull in one transaction (notifications-and-cti.md §8.3): `deleted` expires the
+   * active decisions of `origin` with those values (and that scope, when given); then the decisions of `origin`
+   * whose value is among `alert`'s are hard-deleted, and `alert` is stored with its decisions (none stored when it
+   * has none). Returns how many decisions were expired, replaced and inserted, and the alert's id.
+   */
+  replaceOriginDecisions(origin: string, deleted: readonly {scope?: string; values: readonly string[]}[], alert: NewAlert, now: number):
+    Promise<{expired: number; replaced: number; inserted: number; alertId: number | null}>
+
   close(): Promise<void>
+}
+
+/** A signal to queue for the central API: the alert it comes from, and the signal as JSON. */
+export interface SignalWrite {
+  alertUuid: string
+  signal: string
+}
+
+export interface SignalRow extends SignalWrite {
+  id: number
+  createdAt: number
 }
 
 /** A notification to queue: one alert for one notification name (src/outputs/notifications). */
