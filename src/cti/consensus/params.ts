@@ -11,7 +11,7 @@ export interface ConsensusParams {
   fireTtlMs: number
   /** A reporter younger than this does not count (ms), unless trustNewReporters. */
   minReporterAgeMs: number
-  /** A test community trusts its reporters from the start (no age rule). */
+  /** A test community trusts its reporters from the start: no age rule, no confirmations needed (liars and mostly-unconfirmed reporters still stop counting). */
   trustNewReporters: boolean
   /** Trust (0..1) a reporter needs to count: 0.5 is any established reporter, each confirmation adds 0.5 / confirmationsForFullTrust. */
   minTrust: number

@@ -28,6 +28,20 @@ export interface ReporterView extends ReporterInfo {
   ineligible: Ineligible
 }
 
+/** What a reporter has earned or lost, as a service keeps it between passes (exportState/importState). */
+export interface ReporterState {
+  id: string
+  confirmed: number
+  unconfirmed: number
+  liar: boolean
+}
+
+/** A network in quarantine until `until` (ms). */
+export interface QuarantineState {
+  network: string
+  until: number
+}
+
 export class Reporters {
   readonly #ids: (string | undefined)[] = []
   readonly #index = new Map<string, number>()
@@ -136,7 +150,8 @@ export class Reporters {
     const c = this.#confirmed[i]!
     const u = this.#unconfirmed[i]!
     if (u >= p.unconfirmedFloor && u / (u + c) >= p.unconfirmedShare) return 'unconfirmed'
-    return this.trust(i) < p.minTrust ? 'untrusted' : ''
+    // a test community trusts its reporters from the start: neither age nor confirmations are asked
+    return !p.trustNewReporters && this.trust(i) < p.minTrust ? 'untrusted' : ''
   }
 
   /** 0..1: half for being an established reporter, the other half earned by confirmations. */
@@ -149,6 +164,36 @@ export class Reporters {
     return {
       id: this.id(i), network: this.#networkNames[this.#network[i]!]!, asn: Math.max(0, this.#asn[i]!), registeredAt: this.#registeredAt[i]!,
       confirmed: this.#confirmed[i]!, unconfirmed: this.#unconfirmed[i]!, liar: this.#liar[i] === 1, trust: this.trust(i), ineligible: this.ineligible(i, now),
+    }
+  }
+
+  /** The history of every reporter with a machine id, and the quarantines still running at `now`. */
+  exportState(now: number): {reporters: ReporterState[]; quarantine: QuarantineState[]} {
+    const reporters: ReporterState[] = []
+    for (let i = 0; i < this.#ids.length; i++) {
+      const id = this.#ids[i]
+      if (id !== undefined) reporters.push({id, confirmed: this.#confirmed[i]!, unconfirmed: this.#unconfirmed[i]!, liar: this.#liar[i] === 1})
+    }
+    const quarantine: QuarantineState[] = []
+    for (const [n, until] of this.#quarantine) if (until > now) quarantine.push({network: this.#networkNames[n]!, until})
+    return {reporters, quarantine}
+  }
+
+  /**
+   * Sets the history of known reporters (by id: reporters not upserted yet are skipped) and the
+   * quarantines: what exportState wrote, read back by the next process that runs the consensus.
+   */
+  importState(state: {reporters?: readonly ReporterState[]; quarantine?: readonly QuarantineState[]}): void {
+    for (const r of state.reporters ?? []) {
+      const i = this.#index.get(r.id)
+      if (i === undefined) continue
+      this.#confirmed[i] = r.confirmed
+      this.#unconfirmed[i] = r.unconfirmed
+      this.#liar[i] = r.liar ? 1 : 0
+    }
+    for (const q of state.quarantine ?? []) {
+      const n = this.#networkId(q.network)
+      this.#quarantine.set(n, Math.max(this.#quarantine.get(n) ?? 0, q.until))
     }
   }
 
