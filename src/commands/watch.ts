@@ -2,6 +2,7 @@ import {Args, Flags} from '@oclif/core'
 import {CrowdCommand} from '../cli/base-command.js'
 import {loadConfig, type Config} from '../config/config.js'
 import {crowdVersion} from '../hub/crowd-version.js'
+import {startCtiAgent} from '../cti/client/index.js'
 
 import type {WatchResult, WatchRun} from '../pipeline/watch.js'
 import type {WorkerLogLevel} from '../pipeline/index.js'
@@ -71,6 +72,8 @@ not be read, 4 the store or LAPI failed.`
       logger: this.logger,
       version: crowdVersion(),
       bouncers: f.bouncer ?? [],
+      // on the local store the watch is its own LAPI: its alerts are shared as the LAPI's are ([cti], src/cti/client)
+      companion: async ({store}) => startCtiAgent({config: config.ctiAgent, store, logger: this.logger, version: crowdVersion(), loops: !f.once}),
     })
     const watch = await prepareWatch(request(this.crowdConfig))
     const run: WatchRun = await watch.start()

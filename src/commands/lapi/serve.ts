@@ -2,6 +2,8 @@ import {hostname} from 'node:os'
 import {Flags} from '@oclif/core'
 import {CrowdCommand} from '../../cli/base-command.js'
 import {startLapi} from '../../lapi/server.js'
+import {startCtiAgent} from '../../cti/client/index.js'
+import {crowdVersion} from '../../hub/crowd-version.js'
 import {installedDeliverers, startNotifications} from '../../outputs/notifications/index.js'
 
 export interface LapiServeResult {
@@ -29,6 +31,8 @@ export default class LapiServe extends CrowdCommand<typeof LapiServe, LapiServeR
         dirs: config.notifications.dirs, profiles, store, owner: `${hostname()}/lapi`, logger: this.logger,
         resolver: await installedDeliverers({dataDir: config.dataDir, logger: this.logger}),
       }),
+      // participative CTI ([cti], crowd cti register): the alerts stored are queued as signals and pushed, the community blocklist pulled
+      companion: async ({store}) => startCtiAgent({config: config.ctiAgent, store, logger: this.logger, version: crowdVersion()}),
     })
     const where = [lapi.addresses.url, lapi.addresses.socket].filter((x) => x !== undefined).join(' and ')
     // the address goes to stderr at once (stdout stays for the result), so scripts can wait for it

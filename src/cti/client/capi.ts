@@ -115,6 +115,8 @@ interface CachedToken {
   /** Unix ms. */
   expire: number
   version: 'v3' | 'v2'
+  /** The scenarios declared at that login, comma-joined. */
+  scenarios?: string
 }
 
 export interface CapiClientOptions {
@@ -164,12 +166,15 @@ export class CapiClient {
     }
     const now = this.#clock()
     const parsed = typeof b.expire === 'string' ? Date.parse(b.expire) : NaN
-    this.#token = {url: this.url, login: credentials.login, token: b.token, expire: Number.isFinite(parsed) ? parsed : now + 3600_000, version}
+    this.#token = {url: this.url, login: credentials.login, token: b.token, expire: Number.isFinite(parsed) ? parsed : now + 3600_000, version, scenarios: scenarios.join(',')}
     await this.#o.store.setCtiState(TOKEN_KEY, JSON.stringify(this.#token), now)
     return b.token
   }
 
-  /** The cached token when it is this login's and lives more than a minute yet, else a fresh login. */
+  /**
+   * The cached token when it is this login's, lives more than a minute yet and was given for the scenarios the local
+   * watchers declare now (the service judges signals against the list of the last login), else a fresh login.
+   */
   async token(): Promise<string> {
     if (!this.#loaded) {
       this.#loaded = true
@@ -183,7 +188,9 @@ export class CapiClient {
         }
       }
     }
-    if (this.#token !== undefined && this.#token.expire - RENEW_BEFORE_MS > this.#clock()) return this.#token.token
+    if (this.#token !== undefined && this.#token.expire - RENEW_BEFORE_MS > this.#clock() && this.#token.scenarios === (await this.#o.scenarios()).join(',')) {
+      return this.#token.token
+    }
     return this.login()
   }
 

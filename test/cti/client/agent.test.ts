@@ -215,7 +215,7 @@ test('the queue is bounded: past queue_limit the oldest are dropped and counted'
 
 // ---- login
 
-test('login with the local scenarios, the token cached in the store across restarts, a new login on 401', async () => {
+test('login with the local scenarios, the token cached in the store across restarts, a new login on 401 and when the scenarios change', async () => {
   const fake = await fakeCapi()
   const db = tempDb()
   let r = await rig(fake, {}, {db})
@@ -234,6 +234,11 @@ test('login with the local scenarios, the token cached in the store across resta
   assert.is(fake.logins.length, 2, 'a 401 logs in again')
   assert.equal(fake.signals.map((s) => s.source.value), [ip(1), ip(2), ip(3)])
   assert.ok(fake.requests.some((q) => q.path === '/v3/signals' && q.headers.authorization === 'Bearer tok-1'))
+  // a watcher declares another scenario: the next call logs in again with the new list
+  await r.t.store.updateMachine('agent1', {scenarios: 'crowdsecurity/ssh-bf,me/new'}, r.clock.now)
+  await r.agent.pushMetricsNow()
+  assert.is(fake.logins.length, 3)
+  assert.equal(fake.logins[2]!.scenarios, ['crowdsecurity/ssh-bf', 'me/new'])
 })
 
 test('a service that only speaks /v2: login and signals go there', async () => {
