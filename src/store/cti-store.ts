@@ -135,6 +135,8 @@ export interface CtiReporterRow {
 /** What one consensus pass writes, in one transaction. */
 export interface ConsensusWrite {
   now: number
+  /** The consensus lease, renewed first: a writer that lost it writes nothing (StoreError 'invalid'). */
+  lease: {name: string; holder: string; until: number}
   /** Entries promoted or refreshed (promoted_at kept when the entry was already there and alive). */
   upserts: Omit<CtiFireRow, 'updatedAt' | 'deletedAt'>[]
   /** Values the engine expired. */
@@ -308,6 +310,8 @@ export class CtiStore {
 
   async saveConsensus(w: ConsensusWrite): Promise<void> {
     await this.driver.transaction(async (tx) => {
+      const held = await tx.run('UPDATE cti_lease SET until = ? WHERE name = ? AND holder = ?', [w.lease.until, w.lease.name, w.lease.holder])
+      if (held !== 1) throw new StoreError('invalid', `${w.lease.holder} no longer holds the ${w.lease.name} lease: nothing written`)
       for (const f of w.upserts) {
         await tx.run(
           `INSERT INTO cti_fire (value, scope, scenario, promoted_at, last_evidence_at, expires_at, evidence, updated_at, deleted_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL)

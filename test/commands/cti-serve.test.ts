@@ -92,7 +92,7 @@ async function twoReplicas(storeUrl?: string): Promise<void> {
   }
   let stream: any
   await until('the attacker on the blocklist', async () => {
-    stream = (await request(a.url, 'GET', '/v2/decisions/stream?startup=true', {token: puller})).body
+    stream = (await request(a.url, 'GET', '/v3/decisions/stream?startup=true', {token: puller})).body
     return stream.new.length > 0
   })
   assert.equal(stream.new.map((g: any) => [g.scenario, g.scope, g.decisions.map((d: any) => d.value)]), [[SSH, 'ip', [ATTACKER]]], 'the never-ban address is not promoted')

@@ -45,6 +45,8 @@ export class ConsensusJob {
   #engine?: ConsensusEngine
   #cursor = {receivedAt: 0, id: 0}
   #written = new Map<string, number>()
+  /** What the database holds of each reporter (only the ones that changed are written). */
+  #reportersWritten = new Map<string, string>()
   #timer?: NodeJS.Timeout
   #running?: Promise<PassSummary>
   #stopped = false
@@ -54,7 +56,8 @@ export class ConsensusJob {
   constructor(options: ConsensusJobOptions) {
     this.#o = options
     this.#clock = options.clock ?? Date.now
-    this.#leaseMs = Math.max(3 * options.intervalMs, 5000)
+    // a pass (a takeover replays a whole window) must end well within the lease: it is renewed in the pass's own write
+    this.#leaseMs = Math.max(3 * options.intervalMs, 30_000)
     this.#settleMs = options.store.engine === 'postgres' ? 2000 : 0
   }
 
@@ -86,7 +89,14 @@ export class ConsensusJob {
 
   /** One round: take or keep the lease; when held, one pass. */
   tick(): Promise<PassSummary> {
-    this.#running ??= this.#tick().finally(() => (this.#running = undefined))
+    this.#running ??= this.#tick()
+      .catch((error: unknown) => {
+        // a lost lease or a failed write: the next pass as leader starts again from the database
+        this.#engine = undefined
+        this.leader = false
+        throw error
+      })
+      .finally(() => (this.#running = undefined))
     return this.#running
   }
 
@@ -110,6 +120,7 @@ export class ConsensusJob {
       this.#engine = engine
       this.#cursor = {receivedAt: now - engine.params.windowMs, id: 0}
       this.#written.clear()
+      this.#reportersWritten.clear()
       priorFire = new Set((await store.activeFire(now)).map((f) => f.value))
     }
     const engine = this.#engine
@@ -144,15 +155,18 @@ export class ConsensusJob {
     const upserts: FireEntry[] = []
     for (const f of engine.fire()) if (this.#written.get(f.value) !== f.lastEvidenceAt) upserts.push(f)
     const exported = engine.reporters.exportState(now)
+    const reporters = exported.reporters.filter((r) => this.#reportersWritten.get(r.id) !== `${r.confirmed}/${r.unconfirmed}/${r.liar}`)
     await store.saveConsensus({
       now,
+      lease: {name: LEASE, holder: this.#o.holder, until: this.#clock() + this.#leaseMs},
       upserts: upserts.map((f) => ({value: f.value, scope: f.scope, scenario: f.scenario, promotedAt: f.promotedAt, lastEvidenceAt: f.lastEvidenceAt, expiresAt: f.expiresAt, evidence: f.evidence as unknown as Record<string, unknown>})),
       expired: result.expired.map((f) => f.value),
-      reporters: exported.reporters.map((r) => ({machineId: r.id, confirmed: r.confirmed, unconfirmed: r.unconfirmed, liar: r.liar})),
+      reporters: reporters.map((r) => ({machineId: r.id, confirmed: r.confirmed, unconfirmed: r.unconfirmed, liar: r.liar})),
       quarantine: exported.quarantine,
       purgeDeletedBefore: now - TOMBSTONE_MS,
     })
     for (const f of upserts) this.#written.set(f.value, f.lastEvidenceAt)
+    for (const r of reporters) this.#reportersWritten.set(r.id, `${r.confirmed}/${r.unconfirmed}/${r.liar}`)
     for (const f of result.expired) this.#written.delete(f.value)
     this.passes++
     if (result.promoted.length > 0 || result.expired.length > 0) this.#o.logger.info(`cti: consensus pass: ${ingested} signals, ${result.promoted.length} promoted, ${result.expired.length} expired`)

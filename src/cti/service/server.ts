@@ -269,7 +269,7 @@ export class CtiServer {
       route(`${v}/metrics/?`, {POST: (c) => this.#metrics(c)}),
       route(`${v}/usage-metrics/?`, {POST: (c) => this.#metrics(c)}),
       route(`${v}/decisions/delete/?`, {POST: (c) => this.#ignored(c)}),
-      route(`${v}/decisions/stream/?`, {GET: (c) => this.#stream(c)}),
+      route('/(v[23])/decisions/stream/?', {GET: (c) => this.#stream(c)}),
       route('/v2/smoke/([^/]+)/?', {GET: (c) => this.#smokeOne(c)}),
       route('/v2/smoke/?', {GET: (c) => this.#smokeMany(c)}),
       route('/v2/fire/?', {GET: (c) => this.#fire(c)}),
@@ -387,22 +387,36 @@ export class CtiServer {
     const since = watcher.lastPull
     const full = startupParam === 'true' || since === null || since < now - TOMBSTONE_MS
     const rows = full ? await this.#store.activeFire(now) : await this.#store.fireChangedSince(since)
-    const groups = new Map<string, {scenario: string; scope: string; decisions: {value: string; duration: string}[]}>()
-    const deleted = new Map<string, string[]>()
+    const live: CtiFireRow[] = []
+    const gone: CtiFireRow[] = []
     for (const f of rows) {
       if (!declared.has(f.scenario)) continue
-      const scope = f.scope.toLowerCase()
       if (f.deletedAt !== null || f.expiresAt <= now) {
-        if (!full) deleted.set(scope, [...(deleted.get(scope) ?? []), f.value])
-        continue
+        if (!full) gone.push(f)
+      } else {
+        live.push(f)
       }
-      const key = `${f.scenario}\u0000${scope}`
-      let g = groups.get(key)
-      if (g === undefined) groups.set(key, (g = {scenario: f.scenario, scope, decisions: []}))
-      g.decisions.push({value: f.value, duration: formatDuration(Math.floor((f.expiresAt - now) / 1000) * 1e9)})
     }
     // PostgreSQL: a pass that started before this pull may commit after it; the next delta looks back a little (a repeat is harmless)
     await this.#store.setLastPull(watcher.machineId, now - (this.#store.engine === 'postgres' ? 10_000 : 1))
+    const duration = (f: CtiFireRow): string => formatDuration(Math.max(0, Math.floor((f.expiresAt - now) / 1000)) * 1e9)
+    if (ctx.params[0] === 'v2') {
+      // CrowdSec 1.4's central API: the Local API's stream shape, every decision with origin CAPI
+      let id = 0
+      const decision = (f: CtiFireRow, d: string) => ({duration: d, id: ++id, origin: 'CAPI', scenario: f.scenario, scope: f.scope, type: 'ban', value: f.value})
+      this.#json(ctx.res, 200, {new: live.map((f) => decision(f, duration(f))), deleted: gone.map((f) => decision(f, '0s'))})
+      return
+    }
+    const groups = new Map<string, {scenario: string; scope: string; decisions: {value: string; duration: string}[]}>()
+    for (const f of live) {
+      const scope = f.scope.toLowerCase()
+      const key = `${f.scenario}\u0000${scope}`
+      let g = groups.get(key)
+      if (g === undefined) groups.set(key, (g = {scenario: f.scenario, scope, decisions: []}))
+      g.decisions.push({value: f.value, duration: duration(f)})
+    }
+    const deleted = new Map<string, string[]>()
+    for (const f of gone) deleted.set(f.scope.toLowerCase(), [...(deleted.get(f.scope.toLowerCase()) ?? []), f.value])
     this.#json(ctx.res, 200, {
       new: [...groups.values()],
       deleted: [...deleted.entries()].map(([scope, decisions]) => ({scope, decisions})),

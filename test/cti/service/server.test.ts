@@ -155,7 +155,7 @@ test('k promotion by the consensus job; the stream tailored by scenario, deltas 
   // two reporters: smoke, not fire
   for (const token of tokens.slice(0, 2)) assert.is((await request(svc.url, 'POST', '/v3/signals', {body: [signal(ATTACKER, t0 - 1000)], token})).status, 200)
   assert.equal(await svc.job.tick(), {leader: true, ingested: 2, promoted: 0, expired: 0})
-  const before = await request(svc.url, 'GET', '/v2/decisions/stream?startup=true', {token: sshAgent})
+  const before = await request(svc.url, 'GET', '/v3/decisions/stream?startup=true', {token: sshAgent})
   assert.equal(before.body, {new: [], deleted: [], links: {blocklists: [], allowlists: []}})
   // the third network: fire
   svc.now.t += 1000
@@ -163,15 +163,21 @@ test('k promotion by the consensus job; the stream tailored by scenario, deltas 
   const pass = await svc.job.tick()
   assert.is(pass.promoted, 1)
   svc.now.t += 1000
-  const delta = await request(svc.url, 'GET', '/v2/decisions/stream?startup=false', {token: sshAgent})
+  const delta = await request(svc.url, 'GET', '/v3/decisions/stream?startup=false', {token: sshAgent})
   assert.is(delta.status, 200)
   assert.is(delta.body.new.length, 1)
   assert.is(delta.body.new[0].scenario, SSH)
   assert.is(delta.body.new[0].scope, 'ip')
   assert.is(delta.body.new[0].decisions[0].value, ATTACKER)
   assert.match(delta.body.new[0].decisions[0].duration, /^7[01]h\d+m\d+s$/)
-  const again = await request(svc.url, 'GET', '/v2/decisions/stream', {token: sshAgent})
+  const again = await request(svc.url, 'GET', '/v3/decisions/stream', {token: sshAgent})
   assert.equal(again.body.new, [], 'nothing new since the last pull')
+  // CrowdSec 1.4 pulls /v2: the Local API's shape, origin CAPI
+  const v2 = await request(svc.url, 'GET', '/v2/decisions/stream?startup=true', {token: sshAgent})
+  assert.is(v2.body.new.length, 1)
+  const d = v2.body.new[0]
+  assert.equal({...d, duration: typeof d.duration}, {duration: 'string', id: 1, origin: 'CAPI', scenario: SSH, scope: 'Ip', type: 'ban', value: ATTACKER})
+  assert.equal(v2.body.deleted, [])
   // tailored: an agent running other scenarios does not get it
   const other = await request(svc.url, 'GET', '/v3/decisions/stream?startup=true', {token: httpAgent})
   assert.equal(other.body.new, [])
@@ -179,7 +185,7 @@ test('k promotion by the consensus job; the stream tailored by scenario, deltas 
   svc.now.t += 73 * 3600_000
   const fresh = await login(svc.url, 'pull-ssh', '14.0.4.5', [SSH], 'v2')
   assert.is((await svc.job.tick()).expired, 1)
-  const gone = await request(svc.url, 'GET', '/v2/decisions/stream?startup=false', {token: fresh})
+  const gone = await request(svc.url, 'GET', '/v3/decisions/stream?startup=false', {token: fresh})
   assert.equal(gone.body.new, [])
   assert.equal(gone.body.deleted, [{scope: 'ip', decisions: [ATTACKER]}])
 })
@@ -284,6 +290,16 @@ test('a new leader replays the window: no double credit, promoted_at kept', asyn
   assert.is(r.ingested, 3)
   assert.is((await svc.store.fireEntry(ATTACKER))?.promotedAt, entry?.promotedAt)
   assert.equal((await svc.store.reporterState()).reporters, state.reporters)
+  // a third replica waits while the lease is held; a writer without the lease writes nothing
+  const third = new ConsensusJob({store: svc.store, params: {k: 3, trustNewReporters: true}, neverBan: loadNeverBan([]), holder: 'replica-c', intervalMs: 60_000, logger: {error() {}, warn() {}, info() {}, debug() {}}, clock: () => svc.now.t})
+  assert.equal(await third.tick(), {leader: false, ingested: 0, promoted: 0, expired: 0})
+  const fenced = await svc.store.saveConsensus({now: svc.now.t, lease: {name: 'consensus', holder: 'replica-c', until: svc.now.t + 1}, upserts: [], expired: [], reporters: [], quarantine: [], purgeDeletedBefore: 0}).then(() => 'written', (e: Error) => e.message)
+  assert.match(fenced, 'no longer holds')
+  // the leader goes silent: once its lease ran out, the third takes over
+  svc.now.t += 3600_000
+  assert.is((await third.tick()).leader, true)
+  assert.is((await next.tick()).leader, false)
+  await third.stop()
   await next.stop()
 })
 
