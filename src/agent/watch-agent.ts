@@ -51,7 +51,7 @@ export interface WatchCommandRequest {
   /** Bouncers to run besides `[watch] bouncers` (`--bouncer NAME`). */
   bouncers?: readonly string[]
   /** Run beside the watch when it writes to the local store, given the alerts it stores (the CTI client: src/cti/client). */
-  companion?: (context: {store: Store; machineId: string}) => Promise<LapiCompanion | undefined>
+  companion?: (context: {store: Store; machineId: string; scenarios: readonly string[]}) => Promise<LapiCompanion | undefined>
 }
 
 export interface PreparedWatch {
@@ -118,7 +118,7 @@ export async function prepareWatch(request: WatchCommandRequest): Promise<Prepar
   let companion: LapiCompanion | undefined
   if (sink instanceof StoreAgentSink && request.companion !== undefined) {
     try {
-      companion = await request.companion({store: sink.store, machineId: sink.machineId})
+      companion = await request.companion({store: sink.store, machineId: sink.machineId, scenarios: [...new Set(content.stages.scenarios.map((s) => s.name))].sort()})
     } catch (error) {
       await notifications?.close()
       await sink.close()

@@ -73,7 +73,7 @@ not be read, 4 the store or LAPI failed.`
       version: crowdVersion(),
       bouncers: f.bouncer ?? [],
       // on the local store the watch is its own LAPI: its alerts are shared as the LAPI's are ([cti], src/cti/client)
-      companion: async ({store}) => startCtiAgent({config: config.ctiAgent, store, logger: this.logger, version: crowdVersion(), loops: !f.once}),
+      companion: async ({store, scenarios}) => startCtiAgent({config: config.ctiAgent, store, logger: this.logger, version: crowdVersion(), loops: !f.once, scenarios: () => scenarios}),
     })
     const watch = await prepareWatch(request(this.crowdConfig))
     const run: WatchRun = await watch.start()

@@ -5,14 +5,14 @@
  * community blocklist into decisions that `crowd decisions list --origin CAPI` and a bouncer's
  * stream show, and keeps its signals while the service is down, across its own restart.
  */
-import {spawn, type ChildProcess} from 'node:child_process'
+import {execFileSync, spawn, type ChildProcess} from 'node:child_process'
 import * as fs from 'node:fs'
 import * as http from 'node:http'
 import * as path from 'node:path'
 import {test} from 'uvu'
 import * as assert from 'uvu/assert'
 import {parse} from 'yaml'
-import {BIN, ROOT} from '../../helpers/run-cli.js'
+import {BIN, ROOT, SHARED} from '../../helpers/run-cli.js'
 import {eventually, startFakeCapi, type FakeCapi} from '../../cti/client/fake-capi.js'
 import {makeHome, type Home} from '../lapi/helpers.js'
 
@@ -201,6 +201,26 @@ test('[cti] sharing = false: the LAPI sends no signal (it still pulls)', async (
   assert.is(capi.of('/v3/signals').length, 0)
   const status = await h.json(['cti', 'status', '--no-login'])
   assert.is(status.body.queue, 0)
+})
+
+test('crowd watch --once on the local store queues the signals of its alerts; crowd lapi serve pushes them', async () => {
+  const capi = await fake()
+  const h = home('cti-watch', '[cti]\npush_interval = "50ms"\n')
+  assert.is((await h.run(['cti', 'register', capi.url])).status, 0)
+  const log = path.join(h.dir, 'ssh.log')
+  execFileSync(process.execPath, [path.join(SHARED, 'bench', 'genlogs.mjs'), 'ssh', '--lines', '400', '--seed', '7', '--out', log, '--truth', log + '.json'], {stdio: 'ignore'})
+  const watch = await h.run(['watch', '--once', '--fail-on', 'none', `${log}:syslog`, '--hub', path.join(SHARED, 'crowdsec-hub'), '--collection', 'crowdsecurity/sshd',
+    '--parser', 'crowdsecurity/syslog-logs', '--parser', 'crowdsecurity/dateparse-enrich'])
+  assert.is(watch.status, 0, watch.stderr)
+  const alerts = await h.json(['alerts', 'list'])
+  assert.ok(alerts.body.length > 0, 'the log has attacks')
+  const queued = await h.json(['cti', 'status', '--no-login'])
+  assert.is(queued.body.queue, alerts.body.length)
+  assert.is(capi.of('/v3/signals').length, 0, 'a cron run only queues')
+  const lapi = await serve(h)
+  await eventually(() => capi.signals.length === alerts.body.length, 'the queued signals pushed by crowd lapi serve')
+  assert.is(await lapi.stop(), 0, lapi.stderr())
+  assert.equal(new Set(capi.signals.map((x) => x.source.value)), new Set(alerts.body.map((a: {source: {value: string}}) => a.source.value)))
 })
 
 test.run()
