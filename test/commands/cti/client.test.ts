@@ -15,6 +15,7 @@ import {parse} from 'yaml'
 import {BIN, ROOT, SHARED} from '../../helpers/run-cli.js'
 import {eventually, startFakeCapi, type FakeCapi} from '../../cti/client/fake-capi.js'
 import {makeHome, type Home} from '../lapi/helpers.js'
+import {makeHub, sha, SSH_V2} from '../../cti/service/helpers.js'
 
 const children = new Set<ChildProcess>()
 const fakes: FakeCapi[] = []
@@ -221,6 +222,48 @@ test('crowd watch --once on the local store queues the signals of its alerts; cr
   await eventually(() => capi.signals.length === alerts.body.length, 'the queued signals pushed by crowd lapi serve')
   assert.is(await lapi.stop(), 0, lapi.stderr())
   assert.equal(new Set(capi.signals.map((x) => x.source.value)), new Set(alerts.body.map((a: {source: {value: string}}) => a.source.value)))
+})
+
+test('crowd lapi serve against crowd cti serve (two processes): the signal of a certified alert is promoted and pulled back as a CAPI decision', async () => {
+  const service = home('cti-central')
+  fs.writeFileSync(service.config, `[cti]\nhub = "${makeHub(service.dir)}"\n[cti.consensus]\nk = 1\ninterval = "200ms"\ntrust_new_reporters = true\n`)
+  const central = spawn(process.execPath, [BIN, 'cti', 'serve', '--listen', '127.0.0.1:0'], {cwd: ROOT, env: {...process.env, NO_COLOR: '1', ...service.env}, stdio: ['ignore', 'pipe', 'pipe']})
+  children.add(central)
+  central.stdout!.resume()
+  let centralErr = ''
+  const centralExited = new Promise<number | null>((resolve) => central.on('exit', (code) => resolve(code)))
+  const centralUrl = await new Promise<string>((resolve, reject) => {
+    central.stderr!.setEncoding('utf8').on('data', (c: string) => {
+      centralErr += c
+      const m = /crowd cti listening on (http:\/\/127\.0\.0\.1:\d+\/)/.exec(centralErr)
+      if (m !== null) resolve(m[1]!)
+    })
+    void centralExited.then((code) => reject(new Error(`cti serve exited (${code}) before listening: ${centralErr}`)))
+    setTimeout(() => reject(new Error(`cti serve did not listen within 30 s: ${centralErr}`)), 30_000).unref()
+  })
+
+  const h = home('cti-lapi', '[cti]\npush_interval = "100ms"\npull_interval = "1s"\n')
+  const registered = await h.json(['cti', 'register', centralUrl])
+  assert.is(registered.status, 0, registered.stderr)
+  assert.is((await h.run(['machines', 'add', 'agent1', '--password', 'pw-agent1'])).status, 0)
+  const lapi = await serve(h)
+  const login = await send(`${lapi.url}v1/watchers/login`, 'POST', AGENT, {machine_id: 'agent1', password: 'pw-agent1', scenarios: ['crowdsecurity/ssh-bf']})
+  const token = JSON.parse(login.text).token as string
+  const attacker = '45.33.1.7'
+  const posted = await send(`${lapi.url}v1/alerts`, 'POST', {...AGENT, Authorization: `Bearer ${token}`}, [{...alert(attacker), scenario_hash: sha(SSH_V2), scenario_version: '0.2'}])
+  assert.is(posted.status, 201, posted.text)
+  await eventually(async () => {
+    const r = await h.json(['decisions', 'list', '--origin', 'CAPI'])
+    return r.status === 0 && r.body.some((d: {value: string}) => d.value === attacker)
+  }, 'the promoted attacker pulled back as a CAPI decision', 60_000)
+  const explained = await service.json(['cti', 'explain', attacker])
+  assert.is(explained.body.state, 'fire', JSON.stringify(explained.body))
+  const status = await h.json(['cti', 'status'])
+  assert.equal({login: status.body.login, queue: status.body.queue, pushed: status.body.pushed}, {login: {ok: true, api: 'v3'}, queue: 0, pushed: 1})
+  assert.is(await lapi.stop(), 0, lapi.stderr())
+  central.kill('SIGTERM')
+  assert.is(await centralExited, 0, centralErr)
+  children.delete(central)
 })
 
 test.run()
