@@ -139,6 +139,9 @@ export class ConsensusJob {
       const last = rows[rows.length - 1]!
       this.#cursor = {receivedAt: last.receivedAt, id: last.id ?? 0}
       if (rows.length < PAGE) break
+      // a long replay keeps its lease (another replica would otherwise take over halfway)
+      const t = this.#clock()
+      if (!(await store.takeLease(LEASE, this.#o.holder, t, t + this.#leaseMs))) throw new Error(`${this.#o.holder} lost the consensus lease during the replay`)
     }
     const result = engine.pass(now)
     if (takeover) {
