@@ -161,7 +161,10 @@ export class CtiAgent {
       } catch (error) {
         this.#o.logger.warn(`cti: pull: ${(error as Error).message}`)
       }
-      if (result?.skipped === NO_SCENARIOS || result === undefined) this.#after(this.#o.config.pushIntervalMs, () => this.#startupPull())
+      const c = this.#o.config
+      if (result?.skipped === NO_SCENARIOS) this.#after(c.pushIntervalMs, () => this.#startupPull())
+      // the service could not be reached: tried again within a minute (not as often as pushes: each failure is logged)
+      else if (result === undefined) this.#after(Math.min(c.pullIntervalMs, Math.max(6 * c.pushIntervalMs, 60_000)), () => this.#startupPull())
       else this.#after(this.#pullDelay(), () => this.#pullTick())
     })()
   }
@@ -182,12 +185,22 @@ export class CtiAgent {
       .finally(() => this.#after(this.#o.config.metricsIntervalMs, () => this.#metricsTick()))
   }
 
-  /** Stops the loops and waits for the exchanges in flight; the queue stays in the store. */
-  async close(): Promise<void> {
+  /**
+   * Stops the loops and waits for the exchanges in flight, at most `waitMs` (a central API that hangs must not hold
+   * the LAPI's shutdown: what was not acknowledged stays queued and is sent again by the next run).
+   */
+  async close(waitMs = 5000): Promise<void> {
     this.#closed = true
     for (const t of this.#timers) clearTimeout(t)
     this.#timers.clear()
-    await Promise.allSettled([this.#pushing, this.#pulling, this.#metricsRun])
+    let timer: NodeJS.Timeout | undefined
+    await Promise.race([
+      Promise.allSettled([this.#pushing, this.#pulling, this.#metricsRun]),
+      new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, waitMs)
+      }),
+    ])
+    clearTimeout(timer)
     await this.#o.store.releaseCtiLease('push', this.#owner).catch(() => {})
     await this.#o.store.releaseCtiLease('pull', this.#owner).catch(() => {})
   }
