@@ -241,6 +241,24 @@ test('login with the local scenarios, the token cached in the store across resta
   assert.equal(fake.logins[2]!.scenarios, ['crowdsecurity/ssh-bf', 'me/new'])
 })
 
+test('a token is renewed a minute before it expires; a 403 logs in again too', async () => {
+  const fake = await fakeCapi()
+  const r = await rig(fake, {}, {clock: {now: Date.now()}})
+  fake.now = () => r.clock.now
+  await r.agent.pushMetricsNow()
+  assert.is(fake.logins.length, 1)
+  // the fake's tokens expire an hour after their login
+  r.clock.now += 3600_000 - 59_000
+  await r.agent.pushMetricsNow()
+  assert.is(fake.logins.length, 2)
+  await r.agent.pushMetricsNow()
+  assert.is(fake.logins.length, 2)
+  fake.forbidNext = true
+  await r.agent.pushMetricsNow()
+  assert.is(fake.logins.length, 3)
+  assert.is(fake.of('/v3/metrics/').at(-1)!.headers.authorization, 'Bearer tok-3')
+})
+
 test('a service that only speaks /v2: login and signals go there', async () => {
   const fake = await fakeCapi()
   fake.v2Only = true

@@ -34,6 +34,10 @@ export interface FakeCapi {
   failSignals: boolean
   /** Only `/v2` exists (404 on `/v3`). */
   v2Only: boolean
+  /** Answer the next authenticated call 403 (as CrowdSec's service does for some refused tokens). */
+  forbidNext: boolean
+  /** The clock tokens expire on (an hour after their login). */
+  now: () => number
   /** Forgets every issued token: the next authenticated call gets 401. */
   revokeTokens(): void
   /** Stops listening (clients get connection refused); `start` listens again on the same port. */
@@ -48,7 +52,7 @@ export async function startFakeCapi(options: {port?: number} = {}): Promise<Fake
   let n = 0
   const fake: FakeCapi = {
     url: '', port: options.port ?? 0, requests: [], watchers: new Map(), signals: [], logins: [], streams: [{new: [], deleted: []}],
-    failSignals: false, v2Only: false,
+    failSignals: false, v2Only: false, forbidNext: false, now: Date.now,
     revokeTokens: () => {
       tokens = new Set()
     },
@@ -90,10 +94,15 @@ export async function startFakeCapi(options: {port?: number} = {}): Promise<Fake
         fake.logins.push({machine_id: body.machine_id, scenarios: body.scenarios})
         const token = `tok-${++n}`
         tokens.add(token)
-        return json(res, 200, {code: 200, expire: new Date(Date.now() + 3600_000).toISOString(), token})
+        return json(res, 200, {code: 200, expire: new Date(fake.now() + 3600_000).toISOString(), token})
       }
       const auth = /^Bearer (\S+)$/.exec(String(req.headers.authorization ?? ''))
       if (auth === null || !tokens.has(auth[1]!)) return json(res, 401, {message: 'token is expired or invalid'})
+      if (fake.forbidNext) {
+        fake.forbidNext = false
+        tokens.delete(auth[1]!)
+        return json(res, 403, {message: 'forbidden'})
+      }
       if (route === 'signals' && req.method === 'POST') {
         if (fake.failSignals) return json(res, 503, {message: 'overloaded'})
         if (!Array.isArray(body)) return json(res, 400, {message: 'expected an array'})
