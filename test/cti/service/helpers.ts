@@ -46,15 +46,15 @@ export interface TestService {
   close(): Promise<void>
 }
 
-export async function startTestService(options: {params?: Partial<ConsensusParams>; rateLimits?: Partial<CtiRateLimits>; dir?: string} = {}): Promise<TestService> {
+export async function startTestService(options: {params?: Partial<ConsensusParams>; rateLimits?: Partial<CtiRateLimits>; dir?: string; realClock?: boolean; hubDir?: string} = {}): Promise<TestService> {
   const dir = options.dir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'crowd-cti-'))
   const now = {t: Date.parse('2026-03-01T12:00:00Z')}
-  const clock = (): number => now.t
+  const clock = options.realClock === true ? Date.now : (): number => now.t
   const store = await CtiStore.open({engine: 'sqlite', target: path.join(dir, 'cti.db')})
   const params = {k: 3, trustNewReporters: true, ...options.params}
   const job = new ConsensusJob({store, params, neverBan: loadNeverBan([]), holder: `test-${randomBytes(3).toString('hex')}`, intervalMs: 60_000, logger: quietLogger, clock})
   const server = new CtiServer({
-    store, certifier: loadCertifier(makeHub(dir)), asn: asnLookup(undefined, () => {}), logger: quietLogger, windowMs: 24 * 3600_000,
+    store, certifier: loadCertifier(options.hubDir ?? makeHub(dir)), asn: asnLookup(undefined, () => {}), logger: quietLogger, windowMs: 24 * 3600_000,
     trustedProxies: ['127.0.0.1'], rateLimits: options.rateLimits, job, clock,
   })
   const url = await server.listen('127.0.0.1:0')
