@@ -6,8 +6,9 @@ const hidePassword = (url: string): string => url.replace(/\/\/([^:@/]*):[^@/]*@
 
 /** The configuration without its secrets (a password in the store URL, LAPI credentials): CI logs keep what commands print. */
 function redacted(config: Config): Config {
-  const out: Config = {...config, store: {...config.store}, lapi: {...config.lapi}}
+  const out: Config = {...config, store: {...config.store}, lapi: {...config.lapi}, ctiService: {...config.ctiService}}
   if (out.store.url !== undefined) out.store.url = hidePassword(out.store.url)
+  if (out.ctiService.storeUrl !== undefined) out.ctiService.storeUrl = hidePassword(out.ctiService.storeUrl)
   if (out.lapi.credentials !== undefined) out.lapi.credentials = {...out.lapi.credentials, password: '***'}
   if (out.lapi.autoRegistration.token !== undefined) out.lapi.autoRegistration = {...out.lapi.autoRegistration, token: '***'}
   return out
