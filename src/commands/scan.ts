@@ -42,6 +42,7 @@ Exit codes: 0 no alert, 1 alerts found (unless --fail-on none), 2 usage or confi
     'notify-wait': Flags.string({description: 'how long --notify may take, retries included (Go duration)', default: '30s'}),
     ndjson: Flags.boolean({description: 'print one alert per line (JSON) as they are found', exclusive: ['json']}),
     output: Flags.string({char: 'o', description: 'also write the result to FILE (JSON with --json/--ndjson, else the text report)'}),
+    html: Flags.string({description: 'also write a self-contained HTML report to FILE: timeline, top sources and scenarios, decisions, metrics, each alert with its events (filterable, sortable; works offline)'}),
     'fail-on': Flags.option({description: 'what makes the exit code 1', options: ['none', 'alert'] as const, default: 'alert'})(),
     'max-line-bytes': Flags.integer({description: 'truncate longer lines (default: acquisition.max_line_bytes, 65536)', min: 1}),
     'parse-workers': Flags.option({
@@ -123,6 +124,15 @@ Exit codes: 0 no alert, 1 alerts found (unless --fail-on none), 2 usage or confi
         fs.writeFileSync(f.output, text)
       } catch (error) {
         throw new CrowdError('usage', `cannot write output: ${(error as NodeJS.ErrnoException).code ?? String(error)}`, {file: f.output})
+      }
+    }
+    if (f.html !== undefined) {
+      // loaded only here: a scan without --html does not pay for the report's modules
+      const {renderHtmlReport} = await import('../outputs/html/report.js')
+      try {
+        fs.writeFileSync(f.html, renderHtmlReport(result))
+      } catch (error) {
+        throw new CrowdError('usage', `cannot write the HTML report: ${(error as NodeJS.ErrnoException).code ?? String(error)}`, {file: f.html})
       }
     }
     if (!f.ndjson) this.out(renderScanReport(result, {colour: Boolean(process.stdout.isTTY) && chalk.level > 0}))
