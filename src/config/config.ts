@@ -62,6 +62,8 @@ export interface CtiServiceConfig {
   neverBan: string[]
   /** Proxies (IPs or CIDRs) whose X-Forwarded-For names the reporter's address. */
   trustedProxies: string[]
+  /** A file of `IP benign|malicious` lines: the service's canaries (relative to the config file). */
+  canaries?: string
   /** `[cti.consensus]`. */
   consensus: {k?: number; intervalMs: number; trustNewReporters: boolean}
 }
@@ -180,7 +182,7 @@ export const DEFAULT_CONFIG: Omit<Config, 'file' | 'fileFrom' | 'fileExists' | '
 
 /** The `[cti]` keys of the central service (`crowd cti serve`). */
 const CTI_SERVICE_SHAPE: Shape = {
-  hub: 'string', listen: 'string', store_url: 'string', never_ban: 'string[]', trusted_proxies: 'string[]',
+  hub: 'string', listen: 'string', store_url: 'string', never_ban: 'string[]', trusted_proxies: 'string[]', canaries: 'string',
   consensus: {k: 'number', interval: 'string', trust_new_reporters: 'boolean'},
 }
 
@@ -437,6 +439,8 @@ function buildCtiServiceConfig(raw: unknown, file: string, errors: CrowdError[],
   }
   const hub = relative(r.hub)
   if (hub !== undefined) out.hub = hub
+  const canaries = relative(r.canaries)
+  if (canaries !== undefined) out.canaries = canaries
   if (typeof r.store_url === 'string' && r.store_url !== '') out.storeUrl = r.store_url
   if (c.k !== undefined) out.consensus.k = positive(c.k as number, 'cti.consensus.k', 5)
   return out

@@ -274,6 +274,20 @@ export class CtiStore {
     return rows.map(signalOf)
   }
 
+  /** Signals with an id above `id`, by id, at most `limit` (SQLite: ids are given in commit order). */
+  async signalsAfterId(id: number, limit: number): Promise<CtiSignalRow[]> {
+    return (await this.driver.all('SELECT * FROM cti_signals WHERE id > ? ORDER BY id LIMIT ?', [id, limit])).map(signalOf)
+  }
+
+  /** The id just before the first signal received at or after `receivedAt` (where a replay of the window starts). */
+  async signalIdBefore(receivedAt: number): Promise<number> {
+    const rows = await this.driver.all<{m: number | null}>('SELECT MIN(id) AS m FROM cti_signals WHERE received_at >= ?', [receivedAt])
+    const m = numOrNull(rows[0]?.m)
+    if (m !== null) return m - 1
+    const last = await this.driver.all<{m: number | null}>('SELECT MAX(id) AS m FROM cti_signals')
+    return numOrNull(last[0]?.m) ?? 0
+  }
+
   async signalsForIp(ip: string, receivedSince: number, limit = 10_000): Promise<CtiSignalRow[]> {
     const rows = await this.driver.all('SELECT * FROM cti_signals WHERE ip = ? AND received_at >= ? ORDER BY received_at, id LIMIT ?', [ip, receivedSince, limit])
     return rows.map(signalOf)

@@ -3,7 +3,7 @@ import {CrowdCommand} from '../../cli/base-command.js'
 import {stdoutChalk} from '../../cli/stdout-chalk.js'
 import type {Explanation} from '../../cti/consensus/engine.js'
 import {explainFromStore} from '../../cti/service/explain.js'
-import {consensusParams, loadNeverBan, openCtiStore} from '../../cti/service/service.js'
+import {consensusParams, loadCanaries, loadNeverBan, openCtiStore} from '../../cti/service/service.js'
 import {table} from '../../outputs/table.js'
 
 export type CtiExplainResult = Explanation & {signals: number}
@@ -20,10 +20,11 @@ export default class CtiExplain extends CrowdCommand<typeof CtiExplain, CtiExpla
     const config = this.crowdConfig
     const params = consensusParams(config)
     const neverBan = loadNeverBan(config.ctiService.neverBan)
+    const canaries = loadCanaries(config.ctiService.canaries)
     const store = await openCtiStore(config)
     let r: CtiExplainResult
     try {
-      r = await explainFromStore(store, this.args.ip, {params, neverBan, now: Date.now()})
+      r = await explainFromStore(store, this.args.ip, {params, neverBan, canaries, now: Date.now()})
     } finally {
       await store.close()
     }

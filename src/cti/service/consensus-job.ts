@@ -9,7 +9,7 @@
  */
 import type {Logger} from '../../model/logger.js'
 import type {CtiSignalRow, CtiStore, CtiWatcher} from '../../store/cti-store.js'
-import {ConsensusEngine, type FireEntry} from '../consensus/engine.js'
+import {ConsensusEngine, type Canaries, type FireEntry} from '../consensus/engine.js'
 import type {NeverBan} from '../consensus/never-ban.js'
 import type {ConsensusParams} from '../consensus/params.js'
 
@@ -22,6 +22,8 @@ export interface ConsensusJobOptions {
   store: CtiStore
   params: Partial<ConsensusParams>
   neverBan: NeverBan
+  /** Addresses the service knows are benign, and its probes (`[cti] canaries`). */
+  canaries?: Canaries
   /** This replica's name in the lease. */
   holder: string
   intervalMs: number
@@ -40,7 +42,10 @@ export class ConsensusJob {
   readonly #o: ConsensusJobOptions
   readonly #clock: () => number
   readonly #leaseMs: number
-  /** PostgreSQL: signals younger than this are read next time (a transaction that started earlier may commit later). */
+  /**
+   * PostgreSQL: signals received less than this ago are read next time (a transaction that took its id and time
+   * earlier may commit later). SQLite gives ids in commit order: the cursor is the id alone.
+   */
   readonly #settleMs: number
   #engine?: ConsensusEngine
   #cursor = {receivedAt: 0, id: 0}
@@ -58,7 +63,7 @@ export class ConsensusJob {
     this.#clock = options.clock ?? Date.now
     // a pass (a takeover replays a whole window) must end well within the lease: it is renewed in the pass's own write
     this.#leaseMs = Math.max(3 * options.intervalMs, 30_000)
-    this.#settleMs = options.store.engine === 'postgres' ? 2000 : 0
+    this.#settleMs = options.store.engine === 'postgres' ? 10_000 : 0
   }
 
   get engine(): ConsensusEngine | undefined {
@@ -114,11 +119,11 @@ export class ConsensusJob {
     if (this.#engine === undefined) {
       takeover = true
       this.#o.logger.info(`cti: ${this.#o.holder} runs the consensus`)
-      const engine = new ConsensusEngine({params: this.#o.params, neverBan: this.#o.neverBan})
+      const engine = new ConsensusEngine({params: this.#o.params, neverBan: this.#o.neverBan, canaries: this.#o.canaries})
       for (const w of await store.watchers()) engine.addReporter(reporterInfo(w))
       engine.reporters.importState(await this.#reporterState())
       this.#engine = engine
-      this.#cursor = {receivedAt: now - engine.params.windowMs, id: 0}
+      this.#cursor = store.engine === 'sqlite' ? {receivedAt: 0, id: await store.signalIdBefore(now - engine.params.windowMs)} : {receivedAt: now - engine.params.windowMs, id: 0}
       this.#written.clear()
       this.#reportersWritten.clear()
       priorFire = new Set((await store.activeFire(now)).map((f) => f.value))
@@ -127,7 +132,9 @@ export class ConsensusJob {
     let ingested = 0
     const upTo = now - this.#settleMs
     for (;;) {
-      const rows = (await store.signalsAfter(this.#cursor.receivedAt, this.#cursor.id, PAGE)).filter((r) => r.receivedAt <= upTo)
+      const rows = store.engine === 'sqlite'
+        ? await store.signalsAfterId(this.#cursor.id, PAGE)
+        : (await store.signalsAfter(this.#cursor.receivedAt, this.#cursor.id, PAGE)).filter((r) => r.receivedAt <= upTo)
       if (rows.length === 0) break
       await this.#ensureReporters(rows)
       for (const r of rows) {

@@ -5,15 +5,15 @@
  * (the engine that promoted them lives in the leader).
  */
 import type {CtiStore} from '../../store/cti-store.js'
-import {ConsensusEngine, canonicalIp, rangeOf, type Explanation, type FireEntry} from '../consensus/engine.js'
+import {ConsensusEngine, canonicalIp, rangeOf, type Canaries, type Explanation, type FireEntry} from '../consensus/engine.js'
 import type {NeverBan} from '../consensus/never-ban.js'
 import {DEFAULT_CONSENSUS, type ConsensusParams} from '../consensus/params.js'
 import {ipNetString} from '../../model/ip.js'
 import type {CtiFireRow} from '../../store/cti-store.js'
 import {reporterInfo} from './consensus-job.js'
 
-export async function explainFromStore(store: CtiStore, ip: string, options: {params: Partial<ConsensusParams>; neverBan: NeverBan; now: number}): Promise<Explanation & {signals: number}> {
-  const engine = new ConsensusEngine({params: options.params, neverBan: options.neverBan})
+export async function explainFromStore(store: CtiStore, ip: string, options: {params: Partial<ConsensusParams>; neverBan: NeverBan; canaries?: Canaries; now: number}): Promise<Explanation & {signals: number}> {
+  const engine = new ConsensusEngine({params: options.params, neverBan: options.neverBan, canaries: options.canaries})
   const c = canonicalIp(ip)
   if (c === null) return {...engine.explain(ip, options.now), signals: 0}
   const window = {...DEFAULT_CONSENSUS, ...options.params}.windowMs

@@ -11,6 +11,7 @@ import {asnLookup} from '../../../src/cti/service/network.js'
 import {CtiServer, type CtiRateLimits} from '../../../src/cti/service/server.js'
 import {loadNeverBan} from '../../../src/cti/service/service.js'
 import type {ConsensusParams} from '../../../src/cti/consensus/params.js'
+import type {Canaries} from '../../../src/cti/consensus/engine.js'
 import {CtiStore} from '../../../src/store/cti-store.js'
 import type {Logger} from '../../../src/model/logger.js'
 
@@ -46,13 +47,13 @@ export interface TestService {
   close(): Promise<void>
 }
 
-export async function startTestService(options: {params?: Partial<ConsensusParams>; rateLimits?: Partial<CtiRateLimits>; dir?: string; realClock?: boolean; hubDir?: string} = {}): Promise<TestService> {
+export async function startTestService(options: {params?: Partial<ConsensusParams>; rateLimits?: Partial<CtiRateLimits>; dir?: string; realClock?: boolean; hubDir?: string; canaries?: Canaries} = {}): Promise<TestService> {
   const dir = options.dir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'crowd-cti-'))
   const now = {t: Date.parse('2026-03-01T12:00:00Z')}
   const clock = options.realClock === true ? Date.now : (): number => now.t
   const store = await CtiStore.open({engine: 'sqlite', target: path.join(dir, 'cti.db')})
   const params = {k: 3, trustNewReporters: true, ...options.params}
-  const job = new ConsensusJob({store, params, neverBan: loadNeverBan([]), holder: `test-${randomBytes(3).toString('hex')}`, intervalMs: 60_000, logger: quietLogger, clock})
+  const job = new ConsensusJob({store, params, neverBan: loadNeverBan([]), canaries: options.canaries, holder: `test-${randomBytes(3).toString('hex')}`, intervalMs: 60_000, logger: quietLogger, clock})
   const server = new CtiServer({
     store, certifier: loadCertifier(options.hubDir ?? makeHub(dir)), asn: asnLookup(undefined, () => {}), logger: quietLogger, windowMs: 24 * 3600_000,
     trustedProxies: ['127.0.0.1'], rateLimits: options.rateLimits, job, clock,

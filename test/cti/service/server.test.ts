@@ -209,6 +209,28 @@ test('many machine ids from one network count once; a tainted hash never counts'
   assert.equal({reporters: why.evidence?.reporters, counting: why.evidence?.counting, networks: why.evidence?.networks}, {reporters: 2, counting: 2, networks: 1})
 })
 
+test('canaries: a reporter of a benign canary never counts again (its network quarantined); a probe reported is a confirmation', async () => {
+  await svc.close()
+  const canaries = {benign: new Set(['45.33.66.6']), malicious: new Set(['45.33.66.7'])}
+  svc = await startTestService({canaries})
+  const t0 = svc.now.t
+  const tokens: string[] = []
+  for (const [id, from] of [['liar', '11.0.1.5'], ['h2', '12.0.2.5'], ['h3', '13.0.3.5']]) tokens.push(await watcher(svc.url, id!, from!, [SSH]))
+  const neighbour = await watcher(svc.url, 'liar-neighbour', '11.0.1.6', [SSH])
+  await request(svc.url, 'POST', '/v3/signals', {body: [signal('45.33.66.6', t0 - 1000)], token: tokens[0]})
+  await request(svc.url, 'POST', '/v3/signals', {body: [signal('45.33.66.7', t0 - 1000)], token: tokens[1]})
+  for (const token of [...tokens, neighbour]) await request(svc.url, 'POST', '/v3/signals', {body: [signal(ATTACKER, t0 - 1000)], token})
+  assert.is((await svc.job.tick()).promoted, 0, 'the liar and its network do not count: 2 networks of 3')
+  const state = await svc.store.reporterState()
+  assert.equal(state.reporters.filter((r) => r.liar).map((r) => r.machineId), ['liar'])
+  assert.is(state.reporters.find((r) => r.machineId === 'h2')?.confirmed, 1)
+  assert.equal(state.quarantine.map((q) => q.network), ['11.0.1.0/24'])
+  const why = await explainFromStore(svc.store, ATTACKER, {params: {k: 3, trustNewReporters: true}, neverBan: loadNeverBan([]), canaries, now: svc.now.t})
+  assert.equal(why.evidence?.notCounting, {liar: 1, quarantined: 1})
+  const canary = await explainFromStore(svc.store, '45.33.66.6', {params: {k: 3}, neverBan: loadNeverBan([]), canaries, now: svc.now.t})
+  assert.is(canary.state, 'canary')
+})
+
 test('flood: a watcher, a network and an API key over their rate limits get 429', async () => {
   await svc.close()
   svc = await startTestService({rateLimits: {watcher: {burst: 5, perSecond: 0}, network: {burst: 4, perSecond: 0}, apiKey: {burst: 3, perSecond: 0}}})
