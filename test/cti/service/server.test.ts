@@ -100,6 +100,8 @@ test('malformed bodies and requests: 400 naming what is wrong, never a crash', a
     ['POST', '/v3/watchers', {body: {machine_id: '', password: 'x'}}, 400, 'machine_id'],
     ['POST', '/v3/watchers', {body: {machine_id: 'ok-id'}}, 400, 'password'],
     ['POST', '/v3/watchers', {raw: '[1,2'}, 400, 'not JSON'],
+    ['POST', '/v3/watchers', {raw: `{"machine_id": "big", "password": "${'x'.repeat(70_000)}"}`}, 413, 'too large'],
+    ['POST', '/v3/signals', {raw: `[${' '.repeat(5 * 1024 * 1024)}]`, token}, 413, 'too large'],
     ['POST', '/v3/watchers/login', {body: {machine_id: 'b1', password: 'pw-b1', scenarios: 'ssh'}}, 400, 'scenarios'],
     ['POST', '/v3/watchers/login', {body: {machine_id: 'b1', password: 'pw-b1', scenarios: [1]}}, 400, 'scenarios[0]'],
     ['GET', '/v3/decisions/stream?startup=maybe', {token}, 400, 'startup'],
