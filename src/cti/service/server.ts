@@ -15,6 +15,7 @@
 import {randomBytes} from 'node:crypto'
 import * as http from 'node:http'
 import type {AddressInfo} from 'node:net'
+import {gzip} from 'node:zlib'
 import type {Logger} from '../../model/logger.js'
 import {formatDuration, parseGoDuration} from '../../model/go-time.js'
 import {BodyError, readBody} from '../../platform/body.js'
@@ -43,6 +44,8 @@ const FUTURE_SLACK_MS = 5 * 60_000
 const MAX_SCENARIOS = 10_000
 const MAX_SMOKE_IPS = 100
 const API_KEY_CACHE_MS = 5000
+/** Answers at least this long are gzipped for clients that accept it. */
+const GZIP_FROM = 16 * 1024
 const MACHINE_ID = /^[A-Za-z0-9._@-]{1,128}$/
 
 export class ApiError extends Error {
@@ -194,6 +197,15 @@ export class CtiServer {
     const text = JSON.stringify(body)
     res.writeHead(status, {'Content-Type': JSON_TYPE, 'Content-Length': Buffer.byteLength(text)})
     res.end(text)
+  }
+
+  /** A large answer (the blocklist) gzipped when the client accepts it (CrowdSec's Go client always does). */
+  async #bigJson(ctx: Ctx, body: unknown): Promise<void> {
+    const text = JSON.stringify(body)
+    if (text.length < GZIP_FROM || !/\bgzip\b/i.test(String(ctx.req.headers['accept-encoding'] ?? ''))) return this.#json(ctx.res, 200, body)
+    const data = await new Promise<Buffer>((resolve, reject) => gzip(text, {level: 6}, (error, out) => (error ? reject(error) : resolve(out))))
+    ctx.res.writeHead(200, {'Content-Type': JSON_TYPE, 'Content-Encoding': 'gzip', 'Content-Length': data.length, Vary: 'Accept-Encoding'})
+    ctx.res.end(data)
   }
 
   async #body(ctx: Ctx, limit: number): Promise<unknown> {
@@ -404,7 +416,7 @@ export class CtiServer {
       // CrowdSec 1.4's central API: the Local API's stream shape, every decision with origin CAPI
       let id = 0
       const decision = (f: CtiFireRow, d: string) => ({duration: d, id: ++id, origin: 'CAPI', scenario: f.scenario, scope: f.scope, type: 'ban', value: f.value})
-      this.#json(ctx.res, 200, {new: live.map((f) => decision(f, duration(f))), deleted: gone.map((f) => decision(f, '0s'))})
+      await this.#bigJson(ctx, {new: live.map((f) => decision(f, duration(f))), deleted: gone.map((f) => decision(f, '0s'))})
       return
     }
     const groups = new Map<string, {scenario: string; scope: string; decisions: {value: string; duration: string}[]}>()
@@ -417,7 +429,7 @@ export class CtiServer {
     }
     const deleted = new Map<string, string[]>()
     for (const f of gone) deleted.set(f.scope.toLowerCase(), [...(deleted.get(f.scope.toLowerCase()) ?? []), f.value])
-    this.#json(ctx.res, 200, {
+    await this.#bigJson(ctx, {
       new: [...groups.values()],
       deleted: [...deleted.entries()].map(([scope, decisions]) => ({scope, decisions})),
       links: {blocklists: [], allowlists: []},
@@ -478,7 +490,7 @@ export class CtiServer {
       return {href: `/v2/fire?${u.toString()}`}
     }
     const pages = Math.max(1, Math.ceil(total / limit))
-    this.#json(ctx.res, 200, {
+    await this.#bigJson(ctx, {
       _links: {first: href(1), self: href(page), prev: page > 1 ? href(page - 1) : null, next: page < pages ? href(page + 1) : null},
       total,
       items,

@@ -5,6 +5,8 @@
  * scenarios, tainted hashes, timestamps, floods, many machine ids in one network, malformed bodies).
  */
 import {createHmac} from 'node:crypto'
+import * as http from 'node:http'
+import {gunzipSync} from 'node:zlib'
 import {suite} from 'uvu'
 import * as assert from 'uvu/assert'
 import {explainFromStore} from '../../../src/cti/service/explain.js'
@@ -190,6 +192,25 @@ test('k promotion by the consensus job; the stream tailored by scenario, deltas 
   const gone = await request(svc.url, 'GET', '/v3/decisions/stream?startup=false', {token: fresh})
   assert.equal(gone.body.new, [])
   assert.equal(gone.body.deleted, [{scope: 'ip', decisions: [ATTACKER]}])
+})
+
+test('a large blocklist is gzipped for clients that accept it', async () => {
+  const token = await watcher(svc.url, 'gz', '11.0.1.5', [SSH])
+  const t = svc.now.t
+  await svc.store.takeLease('consensus', 'seed', t, t + 60_000)
+  const upserts = Array.from({length: 600}, (_, i) => ({value: `45.34.${i >> 8}.${i & 255}`, scope: 'Ip' as const, scenario: SSH, promotedAt: t, lastEvidenceAt: t, expiresAt: t + 3600_000, evidence: {}}))
+  await svc.store.saveConsensus({now: t, lease: {name: 'consensus', holder: 'seed', until: t + 60_000}, upserts, expired: [], reporters: [], quarantine: [], purgeDeletedBefore: 0})
+  const raw = await new Promise<{encoding: string | undefined; body: Buffer}>((resolve, reject) => {
+    http.get(new URL('v3/decisions/stream?startup=true', svc.url), {headers: {Authorization: `Bearer ${token}`, 'Accept-Encoding': 'gzip'}, agent: false}, (res) => {
+      const chunks: Buffer[] = []
+      res.on('data', (c: Buffer) => chunks.push(c)).on('end', () => resolve({encoding: res.headers['content-encoding'], body: Buffer.concat(chunks)}))
+    }).on('error', reject)
+  })
+  assert.is(raw.encoding, 'gzip')
+  const body = JSON.parse(gunzipSync(raw.body).toString('utf8'))
+  assert.is(body.new[0].decisions.length, 600)
+  const plain = await request(svc.url, 'GET', '/v3/decisions/stream?startup=true', {token})
+  assert.is(plain.body.new[0].decisions.length, 600, 'without Accept-Encoding: plain JSON')
 })
 
 test('many machine ids from one network count once; a tainted hash never counts', async () => {
