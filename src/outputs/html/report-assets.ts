@@ -22,7 +22,7 @@ main { max-width:1240px; margin:0 auto; padding:16px 24px 48px; }
 section { background:var(--card); border:1px solid var(--line); border-radius:6px; padding:14px 18px; margin:14px 0; }
 h2 { font-size:16px; margin:0 0 10px; }
 h3 { font-size:14px; margin:14px 0 6px; }
-.cards { display:grid; grid-template-columns:repeat(auto-fill, minmax(130px, 1fr)); gap:10px; margin:0; }
+.cards { display:grid; grid-template-columns:repeat(auto-fill, minmax(112px, 1fr)); gap:10px; margin:0; }
 .cards div { border:1px solid var(--line); border-radius:5px; padding:8px 10px; }
 .cards dt { color:var(--muted); font-size:12px; }
 .cards dd { margin:0; font-size:20px; font-weight:600; font-variant-numeric:tabular-nums; }
@@ -334,10 +334,10 @@ export const REPORT_SCRIPT = String.raw`
   function tops() {
     var src = D.top_sources, sc = D.top_scenarios;
     var left = el('div', {}, [el('h3', {}, ['Top sources']), bars('top-sources-chart', 'Top sources by alerts', src, function (r) { return r.source; }, function (r) { return r.alerts; }),
-      table({id: 'top-sources-table', caption: 'Top sources', rows: src, sortKey: 'alerts', sortDir: -1,
+      table({id: 'top-sources-table', caption: 'Alerts, events and decisions per source', rows: src, sortKey: 'alerts', sortDir: -1,
         columns: [txt('source', 'Source'), num('alerts', 'Alerts'), num('events', 'Events'), num('scenarios', 'Scenarios'), num('decisions', 'Decisions')]})]);
     var right = el('div', {}, [el('h3', {}, ['Top scenarios']), bars('top-scenarios-chart', 'Top scenarios by alerts', sc, function (r) { return r.scenario; }, function (r) { return r.alerts; }),
-      table({id: 'top-scenarios-table', caption: 'Top scenarios', rows: sc, sortKey: 'alerts', sortDir: -1,
+      table({id: 'top-scenarios-table', caption: 'Alerts, events and decisions per scenario', rows: sc, sortKey: 'alerts', sortDir: -1,
         columns: [txt('scenario', 'Scenario'), num('alerts', 'Alerts'), num('events', 'Events'), num('sources', 'Sources'), num('decisions', 'Decisions')]})]);
     if (!src.length) return section('top', 'Top sources and scenarios', [el('p', {class: 'muted'}, ['No alert.'])]);
     return section('top', 'Top sources and scenarios', [el('div', {class: 'grid2'}, [left, right])]);

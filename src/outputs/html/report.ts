@@ -10,7 +10,7 @@ import type {ScanResult} from '../../pipeline/scan.js'
 import {REPORT_SCRIPT, REPORT_STYLE} from './report-assets.js'
 import {buildReportData, scriptSafeJson, type HtmlReportLimits} from './report-data.js'
 
-export {buildReportData, scriptSafeJson, DEFAULT_LIMITS, type HtmlReportLimits, type ReportData} from './report-data.js'
+export {bucketWidth, buildReportData, scriptSafeJson, DEFAULT_LIMITS, type HtmlReportLimits, type ReportData} from './report-data.js'
 
 const sha256 = (text: string): string => `'sha256-${createHash('sha256').update(text, 'utf8').digest('base64')}'`
 
