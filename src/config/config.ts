@@ -149,6 +149,8 @@ export interface LapiConfig {
   autoRegistration: {enabled: boolean; token?: string; allowedRanges: string[]}
   /** A remote LAPI the commands and `scan --record` use instead of the local store. */
   credentials?: {url: string; machineId: string; password: string}
+  /** Serve the web console at /console/ (docs/console.md). */
+  console: boolean
 }
 
 export const DEFAULT_CONFIG: Omit<Config, 'file' | 'fileFrom' | 'fileExists' | 'dataDir'> = {
@@ -167,6 +169,7 @@ export const DEFAULT_CONFIG: Omit<Config, 'file' | 'fileFrom' | 'fileExists' | '
     disableRemoteRegistration: false,
     flush: {maxItems: 5000, maxAge: '7d'},
     autoRegistration: {enabled: false, allowedRanges: []},
+    console: false,
   },
   watch: {sources: [], pollMs: 100, closeRotatedAfterMs: 1000, maxQueueLines: 20_000, bouncers: []},
   // loadConfig sets them from the config file and the data dir (notificationDirs)
@@ -208,6 +211,7 @@ const SCHEMA: Shape = {
     flush: {max_items: 'number', max_age: 'string'},
     auto_registration: {enabled: 'boolean', token: 'string', allowed_ranges: 'string[]'},
     credentials: {url: 'string', machine_id: 'string', password: 'string'},
+    console: 'boolean',
   },
   watch: {metrics_listen: 'string', name: 'string', acquis: 'string', sources: 'table[]', poll_ms: 'number', close_rotated_after_ms: 'number', max_queue_lines: 'number', bouncers: 'string[]'},
   cti: {...CTI_AGENT_SHAPE, ...CTI_SERVICE_SHAPE},
@@ -376,6 +380,7 @@ function buildLapiConfig(raw: Record<string, unknown> | undefined, file: string,
       allowedRanges: (auto.allowed_ranges as string[] | undefined) ?? [],
     },
     credentials,
+    console: (r.console as boolean | undefined) ?? d.console,
   }
 }
 

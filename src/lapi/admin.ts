@@ -108,6 +108,16 @@ export async function deleteMachine(store: Store, name: string): Promise<{machin
   return {machine_id: name, deleted: true}
 }
 
+/** The roles a machine may have: `watcher` (the default: reads through the console) or `admin` (may also write there). */
+export const MACHINE_ROLES = ['watcher', 'admin'] as const
+export type MachineRole = (typeof MACHINE_ROLES)[number]
+
+export async function setMachineRole(store: Store, name: string, role: string, now = Date.now()): Promise<{machine_id: string; role: MachineRole}> {
+  if (!(MACHINE_ROLES as readonly string[]).includes(role)) throw new CrowdError('usage', `invalid role '${role}': one of ${MACHINE_ROLES.join(', ')}`)
+  mustExist(await store.updateMachine(name, {role}, now), 'machine', name)
+  return {machine_id: name, role: role as MachineRole}
+}
+
 export async function validateMachine(store: Store, name: string, now = Date.now()): Promise<{machine_id: string; is_validated: true}> {
   mustExist(await store.updateMachine(name, {isValidated: true}, now), 'machine', name)
   return {machine_id: name, is_validated: true}

@@ -20,6 +20,7 @@ import type {BouncerRecord, MachineRecord, Store} from '../store/types.js'
 import {StoreError} from '../store/types.js'
 import {hashApiKey, hashPassword, signJwt, verifyJwt, verifyPassword} from './auth.js'
 import {BodyError, readBody} from './body.js'
+import {ConsoleServer, type ConsoleSources} from './console/index.js'
 import {LapiOperations, type AlertsStoredHook, type NotificationQueue, type NotificationService} from './operations.js'
 import type {LapiProfiles} from './profiles.js'
 import {ApiError} from './wire.js'
@@ -47,6 +48,8 @@ export interface LapiServerOptions {
   notifications?: NotificationQueue
   /** Called with each request's alerts once stored (the CTI client: src/cti/client). */
   onAlertsStored?: AlertsStoredHook
+  /** What the console (`[lapi] console = true`) shows beside the store: the hub, the watch metrics. */
+  console?: ConsoleSources
 }
 
 interface Caller {
@@ -101,6 +104,8 @@ export class LapiServer {
   readonly #flushPolicy: {maxItems?: number; maxAge?: number}
   #flushTimer?: NodeJS.Timeout
   #flushing = false
+  /** The web console at /console/, when `[lapi] console = true`. */
+  readonly console: ConsoleServer | undefined
 
   constructor(options: LapiServerOptions) {
     this.#store = options.store
@@ -130,6 +135,9 @@ export class LapiServer {
       }
     }
     this.#flushPolicy = {maxItems: flush.maxItems, maxAge}
+    this.console = options.config.console
+      ? new ConsoleServer({store: options.store, ops: this.ops, logger: options.logger, clock: this.#clock, sources: options.console})
+      : undefined
   }
 
   // ---- lifecycle
@@ -189,6 +197,8 @@ export class LapiServer {
   /** Stops accepting, finishes the requests in flight, stops retention. The store stays open. */
   async close(): Promise<void> {
     if (this.#flushTimer !== undefined) clearInterval(this.#flushTimer)
+    // the console's live streams never end by themselves
+    this.console?.close()
     await Promise.all(this.#servers.map((s) => new Promise<void>((resolve) => {
       s.close(() => resolve())
       s.closeIdleConnections()
@@ -224,6 +234,10 @@ export class LapiServer {
     try {
       const url = new URL(req.url ?? '/', 'http://lapi.invalid')
       ctx = {req, res, url, caller: this.#caller(req), params: []}
+      if (this.console !== undefined && (url.pathname === '/console' || url.pathname.startsWith('/console/'))) {
+        await this.console.handle(req, res, url, ctx.caller.ip)
+        return
+      }
       for (const route of this.#routes) {
         const m = route.pattern.exec(url.pathname)
         if (m === null) continue
@@ -648,7 +662,7 @@ export type StartLapiCompanion = (context: {store: Store}) => Promise<LapiCompan
  * (within `notificationsFlushMs`, default 5 s), then closes the store.
  */
 export async function startLapi(options: {config: import('../config/config.js').Config; logger: Logger; listen?: string; jwtSecret?: Buffer;
-  notifications?: StartNotificationService; notificationsFlushMs?: number; companion?: StartLapiCompanion}): Promise<RunningLapi> {
+  notifications?: StartNotificationService; notificationsFlushMs?: number; companion?: StartLapiCompanion; console?: ConsoleSources}): Promise<RunningLapi> {
   const {openConfiguredStore} = await import('./client.js')
   const {LapiProfiles} = await import('./profiles.js')
   const profiles = new LapiProfiles(options.config.lapi.profiles, options.logger)
@@ -660,7 +674,7 @@ export async function startLapi(options: {config: import('../config/config.js').
     notifications = await options.notifications?.({store, profiles: profiles.profiles})
     companion = await options.companion?.({store})
     server = new LapiServer({store, profiles, config: options.config.lapi, logger: options.logger, jwtSecret: options.jwtSecret, notifications,
-      onAlertsStored: companion?.onAlertsStored})
+      onAlertsStored: companion?.onAlertsStored, console: options.console})
     const addresses = await server.listen(options.listen)
     const running = server
     const queue = notifications

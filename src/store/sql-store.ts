@@ -18,7 +18,7 @@ import type {
   SavedAgentState,
   SignalRow,
   SignalWrite,
-  AlertFilter, AlertRecord, BouncerPatch, BouncerRecord, DecisionFilter, DecisionRecord, DecisionTimes, EventRecord, FlushPolicy,
+  AlertFilter, AlertRecord, AlertStats, AlertStatsRequest, BouncerPatch, ChangeMarks, BouncerRecord, DecisionFilter, DecisionRecord, DecisionTimes, EventRecord, FlushPolicy,
   FlushResult, MachinePatch, MachineRecord, MetaRecord, NewAlert, NewBouncer, NewDecision, NewMachine, Store, StreamRequest, StreamResult, StreamTextPage,
 } from './types.js'
 import {StoreError} from './types.js'
@@ -513,6 +513,52 @@ export class SqlStore implements Store {
       await insertDecisions(tx, alert.decisions.map((decision) => ({decision, alertId})), now)
       return {expired, replaced, inserted: alert.decisions.length, alertId}
     })
+  }
+
+  // ---- the console (src/lapi/console)
+
+  async alertStats(request: AlertStatsRequest): Promise<AlertStats> {
+    const {since, until} = request
+    const bucketMs = Math.max(1, Math.trunc(request.bucketMs))
+    const count = Math.max(1, Math.ceil((until - since) / bucketMs))
+    const top = Math.max(1, Math.trunc(request.top))
+    const window = 'a.created_at >= CAST(? AS BIGINT) AND a.created_at < CAST(? AS BIGINT)'
+    const [histogram, sources, scenarios] = await Promise.all([
+      this.driver.all(`SELECT (a.created_at - CAST(? AS BIGINT)) / CAST(? AS BIGINT) AS b, COUNT(*) AS n FROM alerts a WHERE ${window} GROUP BY 1`,
+        [since, bucketMs, since, until]),
+      this.driver.all(`SELECT a.source_scope AS scope, a.source_value AS value, MAX(a.source_cn) AS cn, MAX(a.source_as_name) AS as_name, COUNT(*) AS n
+        FROM alerts a WHERE ${window} AND a.source_value <> '' GROUP BY a.source_scope, a.source_value ORDER BY n DESC, value LIMIT ${top}`, [since, until]),
+      this.driver.all(`SELECT a.scenario AS scenario, COUNT(*) AS n FROM alerts a WHERE ${window} GROUP BY a.scenario ORDER BY n DESC, scenario LIMIT ${top}`,
+        [since, until]),
+    ])
+    const buckets = new Array<number>(count).fill(0)
+    let total = 0
+    for (const r of histogram) {
+      const i = num(r.b)
+      total += num(r.n)
+      if (i >= 0 && i < count) buckets[i] = num(r.n)
+    }
+    return {
+      total,
+      buckets,
+      sources: sources.map((r) => ({scope: str(r.scope), value: str(r.value), cn: str(r.cn), asName: str(r.as_name), count: num(r.n)})),
+      scenarios: scenarios.map((r) => ({scenario: str(r.scenario), count: num(r.n)})),
+    }
+  }
+
+  async latestDecisions(filter: DecisionFilter, now: number, limit: number): Promise<DecisionRecord[]> {
+    const where = decisionWhere(filter)
+    where.sql.unshift('d.until >= ?')
+    where.params.unshift(now)
+    return (await this.driver.all(`SELECT ${DECISION_COLUMNS} FROM decisions d${whereSql(where)} ORDER BY d.id DESC LIMIT ${Math.max(1, Math.trunc(limit))}`,
+      where.params)).map(decisionOf)
+  }
+
+  async changeMarks(now: number): Promise<ChangeMarks> {
+    const rows = await this.driver.all(`SELECT (SELECT COALESCE(MAX(id), 0) FROM alerts) AS a, (SELECT COALESCE(MAX(id), 0) FROM decisions) AS d,
+      (SELECT COUNT(*) FROM decisions WHERE until >= CAST(? AS BIGINT)) AS n`, [now])
+    const r = rows[0] ?? {}
+    return {lastAlertId: num(r.a ?? 0), lastDecisionId: num(r.d ?? 0), activeDecisions: num(r.n ?? 0)}
   }
 
   close(): Promise<void> {

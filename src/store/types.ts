@@ -312,7 +312,40 @@ export interface Store {
   replaceOriginDecisions(origin: string, deleted: readonly {scope?: string; values: readonly string[]}[], alert: NewAlert, now: number):
     Promise<{expired: number; replaced: number; inserted: number; alertId: number | null}>
 
+  // ---- the console (src/lapi/console)
+
+  /** Alerts created in [since, until): per time bucket, and the sources and scenarios with the most. */
+  alertStats(request: AlertStatsRequest): Promise<AlertStats>
+  /** Active decisions matching the filter, the newest (highest id) first, at most `limit`. */
+  latestDecisions(filter: DecisionFilter, now: number, limit: number): Promise<DecisionRecord[]>
+  /** What changes when alerts or decisions are added, deleted or expire (the console's live updates compare them). */
+  changeMarks(now: number): Promise<ChangeMarks>
+
   close(): Promise<void>
+}
+
+export interface AlertStatsRequest {
+  since: number
+  until: number
+  /** Width of a histogram bucket (ms). */
+  bucketMs: number
+  /** How many sources and scenarios to return. */
+  top: number
+}
+
+export interface AlertStats {
+  total: number
+  /** Alerts per bucket: index i counts [since + i * bucketMs, since + (i + 1) * bucketMs). */
+  buckets: number[]
+  /** By count, then value. */
+  sources: {scope: string; value: string; cn: string; asName: string; count: number}[]
+  scenarios: {scenario: string; count: number}[]
+}
+
+export interface ChangeMarks {
+  lastAlertId: number
+  lastDecisionId: number
+  activeDecisions: number
 }
 
 /** A signal to queue for the central API: the alert it comes from, and the signal as JSON. */

@@ -5,6 +5,9 @@ import {startLapi} from '../../lapi/server.js'
 import {startCtiAgent} from '../../cti/client/index.js'
 import {crowdVersion} from '../../hub/crowd-version.js'
 import {installedDeliverers, startNotifications} from '../../outputs/notifications/index.js'
+import {hubList} from '../../hub/index.js'
+import {figuresFile} from '../../metrics/figures.js'
+import {configuredMetricsListen, loadFigures} from '../../metrics/source.js'
 
 export interface LapiServeResult {
   url?: string
@@ -33,6 +36,11 @@ export default class LapiServe extends CrowdCommand<typeof LapiServe, LapiServeR
       }),
       // participative CTI ([cti], crowd cti register): the alerts stored are queued as signals and pushed, the community blocklist pulled
       companion: async ({store}) => startCtiAgent({config: config.ctiAgent, store, logger: this.logger, version: crowdVersion()}),
+      // the console ([lapi] console = true) shows the installed hub packages and the watch's metrics beside the store
+      console: {
+        hub: async () => (await hubList({dataDir: config.dataDir, sources: this.hubSources(undefined), logger: this.logger})).installed,
+        metrics: () => loadFigures({listen: configuredMetricsListen(config), savedFile: figuresFile(config.dataDir), timeoutMs: 2000}),
+      },
     })
     const where = [lapi.addresses.url, lapi.addresses.socket].filter((x) => x !== undefined).join(' and ')
     // the address goes to stderr at once (stdout stays for the result), so scripts can wait for it
