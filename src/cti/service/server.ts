@@ -163,7 +163,12 @@ export class CtiServer {
   async #dispatch(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     try {
       this.#secret ??= await this.#store.jwtSecret()
-      const url = new URL(req.url ?? '/', 'http://cti.invalid')
+      let url: URL
+      try {
+        url = new URL(req.url ?? '/', 'http://cti.invalid')
+      } catch {
+        throw new ApiError(400, 'malformed request URL')
+      }
       const ctx: Ctx = {req, res, url, ip: this.#callerIp(req), params: []}
       for (const route of this.#routes) {
         const m = route.pattern.exec(url.pathname)
@@ -440,7 +445,12 @@ export class CtiServer {
 
   async #smokeOne(ctx: Ctx): Promise<void> {
     await this.#apiKey(ctx)
-    const text = decodeURIComponent(ctx.params[0]!)
+    let text: string
+    try {
+      text = decodeURIComponent(ctx.params[0]!)
+    } catch {
+      throw new ApiError(400, `"${ctx.params[0]!.slice(0, 64)}" is not an IP address`)
+    }
     const ip = canonicalIp(text)
     if (ip === null) throw new ApiError(400, `"${text.slice(0, 64)}" is not an IP address`)
     const items = await this.#items([ip.key])

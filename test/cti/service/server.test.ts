@@ -296,6 +296,7 @@ test('CTI API: smoke of one and many, 404 when unknown, fire pages with _links, 
   const missing = await request(svc.url, 'GET', '/v2/smoke/8.8.4.4', {headers: h})
   assert.is(missing.status, 404)
   assert.is((await request(svc.url, 'GET', '/v2/smoke/not-an-ip', {headers: h})).status, 400)
+  assert.is((await request(svc.url, 'GET', '/v2/smoke/%E0%A4%A', {headers: h})).status, 400)
   const many = await request(svc.url, 'GET', `/v2/smoke?ips=${ATTACKER},8.8.4.4,45.33.9.9`, {headers: h})
   assert.is(many.body.total, 2)
   assert.is(many.body.not_found, 1)
