@@ -119,6 +119,30 @@ test('malformed bodies and requests: 400 naming what is wrong, never a crash', a
   assert.is((await request(svc.url, 'POST', '/v3/signals', {body: [signal(ATTACKER, t)], token})).status, 200)
 })
 
+test('random garbage on every route: never a 5xx, the service keeps answering', async () => {
+  const token = await watcher(svc.url, 'fuzz', '11.0.1.5', [SSH])
+  let seed = 12345
+  const rand = (n: number): number => {
+    seed = (seed * 1103515245 + 12345) & 0x7fffffff
+    return seed % n
+  }
+  const atoms = ['null', 'true', '1e309', '-0', '""', '"\\u0000"', '[]', '{}', '"2026-13-45T99:99:99Z"', '"::ffff:1.2.3.4"', '"45.33.1.7"', `"${'a'.repeat(300)}"`, '{"__proto__": {"x": 1}}']
+  const value = (depth: number): string => {
+    if (depth > 2 || rand(3) === 0) return atoms[rand(atoms.length)]!
+    if (rand(2) === 0) return `[${Array.from({length: rand(4)}, () => value(depth + 1)).join(',')}]`
+    const keys = ['scenario', 'source', 'value', 'scope', 'stop_at', 'start_at', 'scenario_hash', 'scenario_version', 'decisions', 'machine_id', 'password', 'scenarios', 'origin']
+    return `{${Array.from({length: rand(5)}, () => `"${keys[rand(keys.length)]}":${value(depth + 1)}`).join(',')}}`
+  }
+  const routes: [string, string][] = [['POST', '/v3/signals'], ['POST', '/v2/signals'], ['POST', '/v3/watchers'], ['POST', '/v2/watchers/login'], ['POST', '/v3/metrics/'], ['GET', '/v3/decisions/stream?startup=true']]
+  for (let i = 0; i < 150; i++) {
+    const [method, p] = routes[i % routes.length]!
+    const body = i % 7 === 0 ? value(0).slice(0, rand(40)) : `[${value(0)}]`.slice(i % 2)
+    const r = await request(svc.url, method, p, {raw: method === 'POST' ? body : undefined, token})
+    assert.ok(r.status < 500, `${method} ${p} ${body.slice(0, 80)}: ${r.status} ${r.text}`)
+  }
+  assert.is((await request(svc.url, 'POST', '/v3/signals', {body: [signal(ATTACKER, svc.now.t)], token})).status, 200)
+})
+
 test('forged, tampered, expired and replayed tokens: 401', async () => {
   const token = await watcher(svc.url, 'j1', '11.0.1.5', [SSH])
   const ok = await request(svc.url, 'GET', '/v3/decisions/stream?startup=true', {token})
