@@ -47,7 +47,7 @@ export interface TestService {
   close(): Promise<void>
 }
 
-export async function startTestService(options: {params?: Partial<ConsensusParams>; rateLimits?: Partial<CtiRateLimits>; dir?: string; realClock?: boolean; hubDir?: string; canaries?: Canaries} = {}): Promise<TestService> {
+export async function startTestService(options: {params?: Partial<ConsensusParams>; rateLimits?: Partial<CtiRateLimits>; dir?: string; realClock?: boolean; hubDir?: string; canaries?: Canaries; asnDb?: string} = {}): Promise<TestService> {
   const dir = options.dir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'crowd-cti-'))
   const now = {t: Date.parse('2026-03-01T12:00:00Z')}
   const clock = options.realClock === true ? Date.now : (): number => now.t
@@ -55,7 +55,7 @@ export async function startTestService(options: {params?: Partial<ConsensusParam
   const params = {k: 3, trustNewReporters: true, ...options.params}
   const job = new ConsensusJob({store, params, neverBan: loadNeverBan([]), canaries: options.canaries, holder: `test-${randomBytes(3).toString('hex')}`, intervalMs: 60_000, logger: quietLogger, clock})
   const server = new CtiServer({
-    store, certifier: loadCertifier(options.hubDir ?? makeHub(dir)), asn: asnLookup(undefined, () => {}), logger: quietLogger, windowMs: 24 * 3600_000,
+    store, certifier: loadCertifier(options.hubDir ?? makeHub(dir)), asn: asnLookup(options.asnDb, () => {}), logger: quietLogger, windowMs: 24 * 3600_000,
     trustedProxies: ['127.0.0.1'], rateLimits: options.rateLimits, job, clock,
   })
   const url = await server.listen('127.0.0.1:0')

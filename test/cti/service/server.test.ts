@@ -5,13 +5,17 @@
  * scenarios, tainted hashes, timestamps, floods, many machine ids in one network, malformed bodies).
  */
 import {createHmac} from 'node:crypto'
+import * as fs from 'node:fs'
 import * as http from 'node:http'
+import * as os from 'node:os'
+import * as path from 'node:path'
 import {gunzipSync} from 'node:zlib'
 import {suite} from 'uvu'
 import * as assert from 'uvu/assert'
 import {explainFromStore} from '../../../src/cti/service/explain.js'
 import {loadNeverBan} from '../../../src/cti/service/service.js'
 import {generateApiKey, hashApiKey} from '../../../src/platform/credentials.js'
+import {asnDatabase} from './mmdb.js'
 import {login, request, sha, signal, SSH_V1, SSH_V2, startTestService, watcher, type TestService} from './helpers.js'
 
 const SSH = 'crowdsecurity/ssh-bf'
@@ -216,6 +220,26 @@ test('k promotion by the consensus job; the stream tailored by scenario, deltas 
   const gone = await request(svc.url, 'GET', '/v3/decisions/stream?startup=false', {token: fresh})
   assert.equal(gone.body.new, [])
   assert.equal(gone.body.deleted, [{scope: 'ip', decisions: [ATTACKER]}])
+})
+
+test('ASes from [enrich] geoip_asn_db: k networks in fewer than k ASes are not enough', async () => {
+  await svc.close()
+  const db = path.join(os.tmpdir(), `crowd-cti-asn-${process.pid}.mmdb`)
+  fs.writeFileSync(db, asnDatabase([['11.0.1.0/24', 64500], ['12.0.2.0/24', 64500], ['13.0.3.0/24', 64501], ['14.0.4.0/24', 64502]]))
+  try {
+    svc = await startTestService({asnDb: db})
+    const t0 = svc.now.t
+    const tokens: string[] = []
+    for (const [id, from] of [['a1', '11.0.1.5'], ['a2', '12.0.2.5'], ['a3', '13.0.3.5'], ['a4', '14.0.4.5']]) tokens.push(await watcher(svc.url, id!, from!, [SSH]))
+    assert.equal((await svc.store.watchers()).map((w) => w.asn), [64500, 64500, 64501, 64502])
+    for (const token of tokens.slice(0, 3)) await request(svc.url, 'POST', '/v3/signals', {body: [signal(ATTACKER, t0 - 1000)], token})
+    assert.is((await svc.job.tick()).promoted, 0, '3 networks, 2 ASes')
+    await request(svc.url, 'POST', '/v3/signals', {body: [signal(ATTACKER, t0 - 1000)], token: tokens[3]})
+    assert.is((await svc.job.tick()).promoted, 1, '4 networks, 3 ASes')
+    assert.equal([(await svc.store.fireEntry(ATTACKER))?.evidence.networks, (await svc.store.fireEntry(ATTACKER))?.evidence.asns], [4, 3])
+  } finally {
+    fs.rmSync(db, {force: true})
+  }
 })
 
 test('a large blocklist is gzipped for clients that accept it', async () => {
