@@ -374,5 +374,6 @@ export const REPORT_SCRIPT = String.raw`
   add(app, [summary(), timeline(), tops(), alerts(), decisions(), metrics(), warnings()]);
   document.getElementById('generated').textContent = 'Generated ' + when(D.generated_at) + ' \u00b7 ' + plural(D.summary.lines, 'line') + ' scanned';
   document.documentElement.setAttribute('data-ready', 'true');
+  if (window.performance && performance.mark) performance.mark('crowd-report-ready');
 })();
 `
