@@ -183,13 +183,15 @@ function refresh(kind) {
   return mine.promise
 }
 
-function refreshAll() {
-  for (const kind of ['alerts', 'stats', 'decisions', 'agents', 'hub', 'metrics']) void refresh(kind)
+/** The alerts first (the page's main table), then the rest side by side. */
+async function refreshAll() {
+  await refresh('alerts')
+  for (const kind of ['stats', 'decisions', 'agents', 'hub', 'metrics']) void refresh(kind)
 }
 
 function startLive() {
   stopLive()
-  refreshAll()
+  void refreshAll()
   const events = new EventSource('/console/api/events')
   state.events = events
   events.addEventListener('open', () => $('live').classList.add('on'))
