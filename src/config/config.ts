@@ -52,7 +52,7 @@ export interface Config {
 
 /** `[cti]` keys of the central participative-CTI service (`crowd cti serve`, docs/cti.md). */
 export interface CtiServiceConfig {
-  /** A hub directory (CrowdSec layout, `.index.json`) whose published scenario hashes and versions count as unmodified. */
+  /** A hub directory (CrowdSec's `.index.json` or crowd's `hub-index.json`) whose published scenario hashes and versions count as unmodified. */
   hub?: string
   /** HOST:PORT to listen on. */
   listen: string
