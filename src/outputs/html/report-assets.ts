@@ -157,7 +157,7 @@ export const REPORT_SCRIPT = String.raw`
       titled(g, row.name + ': ' + plural(ev, 'event') + ', ' + plural(al, 'alert'));
       g.appendChild(sv('rect', {class: 'lane', x: L, y: y, width: plotW, height: laneH - 6}));
       g.appendChild(sv('text', {x: L - 8, y: y + 13, 'text-anchor': 'end'}, [clip(row.name, 30)]));
-      g.appendChild(sv('text', {x: L - 8, y: y + 25, 'text-anchor': 'end', class: 'muted'}, [n(ev) + ' ev \u00b7 ' + n(al) + ' al']));
+      g.appendChild(sv('text', {x: L - 8, y: y + 25, 'text-anchor': 'end', class: 'muted'}, [plural(ev, 'event') + ' \u00b7 ' + plural(al, 'alert')]));
       for (var i = 0; i < t.buckets; i++) {
         var from = t.start + i * t.bucket_ms, label = row.name + ', ' + iso(from) + ' + ' + dur(t.bucket_ms) + ': ';
         if (row.events[i] > 0) {

@@ -150,4 +150,23 @@ test('golden: crowd scan test/fixtures/samples/ --html (assets, hashes, time and
   }
 })
 
+test('--html with --json: stdout stays the JSON result and the page holds the same figures; an unwritable FILE is a usage error', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'crowd-html-'))
+  try {
+    const out = path.join(dir, 'report.html')
+    const r = runCli(['scan', 'test/fixtures/html/hostile-access.log', '--json', '--html', out])
+    assert.is(r.status, 1, r.stderr)
+    const json = JSON.parse(r.stdout) as {summary: {alerts: number; lines: number}}
+    const data = JSON.parse(dataBlock(fs.readFileSync(out, 'utf8'))) as ReportData
+    assert.is(data.summary.alerts, json.summary.alerts)
+    assert.is(data.summary.lines, json.summary.lines)
+    assert.ok(data.alerts.length > 0)
+    const bad = runCli(['scan', 'test/fixtures/html/hostile-access.log', '--html', path.join(dir, 'missing', 'report.html')])
+    assert.is(bad.status, 2, bad.stderr)
+    assert.match(bad.stderr, /cannot write the HTML report: ENOENT/)
+  } finally {
+    fs.rmSync(dir, {recursive: true, force: true})
+  }
+})
+
 test.run()
