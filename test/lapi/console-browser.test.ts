@@ -136,8 +136,8 @@ else {
     await logIn(page, url, 'boss', 'b0ss-pass')
     assert.is(await page.textContent('#who-name'), 'boss')
     assert.ok(await shows(page, '#alerts-body tr', 5000), 'the seeded alerts are listed')
-    // the live stream is open before the alert is posted (the page says so with .live.on)
-    await page.waitForSelector('#live.on')
+    // the live stream has told the page what the store holds (the page says so with data-live)
+    await page.waitForSelector('body[data-live=ready]')
 
     // an alert posted through the LAPI (POST /v1/alerts, the machine's JWT) shows within 2 seconds
     const ip = '203.0.113.201'

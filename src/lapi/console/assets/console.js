@@ -12,6 +12,8 @@ const state = {
   alertsQuery: '',
   decisionsQuery: '',
   marks: null,
+  /** The newest alert id the unfiltered table showed (the first live event is compared with it). */
+  shownAlertId: 0,
   events: null,
   timers: [],
   pending: new Map(),
@@ -206,7 +208,16 @@ function startLive() {
     }
     const before = state.marks
     state.marks = marks
-    if (before === null) return
+    if (before === null) {
+      // the first event: what the store has now; an alert stored between the first load and the stream is loaded here
+      document.body.dataset.live = 'ready'
+      if (marks.alerts !== state.shownAlertId) {
+        void refresh('alerts')
+        void refresh('stats')
+        void refresh('decisions')
+      }
+      return
+    }
     if (marks.alerts !== before.alerts) {
       void refresh('alerts')
       void refresh('stats')
@@ -224,6 +235,7 @@ function stopLive() {
   if (state.events) state.events.close()
   state.events = null
   state.marks = null
+  delete document.body.dataset.live
   for (const t of state.timers) clearInterval(t)
   state.timers = []
   $('live').classList.remove('on')
@@ -330,6 +342,7 @@ async function loadAlerts() {
     return row
   }))
   $('alerts-empty').hidden = data.alerts.length > 0
+  if (state.alertsQuery === '') state.shownAlertId = Math.max(0, ...data.alerts.map((a) => a.id))
   document.body.dataset.alertsLoaded = String(data.alerts.length)
   if (data.alerts.length > 0 && !document.body.dataset.alertsFirstRender) document.body.dataset.alertsFirstRender = String(Math.round(performance.now()))
 }
