@@ -103,6 +103,19 @@ try {
     await page.close()
   }
   report('console first render', {alerts: ALERTS, runs: RUNS, median_ms: median(walls), in_page_ms: median(inPage), errors})
+
+  // the same page logged out (no data: its script asks for the session and shows the login form): what the browser alone takes
+  const anonymous = await browser.newContext({viewport: {width: 1360, height: 900}})
+  const bare = []
+  for (let r = 0; r < RUNS; r++) {
+    const page = await anonymous.newPage()
+    const start = performance.now()
+    await page.goto(`${url}console/`)
+    await page.waitForSelector('#login-form', {state: 'visible'})
+    bare.push(performance.now() - start)
+    await page.close()
+  }
+  report('console login page (no data)', {runs: RUNS, median_ms: median(bare)})
 } finally {
   await browser?.close()
   await server?.close()
