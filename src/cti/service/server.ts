@@ -290,8 +290,15 @@ export class CtiServer {
       route('/v2/smoke/([^/]+)/?', {GET: (c) => this.#smokeOne(c)}),
       route('/v2/smoke/?', {GET: (c) => this.#smokeMany(c)}),
       route('/v2/fire/?', {GET: (c) => this.#fire(c)}),
-      route('/status/?', {GET: async (c) => this.#json(c.res, 200, {replica: this.#o.replica ?? '', leader: this.#o.job?.leader ?? false, passes: this.#o.job?.passes ?? 0})}),
+      route('/status/?', {GET: async (c) => this.#status(c)}),
     ]
+  }
+
+  /** This replica and the consensus job: for the operator, from the machine itself (loopback, not through a proxy). */
+  async #status(ctx: Ctx): Promise<void> {
+    const peer = stripMapped(ctx.req.socket.remoteAddress ?? '')
+    if (!(peer === '::1' || peer.startsWith('127.')) || ctx.req.headers['x-forwarded-for'] !== undefined) throw new ApiError(403, 'status is only for loopback callers')
+    this.#json(ctx.res, 200, {replica: this.#o.replica ?? '', leader: this.#o.job?.leader ?? false, passes: this.#o.job?.passes ?? 0})
   }
 
   async #register(ctx: Ctx): Promise<void> {

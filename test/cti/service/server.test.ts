@@ -65,6 +65,8 @@ test('metrics: POST /v2/metrics/ with the trailing slash and /v3/metrics are acc
   assert.is((await request(svc.url, 'POST', '/v2/metrics/', {body, token})).status, 201)
   assert.is((await request(svc.url, 'POST', '/v3/metrics', {body, token})).status, 201)
   assert.is((await request(svc.url, 'POST', '/v3/metrics/', {body})).status, 401)
+  assert.is((await request(svc.url, 'GET', '/status')).status, 200)
+  assert.is((await request(svc.url, 'GET', '/status', {from: '11.0.1.5'})).status, 403, 'not through a proxy')
 })
 
 test('signals: certified, tainted hash, custom, undeclared scenario, future and far-past timestamps; scenario_trust from the client ignored', async () => {
