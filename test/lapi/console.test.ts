@@ -3,12 +3,16 @@
  * headers, login and sessions, rate-limited failures, roles, CSRF refusals, the data endpoints,
  * the live stream. The same thing in a real browser: console-browser.test.ts.
  */
+import {execFileSync} from 'node:child_process'
 import * as fs from 'node:fs'
 import * as http from 'node:http'
+import * as https from 'node:https'
+import * as os from 'node:os'
 import * as path from 'node:path'
 import {test} from 'uvu'
 import * as assert from 'uvu/assert'
 import {setMachineRole} from '../../src/lapi/admin.js'
+import {hashPassword} from '../../src/lapi/auth.js'
 import {consoleAssetsDir, CONTENT_SECURITY_POLICY} from '../../src/lapi/console/index.js'
 import {LOGIN_FAILURES_ALLOWED, sameSecret, SESSION_IDLE_MS} from '../../src/lapi/console/sessions.js'
 import {LapiProfiles} from '../../src/lapi/profiles.js'
@@ -418,6 +422,47 @@ test('live stream: the server closes open streams when it stops (close does not 
   await t.server.close()
   const {status} = await reading
   assert.is(status, 200)
+})
+
+test('over TLS the session cookie is Secure, and a write must come from the https origin', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'crowd-console-tls-'))
+  const cert = path.join(dir, 'cert.pem')
+  const key = path.join(dir, 'key.pem')
+  execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', key, '-out', cert,
+    '-days', '1', '-subj', '/CN=localhost', '-addext', 'subjectAltName=IP:127.0.0.1'], {stdio: 'ignore'})
+  const store = await memoryStore()
+  const server = new LapiServer({store, profiles: new LapiProfiles(undefined, silentLogger), config: {...DEFAULT_CONFIG.lapi, flush: {}, console: true, tlsCert: cert, tlsKey: key},
+    logger: silentLogger, jwtSecret: Buffer.alloc(64, 1), clock: () => T0})
+  try {
+    const port = Number(new URL((await server.listen('127.0.0.1:0')).url!).port)
+    await store.addMachine({machineId: 'alice', passwordHash: await hashPassword('pw'), isValidated: true, role: 'admin'}, T0)
+    const call = (method: string, p: string, headers: Record<string, string>, body?: unknown): Promise<{status: number; headers: http.IncomingHttpHeaders; text: string}> =>
+      new Promise((resolve, reject) => {
+        const payload = body === undefined ? undefined : JSON.stringify(body)
+        const req = https.request({host: '127.0.0.1', port, path: p, method, ca: fs.readFileSync(cert), agent: false,
+          headers: {...headers, ...(payload === undefined ? {} : {'Content-Type': 'application/json'})}}, (res) => {
+          let text = ''
+          res.setEncoding('utf8').on('data', (c: string) => (text += c))
+          res.on('end', () => resolve({status: res.statusCode ?? 0, headers: res.headers, text}))
+        })
+        req.on('error', reject)
+        req.end(payload)
+      })
+    const login = await call('POST', '/console/api/login', {}, {machine_id: 'alice', password: 'pw'})
+    assert.is(login.status, 200, login.text)
+    const setCookie = login.headers['set-cookie']![0]!
+    assert.match(setCookie, /; Secure/)
+    const cookie = /^(crowd_console=[^;]+)/.exec(setCookie)![1]!
+    const csrf = JSON.parse(login.text).csrf_token as string
+    const plain = await call('POST', '/console/api/decisions', {Cookie: cookie, 'X-CSRF-Token': csrf, Origin: `http://127.0.0.1:${port}`}, {value: '192.0.2.1'})
+    assert.is(plain.status, 403)
+    const same = await call('POST', '/console/api/decisions', {Cookie: cookie, 'X-CSRF-Token': csrf, Origin: `https://127.0.0.1:${port}`}, {value: '192.0.2.1'})
+    assert.is(same.status, 201, same.text)
+  } finally {
+    await server.close()
+    await store.close()
+    fs.rmSync(dir, {recursive: true, force: true})
+  }
 })
 
 test('sameSecret: equal strings only, whatever their lengths', () => {
