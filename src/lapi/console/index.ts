@@ -23,7 +23,7 @@ import {parseIpInterval} from '../../store/ip-range.js'
 import type {AlertFilter, AlertRecord, DecisionFilter, DecisionRecord, MachineRecord, Store} from '../../store/types.js'
 import {StoreError} from '../../store/types.js'
 import {bouncerView, machineView} from '../admin.js'
-import {verifyPassword} from '../auth.js'
+import {hashPassword, verifyPassword} from '../auth.js'
 import {BodyError, readBody} from '../body.js'
 import {manualDecisionAlert, type ManualDecision} from '../decisions-admin.js'
 import type {LapiOperations} from '../operations.js'
@@ -164,6 +164,7 @@ export class ConsoleServer {
   #lastMarks = ''
   #polling = false
   #hubCache?: {at: number; value: Promise<unknown>}
+  #dummy?: Promise<string>
   #metricsCache?: {at: number; value: Promise<unknown>}
 
   constructor(options: ConsoleOptions) {
@@ -320,8 +321,11 @@ export class ConsoleServer {
       throw new ConsoleError(429, `too many failed logins from ${r.ip} or for ${machineId}: try again in ${s} s`, {'Retry-After': String(s)})
     }
     const machine = await this.#store.getMachine(machineId)
-    const ok = machine !== undefined && machine.authType === 'password' && (await verifyPassword(password, machine.passwordHash))
-    if (!ok) {
+    // an unknown machine costs a hash check too: the answer's time does not tell which machine ids exist
+    const ok = machine !== undefined && machine.authType === 'password'
+      ? await verifyPassword(password, machine.passwordHash)
+      : (await verifyPassword(password, await this.#dummyHash()), false)
+    if (!ok || machine === undefined) {
       this.limiter.failed(keys)
       this.#logger.info(`lapi console: failed login for '${machineId}' from ${r.ip}`)
       throw new ConsoleError(401, 'incorrect machine id or password')
@@ -334,6 +338,11 @@ export class ConsoleServer {
     this.#logger.info(`lapi console: '${machineId}' (${machine.role}) logged in from ${r.ip}`)
     this.#json(r, 200, {authenticated: true, machine_id: machineId, role: machine.role, csrf_token: session.csrf,
       expires_at: rfc3339(this.sessions.expiresAt(session))}, {'Set-Cookie': this.#cookie(r, id, Math.floor((this.sessions.expiresAt(session) - session.createdAt) / 1000))})
+  }
+
+  #dummyHash(): Promise<string> {
+    this.#dummy ??= hashPassword('not a password of any machine')
+    return this.#dummy
   }
 
   async #logout(r: Request): Promise<void> {
