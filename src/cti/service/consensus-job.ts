@@ -27,6 +27,8 @@ export interface ConsensusJobOptions {
   /** This replica's name in the lease. */
   holder: string
   intervalMs: number
+  /** PostgreSQL: how far behind the clock new signals are read (default 10 s; tests with a clock of their own: 0). */
+  settleMs?: number
   logger: Logger
   clock?: () => number
 }
@@ -63,7 +65,7 @@ export class ConsensusJob {
     this.#clock = options.clock ?? Date.now
     // a pass (a takeover replays a whole window) must end well within the lease: it is renewed in the pass's own write
     this.#leaseMs = Math.max(3 * options.intervalMs, 30_000)
-    this.#settleMs = options.store.engine === 'postgres' ? 10_000 : 0
+    this.#settleMs = options.store.engine === 'postgres' ? (options.settleMs ?? 10_000) : 0
   }
 
   get engine(): ConsensusEngine | undefined {

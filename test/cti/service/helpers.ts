@@ -13,6 +13,7 @@ import {loadNeverBan} from '../../../src/cti/service/service.js'
 import type {ConsensusParams} from '../../../src/cti/consensus/params.js'
 import type {Canaries} from '../../../src/cti/consensus/engine.js'
 import {CtiStore} from '../../../src/store/cti-store.js'
+import {postgresUrl} from '../../helpers/postgres.js'
 import type {Logger} from '../../../src/model/logger.js'
 
 export const SSH_V1 = 'ssh-bf file, version 0.1\nname: crowdsecurity/ssh-bf\n'
@@ -51,9 +52,11 @@ export async function startTestService(options: {params?: Partial<ConsensusParam
   const dir = options.dir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'crowd-cti-'))
   const now = {t: Date.parse('2026-03-01T12:00:00Z')}
   const clock = options.realClock === true ? Date.now : (): number => now.t
-  const store = await CtiStore.open({engine: 'sqlite', target: path.join(dir, 'cti.db')})
+  // PostgreSQL when CROWD_TEST_PG_URL names a server (a database of its own, dropped at close), else SQLite
+  const pg = process.env.CROWD_TEST_PG_URL ? await postgresUrl() : undefined
+  const store = await CtiStore.open(pg === undefined ? {engine: 'sqlite', target: path.join(dir, 'cti.db')} : {engine: 'postgres', target: pg.url})
   const params = {k: 3, trustNewReporters: true, ...options.params}
-  const job = new ConsensusJob({store, params, neverBan: loadNeverBan([]), canaries: options.canaries, holder: `test-${randomBytes(3).toString('hex')}`, intervalMs: 60_000, logger: quietLogger, clock})
+  const job = new ConsensusJob({store, params, neverBan: loadNeverBan([]), canaries: options.canaries, holder: `test-${randomBytes(3).toString('hex')}`, intervalMs: 60_000, settleMs: 0, logger: quietLogger, clock})
   const server = new CtiServer({
     store, certifier: loadCertifier(options.hubDir ?? makeHub(dir)), asn: asnLookup(options.asnDb, () => {}), logger: quietLogger, windowMs: 24 * 3600_000,
     trustedProxies: ['127.0.0.1'], rateLimits: options.rateLimits, job, clock,
@@ -65,6 +68,7 @@ export async function startTestService(options: {params?: Partial<ConsensusParam
       await job.stop()
       await server.close()
       await store.close()
+      await pg?.drop()
     },
   }
 }

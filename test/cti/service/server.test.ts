@@ -196,7 +196,8 @@ test('k promotion by the consensus job; the stream tailored by scenario, deltas 
   assert.is((await request(svc.url, 'POST', '/v3/signals', {body: [signal(ATTACKER, svc.now.t - 500)], token: tokens[2]})).status, 200)
   const pass = await svc.job.tick()
   assert.is(pass.promoted, 1)
-  svc.now.t += 1000
+  // more than the 10 s a PostgreSQL service looks back at each delta (a pass may commit after a pull began)
+  svc.now.t += 11_000
   const delta = await request(svc.url, 'GET', '/v3/decisions/stream?startup=false', {token: sshAgent})
   assert.is(delta.status, 200)
   assert.is(delta.body.new.length, 1)
@@ -380,14 +381,14 @@ test('a new leader replays the window: no double credit, promoted_at kept', asyn
   const {ConsensusJob} = await import('../../../src/cti/service/consensus-job.js')
   const {loadNeverBan} = await import('../../../src/cti/service/service.js')
   svc.now.t += 60_000
-  const next = new ConsensusJob({store: svc.store, params: {k: 3, trustNewReporters: true}, neverBan: loadNeverBan([]), holder: 'replica-b', intervalMs: 60_000, logger: {error() {}, warn() {}, info() {}, debug() {}}, clock: () => svc.now.t})
+  const next = new ConsensusJob({store: svc.store, params: {k: 3, trustNewReporters: true}, neverBan: loadNeverBan([]), holder: 'replica-b', intervalMs: 60_000, settleMs: 0, logger: {error() {}, warn() {}, info() {}, debug() {}}, clock: () => svc.now.t})
   const r = await next.tick()
   assert.is(r.leader, true)
   assert.is(r.ingested, 3)
   assert.is((await svc.store.fireEntry(ATTACKER))?.promotedAt, entry?.promotedAt)
   assert.equal((await svc.store.reporterState()).reporters, state.reporters)
   // a third replica waits while the lease is held; a writer without the lease writes nothing
-  const third = new ConsensusJob({store: svc.store, params: {k: 3, trustNewReporters: true}, neverBan: loadNeverBan([]), holder: 'replica-c', intervalMs: 60_000, logger: {error() {}, warn() {}, info() {}, debug() {}}, clock: () => svc.now.t})
+  const third = new ConsensusJob({store: svc.store, params: {k: 3, trustNewReporters: true}, neverBan: loadNeverBan([]), holder: 'replica-c', intervalMs: 60_000, settleMs: 0, logger: {error() {}, warn() {}, info() {}, debug() {}}, clock: () => svc.now.t})
   assert.equal(await third.tick(), {leader: false, ingested: 0, promoted: 0, expired: 0})
   const fenced = await svc.store.saveConsensus({now: svc.now.t, lease: {name: 'consensus', holder: 'replica-c', until: svc.now.t + 1}, upserts: [], expired: [], reporters: [], quarantine: [], purgeDeletedBefore: 0}).then(() => 'written', (e: Error) => e.message)
   assert.match(fenced, 'no longer holds')
