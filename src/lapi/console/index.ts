@@ -106,12 +106,12 @@ const TYPES: Record<string, string> = {
   '.svg': 'image/svg+xml',
 }
 
-/** The assets folder: next to this module (src/), or in the sources shipped beside dist/ (the package). */
+/** The assets folder, next to this module: in src/, or in dist/ where the build copies it (scripts/copy-assets.mjs). */
 export function consoleAssetsDir(): string {
   const here = path.dirname(fileURLToPath(import.meta.url))
-  const candidates = [path.join(here, 'assets'), path.resolve(here, '..', '..', '..', 'src', 'lapi', 'console', 'assets')]
+  const candidates = [path.join(here, 'assets')]
   for (const dir of candidates) if (fs.existsSync(path.join(dir, 'index.html'))) return dir
-  throw new CrowdError('config', `[lapi] console = true, but the console's files are missing (looked in ${candidates.join(' and ')})`)
+  throw new CrowdError('config', `[lapi] console = true, but the console's files are missing (looked in ${candidates.join(' and ')}; npm run build copies them into dist/)`)
 }
 
 function loadAssets(dir: string): Map<string, Asset> {
