@@ -46,6 +46,8 @@ function post(base: string, p: string, token: string, body: string): Promise<num
 }
 
 async function pgDatabase(): Promise<{url: string; drop(): Promise<void>}> {
+  // the test helper makes a database of its own on CROWD_TEST_PG_URL's server
+  if (pgServer) process.env.CROWD_TEST_PG_URL = pgServer
   const {postgresUrl} = await import('../test/helpers/postgres.js')
   return postgresUrl()
 }
