@@ -86,7 +86,12 @@ async function ingest(target: string): Promise<void> {
         if (measuring) stored += 50
       }
     }
-    const runs = Array.from({length: watchers}, () => worker())
+    // a failing worker stops the others (and the finally below stops the server)
+    let failure: unknown
+    const runs = Array.from({length: watchers}, () => worker().catch((error: unknown) => {
+      failure ??= error
+      stop = true
+    }))
     await new Promise((r) => setTimeout(r, 2000))
     measuring = true
     const t0 = performance.now()
@@ -95,6 +100,7 @@ async function ingest(target: string): Promise<void> {
     const elapsed = (performance.now() - t0) / 1000
     stop = true
     await Promise.all(runs)
+    if (failure !== undefined) throw failure
     console.log(`ingest ${target}: ${Math.round(stored / elapsed)} signals/s (${watchers} connections, batches of 50, ${seconds}s)`)
   } finally {
     child.kill('SIGTERM')
