@@ -260,7 +260,7 @@ export class LapiServer {
       status = error.status
       message = error.message
     } else if (error instanceof StoreError) {
-      status = error.kind === 'not-found' ? 404 : error.kind === 'exists' ? 403 : error.kind === 'unavailable' ? 503 : 500
+      status = error.status
       message = error.message
       if (status >= 500) this.#logger.error(`lapi: ${req.method} ${req.url}: store: ${error.message}`)
     } else {

@@ -12,12 +12,8 @@ import {isAddressScope, normalizeScope, parseIpInterval} from '../store/ip-range
 import type {AlertRecord, DecisionRecord, EventRecord, MetaRecord, NewAlert, NewDecision} from '../store/types.js'
 
 /** A request the LAPI refuses, with the status CrowdSec gives it. */
-export class ApiError extends Error {
-  constructor(readonly status: number, message: string) {
-    super(message)
-    this.name = 'ApiError'
-  }
-}
+export {ApiError} from '../platform/http-error.js'
+import {ApiError} from '../platform/http-error.js'
 
 type Json = Record<string, unknown>
 

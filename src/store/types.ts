@@ -432,4 +432,9 @@ export class StoreError extends Error {
     super(message, options)
     this.name = 'StoreError'
   }
+
+  /** The HTTP status an API answers it with (CrowdSec's LAPI: a duplicate is 403, a busy database 503). */
+  get status(): number {
+    return this.kind === 'not-found' ? 404 : this.kind === 'exists' ? 403 : this.kind === 'unavailable' ? 503 : 500
+  }
 }

@@ -280,15 +280,7 @@ export class ConsensusEngine {
       out.state = 'smoke'
       out.reason = `${counted.reporters.length} reporter(s) count, from ${counted.networks.size} network(s) and ${counted.asns.size} AS(es); ${k} of each are needed`
     }
-    const fire = this.#fire.get(ip.key)
-    if (fire !== undefined) {
-      out.fire = fire
-      out.state = 'fire'
-      out.reason = `promoted: ${fire.evidence.reporters.length} reporter(s) from ${fire.evidence.networks} network(s) and ${fire.evidence.asns} AS(es) agreed; expires without fresh evidence`
-    } else if (range !== undefined) {
-      out.state = 'fire'
-      out.reason = `inside the promoted range ${range.value}`
-    }
+    explainFire(out, this.#fire.get(ip.key), range)
     return out
   }
 
@@ -362,6 +354,18 @@ export class ConsensusEngine {
       this.#ranges.set(key, entry)
       promoted.push(entry)
     }
+  }
+}
+
+/** Marks `out` fire when the address, or its range, is on the list (with the reason); leaves it as it is otherwise. */
+export function explainFire(out: Explanation, fire: FireEntry | undefined, range: FireEntry | undefined): void {
+  if (fire !== undefined) {
+    out.fire = fire
+    out.state = 'fire'
+    out.reason = `promoted: ${fire.evidence.reporters.length} reporter(s) from ${fire.evidence.networks} network(s) and ${fire.evidence.asns} AS(es) agreed; expires without fresh evidence`
+  } else if (range !== undefined) {
+    out.state = 'fire'
+    out.reason = `inside the promoted range ${range.value}`
   }
 }
 

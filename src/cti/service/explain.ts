@@ -5,7 +5,7 @@
  * (the engine that promoted them lives in the leader).
  */
 import type {CtiStore} from '../../store/cti-store.js'
-import {ConsensusEngine, canonicalIp, rangeOf, type Canaries, type Explanation, type FireEntry} from '../consensus/engine.js'
+import {ConsensusEngine, canonicalIp, explainFire, rangeOf, type Canaries, type Explanation, type FireEntry} from '../consensus/engine.js'
 import type {NeverBan} from '../consensus/never-ban.js'
 import {DEFAULT_CONSENSUS, type ConsensusParams} from '../consensus/params.js'
 import {ipNetString} from '../../model/ip.js'
@@ -35,16 +35,8 @@ export async function explainFromStore(store: CtiStore, ip: string, options: {pa
   const r = rangeOf(c.addr)
   const range = r === null ? undefined : live(await store.fireEntry(ipNetString(r)))
   if (range !== undefined) out.range = range
-  if (fire !== undefined) {
-    out.fire = fire
-    out.state = 'fire'
-    out.reason = `promoted: ${fire.evidence.reporters.length} reporter(s) from ${fire.evidence.networks} network(s) and ${fire.evidence.asns} AS(es) agreed; expires without fresh evidence`
-  } else if (range !== undefined) {
-    out.state = 'fire'
-    out.reason = `inside the promoted range ${range.value}`
-  } else if (out.state === 'fire') {
-    // the throwaway engine never promotes (no pass ran): a fire state can only come from the database
-    out.state = 'smoke'
-  }
+  // the throwaway engine never promotes (no pass ran): a fire state can only come from the database
+  if (out.state === 'fire') out.state = 'smoke'
+  explainFire(out, fire, range)
   return out
 }

@@ -23,6 +23,7 @@ import {hashApiKey, hashPassword, signJwt, verifyJwt, verifyPassword} from '../.
 import {limitServer} from '../../platform/http-server.js'
 import type {CtiFireRow, CtiSignalRow, CtiStore, CtiWatcher} from '../../store/cti-store.js'
 import {intervalContains, parseIpInterval, type IpInterval} from '../../store/ip-range.js'
+import {ApiError} from '../../platform/http-error.js'
 import {StoreError} from '../../store/types.js'
 import {canonicalIp, rangeOf} from '../consensus/engine.js'
 import {ipNetString} from '../../model/ip.js'
@@ -48,12 +49,6 @@ const API_KEY_CACHE_MS = 5000
 const GZIP_FROM = 16 * 1024
 const MACHINE_ID = /^[A-Za-z0-9._@-]{1,128}$/
 
-export class ApiError extends Error {
-  constructor(readonly status: number, message: string) {
-    super(message)
-    this.name = 'ApiError'
-  }
-}
 
 export interface CtiRateLimits {
   /** Requests per watcher (signals, pulls, metrics). */
@@ -187,7 +182,7 @@ export class CtiServer {
         status = error.status
         message = error.message
       } else if (error instanceof StoreError) {
-        status = error.kind === 'unavailable' ? 503 : error.kind === 'exists' ? 403 : error.kind === 'not-found' ? 404 : 500
+        status = error.status
         message = error.message
         if (status >= 500) this.#o.logger.error(`cti: ${req.method} ${req.url}: store: ${error.message}`)
       } else {
