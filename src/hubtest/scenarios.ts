@@ -4,26 +4,10 @@
  * (their node runs are recorded with the parser results), and the overflow events, whitelisted
  * ones included, are sorted into scenario.assert's `results`.
  */
-import * as fs from 'node:fs'
-import * as path from 'node:path'
-import {createDetector, loadScenarios, type HubIndexLike} from '../detect/index.js'
+import {createDetector, loadScenarios, readHubIndex} from '../detect/index.js'
 import type {Event} from '../model/event.js'
 import type {ScenarioContext, ScenarioRunOutput} from './run.js'
 import {scenarioResults} from './scenario-results.js'
-
-const hubIndexes = new Map<string, HubIndexLike | undefined>()
-
-function readHubIndex(hubDir: string): HubIndexLike | undefined {
-  if (hubIndexes.has(hubDir)) return hubIndexes.get(hubDir)
-  let index: HubIndexLike | undefined
-  try {
-    index = JSON.parse(fs.readFileSync(path.join(hubDir, '.index.json'), 'utf8')) as HubIndexLike
-  } catch {
-    index = undefined
-  }
-  hubIndexes.set(hubDir, index)
-  return index
-}
 
 export function runScenarios(events: Event[], scenarioFiles: string[], ctx: ScenarioContext): ScenarioRunOutput {
   const loaded = loadScenarios(scenarioFiles, {

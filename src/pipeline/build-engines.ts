@@ -55,7 +55,7 @@ export function loadStages(content: ScanContent, options: LoadStagesOptions = {}
   const postSet = content.postoverflows.length > 0 ? loadPostoverflows({files: refs(content.postoverflows), dataDir: content.dataDir, patternDirs: content.patternDirs, helpers, logger}) : undefined
   for (const e of postSet?.errors ?? []) warnings.push(`postoverflow skipped: ${e.message}`)
 
-  const loaded = loadScenarios(content.scenarios.map((s) => s.path), {dataDir: content.dataDir, helpers, logger, simulation: options.simulation})
+  const loaded = loadScenarios(content.scenarios.map((s) => s.path), {dataDir: content.dataDir, helpers, logger, simulation: options.simulation, hubIndex: content.hubIndex})
   for (const e of loaded.errors) warnings.push(`scenario skipped: ${e.message}`)
   for (const s of loaded.skipped) warnings.push(`${s.file}: document ${s.docIndex + 1} skipped: ${s.reason}`)
   if (content.scenarios.length > 0 && loaded.scenarios.length === 0) fatal.push(...loaded.errors)
@@ -191,7 +191,7 @@ export function mergeParserMetrics(a: readonly ParserMetric[], b: readonly Parse
  */
 export function loadPreviewDetector(content: ScanContent, logger: Logger): Detector {
   const helpers = createHelperContext({dataDir: content.dataDir, logger, now: () => GoTime.now(UTC)})
-  const loaded = loadScenarios(content.scenarios.map((s) => s.path), {dataDir: content.dataDir, helpers, logger})
+  const loaded = loadScenarios(content.scenarios.map((s) => s.path), {dataDir: content.dataDir, helpers, logger, hubIndex: content.hubIndex})
   return createDetector(loaded.scenarios, {mode: 'replay', collect: false, logger})
 }
 

@@ -7,6 +7,9 @@
  *      through the hub's embedded source (dependencies, data files, content sha256 checked) and
  *      laid out as a CrowdSec hub in a per-user cache directory, never in the data dir.
  * Collections resolve recursively (cycles are ignored); every missing item is reported at once.
+ * Each origin also gives the published versions of its scenarios (ScanContent.hubIndex), so that
+ * alerts carry scenario_version (issue 18): the hub's `.index.json`, the install state, or the
+ * `.index.json` the embedded hub is laid out with.
  *
  *   parsers/<stage>/<author>/<name>.yaml      scenarios/<author>/<name>.yaml
  *   postoverflows/<stage>/<author>/<name>.yaml collections/<author>/<name>.yaml   data/<file>
@@ -16,12 +19,15 @@ import * as fs from 'node:fs'
 import * as os from 'node:os'
 import * as path from 'node:path'
 import {parse as parseYaml} from 'yaml'
+import {hubIndexOf, readHubIndex, type HubIndexLike} from '../detect/index.js'
 import {crowdVersion} from '../hub/crowd-version.js'
 import {installedContent} from '../hub/installed.js'
+import {sha256} from '../hub/integrity.js'
 import {installedFiles} from '../hub/layout.js'
 import {resolveDependencies} from '../hub/resolve.js'
 import {SourceSet} from '../hub/source-set.js'
 import {EmbeddedSource} from '../hub/sources/embedded.js'
+import type {InstalledItem} from '../hub/state.js'
 import {CrowdError, CrowdErrorList} from '../model/errors.js'
 
 export interface ContentSelection {
@@ -49,6 +55,15 @@ export interface ScanContent {
   parsers: StagedFile[]
   postoverflows: StagedFile[]
   scenarios: {path: string; item: string}[]
+  /**
+   * The published versions of the scenarios above, for each alert's scenario_version (§12.3):
+   * a file whose sha256 is a version's digest carries that version, another file of a listed
+   * item '?' (tainted), a file of no listed item hash '' and version '' (custom). From the hub's
+   * `.index.json` (`--hub`, and the embedded hub, which is laid out with one), or from the install
+   * state (installed items: the package version and the sha256 recorded at install). Absent: the
+   * scenarios carry their hash and no version. Only the content's own items are kept.
+   */
+  hubIndex?: HubIndexLike
   /** Where data files (`data:` dest_file) are looked up. */
   dataDir: string
   /** Grok pattern directories (a CrowdSec hub's `patterns/`), loaded after crowd's base patterns. */
@@ -128,6 +143,8 @@ export function resolveContent(selection: ContentSelection): ScanContent {
   for (const name of selection.scenarios ?? []) add('scenarios', name, undefined)
   for (const name of selection.postoverflows ?? []) add('postoverflows', name, undefined)
   if (errors.length > 0) throw errors.length === 1 ? errors[0]! : new CrowdErrorList(errors)
+  const index = readHubIndex(hub)
+  if (index !== undefined) content.hubIndex = hubIndexOf(index, content.scenarios.map((s) => s.item))
   const byStagePath = (a: StagedFile, b: StagedFile): number => compare(`${a.stage}/${a.item}`, `${b.stage}/${b.item}`)
   content.parsers.sort(byStagePath)
   content.postoverflows.sort(byStagePath)
@@ -191,7 +208,7 @@ export async function selectContent(request: ContentRequest): Promise<ScanConten
 }
 
 /** Files of an installed hub (src/hub installedContent) as scan content. */
-export function contentFromInstalled(installed: {hubDir: string; dataDir: string; parsers: string[]; postoverflows: string[]; scenarios: string[]}): ScanContent {
+export function contentFromInstalled(installed: {hubDir: string; dataDir: string; parsers: string[]; postoverflows: string[]; scenarios: string[]; items?: readonly InstalledItem[]}): ScanContent {
   const staged = (file: string): StagedFile => {
     const parts = path.relative(installed.hubDir, file).split(path.sep)
     // parsers/<stage>/<author>/<name>.yaml (or <name>/<file>.yaml for a package of several files)
@@ -210,7 +227,26 @@ export function contentFromInstalled(installed: {hubDir: string; dataDir: string
     dataDir: installed.dataDir,
     patternDirs: patternDirsOf(installed.hubDir),
     collections: [],
+    ...(installed.items !== undefined ? {hubIndex: installedHubIndex(installed.items)} : {}),
   }
+}
+
+/**
+ * The install state as a hub index: every scenario file of an installed scenario package, its
+ * package version with the sha256 recorded at install as digest. An unchanged file carries the
+ * version; a file changed since (src/hub/taint.ts's check, on this file) '?'.
+ */
+function installedHubIndex(items: readonly InstalledItem[]): HubIndexLike {
+  const scenarios: NonNullable<HubIndexLike['scenarios']> = {}
+  for (const item of items) {
+    if (item.type !== 'scenario') continue
+    const rels = Object.keys(item.files).filter((r) => r.startsWith('scenarios/') && /\.ya?ml$/.test(r))
+    for (const rel of rels) {
+      const key = rels.length === 1 ? item.name : `${item.name}/${path.posix.basename(rel)}`
+      scenarios[key] = {path: rel, versions: {[item.version]: {digest: item.files[rel]}}}
+    }
+  }
+  return {scenarios}
 }
 
 /** The per-user cache root: `$XDG_CACHE_HOME/crowd`, `~/.cache/crowd`, or the temp dir when there is no home. */
@@ -256,7 +292,7 @@ async function buildEmbeddedHub(root: string): Promise<string> {
   }
   const entries = [...chosen.values()].sort((a, b) => compare(a.name, b.name))
   const key = createHash('sha256')
-  key.update(`crowd ${crowdVersion()}\n`)
+  key.update(`crowd ${crowdVersion()}\nlayout 2 (.index.json)\n`)
   for (const e of entries) key.update(`${e.name}@${e.version} ${e.contentSha256 ?? ''}\n`)
   const digest = key.digest('hex').slice(0, 16)
   const dir = path.join(root, `embedded-hub-${digest}`)
@@ -276,6 +312,7 @@ async function buildEmbeddedHub(root: string): Promise<string> {
       fs.mkdirSync(path.dirname(out), {recursive: true})
       fs.writeFileSync(out, bytes)
     }
+    fs.writeFileSync(path.join(staging, '.index.json'), JSON.stringify(embeddedIndex(entries, files)))
     fs.writeFileSync(path.join(staging, COMPLETE_MARKER), entries.map((e) => `${e.name}@${e.version}\n`).join(''))
     try {
       fs.renameSync(staging, dir)
@@ -289,6 +326,26 @@ async function buildEmbeddedHub(root: string): Promise<string> {
     fs.rmSync(staging, {recursive: true, force: true})
   }
   return dir
+}
+
+/**
+ * The embedded hub's `.index.json`, in CrowdSec's format, scenarios only: per scenario package
+ * its file, its version (the package's, checked against hub-index.json) and that version's
+ * digest (the file's sha256, what a scenario's hash is): the embedded content's alerts carry
+ * the version `[cti] hub` certifies.
+ */
+function embeddedIndex(entries: readonly {name: string; version: string}[], files: ReadonlyMap<string, Buffer>): {scenarios: Record<string, {path: string; version: string; versions: Record<string, {digest: string}>}>} {
+  const scenarios: Record<string, {path: string; version: string; versions: Record<string, {digest: string}>}> = {}
+  for (const e of entries) {
+    const [author, name] = e.name.split('/')
+    const base = `scenarios/${author}/${name}`
+    const rels = [...files.keys()].filter((rel) => /\.ya?ml$/.test(rel) && (rel.startsWith(`${base}/`) || rel === `${base}.yaml` || rel === `${base}.yml`))
+    for (const rel of rels) {
+      const key = rels.length === 1 ? e.name : `${e.name}/${path.posix.basename(rel)}`
+      scenarios[key] = {path: rel, version: e.version, versions: {[e.version]: {digest: sha256(files.get(rel)!)}}}
+    }
+  }
+  return {scenarios}
 }
 
 /** `<hub>/patterns` when it exists (CrowdSec loads every file there). */

@@ -216,6 +216,17 @@ test('cron mode: a second run over an unchanged file reads nothing and stores no
   const first = await runOnce(db, [fileSource(log)])
   assert.is(first.summary.lines, lines.length)
   const stored = (await storedAlerts(db)).length
+  // issue 18: the stored alerts carry the scenario's version from the hub's .index.json (the one
+  // whose digest is the file's sha256, the alert's hash); our own scenarios, in no index, are custom
+  const index = JSON.parse(fs.readFileSync(path.join(HUB, '.index.json'), 'utf8')) as {scenarios: Record<string, {versions: Record<string, {digest: string}>}>}
+  const store = await openStore(storeLocation(db, tmp))
+  const records = await store.queryAlerts({sort: 'ASC'}, Date.now()).finally(() => store.close())
+  assert.ok(records.some((r) => r.scenario.startsWith('crowdsecurity/')) && records.some((r) => r.scenario.startsWith('test/')), records.map((r) => r.scenario).join(' '))
+  for (const r of records) {
+    if (r.scenario.startsWith('test/')) assert.equal([r.scenarioHash, r.scenarioVersion], ['', ''], r.scenario)
+    // crowdsecurity/ssh-bf_user-enum is a second scenario of crowdsecurity/ssh-bf's file: the digest of some item's version
+    else assert.ok(r.scenarioHash !== '' && Object.values(index.scenarios).some((item) => item.versions[r.scenarioVersion]?.digest === r.scenarioHash), `${r.scenario} ${r.scenarioHash} ${r.scenarioVersion}`)
+  }
   const second = await runOnce(db, [fileSource(log)])
   assert.is(second.summary.lines, 0)
   assert.is(second.summary.alerts, 0)

@@ -1,0 +1,51 @@
+/**
+ * A CrowdSec hub's `.index.json` as scenario_version needs it (§12.3): per scenario item, its
+ * file path and every published version with the sha256 of its file (`digest`). Read by hub
+ * tests (src/hubtest) and by scan / watch content (src/pipeline/content.ts); only the
+ * `scenarios` section is kept.
+ */
+import * as fs from 'node:fs'
+import * as path from 'node:path'
+import type {HubIndexLike} from './compile.js'
+
+const cache = new Map<string, {stamp: string; index: HubIndexLike | undefined}>()
+
+/** `<hubDir>/.index.json`, scenarios only; undefined when absent or unreadable. Cached per file (size and mtime). */
+export function readHubIndex(hubDir: string): HubIndexLike | undefined {
+  const file = path.join(hubDir, '.index.json')
+  let stamp: string
+  try {
+    const st = fs.statSync(file)
+    stamp = `${st.size}:${st.mtimeMs}`
+  } catch {
+    return undefined
+  }
+  const hit = cache.get(file)
+  if (hit !== undefined && hit.stamp === stamp) return hit.index
+  let index: HubIndexLike | undefined
+  try {
+    const raw = JSON.parse(fs.readFileSync(file, 'utf8')) as {scenarios?: unknown}
+    const scenarios = raw !== null && typeof raw === 'object' && raw.scenarios !== null && typeof raw.scenarios === 'object' ? (raw.scenarios as NonNullable<HubIndexLike['scenarios']>) : {}
+    index = {scenarios: {}}
+    for (const [name, item] of Object.entries(scenarios)) {
+      if (item === null || typeof item !== 'object') continue
+      const versions: Record<string, {digest?: string}> = {}
+      for (const [v, info] of Object.entries(item.versions ?? {})) if (typeof info?.digest === 'string') versions[v] = {digest: info.digest}
+      index.scenarios![name] = {...(typeof item.path === 'string' ? {path: item.path} : {}), versions}
+    }
+  } catch {
+    index = undefined
+  }
+  cache.set(file, {stamp, index})
+  return index
+}
+
+/** The items of an index a content uses (scan content carries only those, e.g. to its parse worker). */
+export function hubIndexOf(index: HubIndexLike, items: Iterable<string>): HubIndexLike {
+  const scenarios: NonNullable<HubIndexLike['scenarios']> = {}
+  for (const name of items) {
+    const item = index.scenarios?.[name]
+    if (item !== undefined) scenarios[name] = item
+  }
+  return {scenarios}
+}
