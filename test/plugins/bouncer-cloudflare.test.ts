@@ -11,12 +11,12 @@ import * as path from 'node:path'
 import {test} from 'uvu'
 import * as assert from 'uvu/assert'
 import {parseManifest} from '../../src/hub/manifest.js'
-import {packPlugins} from '../../src/hub/pack.js'
 import {resolvePermissions, type SandboxPool} from '../../src/sandbox/index.js'
 import {fakeCloudflare, type FakeCloudflare} from '../helpers/cloudflare-api.js'
 import {makeHome, type Home} from '../commands/lapi/helpers.js'
 import {BIN, ROOT} from '../helpers/run-cli.js'
 import {recordingPool, rejection} from '../sandbox/helpers.js'
+import {installRepoPackage, startLapiServe} from '../helpers/lapi-serve.js'
 
 const PLUGIN = path.join(ROOT, 'plugins', 'crowd', 'bouncer-cloudflare')
 const MANIFEST = path.join(PLUGIN, 'crowd-package.toml')
@@ -249,25 +249,14 @@ test('end to end: crowd bouncer run cloudflare --once, fed by crowd lapi serve, 
   const fake = await api()
   home = makeHome('bouncer-cloudflare-e2e')
   const h = home
-  const plugins = path.join(h.dir, 'src', 'plugins')
-  fs.cpSync(PLUGIN, path.join(plugins, 'crowd', 'bouncer-cloudflare'), {recursive: true})
-  packPlugins({pluginsDir: plugins, outDir: path.join(h.dir, 'src', 'dist'), indexFile: path.join(h.dir, 'src', 'hub-index.json')})
-  const install = await h.run(['hub', 'install', 'crowd/bouncer-cloudflare', '--source', path.join(h.dir, 'src'), '--yes'])
-  assert.is(install.status, 0, install.stdout + install.stderr)
+  await installRepoPackage(h, 'bouncer-cloudflare')
   const key = await h.json(['bouncers', 'add', 'cloudflare'])
   assert.is((await h.run(['decisions', 'add', '--ip', '192.0.2.7', '--duration', '1h', '--reason', 'manual ban'])).status, 0)
   assert.is((await h.run(['decisions', 'add', '--ip', '2001:db8::7', '--duration', '1h', '--reason', 'manual ban'])).status, 0)
 
-  lapi = spawn(process.execPath, [BIN, 'lapi', 'serve', '--listen', '127.0.0.1:0'], {cwd: ROOT, env: {...process.env, NO_COLOR: '1', ...h.env}, stdio: ['ignore', 'ignore', 'pipe']})
-  let stderr = ''
-  const url = await new Promise<string>((resolve, reject) => {
-    lapi!.stderr!.setEncoding('utf8').on('data', (c: string) => {
-      stderr += c
-      const m = /crowd lapi listening on (http:\/\/127\.0\.0\.1:\d+\/)/.exec(stderr)
-      if (m !== null) resolve(m[1]!)
-    })
-    lapi!.on('exit', (code) => reject(new Error(`lapi serve exited (${code}): ${stderr}`)))
-  })
+  const served = await startLapiServe(h.env)
+  lapi = served.child
+  const url = served.url
   fs.mkdirSync(path.join(h.dir, 'bouncers'))
   const yaml = [
     `api_url: ${url}`,

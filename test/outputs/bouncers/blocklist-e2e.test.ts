@@ -12,9 +12,9 @@ import * as http from 'node:http'
 import * as path from 'node:path'
 import {test} from 'uvu'
 import * as assert from 'uvu/assert'
-import {packPlugins} from '../../../src/hub/pack.js'
 import {makeHome} from '../../commands/lapi/helpers.js'
 import {BIN, ROOT} from '../../helpers/run-cli.js'
+import {installRepoPackage} from '../../helpers/lapi-serve.js'
 
 const home = makeHome('bouncer-blocklist-e2e')
 const LIST_KEY = 'list-key-0123456789abcdef'
@@ -81,11 +81,7 @@ async function until<T>(what: string, check: () => Promise<T | undefined>, deadl
 }
 
 test('crowd bouncer run blocklist serves the decisions crowd decisions add / delete make', async () => {
-  const plugins = path.join(home.dir, 'src', 'plugins')
-  fs.cpSync(path.join(ROOT, 'plugins', 'crowd', 'bouncer-blocklist'), path.join(plugins, 'crowd', 'bouncer-blocklist'), {recursive: true})
-  packPlugins({pluginsDir: plugins, outDir: path.join(home.dir, 'src', 'dist'), indexFile: path.join(home.dir, 'src', 'hub-index.json')})
-  const install = await home.run(['hub', 'install', 'crowd/bouncer-blocklist', '--source', path.join(home.dir, 'src'), '--yes'])
-  assert.is(install.status, 0, install.stdout + install.stderr)
+  await installRepoPackage(home, 'bouncer-blocklist')
   const key = await home.json(['bouncers', 'add', 'blocklist'])
   assert.is(key.status, 0, key.stderr)
 

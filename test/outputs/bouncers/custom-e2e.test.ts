@@ -9,9 +9,9 @@ import * as fs from 'node:fs'
 import * as path from 'node:path'
 import {test} from 'uvu'
 import * as assert from 'uvu/assert'
-import {packPlugins} from '../../../src/hub/pack.js'
 import {makeHome} from '../../commands/lapi/helpers.js'
 import {BIN, ROOT} from '../../helpers/run-cli.js'
+import {installRepoPackage, startLapiServe} from '../../helpers/lapi-serve.js'
 
 const home = makeHome('bouncer-custom-e2e')
 let lapi: ChildProcess | undefined
@@ -21,24 +21,13 @@ test.after(() => {
 })
 
 test('crowd bouncer run custom --once runs the program for the decision', async () => {
-  const plugins = path.join(home.dir, 'src', 'plugins')
-  fs.cpSync(path.join(ROOT, 'plugins', 'crowd', 'bouncer-custom'), path.join(plugins, 'crowd', 'bouncer-custom'), {recursive: true})
-  packPlugins({pluginsDir: plugins, outDir: path.join(home.dir, 'src', 'dist'), indexFile: path.join(home.dir, 'src', 'hub-index.json')})
-  const install = await home.run(['hub', 'install', 'crowd/bouncer-custom', '--source', path.join(home.dir, 'src'), '--yes'])
-  assert.is(install.status, 0, install.stderr)
+  await installRepoPackage(home, 'bouncer-custom')
   const key = await home.json(['bouncers', 'add', 'custom'])
   assert.is((await home.run(['decisions', 'add', '--ip', '2001:db8:0:0::7', '--duration', '1h', '--reason', 'manual ban'])).status, 0)
 
-  lapi = spawn(process.execPath, [BIN, 'lapi', 'serve', '--listen', '127.0.0.1:0'], {cwd: ROOT, env: {...process.env, NO_COLOR: '1', ...home.env}, stdio: ['ignore', 'ignore', 'pipe']})
-  let stderr = ''
-  const url = await new Promise<string>((resolve, reject) => {
-    lapi!.stderr!.setEncoding('utf8').on('data', (c: string) => {
-      stderr += c
-      const m = /crowd lapi listening on (http:\/\/127\.0\.0\.1:\d+\/)/.exec(stderr)
-      if (m !== null) resolve(m[1]!)
-    })
-    lapi!.on('exit', (code) => reject(new Error(`lapi serve exited (${code}): ${stderr}`)))
-  })
+  const served = await startLapiServe(home.env)
+  lapi = served.child
+  const url = served.url
 
   const out = path.join(home.dir, 'calls.txt')
   const script = path.join(home.dir, 'block.sh')

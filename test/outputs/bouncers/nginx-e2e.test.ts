@@ -14,9 +14,9 @@ import * as net from 'node:net'
 import * as path from 'node:path'
 import {test} from 'uvu'
 import * as assert from 'uvu/assert'
-import {packPlugins} from '../../../src/hub/pack.js'
 import {makeHome} from '../../commands/lapi/helpers.js'
 import {BIN, ROOT} from '../../helpers/run-cli.js'
+import {installRepoPackage, startLapiServe} from '../../helpers/lapi-serve.js'
 
 const NGINX = '/usr/sbin/nginx'
 const home = makeHome('bouncer-nginx-e2e')
@@ -114,24 +114,13 @@ async function freePort(): Promise<number> {
 if (!fs.existsSync(NGINX)) console.log(`nginx-e2e: ${NGINX} is missing (apt-get install nginx): skipped`)
 else {
   test('crowd bouncer run nginx --once writes the geo file and reloads a real nginx, which refuses the banned address behind the trusted proxy', async () => {
-    const plugins = path.join(home.dir, 'src', 'plugins')
-    fs.cpSync(path.join(ROOT, 'plugins', 'crowd', 'bouncer-nginx'), path.join(plugins, 'crowd', 'bouncer-nginx'), {recursive: true})
-    packPlugins({pluginsDir: plugins, outDir: path.join(home.dir, 'src', 'dist'), indexFile: path.join(home.dir, 'src', 'hub-index.json')})
-    const install = await home.run(['hub', 'install', 'crowd/bouncer-nginx', '--source', path.join(home.dir, 'src'), '--yes'])
-    assert.is(install.status, 0, install.stdout + install.stderr)
+    await installRepoPackage(home, 'bouncer-nginx')
     const key = await home.json(['bouncers', 'add', 'nginx'])
     assert.is((await home.run(['decisions', 'add', '--ip', '198.51.100.7', '--duration', '1h', '--reason', 'manual ban'])).status, 0)
 
-    lapi = spawn(process.execPath, [BIN, 'lapi', 'serve', '--listen', '127.0.0.1:0'], {cwd: ROOT, env: {...process.env, NO_COLOR: '1', ...home.env}, stdio: ['ignore', 'ignore', 'pipe']})
-    let stderr = ''
-    const url = await new Promise<string>((resolve, reject) => {
-      lapi!.stderr!.setEncoding('utf8').on('data', (c: string) => {
-        stderr += c
-        const m = /crowd lapi listening on (http:\/\/127\.0\.0\.1:\d+\/)/.exec(stderr)
-        if (m !== null) resolve(m[1]!)
-      })
-      lapi!.on('exit', (code) => reject(new Error(`lapi serve exited (${code}): ${stderr}`)))
-    })
+    const served = await startLapiServe(home.env)
+    lapi = served.child
+    const url = served.url
 
     port = await freePort()
     fs.mkdirSync(path.join(prefix, 'logs'), {recursive: true})
