@@ -41,7 +41,7 @@ test('embedded content: alerts carry the package version and the file sha256; th
     const signal = toSignal({record, alert}, trust, false)
     assert.is(certifier.trust(String(signal.scenario), String(signal.scenario_hash), String(signal.scenario_version), false), 'certified', alert.Scenario)
   }
-  assert.is(ssh[0]!.ScenarioVersion, '1.0.0')
+  assert.is(ssh[0]!.ScenarioVersion, packageVersion('crowd/ssh-bf'))
 })
 
 test('installed scenarios: the package version; "?" once the file changed since install', async () => {
