@@ -18,7 +18,7 @@ const packages = fs.readdirSync(CROWD).filter((d) => fs.existsSync(path.join(CRO
 test('the expected packages exist', () => {
   for (const name of ['syslog-logs', 'sshd-logs', 'nginx-logs', 'apache2-logs', 'iptables-logs', 'mysql-logs', 'postfix-logs', 'dateparse-enrich', 'http-logs', 'whitelists',
     'ssh-bf', 'ssh-slow-bf', 'ssh-user-enum', 'http-probing', 'http-sensitive-files', 'http-path-traversal', 'http-sqli-probing', 'http-xss-probing', 'http-bad-user-agent',
-    'http-crawl-non-statics', 'http-backdoor-attempts', 'http-login-bf', 'iptables-port-scan', 'mysql-bf', 'postfix-bf',
+    'http-crawl-non-statics', 'http-bad-crawlers', 'http-backdoor-attempts', 'http-login-bf', 'iptables-port-scan', 'mysql-bf', 'postfix-bf',
     'linux', 'sshd', 'nginx', 'apache2', 'http', 'iptables', 'mysql', 'postfix']) assert.ok(packages.includes(name), name)
 })
 
@@ -85,6 +85,44 @@ for (const t of tables) {
   const res = regexes(t.pkg, t.file)
   for (const input of t.attacks) test(`${t.file} matches ${input}`, () => assert.ok(res.some((r) => r.test(t.prepare(input))), input))
   for (const input of t.benign) test(`${t.file} ignores ${input}`, () => assert.equal(res.filter((r) => r.test(t.prepare(input))).map(String), []))
+}
+
+// crowd/http-bad-crawlers counts a User-Agent that bad_crawlers.regex matches and known_crawlers.regex does not
+const badCrawlers = regexes('http-bad-crawlers', 'bad_crawlers.regex')
+const knownCrawlers = regexes('http-bad-crawlers', 'known_crawlers.regex')
+const unwantedCrawler = (ua: string): boolean => badCrawlers.some((r) => r.test(ua.toLowerCase())) && !knownCrawlers.some((r) => r.test(ua.toLowerCase()))
+for (const [ua, want] of [
+  ['Mozilla/5.0 (compatible; MJ12bot/v1.4.8; http://mj12bot.com/)', true],
+  ['Mozilla/5.0 (compatible; DotBot/1.2; +https://opensiteexplorer.org/dotbot; help@moz.com)', true],
+  ['Mozilla/5.0 (compatible; BLEXBot/1.0; +http://webmeup-crawler.com/)', true],
+  ['Mozilla/5.0 (Linux; Android 7.0;) AppleWebKit/537.36 (KHTML, like Gecko) Mobile Safari/537.36 (compatible; PetalBot;+https://webmaster.petalsearch.com/site/petalbot)', true],
+  ['Mozilla/4.0 (compatible; MSIE 6.0; Windows NT 5.1)', true],
+  ['Mozilla/4.0 (compatible; MSIE 5.5; Windows 98)', true],
+  ['Mozilla/5.0 (Windows; U; Windows NT 5.1; en-US; rv:1.9.2.3) Gecko/20100401 Firefox/3.6.3', true],
+  ['Mozilla/5.0 (Windows; U; Windows NT 6.1; en-US) AppleWebKit/533.4 (KHTML, like Gecko) Chrome/5.0.375.99 Safari/533.4', true],
+  ['Mozilla/5.0 (compatible; Nimblebot/1.2; +https://nimble.example.net/about)', true],
+  ['ExampleCrawler/0.9 (+https://crawler.example.org/)', true],
+  ['Mozilla/5.0 (compatible; bot)', true],
+  ['Mozilla/4.5 (compatible; HTTrack 3.0x; Windows 98)', true],
+  ['Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)', false],
+  ['Mozilla/5.0 (Linux; Android 6.0.1; Nexus 5X Build/MMB29P) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/121.0.6167.139 Mobile Safari/537.36 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)', false],
+  ['Mozilla/5.0 (compatible; bingbot/2.0; +http://www.bing.com/bingbot.htm)', false],
+  ['Mozilla/5.0 (compatible; YandexBot/3.0; +http://yandex.com/bots)', false],
+  ['DuckDuckBot/1.1; (+http://duckduckgo.com/duckduckbot.html)', false],
+  ['Mozilla/5.0 (compatible; AhrefsBot/7.0; +http://ahrefs.com/robot/)', false],
+  ['Mozilla/5.0 (compatible; SemrushBot/7~bl; +http://www.semrush.com/bot.html)', false],
+  ['Mozilla/5.0 (compatible; Baiduspider/2.0; +http://www.baidu.com/search/spider.html)', false],
+  ['Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_5) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/13.1.1 Safari/605.1.15 (Applebot/0.1; +http://www.apple.com/go/applebot)', false],
+  ['facebookexternalhit/1.1 (+http://www.facebook.com/externalhit_uatext.php)', false],
+  ['Mozilla/5.0+(compatible; UptimeRobot/2.0; http://www.uptimerobot.com/)', false],
+  ['Mozilla/5.0 (Linux; Android 10; CUBOT X30) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Mobile Safari/537.36', false],
+  ['Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36', false],
+  ['Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:123.0) Gecko/20100101 Firefox/123.0', false],
+  ['Mozilla/5.0 (iPhone; CPU iPhone OS 17_2_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.2 Mobile/15E148 Safari/604.1', false],
+  ['curl/8.5.0', false],
+  ['python-requests/2.31.0', false],
+] as const) {
+  test(`http-bad-crawlers ${want ? 'counts' : 'ignores'} ${ua}`, () => assert.is(unwantedCrawler(ua), want))
 }
 
 const backdoors = new Set(fs.readFileSync(path.join(CROWD, 'http-backdoor-attempts/data/backdoors.txt'), 'utf8').split('\n').filter((l) => l !== '' && !l.startsWith('#')))
