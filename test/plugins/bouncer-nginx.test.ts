@@ -12,10 +12,7 @@
  *   trusted proxy gets 403, others 200; an apply without it makes it 200 again; from a peer that
  *   is not a trusted proxy the header is ignored. Skipped, saying why, without nginx.
  */
-import {spawn, type ChildProcess} from 'node:child_process'
 import * as fs from 'node:fs'
-import * as http from 'node:http'
-import * as net from 'node:net'
 import * as os from 'node:os'
 import * as path from 'node:path'
 import TOML from '@iarna/toml'
@@ -23,28 +20,22 @@ import {test} from 'uvu'
 import * as assert from 'uvu/assert'
 import {parsePermissions, resolvePermissions} from '../../src/sandbox/index.js'
 import {ROOT} from '../helpers/run-cli.js'
+import {NGINX, TestNginx} from '../helpers/nginx.js'
 import {recordingPool, rejection} from '../sandbox/helpers.js'
 
 const PLUGIN = path.join(ROOT, 'plugins', 'crowd', 'bouncer-nginx')
 const MANIFEST = path.join(PLUGIN, 'crowd-package.toml')
 const code = fs.readFileSync(path.join(PLUGIN, 'index.js'), 'utf8')
 const declared = parsePermissions((TOML.parse(fs.readFileSync(MANIFEST, 'utf8')) as {permissions: unknown}).permissions, MANIFEST)
-const NGINX = '/usr/sbin/nginx'
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'crowd-bouncer-nginx-'))
 fs.chmodSync(tmp, 0o755) // nginx's workers (another user when the test runs as root) read under it
 const {pool, logs, incidents} = recordingPool({deadlineMs: 15_000})
-let nginx: ChildProcess | undefined
-const workers = new Set<number>()
+const ng = new TestNginx(tmp)
 
 test.after(async () => {
-  await stopNginx()
+  await ng.stop()
   await pool.close()
   fs.rmSync(tmp, {recursive: true, force: true})
-})
-// a test process that dies anyway leaves no nginx behind
-process.once('exit', () => {
-  if (nginx?.pid !== undefined && nginx.exitCode === null && nginx.signalCode === null) nginx.kill('SIGKILL')
-  for (const pid of workers) killQuietly(pid)
 })
 
 interface Decision {
@@ -172,108 +163,8 @@ function describeCommands(): string[] {
 const haveNginx = fs.existsSync(NGINX)
 if (!haveNginx) console.log(`bouncer-nginx: ${NGINX} is missing (apt-get install nginx): the tests with a real nginx are skipped`)
 
-const prefix = path.join(tmp, 'nginx') + '/'
-const conf = path.join(prefix, 'nginx.conf')
-const map = path.join(prefix, 'crowd-bouncer.conf')
-const reload = [NGINX, '-p', prefix, '-c', conf, '-e', 'stderr', '-s', 'reload']
-let port = 0
-let nginxStderr = ''
-
-async function freePort(): Promise<number> {
-  const server = net.createServer()
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const p = (server.address() as net.AddressInfo).port
-  await new Promise((resolve) => server.close(resolve))
-  return p
-}
-
-function writeNginxConf(): void {
-  fs.mkdirSync(path.join(prefix, 'logs'), {recursive: true})
-  const temp = ['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi'].map((t) => `  ${t}_temp_path ${path.join(prefix, `${t}_temp`)};`).join('\n')
-  fs.writeFileSync(conf, `# crowd's bouncer-nginx test: a throw-away nginx on 127.0.0.1:${port}
-pid ${path.join(prefix, 'nginx.pid')};
-error_log stderr;
-worker_processes 1;
-events { worker_connections 64; }
-http {
-  access_log off;
-${temp}
-  include ${map};
-  server {
-    listen 127.0.0.1:${port};
-    location / {
-      if ($crowd_banned) { return 403 "banned $pid\\n"; }
-      return 200 "ok $pid\\n";
-    }
-  }
-}
-`)
-}
-
-/** Status and the answering worker's pid of one request from 127.0.0.1 (a new connection each time). */
-function request(xff?: string): Promise<{status: number; pid: number}> {
-  return new Promise((resolve, reject) => {
-    const req = http.get({host: '127.0.0.1', port, path: '/', agent: false, headers: {connection: 'close', ...(xff === undefined ? {} : {'x-forwarded-for': xff})}}, (res) => {
-      let body = ''
-      res.setEncoding('utf8').on('data', (c: string) => (body += c)).on('end', () => resolve({status: res.statusCode ?? 0, pid: Number(body.trim().split(' ')[1])}))
-    })
-    req.on('error', reject)
-  })
-}
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
-
-/** Retries `check` until it returns a value (nginx starting, a reload taking over); fails with nginx's stderr after a generous bound. */
-async function until<T>(what: string, check: () => Promise<T | undefined>): Promise<T> {
-  for (let i = 0; i < 400; i++) {
-    if (nginx !== undefined && (nginx.exitCode !== null || nginx.signalCode !== null)) throw new Error(`nginx exited (${nginx.exitCode ?? nginx.signalCode}) while waiting for ${what}: ${nginxStderr}`)
-    try {
-      const v = await check()
-      if (v !== undefined) return v
-    } catch {
-      // not answering yet
-    }
-    await sleep(50)
-  }
-  throw new Error(`gave up waiting for ${what}: ${nginxStderr}`)
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch {
-    return false
-  }
-}
-
-function killQuietly(pid: number): void {
-  try {
-    process.kill(pid, 'SIGKILL')
-  } catch {
-    // gone
-  }
-}
-
-async function startNginx(): Promise<void> {
-  nginx = spawn(NGINX, ['-p', prefix, '-c', conf, '-e', 'stderr', '-g', 'daemon off;'], {stdio: ['ignore', 'ignore', 'pipe']})
-  nginx.stderr!.setEncoding('utf8').on('data', (c: string) => (nginxStderr += c))
-  nginx.on('error', (error) => (nginxStderr += `spawn: ${error.message}`))
-  const first = await until('nginx to answer', () => request())
-  workers.add(first.pid)
-}
-
-async function stopNginx(): Promise<void> {
-  if (nginx === undefined || nginx.pid === undefined) return
-  const master = nginx
-  if (master.exitCode === null && master.signalCode === null) {
-    const exited = new Promise((resolve) => master.once('exit', resolve))
-    master.kill('SIGTERM') // fast shutdown: the master stops its workers
-    await Promise.race([exited, sleep(10_000)])
-    if (master.exitCode === null && master.signalCode === null) master.kill('SIGKILL')
-  }
-  for (const pid of workers) if (alive(pid)) killQuietly(pid)
-}
+const map = ng.map
+const reload = ng.reloadCommand
 
 /**
  * Applies `batch` with `trusted` proxies (the plugin writes the file and runs nginx -s reload),
@@ -281,27 +172,21 @@ async function stopNginx(): Promise<void> {
  * after this sees the new file.
  */
 async function applyAndReload(trusted: string[], values: string[]): Promise<Record<string, unknown>> {
-  const before = await request()
+  const before = await ng.request()
   const stats = await apply({map_path: map, trusted_proxies: trusted, reload_command: reload}, full(values))
-  await until(`worker ${before.pid} to leave after the reload`, async () => (alive(before.pid) ? undefined : true))
-  const after = await until('a new worker', async () => {
-    const r = await request()
-    return r.pid !== before.pid ? r : undefined
-  })
-  workers.add(after.pid)
+  await ng.reloaded(before.pid)
   return stats
 }
 
-const status = async (xff?: string): Promise<number> => (await request(xff)).status
+const status = (xff?: string): Promise<number> => ng.status(xff)
 
 if (haveNginx) {
   test('real nginx: X-Forwarded-For from the trusted proxy 127.0.0.1 is checked; a new apply reloads nginx; an untrusted peer\'s header is ignored', async () => {
-    port = await freePort()
-    writeNginxConf()
+    await ng.configure()
     // the first file, before nginx starts (nothing to reload yet)
     const first = await apply({map_path: map, trusted_proxies: ['127.0.0.1'], reload_command: []}, full(['198.51.100.7', '2001:db8::/64']))
     assert.equal(first, {written: fs.statSync(map).size, entries: 2, refused: 0, skipped: 0, reloaded: false})
-    await startNginx()
+    await ng.start()
     assert.is(await status('198.51.100.7'), 403, 'banned address behind the trusted proxy')
     assert.is(await status('198.51.100.8'), 200, 'another address')
     assert.is(await status('2001:db8::9'), 403, 'inside a banned IPv6 range')
@@ -324,7 +209,7 @@ if (haveNginx) {
   })
 
   test('real nginx: a reload nginx refuses fails the apply with nginx\'s own error', async () => {
-    assert.ok(nginx !== undefined, 'nginx runs (previous test)')
+    assert.ok(ng.running, 'nginx runs (previous test)')
     // a variable name the server block does not use: nginx -s reload parses the configuration first and refuses it
     const error = await rejection(apply({map_path: map, trusted_proxies: ['127.0.0.1'], reload_command: reload, variable: 'other_name'}, full(['198.51.100.7'])))
     assert.match(error.message, `${map} written, but "reload_command" ${JSON.stringify(reload.join(' '))} exited with 1: nginx keeps its previous configuration: `)
