@@ -17,6 +17,7 @@ import {makeHome, type Home} from '../commands/lapi/helpers.js'
 import {BIN, ROOT} from '../helpers/run-cli.js'
 import {recordingPool, rejection} from '../sandbox/helpers.js'
 import {installRepoPackage, startLapiServe} from '../helpers/lapi-serve.js'
+import {pluginDecision, type PluginDecision} from './helpers.js'
 
 const PLUGIN = path.join(ROOT, 'plugins', 'crowd', 'bouncer-cloudflare')
 const MANIFEST = path.join(PLUGIN, 'crowd-package.toml')
@@ -42,16 +43,9 @@ const ZONE = 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa'
 const ZONE2 = 'bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb'
 const TOKEN = 'cf-token-0123'
 
-interface Decision {
-  value: string
-  scope: string
-  type: string
-  origin: string
-  scenario: string
-  ttlMs: number
-}
+type Decision = PluginDecision
 
-const d = (value: string, type = 'ban', scenario = 'crowdsecurity/ssh-bf'): Decision => ({value, scope: value.includes('/') ? 'Range' : 'Ip', type, origin: 'crowdsec', scenario, ttlMs: 3_600_000})
+const d = (value: string, type = 'ban', scenario = 'crowdsecurity/ssh-bf'): Decision => pluginDecision(value, {type, scenario})
 const full = (...added: Decision[]) => ({startup: true, added, deleted: []})
 
 async function api(zones: string[] = [ZONE], pageSize = 3): Promise<FakeCloudflare> {

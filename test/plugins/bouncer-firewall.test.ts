@@ -21,6 +21,7 @@ import {createNetns, netnsSupported, type Netns} from '../helpers/netns.js'
 import {ROOT} from '../helpers/run-cli.js'
 import {BouncerRunner, parseBouncerConfig} from '../../src/outputs/bouncers/index.js'
 import {recordingPool, register, rejection} from '../sandbox/helpers.js'
+import {pluginDecision, type PluginDecision} from './helpers.js'
 
 const PLUGIN = path.join(ROOT, 'plugins', 'crowd', 'bouncer-firewall')
 const code = fs.readFileSync(path.join(PLUGIN, 'index.js'), 'utf8')
@@ -35,16 +36,9 @@ test.after(async () => {
   fs.rmSync(tmp, {recursive: true, force: true})
 })
 
-interface Decision {
-  value: string
-  scope: string
-  type: string
-  origin: string
-  scenario: string
-  ttlMs: number
-}
+type Decision = PluginDecision
 
-const ban = (value: string, ttlMs = 3_600_000, scope = value.includes('/') ? 'Range' : 'Ip', type = 'ban'): Decision => ({value, scope, type, origin: 'crowdsec', scenario: 'crowdsecurity/ssh-bf', ttlMs})
+const ban = (value: string, ttlMs = 3_600_000, scope = value.includes('/') ? 'Range' : 'Ip', type = 'ban'): Decision => pluginDecision(value, {ttlMs, scope, type})
 
 /** A fake nft recording each call's arguments and stdin (in.0, in.1, ...); it fails while `fail` exists. */
 function fakeNft(name: string): {path: string; scripts(): string[]; calls(): string[]; failing(on: boolean): void} {

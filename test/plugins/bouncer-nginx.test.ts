@@ -22,6 +22,7 @@ import {parsePermissions, resolvePermissions} from '../../src/sandbox/index.js'
 import {ROOT} from '../helpers/run-cli.js'
 import {NGINX, TestNginx} from '../helpers/nginx.js'
 import {recordingPool, rejection} from '../sandbox/helpers.js'
+import {pluginDecision, type PluginDecision} from './helpers.js'
 
 const PLUGIN = path.join(ROOT, 'plugins', 'crowd', 'bouncer-nginx')
 const MANIFEST = path.join(PLUGIN, 'crowd-package.toml')
@@ -38,15 +39,8 @@ test.after(async () => {
   fs.rmSync(tmp, {recursive: true, force: true})
 })
 
-interface Decision {
-  value: string
-  scope: string
-  type: string
-  origin: string
-  scenario: string
-  ttlMs: number
-}
-const ban = (value: string, type = 'ban'): Decision => ({value, scope: String(value).includes('/') ? 'Range' : 'Ip', type, origin: 'crowdsec', scenario: 'crowdsecurity/http-probing', ttlMs: 3_600_000})
+type Decision = PluginDecision
+const ban = (value: string, type = 'ban'): Decision => pluginDecision(value, {type, scenario: 'crowdsecurity/http-probing'})
 const full = (values: (string | Decision)[]) => ({startup: true, added: values.map((v) => (typeof v === 'string' ? ban(v) : v)), deleted: []})
 
 let registered = 0
