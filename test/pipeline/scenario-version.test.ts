@@ -18,6 +18,7 @@ import {hubInstall} from '../../src/hub/operations.js'
 import {toNewAlert} from '../../src/lapi/wire.js'
 import {loadStages, prepareContent, resolveContent, scan, selectContent} from '../../src/pipeline/index.js'
 import {ROOT, SHARED} from '../helpers/run-cli.js'
+import {packRepoHub} from '../cti/service/helpers.js'
 
 const home = fs.mkdtempSync(path.join(os.tmpdir(), 'crowd-scenario-version-'))
 test.after(() => fs.rmSync(home, {recursive: true, force: true}))
@@ -30,7 +31,7 @@ test('embedded content: alerts carry the package version and the file sha256; th
   const r = await scan({inputs: [{input: path.join(ROOT, 'test/fixtures/samples/auth.log')}], prepared})
   const ssh = r.alerts.filter((a) => a.Scenario === 'crowd/ssh-bf')
   assert.ok(ssh.length > 0, r.alerts.map((a) => a.Scenario).join(' '))
-  const certifier = loadCertifier(ROOT)
+  const certifier = loadCertifier(packRepoHub(home))
   for (const alert of r.alerts) {
     const pkg = alert.Scenario // crowd's scenario names are their package names
     assert.is(alert.ScenarioVersion, packageVersion(pkg), alert.Scenario)

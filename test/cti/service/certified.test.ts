@@ -6,8 +6,7 @@ import {test} from 'uvu'
 import * as assert from 'uvu/assert'
 import {loadCertifier} from '../../../src/cti/service/certified.js'
 import {readTarball} from '../../../src/hub/tarball.js'
-import {ROOT} from '../../helpers/run-cli.js'
-import {HTTP_V1, makeHub, sha, SSH_V1, SSH_V2} from './helpers.js'
+import {HTTP_V1, makeHub, packRepoHub, sha, SSH_V1, SSH_V2} from './helpers.js'
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'crowd-cti-certified-'))
 
@@ -25,13 +24,14 @@ test("CrowdSec's layout: every published version, every name of the file; tainte
 })
 
 test("crowd's layout: hub-index.json and its tarballs (the repository's own hub)", () => {
-  const index = JSON.parse(fs.readFileSync(path.join(ROOT, 'hub-index.json'), 'utf8')) as {packages: Record<string, {type: string; versions: Record<string, {tarball: string}>}>}
-  const c = loadCertifier(ROOT)
+  const hub = packRepoHub(dir)
+  const index = JSON.parse(fs.readFileSync(path.join(hub, 'hub-index.json'), 'utf8')) as {packages: Record<string, {type: string; versions: Record<string, {tarball: string}>}>}
+  const c = loadCertifier(hub)
   let checked = 0
   for (const [name, pkg] of Object.entries(index.packages)) {
     if (pkg.type !== 'scenario') continue
     for (const [version, v] of Object.entries(pkg.versions)) {
-      const files = readTarball(fs.readFileSync(path.join(ROOT, v.tarball)), v.tarball)
+      const files = readTarball(fs.readFileSync(path.join(hub, v.tarball)), v.tarball)
       for (const [file, data] of files) {
         if (!file.endsWith('.yaml')) continue
         const scenario = /^name:\s*(\S+)/m.exec(data.toString('utf8'))![1]!

@@ -13,8 +13,20 @@ import {loadNeverBan} from '../../../src/cti/service/service.js'
 import type {ConsensusParams} from '../../../src/cti/consensus/params.js'
 import type {Canaries} from '../../../src/cti/consensus/engine.js'
 import {CtiStore} from '../../../src/store/cti-store.js'
+import {packPlugins} from '../../../src/hub/pack.js'
 import {postgresUrl} from '../../helpers/postgres.js'
 import type {Logger} from '../../../src/model/logger.js'
+import {ROOT} from '../../helpers/run-cli.js'
+
+/**
+ * This repository's hub as a published crowd hub (hub-index.json and tarballs), packed into `dir`:
+ * the tarballs are build output (git-ignored hub-dist/), so a fresh clone has none to read.
+ */
+export function packRepoHub(dir: string): string {
+  const hub = fs.mkdtempSync(path.join(dir, 'repo-hub-'))
+  packPlugins({pluginsDir: path.join(ROOT, 'plugins'), outDir: path.join(hub, 'dist'), indexFile: path.join(hub, 'hub-index.json')})
+  return hub
+}
 
 export const SSH_V1 = 'ssh-bf file, version 0.1\nname: crowdsecurity/ssh-bf\n'
 export const SSH_V2 = 'ssh-bf file, version 0.2\nname: crowdsecurity/ssh-bf\n---\nname: crowdsecurity/ssh-bf_user-enum\n'
