@@ -9,5 +9,7 @@ import {relaunchUnderDenoWithGuard} from '../dist/platform/regexp-guard.js'
 const relaunched = await relaunchUnderDenoWithGuard(import.meta.url)
 if (relaunched !== undefined) process.exit(relaunched)
 
-const {execute} = await import('@oclif/core')
+// the subpath, not the package index: --help and plain `crowd` then skip loading the parts of oclif
+// a command needs only once it runs (commands import them themselves)
+const {execute} = await import('@oclif/core/execute')
 await execute({dir: import.meta.url})
