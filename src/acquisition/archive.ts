@@ -7,8 +7,7 @@
  * the byte offset reached; the members read before it were already handed on.
  */
 import * as fs from 'node:fs'
-import {Gunzip} from 'minizlib'
-import * as tar from 'tar'
+import type {ReadEntry} from 'tar'
 import {CrowdError} from '../model/errors.js'
 import {inputError, isTarName} from './file.js'
 import {BATCH_LINES, newSourceInfo, newSplitter} from './read-lines.js'
@@ -31,6 +30,8 @@ interface OpenMember {
 }
 
 async function* readArchive(path: string, options: AcquisitionOptions): AsyncGenerator<LineBatch> {
+  // tar and minizlib are loaded only when an archive is read (about 40 ms of start-up otherwise)
+  const [tar, {Gunzip}] = await Promise.all([import('tar'), import('minizlib')])
   const file = fs.createReadStream(path, {highWaterMark: options.chunkBytes ?? DEFAULT_CHUNK})
   const parser = new tar.Parser({strict: true})
   // The parser works synchronously inside write(): entries open, data and end events fire
@@ -41,7 +42,7 @@ async function* readArchive(path: string, options: AcquisitionOptions): AsyncGen
   let consumed = 0
   let members = 0
 
-  parser.on('entry', (entry: tar.ReadEntry) => {
+  parser.on('entry', (entry: ReadEntry) => {
     if (entry.type !== 'File' && entry.type !== 'OldFile' && entry.type !== 'ContiguousFile') {
       entry.resume()
       return
