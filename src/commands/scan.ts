@@ -91,7 +91,7 @@ Exit codes: 0 no alert, 1 alerts found (unless --fail-on none), 2 usage or confi
       logLevel: (f['log-level'] ?? (process.env.CROWD_LOG_LEVEL || 'warn')) as WorkerLogLevel,
     })
     const quiet = this.jsonEnabled() || f.ndjson
-    const progress = createProgressView(quiet ? [] : inputs.map((i) => i.input))
+    const progress = await createProgressView(quiet ? [] : inputs.map((i) => i.input))
     const result = await runScan({
       ...options,
       onProgress: (p) => progress.update(p),

@@ -3,7 +3,6 @@
  * read with lines, bytes and rate. Off the TTY nothing is drawn. The scan calls `update` after
  * each batch and `finish` when all inputs are done.
  */
-import {Listr} from 'listr2'
 import type {ScanProgress} from '../pipeline/scan.js'
 import {formatBytes} from './report.js'
 
@@ -19,8 +18,10 @@ interface Deferred {
   started: number
 }
 
-export function createProgressView(inputs: readonly string[], stream: NodeJS.WriteStream = process.stderr): ProgressView {
+export async function createProgressView(inputs: readonly string[], stream: NodeJS.WriteStream = process.stderr): Promise<ProgressView> {
   if (!stream.isTTY || inputs.length === 0) return {update() {}, finish: async () => {}}
+  // listr2 is loaded only for a TTY that shows the progress (a scan into a pipe never needs it)
+  const {Listr} = await import('listr2')
   const deferred = new Map<string, Deferred>()
   for (const input of inputs) {
     let resolve!: () => void
