@@ -6,7 +6,8 @@
 import * as fs from 'node:fs'
 import * as path from 'node:path'
 import {isIP} from 'node:net'
-import {Reader} from 'mmdb-lib'
+import {createRequire} from 'node:module'
+import type {Reader} from 'mmdb-lib'
 import type {Event} from '../../model/event.js'
 import {formatGroups} from '../../model/ip.js'
 import type {Logger} from '../../model/logger.js'
@@ -28,7 +29,10 @@ export function loadGeoIpDatabases(dataDir: string, logger: Logger): GeoIpDataba
   const open = (name: string): Reader<never> | undefined => {
     const file = path.join(dataDir, name)
     try {
-      return new Reader<never>(fs.readFileSync(file))
+      const data = fs.readFileSync(file)
+      // mmdb-lib is loaded only once a database is there (most scans run without one)
+      const {Reader: MmdbReader} = createRequire(import.meta.url)('mmdb-lib') as typeof import('mmdb-lib')
+      return new MmdbReader<never>(data)
     } catch (error) {
       logger.warn(`GeoIP database ${file} not available (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}): GeoIP enrichment skipped`)
       return undefined
