@@ -5,7 +5,7 @@
  * answers as Cloudflare's API (test/helpers/cloudflare-api.ts) and keeps the lists and rules,
  * so each test asserts on what Cloudflare would hold afterwards.
  */
-import {spawn, type ChildProcess} from 'node:child_process'
+import type {ChildProcess} from 'node:child_process'
 import * as fs from 'node:fs'
 import * as path from 'node:path'
 import {test} from 'uvu'
@@ -13,8 +13,8 @@ import * as assert from 'uvu/assert'
 import {parseManifest} from '../../src/hub/manifest.js'
 import {resolvePermissions, type SandboxPool} from '../../src/sandbox/index.js'
 import {fakeCloudflare, type FakeCloudflare} from '../helpers/cloudflare-api.js'
-import {makeHome, type Home} from '../commands/lapi/helpers.js'
-import {BIN, ROOT} from '../helpers/run-cli.js'
+import {makeHome, runCliAsync, type Home} from '../commands/lapi/helpers.js'
+import {ROOT} from '../helpers/run-cli.js'
 import {recordingPool, rejection} from '../sandbox/helpers.js'
 import {installRepoPackage, startLapiServe} from '../helpers/lapi-serve.js'
 import {pluginDecision, type PluginDecision} from './helpers.js'
@@ -262,7 +262,7 @@ test('end to end: crowd bouncer run cloudflare --once, fed by crowd lapi serve, 
     '',
   ].join('\n')
   fs.writeFileSync(path.join(h.dir, 'bouncers', 'cloudflare.yaml'), yaml)
-  const r = await runWith(h, ['bouncer', 'run', 'cloudflare', '--once', '--json'], {API_KEY: key.body.api_key, CLOUDFLARE_TOKEN: TOKEN})
+  const r = await runCliAsync(['bouncer', 'run', 'cloudflare', '--once', '--json'], {...h.env, API_KEY: key.body.api_key, CLOUDFLARE_TOKEN: TOKEN})
   assert.is(r.status, 0, r.stdout + r.stderr)
   const stats = JSON.parse(r.stdout).pluginStats as Record<string, number>
   assert.equal([stats.ban, stats.widened, stats.listsCreated, stats.rulesCreated], [2, 1, 1, 1])
@@ -270,16 +270,5 @@ test('end to end: crowd bouncer run cloudflare --once, fed by crowd lapi serve, 
   assert.equal(fake.zones.get(ZONE)!.rules.map((x) => x.expression), ['(ip.src in $crowd_ban)'])
   assert.not.match(r.stdout + r.stderr, TOKEN, 'the token is never printed')
 })
-
-function runWith(h: Home, args: string[], env: Record<string, string>): Promise<{status: number; stdout: string; stderr: string}> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [BIN, ...args], {cwd: ROOT, env: {...process.env, NO_COLOR: '1', ...h.env, ...env}, stdio: ['ignore', 'pipe', 'pipe']})
-    let stdout = ''
-    let stderr = ''
-    child.stdout.setEncoding('utf8').on('data', (c: string) => (stdout += c))
-    child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c))
-    child.on('close', (code) => resolve({status: code ?? -1, stdout, stderr}))
-  })
-}
 
 test.run()

@@ -4,13 +4,13 @@
  * names), fed by `crowd bouncer run custom --once` from a real `crowd lapi serve`: the program
  * gets CrowdSec custom-bouncer's arguments for the decision added before.
  */
-import {spawn, type ChildProcess} from 'node:child_process'
+import type {ChildProcess} from 'node:child_process'
 import * as fs from 'node:fs'
 import * as path from 'node:path'
 import {test} from 'uvu'
 import * as assert from 'uvu/assert'
-import {makeHome} from '../../commands/lapi/helpers.js'
-import {BIN, ROOT} from '../../helpers/run-cli.js'
+import {makeHome, runCliAsync} from '../../commands/lapi/helpers.js'
+
 import {installRepoPackage, startLapiServe} from '../../helpers/lapi-serve.js'
 
 const home = makeHome('bouncer-custom-e2e')
@@ -34,7 +34,7 @@ test('crowd bouncer run custom --once runs the program for the decision', async 
   fs.writeFileSync(script, `#!/bin/sh\necho "$1 $2 $3 $4" >> ${out}\n`, {mode: 0o755})
   fs.mkdirSync(path.join(home.dir, 'bouncers'))
   fs.writeFileSync(path.join(home.dir, 'bouncers', 'custom.yaml'), `bin_path: \${BINARY_PATH}\napi_url: ${url}\napi_key: \${API_KEY}\nlog_level: debug\n`)
-  const r = await runWith(['bouncer', 'run', 'custom', '--once', '--json'], {API_KEY: key.body.api_key, BINARY_PATH: script})
+  const r = await runCliAsync(['bouncer', 'run', 'custom', '--once', '--json'], {...home.env, API_KEY: key.body.api_key, BINARY_PATH: script})
   assert.is(r.status, 0, r.stdout + r.stderr)
   assert.equal(JSON.parse(r.stdout).pluginStats, {added: 1, deleted: 0, runs: 1})
   assert.match(r.stderr, 'bouncer custom: startup, 1 added, 0 deleted', 'log_level: debug')
@@ -42,16 +42,5 @@ test('crowd bouncer run custom --once runs the program for the decision', async 
   const m = /^add 2001:db8::7 (\d+) manual ban\n$/.exec(calls)
   assert.ok(m !== null && Number(m[1]) > 3500 && Number(m[1]) <= 3600, calls)
 })
-
-function runWith(args: string[], env: Record<string, string>): Promise<{status: number; stdout: string; stderr: string}> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [BIN, ...args], {cwd: ROOT, env: {...process.env, NO_COLOR: '1', ...home.env, ...env}, stdio: ['ignore', 'pipe', 'pipe']})
-    let stdout = ''
-    let stderr = ''
-    child.stdout.setEncoding('utf8').on('data', (c: string) => (stdout += c))
-    child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c))
-    child.on('close', (code) => resolve({status: code ?? -1, stdout, stderr}))
-  })
-}
 
 test.run()

@@ -7,13 +7,13 @@
  * after the decision is deleted and another added, the next run rewrites the file, reloads nginx
  * and the answers follow. Skipped, saying why, without nginx.
  */
-import {spawn, type ChildProcess} from 'node:child_process'
+import type {ChildProcess} from 'node:child_process'
 import * as fs from 'node:fs'
 import * as path from 'node:path'
 import {test} from 'uvu'
 import * as assert from 'uvu/assert'
-import {makeHome} from '../../commands/lapi/helpers.js'
-import {BIN, ROOT} from '../../helpers/run-cli.js'
+import {makeHome, runCliAsync} from '../../commands/lapi/helpers.js'
+
 import {installRepoPackage, startLapiServe} from '../../helpers/lapi-serve.js'
 import {NGINX, TestNginx} from '../../helpers/nginx.js'
 
@@ -25,17 +25,6 @@ test.after(async () => {
   if (lapi !== undefined && lapi.exitCode === null && lapi.signalCode === null) lapi.kill('SIGKILL')
   await ng.stop()
 })
-
-function runWith(args: string[], env: Record<string, string>): Promise<{status: number; stdout: string; stderr: string}> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [BIN, ...args], {cwd: ROOT, env: {...process.env, NO_COLOR: '1', ...home.env, ...env}, stdio: ['ignore', 'pipe', 'pipe']})
-    let stdout = ''
-    let stderr = ''
-    child.stdout.setEncoding('utf8').on('data', (c: string) => (stdout += c))
-    child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c))
-    child.on('close', (code) => resolve({status: code ?? -1, stdout, stderr}))
-  })
-}
 
 if (!fs.existsSync(NGINX)) console.log(`nginx-e2e: ${NGINX} is missing (apt-get install nginx): skipped`)
 else {
@@ -56,7 +45,7 @@ else {
 
     // the first run, before nginx includes the file: write it, nothing to reload
     yaml([])
-    const first = await runWith(['bouncer', 'run', 'nginx', '--once', '--json'], {API_KEY: key.body.api_key})
+    const first = await runCliAsync(['bouncer', 'run', 'nginx', '--once', '--json'], {...home.env, API_KEY: key.body.api_key})
     assert.is(first.status, 0, first.stdout + first.stderr)
     assert.equal(JSON.parse(first.stdout).pluginStats, {written: fs.statSync(map).size, entries: 1, refused: 0, skipped: 0, reloaded: false})
     assert.match(fs.readFileSync(map, 'utf8'), 'geo $crowd_banned {\n    default 0;\n    proxy 127.0.0.1;\n    198.51.100.7 1;\n}\n')
@@ -71,7 +60,7 @@ else {
     assert.is((await home.run(['decisions', 'delete', '--ip', '198.51.100.7'])).status, 0)
     assert.is((await home.run(['decisions', 'add', '--ip', '203.0.113.9', '--duration', '1h'])).status, 0)
     yaml(ng.reloadCommand)
-    const second = await runWith(['bouncer', 'run', 'nginx', '--once', '--json'], {API_KEY: key.body.api_key})
+    const second = await runCliAsync(['bouncer', 'run', 'nginx', '--once', '--json'], {...home.env, API_KEY: key.body.api_key})
     assert.is(second.status, 0, second.stdout + second.stderr)
     assert.equal(JSON.parse(second.stdout).pluginStats, {written: fs.statSync(map).size, entries: 1, refused: 0, skipped: 0, reloaded: true})
     await ng.reloaded(before.pid)
