@@ -20,7 +20,7 @@ export interface ServedLapi {
 
 const LISTENING = /crowd lapi listening on (http:\/\/127\.0\.0\.1:\d+\/)/
 
-/** `crowd lapi serve --listen 127.0.0.1:0` with `env` (a home's), resolved once it listens. The caller stops it. */
+/** `crowd lapi serve --listen 127.0.0.1:0` with `env` (a home's), resolved once it listens (killed if it does not within 30 s). The caller stops it. */
 export function startLapiServe(env: Record<string, string>, args: string[] = []): Promise<ServedLapi> {
   const child = spawn(process.execPath, [BIN, 'lapi', 'serve', '--listen', '127.0.0.1:0', ...args], {cwd: ROOT, env: {...process.env, NO_COLOR: '1', ...env}, stdio: ['ignore', 'ignore', 'pipe']})
   let stderr = ''
@@ -30,7 +30,11 @@ export function startLapiServe(env: Record<string, string>, args: string[] = [])
       const m = LISTENING.exec(stderr)
       if (m !== null) resolve({url: m[1]!, child, stderr: () => stderr})
     })
-    child.on('exit', (code) => reject(new Error(`lapi serve exited (${code}): ${stderr}`)))
+    child.on('exit', (code) => reject(new Error(`lapi serve exited (${code}) before listening: ${stderr}`)))
+    setTimeout(() => {
+      child.kill('SIGKILL')
+      reject(new Error(`lapi serve did not listen within 30 s: ${stderr}`))
+    }, 30_000).unref()
   })
 }
 

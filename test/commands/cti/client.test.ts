@@ -16,6 +16,7 @@ import {BIN, ROOT, SHARED} from '../../helpers/run-cli.js'
 import {eventually, startFakeCapi, type FakeCapi} from '../../cti/client/fake-capi.js'
 import {makeHome, type Home} from '../lapi/helpers.js'
 import {makeHub, sha, SSH_V2} from '../../cti/service/helpers.js'
+import {startLapiServe} from '../../helpers/lapi-serve.js'
 
 const children = new Set<ChildProcess>()
 const fakes: FakeCapi[] = []
@@ -57,22 +58,14 @@ interface Served {
 }
 
 async function serve(h: Home): Promise<Served> {
-  const child = spawn(process.execPath, [BIN, 'lapi', 'serve', '--listen', '127.0.0.1:0'], {cwd: ROOT, env: {...process.env, NO_COLOR: '1', ...h.env}, stdio: ['ignore', 'pipe', 'pipe']})
+  const served = await startLapiServe(h.env)
+  const child = served.child
   children.add(child)
-  let stderr = ''
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)))
-  const url = await new Promise<string>((resolve, reject) => {
-    child.stderr!.setEncoding('utf8').on('data', (c: string) => {
-      stderr += c
-      const m = /crowd lapi listening on (http:\/\/127\.0\.0\.1:\d+\/)/.exec(stderr)
-      if (m !== null) resolve(m[1]!)
-    })
-    void exited.then((code) => reject(new Error(`lapi serve exited (${code}) before listening: ${stderr}`)))
-    setTimeout(() => reject(new Error(`lapi serve did not listen within 30 s: ${stderr}`)), 30_000).unref()
-  })
-  child.stdout!.resume()
+  const exited = new Promise<number | null>((resolve) => (child.exitCode !== null ? resolve(child.exitCode) : child.on('exit', (code) => resolve(code))))
+  const url = served.url
+  const stderr = served.stderr
   return {
-    url, child, stderr: () => stderr,
+    url, child, stderr,
     async stop() {
       child.kill('SIGTERM')
       const code = await Promise.race([exited, new Promise<null>((resolve) => setTimeout(() => resolve(null), 30_000).unref())])

@@ -3,13 +3,13 @@
  * and `crowd lapi serve` with `[lapi] console = true` serving the page (its files found from
  * dist/), a login with the machine's password, the hub packages and the saved watch figures.
  */
-import {spawn, type ChildProcess} from 'node:child_process'
+import type {ChildProcess} from 'node:child_process'
 import * as fs from 'node:fs'
 import * as http from 'node:http'
 import * as path from 'node:path'
 import {test} from 'uvu'
 import * as assert from 'uvu/assert'
-import {BIN, ROOT} from '../../helpers/run-cli.js'
+import {startLapiServe} from '../../helpers/lapi-serve.js'
 import {makeHome} from './helpers.js'
 
 let child: ChildProcess | undefined
@@ -52,18 +52,10 @@ test('lapi serve with [lapi] console = true: the page, a login, the hub and the 
   fs.mkdirSync(path.join(home.dir, 'watch'), {recursive: true})
   fs.writeFileSync(path.join(home.dir, 'watch', 'metrics.json'), JSON.stringify(figures))
 
-  child = spawn(process.execPath, [BIN, 'lapi', 'serve', '--listen', '127.0.0.1:0'], {cwd: ROOT, env: {...process.env, NO_COLOR: '1', ...home.env}, stdio: ['ignore', 'pipe', 'pipe']})
-  let stderr = ''
-  const exited = new Promise<number | null>((resolve) => child!.on('exit', (code) => resolve(code)))
-  const url = await new Promise<string>((resolve, reject) => {
-    child!.stderr!.setEncoding('utf8').on('data', (c: string) => {
-      stderr += c
-      const m = /crowd lapi listening on (http:\/\/127\.0\.0\.1:\d+\/)/.exec(stderr)
-      if (m !== null) resolve(m[1]!)
-    })
-    void exited.then((code) => reject(new Error(`lapi serve exited (${code}) before listening: ${stderr}`)))
-    setTimeout(() => reject(new Error(`lapi serve did not listen within 30 s: ${stderr}`)), 30_000).unref()
-  })
+  const served = await startLapiServe(home.env)
+  child = served.child
+  const exited = new Promise<number | null>((resolve) => served.child.on('exit', (code) => resolve(code)))
+  const url = served.url
   const page = await call(`${url}console/`, 'GET')
   assert.is(page.status, 200)
   assert.match(page.text, '<script src="/console/console.js" defer></script>')
@@ -80,7 +72,7 @@ test('lapi serve with [lapi] console = true: the page, a login, the hub and the 
   assert.is(metrics.figures.acquisition[0].lines_read, 10)
   assert.is(metrics.from, path.join(home.dir, 'watch', 'metrics.json'))
   child.kill('SIGTERM')
-  assert.is(await exited, 0, stderr)
+  assert.is(await exited, 0, served.stderr())
 })
 
 test.run()
