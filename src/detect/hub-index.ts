@@ -4,8 +4,10 @@
  * tests (src/hubtest) and by scan / watch content (src/pipeline/content.ts); only the
  * `scenarios` section is kept.
  */
+import {createHash} from 'node:crypto'
 import * as fs from 'node:fs'
 import * as path from 'node:path'
+import {activeContentCache, cacheKey} from '../platform/content-cache.js'
 import type {HubIndexLike} from './compile.js'
 
 const cache = new Map<string, {stamp: string; index: HubIndexLike | undefined}>()
@@ -24,15 +26,7 @@ export function readHubIndex(hubDir: string): HubIndexLike | undefined {
   if (hit !== undefined && hit.stamp === stamp) return hit.index
   let index: HubIndexLike | undefined
   try {
-    const raw = JSON.parse(fs.readFileSync(file, 'utf8')) as {scenarios?: unknown}
-    const scenarios = raw !== null && typeof raw === 'object' && raw.scenarios !== null && typeof raw.scenarios === 'object' ? (raw.scenarios as NonNullable<HubIndexLike['scenarios']>) : {}
-    index = {scenarios: {}}
-    for (const [name, item] of Object.entries(scenarios)) {
-      if (item === null || typeof item !== 'object') continue
-      const versions: Record<string, {digest?: string}> = {}
-      for (const [v, info] of Object.entries(item.versions ?? {})) if (typeof info?.digest === 'string') versions[v] = {digest: info.digest}
-      index.scenarios![name] = {...(typeof item.path === 'string' ? {path: item.path} : {}), versions}
-    }
+    index = decodeHubIndex(fs.readFileSync(file, 'utf8'))
   } catch {
     index = undefined
   }
@@ -48,4 +42,46 @@ export function hubIndexOf(index: HubIndexLike, items: Iterable<string>): HubInd
     if (item !== undefined) scenarios[name] = item
   }
   return {scenarios}
+}
+
+/** The scenarios section of an `.index.json` text (throws when it is not JSON). */
+function decodeHubIndex(text: string): HubIndexLike {
+  const raw = JSON.parse(text) as {scenarios?: unknown}
+  const scenarios = raw !== null && typeof raw === 'object' && raw.scenarios !== null && typeof raw.scenarios === 'object' ? (raw.scenarios as NonNullable<HubIndexLike['scenarios']>) : {}
+  const index: HubIndexLike = {scenarios: {}}
+  for (const [name, item] of Object.entries(scenarios)) {
+    if (item === null || typeof item !== 'object') continue
+    const versions: Record<string, {digest?: string}> = {}
+    for (const [v, info] of Object.entries(item.versions ?? {})) if (typeof info?.digest === 'string') versions[v] = {digest: info.digest}
+    index.scenarios![name] = {...(typeof item.path === 'string' ? {path: item.path} : {}), versions}
+  }
+  return index
+}
+
+/**
+ * `hubIndexOf(readHubIndex(hubDir), items)`, through the content cache in force: kept under the
+ * index's bytes and the items, so a cached run does not decode a hub's whole index (megabytes).
+ */
+export function hubIndexFor(hubDir: string, items: readonly string[]): HubIndexLike | undefined {
+  const cache = activeContentCache()
+  if (cache === undefined) {
+    const index = readHubIndex(hubDir)
+    return index === undefined ? undefined : hubIndexOf(index, items)
+  }
+  let bytes: Buffer
+  try {
+    bytes = fs.readFileSync(path.join(hubDir, '.index.json'))
+  } catch {
+    return undefined
+  }
+  const key = cacheKey('hub-index', createHash('sha256').update(bytes).digest('hex'), ...items)
+  // an index that does not decode is no index (null), as readHubIndex has it
+  const found = cache.memo('hub-index', key, (): HubIndexLike | null => {
+    try {
+      return hubIndexOf(decodeHubIndex(bytes.toString('utf8')), items)
+    } catch {
+      return null
+    }
+  })
+  return found ?? undefined
 }

@@ -27,7 +27,7 @@ export type {AlertContext} from './overflow.js'
 export {scenarioIdentity, SNAPSHOT_ROWS_VERSION, SNAPSHOT_VERSION, type BucketRow, type DetectorSnapshot, type RestoreReport, type SnapshotHeader, type SnapshotRows} from './snapshot.js'
 export type {SnapshotChanges} from './snapshot-rows.js'
 export {compileScenario} from './compile.js'
-export {readHubIndex, hubIndexOf} from './hub-index.js'
+export {readHubIndex, hubIndexOf, hubIndexFor} from './hub-index.js'
 export {loadScenarioFile, listScenarioFiles} from './load.js'
 
 export interface LoadScenariosContext extends CompileContext {

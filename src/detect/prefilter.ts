@@ -30,8 +30,7 @@ import {resolveHelperTable} from '../expr/helper-table.js'
 import {LiteralMultiSearch} from '../expr/literal-search.js'
 import {print} from '../expr/print.js'
 import {isPureTree} from '../expr/purity.js'
-import {compileRe2, parseRe2} from '../regex/index.js'
-import {requiredLiterals} from '../regex/literals.js'
+import {compileRe2, requiredLiteralsOf} from '../regex/index.js'
 import type {CompileContext, CompiledScenario} from './compile.js'
 import {scenarioEffects} from './filter-share.js'
 
@@ -235,7 +234,7 @@ function analyseBinary(node: AST.BinaryNode, scope: Scope, ctx: AnalysisContext)
     let literals: string[] | undefined
     try {
       compileRe2(pattern)
-      literals = requiredLiterals(parseRe2(pattern).root)
+      literals = requiredLiteralsOf(pattern)
     } catch {
       return NONE // fails when compiled: leave it to the filter
     }
@@ -265,7 +264,7 @@ function analyseRegexpInFile(node: AST.CallNode, scope: Scope, ctx: AnalysisCont
   for (const line of lines) {
     let required: string[] | undefined
     try {
-      required = requiredLiterals(parseRe2(line).root)
+      required = requiredLiteralsOf(line)
     } catch {
       required = undefined
     }

@@ -5,7 +5,7 @@
  */
 import {CrowdError, type SourceLocation} from '../model/errors.js'
 import {silentLogger, type Logger} from '../model/logger.js'
-import {Re2SyntaxError, compileRe2, parseRe2, type Re2Regex} from '../regex/index.js'
+import {Re2SyntaxError, compileRe2, groupCountOf, type Re2Regex} from '../regex/index.js'
 
 export interface PatternLocation {
   file?: string
@@ -186,7 +186,7 @@ export class PatternLibrary {
 
   private countGroups(regex: string, pattern: string, location?: PatternLocation): number {
     try {
-      return parseRe2(regex).groups
+      return groupCountOf(regex)
     } catch (error) {
       throw this.regexError(pattern, error, location)
     }

@@ -8,6 +8,7 @@ import * as fs from 'node:fs'
 import * as path from 'node:path'
 import {LineCounter, parseAllDocuments} from 'yaml'
 import {CrowdError} from '../model/errors.js'
+import {activeContentCache, cacheKey} from '../platform/content-cache.js'
 import {decodeNodeConfig, type NodeConfig} from './node-config.js'
 
 /** One parser file to load. `sortKey` orders files (CrowdSec sorts full install paths). */
@@ -107,10 +108,26 @@ export function loadParserFiles(refs: ParserFileRef[]): LoadedFiles {
       continue
     }
     out.files.push(ref.path)
-    const fileNodes = decodeFile(ref, text, out)
+    const fileNodes = decodeFileCached(ref, text, out)
     if (fileNodes !== undefined) out.nodes.push(...fileNodes)
   }
   return out
+}
+
+/**
+ * decodeFile through the content cache in force: a file that decodes without an error or a
+ * warning is kept under its path, stage and text.
+ */
+function decodeFileCached(ref: ParserFileRef, text: string, out: LoadedFiles): LoadedNode[] | undefined {
+  const cache = activeContentCache()
+  if (cache === undefined) return decodeFile(ref, text, out)
+  const key = cacheKey('parser-file', ref.path, ref.stage, text)
+  const hit = cache.lookup<LoadedNode[]>('parser-file', key)
+  if (hit !== undefined) return hit
+  const [errors, warnings] = [out.errors.length, out.warnings.length]
+  const nodes = decodeFile(ref, text, out)
+  if (nodes === undefined || out.errors.length !== errors || out.warnings.length !== warnings) return nodes
+  return cache.store('parser-file', key, nodes)
 }
 
 function decodeFile(ref: ParserFileRef, text: string, out: LoadedFiles): LoadedNode[] | undefined {

@@ -19,7 +19,7 @@ import * as fs from 'node:fs'
 import * as os from 'node:os'
 import * as path from 'node:path'
 import {parse as parseYaml} from 'yaml'
-import {hubIndexOf, readHubIndex, type HubIndexLike} from '../detect/index.js'
+import {hubIndexFor, type HubIndexLike} from '../detect/index.js'
 import {crowdVersion} from '../hub/crowd-version.js'
 import {installedContent} from '../hub/installed.js'
 import {sha256} from '../hub/integrity.js'
@@ -29,6 +29,7 @@ import {SourceSet} from '../hub/source-set.js'
 import {EmbeddedSource} from '../hub/sources/embedded.js'
 import type {InstalledItem} from '../hub/state.js'
 import {CrowdError, CrowdErrorList} from '../model/errors.js'
+import {withContentCache, type ContentCache} from '../platform/content-cache.js'
 
 export interface ContentSelection {
   hubDir: string
@@ -70,6 +71,8 @@ export interface ScanContent {
   patternDirs: string[]
   /** Collections that were expanded, in resolution order. */
   collections: string[]
+  /** The content cache bundle of this selection (src/pipeline/content-bundle.ts), which a parse worker reads too. */
+  cacheFile?: string
 }
 
 type Kind = 'parsers' | 'postoverflows' | 'scenarios' | 'collections'
@@ -143,8 +146,8 @@ export function resolveContent(selection: ContentSelection): ScanContent {
   for (const name of selection.scenarios ?? []) add('scenarios', name, undefined)
   for (const name of selection.postoverflows ?? []) add('postoverflows', name, undefined)
   if (errors.length > 0) throw errors.length === 1 ? errors[0]! : new CrowdErrorList(errors)
-  const index = readHubIndex(hub)
-  if (index !== undefined) content.hubIndex = hubIndexOf(index, content.scenarios.map((s) => s.item))
+  const hubIndex = hubIndexFor(hub, content.scenarios.map((s) => s.item))
+  if (hubIndex !== undefined) content.hubIndex = hubIndex
   const byStagePath = (a: StagedFile, b: StagedFile): number => compare(`${a.stage}/${a.item}`, `${b.stage}/${b.item}`)
   content.parsers.sort(byStagePath)
   content.postoverflows.sort(byStagePath)
@@ -190,11 +193,12 @@ export interface ContentRequest {
  * The one place content is chosen (see the top of this file). A `--hub` without item names,
  * or item names without `--hub`, is a usage error.
  */
-export async function selectContent(request: ContentRequest): Promise<ScanContent> {
+export async function selectContent(request: ContentRequest, cache?: ContentCache): Promise<ScanContent> {
+  const resolve = (selection: ContentSelection): ScanContent => withContentCache(cache, () => resolveContent(selection))
   const named = [request.collections, request.parsers, request.scenarios, request.postoverflows].some((l) => (l?.length ?? 0) > 0)
   if (request.hubDir !== undefined) {
     if (!named) throw new CrowdError('usage', '--hub needs at least one --collection, --parser or --scenario')
-    return resolveContent({hubDir: request.hubDir, collections: request.collections, parsers: request.parsers, scenarios: request.scenarios, postoverflows: request.postoverflows})
+    return resolve({hubDir: request.hubDir, collections: request.collections, parsers: request.parsers, scenarios: request.scenarios, postoverflows: request.postoverflows})
   }
   if (named) throw new CrowdError('usage', '--collection, --parser and --scenario select items of a hub directory: give it with --hub DIR')
   if (request.dataDir !== undefined) {
@@ -202,7 +206,7 @@ export async function selectContent(request: ContentRequest): Promise<ScanConten
     if (installed.parsers.length > 0 || installed.scenarios.length > 0) return contentFromInstalled(installed)
   }
   const hubDir = await embeddedHub({cacheDir: request.cacheDir})
-  const content = resolveContent({hubDir, collections: EMBEDDED_COLLECTIONS})
+  const content = resolve({hubDir, collections: EMBEDDED_COLLECTIONS})
   content.origin = 'embedded'
   return content
 }

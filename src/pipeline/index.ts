@@ -8,6 +8,8 @@ import {loadProfiles} from '../decide/load-profiles.js'
 import type {Logger} from '../model/logger.js'
 import {buildEngines, loadStages, type LoadedStages} from './build-engines.js'
 import {selectContent, type ContentRequest, type ScanContent} from './content.js'
+import {openContentBundle, saveContentBundle, type ContentBundle} from './content-bundle.js'
+import {withContentCache} from '../platform/content-cache.js'
 import {EarlyParseWorker, planParseWorker} from './parse-thread.js'
 import {parseWorkerData, runScan, scanAlerts, type ScanOptions, type ScanResult} from './scan.js'
 
@@ -41,13 +43,25 @@ export interface PreparedContent {
 
 /** Selects the content and compiles it; every config problem is a CrowdError. */
 export async function prepareContent(request: ContentRequest & Pick<ScanRequest, 'simulation' | 'logger'>): Promise<PreparedContent> {
-  const content = await selectContent(request)
-  return {content, stages: compileContent(content, request)}
+  const bundle = openContentBundle(request)
+  const content = await selectCachedContent(request, bundle)
+  const stages = compileContent(content, request, bundle)
+  return {content, stages}
 }
 
-function compileContent(content: ScanContent, request: Pick<ScanRequest, 'simulation' | 'logger'>): LoadedStages {
+/** selectContent through the selection's content cache bundle, which the content then names (for its parse worker). */
+async function selectCachedContent(request: ContentRequest, bundle: ContentBundle | undefined): Promise<ScanContent> {
+  const content = await selectContent(request, bundle?.cache)
+  if (bundle !== undefined) content.cacheFile = bundle.file
+  return content
+}
+
+/** Compiles the content with its bundle in force, and writes the bundle back when it changed. */
+function compileContent(content: ScanContent, request: Pick<ScanRequest, 'simulation' | 'logger'>, bundle: ContentBundle | undefined): LoadedStages {
   const simulation = request.simulation === undefined ? undefined : {simulation: request.simulation.simulation, exclusions: [...(request.simulation.exclusions ?? [])]}
-  return loadStages(content, {logger: request.logger, simulation})
+  const stages = withContentCache(bundle?.cache, () => loadStages(content, {logger: request.logger, simulation}))
+  saveContentBundle(bundle)
+  return stages
 }
 
 /**
@@ -59,7 +73,8 @@ function compileContent(content: ScanContent, request: Pick<ScanRequest, 'simula
 export async function prepareScan(request: ScanRequest): Promise<ScanOptions> {
   // Profiles first: a bad profiles file is reported without compiling the content.
   const profiles = loadProfiles(request.profilesFile)
-  const content = request.prepared?.content ?? (await selectContent(request))
+  const bundle = request.prepared === undefined ? openContentBundle(request) : undefined
+  const content = request.prepared?.content ?? (await selectCachedContent(request, bundle))
   const parseWorkerContent = (request.parseWorkers ?? 0) === 0
     ? undefined
     : {content, sharedState: sharesParserState(content, request.profilesFile), parserState: parsersKeepState(content)}
@@ -67,7 +82,7 @@ export async function prepareScan(request: ScanRequest): Promise<ScanOptions> {
     ? new EarlyParseWorker(parseWorkerData(request, content, true))
     : undefined
   try {
-    const stages = request.prepared?.stages ?? compileContent(content, request)
+    const stages = request.prepared?.stages ?? compileContent(content, request, bundle)
     const engines = buildEngines(stages, {logger: request.logger, maxBuckets: request.maxBuckets})
     const report = {origin: content.origin, collections: content.collections, parsers: content.parsers.length, scenarios: content.scenarios.length}
     const {prepared: _prepared, ...options} = request

@@ -14,6 +14,8 @@ import {CrowdError} from '../model/errors.js'
 import {encodePreviewed, WireEncoder} from '../model/event-wire.js'
 import type {Logger} from '../model/logger.js'
 import {createParserStage, loadParserSet, loadPreviewDetector} from './build-engines.js'
+import {workerContentCache} from './content-bundle.js'
+import {withContentCache} from '../platform/content-cache.js'
 import type {ParserStage} from './engines.js'
 import {GoTime, UTC} from '../model/go-time.js'
 import {parseInputs, parseLines, type LineCounts, type LinesSource, type ParseSink} from './parse-side.js'
@@ -67,7 +69,11 @@ async function main(): Promise<void> {
   let compiled: {parsers: ParserStage; previewer: Detector | undefined} | undefined
   let failure: unknown
   try {
-    compiled = {parsers: createParserStage(loadParserSet(data.content, logger)), previewer: data.preview === true ? loadPreviewDetector(data.content, logger) : undefined}
+    // from the bundle the main thread read (or wrote) for this content, when there is one
+    compiled = withContentCache(workerContentCache(data.content.cacheFile), () => ({
+      parsers: createParserStage(loadParserSet(data.content, logger)),
+      previewer: data.preview === true ? loadPreviewDetector(data.content, logger) : undefined,
+    }))
   } catch (error) {
     failure = error
   }

@@ -11,6 +11,7 @@
  *   and is not guarded at all (V8's linear engine cannot run it, or the guard is off, as
  *   under Deno without the relaunch).
  */
+import {activeContentCache, cacheKey} from '../platform/content-cache.js'
 import {regexpGuardActive} from '../platform/regexp-guard.js'
 import {parseRe2, type Re2Tree} from './syntax.js'
 import {analyzeRe2, emitJs, linearEngineCanRun, needsUnicode} from './translate.js'
@@ -68,18 +69,32 @@ export interface CompileRe2Options {
 
 const SURROGATE = /[\uD800-\uDFFF]/
 
-/** Throws Re2SyntaxError for invalid RE2. */
-export function compileRe2(source: string, options: CompileRe2Options = {}, tree: Re2Tree = parseRe2(source)): Re2Regex {
+/**
+ * What compiling a pattern derives from its syntax tree, as plain data (the content cache keeps
+ * it between runs): the analysis, the engine chosen and the native sources.
+ */
+interface Re2Translation {
+  groups: number
+  names: string[]
+  nestedUnbounded: boolean
+  exponentialRisk: boolean
+  backtrackRisk: boolean
+  vmReason?: string
+  /** The `u` source (native engine). */
+  jsSource?: string
+  /** The source for surrogate-free text, when it differs in need (absent: the `u` regex runs all text). */
+  bmpSource?: string
+}
+
+function translate(tree: Re2Tree, options: CompileRe2Options): Re2Translation {
   const used = options.usedGroups
   const analysis = analyzeRe2(tree, used === undefined ? () => true : (g) => used.has(g))
-  const risk = analysis.backtrackRisk
-  const base = {
-    source,
+  const out: Re2Translation = {
     groups: tree.groups,
-    names: tree.names,
+    names: [...tree.names],
     nestedUnbounded: analysis.nestedUnbounded,
     exponentialRisk: analysis.exponentialRisk,
-    backtrackRisk: risk,
+    backtrackRisk: analysis.backtrackRisk,
   }
   let vmReason = options.forceVm === true ? 'forced' : analysis.inexact[0]
   // Exponential risk on a regex the guard does not cover: the VM for every line. (Polynomial
@@ -90,38 +105,67 @@ export function compileRe2(source: string, options: CompileRe2Options = {}, tree
     if (!guard) vmReason = 'backtracking risk and the linear-time regexp guard is off'
     else if (!linearEngineCanRun(tree.root)) vmReason = 'backtracking risk the linear-time regexp guard cannot cover'
   }
-  if (vmReason !== undefined) {
-    const vm = new Re2Vm(tree, used)
+  if (vmReason !== undefined) return {...out, vmReason}
+  // only the groups read stay capturing (fewer captures, faster native matching)
+  const keep = used === undefined ? undefined : (g: number) => used.has(g)
+  out.jsSource = emitJs(tree, 'unicode', keep)
+  if (!needsUnicode(tree.root)) out.bmpSource = emitJs(tree, 'bmp', keep)
+  return out
+}
+
+/** The content cache's key of a compilation: the source and every option the translation reads. */
+function translationKey(source: string, options: CompileRe2Options): string {
+  const used = options.usedGroups === undefined ? '*' : [...options.usedGroups].sort((a, b) => a - b).join(',')
+  return cacheKey('re2', source, used, options.forceVm === true ? 'vm' : '', String(options.guard ?? regexpGuardActive()))
+}
+
+/** Throws Re2SyntaxError for invalid RE2. */
+export function compileRe2(source: string, options: CompileRe2Options = {}, tree?: Re2Tree): Re2Regex {
+  const cache = tree === undefined ? activeContentCache() : undefined
+  let parsed = tree
+  const treeOf = (): Re2Tree => (parsed ??= parseRe2(source))
+  const t = cache === undefined ? translate(treeOf(), options) : cache.memo('re2', translationKey(source, options), () => translate(treeOf(), options))
+  const used = options.usedGroups
+  const base = {
+    source,
+    groups: t.groups,
+    names: t.names,
+    nestedUnbounded: t.nestedUnbounded,
+    exponentialRisk: t.exponentialRisk,
+    backtrackRisk: t.backtrackRisk,
+  }
+  // the VM needs the syntax tree: parsed when it first runs (a cached translation has none)
+  let vm: Re2Vm | undefined
+  const theVm = (): Re2Vm => (vm ??= new Re2Vm(treeOf(), used))
+  if (t.vmReason !== undefined || t.jsSource === undefined) {
     return {
       ...base,
       engine: 'vm',
-      vmReason,
-      test: (text) => vm.test(text),
-      exec: (text) => vm.exec(text),
-      groupIndex: (g) => (g >= 0 && g <= tree.groups ? g : -1),
+      vmReason: t.vmReason,
+      test: (text) => theVm().test(text),
+      exec: (text) => theVm().exec(text),
+      groupIndex: (g) => (g >= 0 && g <= t.groups ? g : -1),
     }
   }
-  // only the groups read stay capturing (fewer captures, faster native matching)
-  const keep = used === undefined ? undefined : (g: number) => used.has(g)
-  const renumber = new Int32Array(tree.groups + 1).fill(-1)
+  const renumber = new Int32Array(t.groups + 1).fill(-1)
   renumber[0] = 0
-  for (let g = 1, next = 1; g <= tree.groups; g++) if (keep === undefined || keep(g)) renumber[g] = next++
-  const groupIndex = (g: number) => (g >= 0 && g <= tree.groups ? renumber[g] : -1)
-  const jsSource = emitJs(tree, 'unicode', keep)
+  for (let g = 1, next = 1; g <= t.groups; g++) if (used === undefined || used.has(g)) renumber[g] = next++
+  const groupIndex = (g: number) => (g >= 0 && g <= t.groups ? renumber[g] : -1)
+  const jsSource = t.jsSource
   const unicode = new RegExp(jsSource, 'u')
-  let vm: Re2Vm | undefined
   const vmExec = (text: string): Re2Match | null => {
-    const m = (vm ??= new Re2Vm(tree, used)).exec(text)
-    if (m === null || keep === undefined) return m
+    const m = theVm().exec(text)
+    if (m === null || used === undefined) return m
     const out: (string | undefined)[] = []
-    for (let g = 0; g <= tree.groups; g++) if (renumber[g] >= 0) out[renumber[g]] = m[g]
+    for (let g = 0; g <= t.groups; g++) if (renumber[g] >= 0) out[renumber[g]] = m[g]
     return Object.assign(out, {index: m.index})
   }
   // text only the unguarded `u` regex could run: the VM takes it when backtracking could explode
+  const risk = t.backtrackRisk
   const fullExec = risk ? vmExec : (text: string) => unicode.exec(text)
-  const fullTest = risk ? (text: string) => (vm ??= new Re2Vm(tree, used)).test(text) : (text: string) => unicode.test(text)
-  if (needsUnicode(tree.root)) return {...base, engine: 'js', jsSource, test: fullTest, exec: fullExec, groupIndex}
-  const bmp = new RegExp(emitJs(tree, 'bmp', keep))
+  const fullTest = risk ? (text: string) => theVm().test(text) : (text: string) => unicode.test(text)
+  if (t.bmpSource === undefined) return {...base, engine: 'js', jsSource, test: fullTest, exec: fullExec, groupIndex}
+  const bmp = new RegExp(t.bmpSource)
   return {
     ...base,
     engine: 'js',

@@ -1,0 +1,45 @@
+/**
+ * The content cache of a scan's selection (src/platform/content-cache.ts) on disk: one bundle per
+ * selection of content (hub dir and item names, or the data dir's installed / embedded content),
+ * in the per-user cache directory, under the build's identity. The main thread reads it before it
+ * resolves and compiles the content and writes it back when the entries it used changed; a parse
+ * worker reads the same file (ScanContent.cacheFile) and never writes it.
+ */
+import * as path from 'node:path'
+import {bundleFile, contentCacheIdentity, readBundle, writeBundle, type ContentCache} from '../platform/content-cache.js'
+import {embeddedCacheRoot, type ContentRequest} from './content.js'
+
+export interface ContentBundle {
+  readonly file: string
+  readonly cache: ContentCache
+  /** 'hit' when a valid bundle was read. */
+  readonly state: 'hit' | 'missing' | 'invalid'
+}
+
+/** The bundle of a content request, or undefined when the cache is off (no build identity, CROWD_CONTENT_CACHE=off). */
+export function openContentBundle(request: ContentRequest): ContentBundle | undefined {
+  const identity = contentCacheIdentity()
+  if (identity === undefined) return undefined
+  const abs = (p: string | undefined): string | null => (p === undefined ? null : path.resolve(p))
+  const selection = JSON.stringify({
+    hub: abs(request.hubDir),
+    collections: request.collections ?? [],
+    parsers: request.parsers ?? [],
+    scenarios: request.scenarios ?? [],
+    postoverflows: request.postoverflows ?? [],
+    data: abs(request.dataDir),
+    cache: abs(request.cacheDir),
+  })
+  const file = bundleFile(request.cacheDir ?? embeddedCacheRoot(), identity, selection)
+  return {file, ...readBundle(file)}
+}
+
+/** The bundle a parse worker compiles from: the one its content names, read-only. */
+export function workerContentCache(cacheFile: string | undefined): ContentCache | undefined {
+  return cacheFile === undefined || contentCacheIdentity() === undefined ? undefined : readBundle(cacheFile).cache
+}
+
+/** Writes the bundle back when the entries used changed (best effort). */
+export function saveContentBundle(bundle: ContentBundle | undefined): void {
+  if (bundle !== undefined) writeBundle(bundle.file, bundle.cache)
+}

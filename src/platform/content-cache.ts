@@ -1,0 +1,219 @@
+/**
+ * The content cache: what compiling detection content derives from its text (decoded parser and
+ * scenario files, RE2 translations, grok group counts, the hub index's scenario versions), kept
+ * between runs so that a scan, a worker or a watch start does not derive it again.
+ *
+ * Safety by construction:
+ * - Every entry is keyed by a digest of *all* its inputs (the file's path and bytes, the regex
+ *   source and options...), never by a name, a path alone or a modification time: content that
+ *   changed simply misses. A bundle never serves stale content; at worst it serves nothing.
+ * - Entries hold plain data only (no code): what is cached is what a pure function computed from
+ *   its inputs, and the code that turns it into matchers is the same with or without the cache.
+ * - The code is part of the key: a bundle lives under the build's identity (`dist/build-id.json`,
+ *   a digest of the compiled code written by `npm run build`), so another build never reads it.
+ *   Without a build identity (running from sources) nothing is persisted.
+ * - Bundles are written whole to a temporary name and renamed (readers in other processes see the
+ *   old bundle or the new one, never half); each carries a sha256 of its entries, and a bundle that
+ *   does not check out is ignored (and replaced by the next writer).
+ *
+ * Compilation is synchronous, so the cache in force is a dynamic scope (`withContentCache`): the
+ * deriving functions ask `activeContentCache()` and compute as before when there is none.
+ */
+import {createHash} from 'node:crypto'
+import * as fs from 'node:fs'
+import * as path from 'node:path'
+import {fileURLToPath} from 'node:url'
+
+/** The kinds of entries (one table each). */
+export type ContentCacheTable = 're2' | 're2-groups' | 're2-literals' | 'parser-file' | 'scenario-file' | 'hub-index'
+
+/** Per table, per key, the entry's value as JSON text (parsed afresh by every lookup). */
+type Tables = Partial<Record<ContentCacheTable, Record<string, string>>>
+
+const FORMAT = 'crowd-content-cache 1'
+
+export class ContentCache {
+  private readonly known = new Map<ContentCacheTable, Map<string, string>>()
+  private readonly used = new Map<ContentCacheTable, Map<string, string>>()
+  private loadedCount = 0
+  private usedCount = 0
+  private added = 0
+  hits = 0
+  misses = 0
+
+  constructor(tables: Tables = {}) {
+    for (const [table, entries] of Object.entries(tables) as [ContentCacheTable, Record<string, unknown>][]) {
+      if (entries === null || typeof entries !== 'object') continue
+      const map = new Map<string, string>()
+      for (const [key, text] of Object.entries(entries)) if (typeof text === 'string') map.set(key, text)
+      this.known.set(table, map)
+      this.loadedCount += map.size
+    }
+  }
+
+  /**
+   * The entry for `key` (a fresh copy: callers may change it), or undefined. A hit is kept for
+   * the next bundle.
+   */
+  lookup<T>(table: ContentCacheTable, key: string): T | undefined {
+    const text = this.known.get(table)?.get(key)
+    if (text === undefined) {
+      this.misses++
+      return undefined
+    }
+    let value: T
+    try {
+      value = JSON.parse(text) as T
+    } catch {
+      this.misses++
+      return undefined
+    }
+    this.hits++
+    this.keep(table, key, text)
+    return value
+  }
+
+  /**
+   * Records a derived value (plain data) under a key covering all its inputs, and returns it as
+   * a lookup would: through JSON, so a first run sees exactly what later runs read back.
+   */
+  store<T>(table: ContentCacheTable, key: string, value: T): T {
+    const text = JSON.stringify(value)
+    let map = this.known.get(table)
+    if (map === undefined) this.known.set(table, (map = new Map()))
+    if (!map.has(key)) this.added++
+    map.set(key, text)
+    this.keep(table, key, text)
+    return JSON.parse(text) as T
+  }
+
+  /** The cached value, or `compute()` stored (a compute that throws stores nothing). */
+  memo<T>(table: ContentCacheTable, key: string, compute: () => T): T {
+    const hit = this.lookup<T>(table, key)
+    if (hit !== undefined) return hit
+    return this.store(table, key, compute())
+  }
+
+  /** True when the entries used differ from the ones loaded (new ones, or loaded ones no longer needed). */
+  get changed(): boolean {
+    return this.added > 0 || this.usedCount !== this.loadedCount
+  }
+
+  /** The entries used since this cache was made: what the next run of the same content needs. */
+  usedTables(): Tables {
+    const out: Tables = {}
+    for (const [table, map] of this.used) out[table] = Object.fromEntries(map)
+    return out
+  }
+
+  private keep(table: ContentCacheTable, key: string, text: string): void {
+    let map = this.used.get(table)
+    if (map === undefined) this.used.set(table, (map = new Map()))
+    if (!map.has(key)) this.usedCount++
+    map.set(key, text)
+  }
+}
+
+let active: ContentCache | undefined
+
+/** The cache in force for the compilation running now, if any. */
+export function activeContentCache(): ContentCache | undefined {
+  return active
+}
+
+/** Runs a (synchronous) compilation with `cache` in force. */
+export function withContentCache<T>(cache: ContentCache | undefined, fn: () => T): T {
+  const previous = active
+  active = cache
+  try {
+    return fn()
+  } finally {
+    active = previous
+  }
+}
+
+/** A key for entries: sha256 over the parts (NUL-separated), 128 bits in hex. */
+export function cacheKey(...parts: readonly (string | Uint8Array)[]): string {
+  const hash = createHash('sha256')
+  for (const part of parts) {
+    hash.update(part)
+    hash.update('\u0000')
+  }
+  return hash.digest('hex').slice(0, 32)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Bundles on disk
+
+const PACKAGE_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..')
+let buildIdentity: string | null | undefined
+
+/**
+ * The identity of the compiled code (`dist/build-id.json`, written by the build), or undefined when
+ * running from sources or when `CROWD_CONTENT_CACHE=off`: then nothing is read or persisted.
+ */
+export function contentCacheIdentity(env: Readonly<Record<string, string | undefined>> = process.env): string | undefined {
+  if (env.CROWD_CONTENT_CACHE === 'off' || env.CROWD_CONTENT_CACHE === '0') return undefined
+  if (buildIdentity === undefined) {
+    try {
+      const id = (JSON.parse(fs.readFileSync(path.join(PACKAGE_ROOT, 'dist', 'build-id.json'), 'utf8')) as {id?: unknown}).id
+      buildIdentity = typeof id === 'string' && /^[0-9a-f]{16,}$/.test(id) && isBuiltCode() ? id : null
+    } catch {
+      buildIdentity = null
+    }
+  }
+  return buildIdentity ?? undefined
+}
+
+/** True when this module is the compiled one (dist/), not a source file run under tsx. */
+function isBuiltCode(): boolean {
+  return import.meta.url.endsWith('.js')
+}
+
+/** Where the bundle of a selection of content lives: `<cacheRoot>/content/<build>/<selection digest>.json`. */
+export function bundleFile(cacheRoot: string, identity: string, selection: string): string {
+  return path.join(cacheRoot, 'content', identity.slice(0, 16), `${cacheKey(FORMAT, identity, selection)}.json`)
+}
+
+/** The bundle at `file` as a ContentCache; an empty one when it is missing, unreadable or does not check out. */
+export function readBundle(file: string): {cache: ContentCache; state: 'hit' | 'missing' | 'invalid'} {
+  let text: string
+  try {
+    text = fs.readFileSync(file, 'utf8')
+  } catch {
+    return {cache: new ContentCache(), state: 'missing'}
+  }
+  // line 1: {"format", "sha256" of the rest}; the rest: the tables
+  const cut = text.indexOf('\n')
+  try {
+    const head = JSON.parse(text.slice(0, cut)) as {format?: unknown; sha256?: unknown}
+    const body = text.slice(cut + 1)
+    if (cut < 0 || head.format !== FORMAT || head.sha256 !== createHash('sha256').update(body).digest('hex')) throw new Error('not a valid bundle')
+    const tables = JSON.parse(body) as unknown
+    if (tables === null || typeof tables !== 'object' || Array.isArray(tables)) throw new Error('not a valid bundle')
+    return {cache: new ContentCache(tables as Tables), state: 'hit'}
+  } catch {
+    return {cache: new ContentCache(), state: 'invalid'}
+  }
+}
+
+/**
+ * Writes the entries the cache used, when they changed (atomically: temp file and rename). Best
+ * effort: a cache that cannot be written costs the next run time, never a failure.
+ */
+export function writeBundle(file: string, cache: ContentCache): boolean {
+  if (!cache.changed) return false
+  const tables = cache.usedTables()
+  const body = JSON.stringify(tables)
+  const doc = `${JSON.stringify({format: FORMAT, sha256: createHash('sha256').update(body).digest('hex')})}\n${body}`
+  const tmp = `${file}.tmp-${process.pid}-${Math.random().toString(36).slice(2, 10)}`
+  try {
+    fs.mkdirSync(path.dirname(file), {recursive: true, mode: 0o700})
+    fs.writeFileSync(tmp, doc, {mode: 0o600})
+    fs.renameSync(tmp, file)
+    return true
+  } catch {
+    fs.rmSync(tmp, {force: true})
+    return false
+  }
+}
