@@ -16,7 +16,6 @@
  */
 import {createHash} from 'node:crypto'
 import * as fs from 'node:fs'
-import * as os from 'node:os'
 import * as path from 'node:path'
 import {parse as parseYaml} from 'yaml'
 import {hubIndexFor, type HubIndexLike} from '../detect/index.js'
@@ -29,6 +28,7 @@ import {SourceSet} from '../hub/source-set.js'
 import {EmbeddedSource} from '../hub/sources/embedded.js'
 import type {InstalledItem} from '../hub/state.js'
 import {CrowdError, CrowdErrorList} from '../model/errors.js'
+import {cacheRoot} from '../platform/cache-dir.js'
 import {withContentCache, type ContentCache} from '../platform/content-cache.js'
 
 export interface ContentSelection {
@@ -253,12 +253,9 @@ function installedHubIndex(items: readonly InstalledItem[]): HubIndexLike {
   return {scenarios}
 }
 
-/** The per-user cache root: `$XDG_CACHE_HOME/crowd`, `~/.cache/crowd`, or the temp dir when there is no home. */
+/** The per-user cache root (src/platform/cache-dir.ts), where the embedded hub is laid out. */
 export function embeddedCacheRoot(env: Readonly<Record<string, string | undefined>> = process.env): string {
-  if (env.XDG_CACHE_HOME) return path.join(env.XDG_CACHE_HOME, 'crowd')
-  const home = env.HOME ?? safeHomedir()
-  if (home !== undefined && home !== '') return path.join(home, '.cache', 'crowd')
-  return path.join(os.tmpdir(), `crowd-cache-${safeUid()}`)
+  return cacheRoot(env)
 }
 
 const embeddedHubs = new Map<string, Promise<string>>()
@@ -359,21 +356,5 @@ function patternDirsOf(hubDir: string): string[] {
     return fs.statSync(dir).isDirectory() ? [dir] : []
   } catch {
     return []
-  }
-}
-
-function safeHomedir(): string | undefined {
-  try {
-    return os.homedir()
-  } catch {
-    return undefined
-  }
-}
-
-function safeUid(): string {
-  try {
-    return String(os.userInfo().uid)
-  } catch {
-    return 'user'
   }
 }
