@@ -37,8 +37,9 @@ function fakeRoot(manifest: string): {root: string; out: {isTTY: boolean; column
   const root = fs.mkdtempSync(path.join(home, 'root-'))
   fs.writeFileSync(path.join(root, 'package.json'), '{"name":"crowd"}')
   fs.writeFileSync(path.join(root, 'oclif.manifest.json'), manifest)
-  const out = {isTTY: false, columns: 80, text: '', write: ((chunk: string) => ((out.text += chunk), true)) as typeof process.stdout.write}
-  return {root, out}
+  const sink = {text: ''}
+  const write = ((chunk: string) => ((sink.text += chunk), true)) as typeof process.stdout.write
+  return {root, out: Object.assign(sink, {isTTY: false, columns: 80, write})}
 }
 
 test('a changed manifest, terminal or damaged file is never served', () => {
