@@ -15,6 +15,7 @@ import {ExprCompileError, ExprFailure, ExprRuntimeError, type ExprErrorOrigin} f
 import {HELPER_NAMES} from './helper-names.js'
 import {resolveHelperTable, type HelperContext} from './helper-table.js'
 import {parse} from './parser.js'
+import {activeContentCache, cacheKey} from '../platform/content-cache.js'
 import type {SharedMemo} from './shared-memo.js'
 
 export type {ExprEnvName} from './envs.js'
@@ -94,6 +95,12 @@ export function parseExpr(source: string, location: ExprErrorOrigin = {}): AST.N
   }
 }
 
+/** The syntax tree of a source, through the content cache in force (a cached run does not parse it again). */
+function parseCached(source: string): AST.Node {
+  const cache = activeContentCache()
+  return cache === undefined ? parse(source, BUILTIN_NAMES) : cache.memo('expr-ast', cacheKey('expr-ast', source), () => parse(source, BUILTIN_NAMES))
+}
+
 export function compileExpr(source: string, options: CompileOptions = {}): CompiledProgram {
   const origin = options.location ?? {}
   const envName = options.env ?? 'any'
@@ -103,7 +110,7 @@ export function compileExpr(source: string, options: CompileOptions = {}): Compi
   let types: TypeMap
   let compiled: ReturnType<typeof compile>
   try {
-    ast = parse(source, BUILTIN_NAMES)
+    ast = parseCached(source)
     types = check(ast, {
       env,
       isFunction: (name) => HELPER_NAMES.has(name) || (helpers !== undefined && Object.hasOwn(helpers, name)),

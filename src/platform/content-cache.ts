@@ -25,7 +25,7 @@ import * as path from 'node:path'
 import {fileURLToPath} from 'node:url'
 
 /** The kinds of entries (one table each). */
-export type ContentCacheTable = 're2' | 're2-groups' | 're2-literals' | 'parser-file' | 'scenario-file' | 'hub-index'
+export type ContentCacheTable = 're2' | 're2-groups' | 're2-literals' | 'parser-file' | 'scenario-file' | 'hub-index' | 'expr-ast'
 
 /** Per table, per key, the entry's value as JSON text (parsed afresh by every lookup). */
 type Tables = Partial<Record<ContentCacheTable, Record<string, string>>>
@@ -75,9 +75,11 @@ export class ContentCache {
 
   /**
    * Records a derived value (plain data) under a key covering all its inputs, and returns it as
-   * a lookup would: through JSON, so a first run sees exactly what later runs read back.
+   * a lookup would: through JSON, so a first run sees exactly what later runs read back. A value
+   * JSON would not give back as it is (see jsonFaithful) is returned as it is and not kept.
    */
   store<T>(table: ContentCacheTable, key: string, value: T): T {
+    if (!jsonFaithful(value)) return value // e.g. Infinity, -0, a Map: JSON would change it, so it is not kept
     const text = JSON.stringify(value)
     let map = this.known.get(table)
     if (map === undefined) this.known.set(table, (map = new Map()))
@@ -111,6 +113,31 @@ export class ContentCache {
     if (map === undefined) this.used.set(table, (map = new Map()))
     if (!map.has(key)) this.usedCount++
     map.set(key, text)
+  }
+}
+
+/**
+ * True when JSON gives the value back as it is: null, booleans, strings, finite numbers other
+ * than -0, arrays of such values, and plain objects of them (a property whose value is
+ * undefined is dropped by JSON, which reads the same: such a property is as good as absent).
+ */
+export function jsonFaithful(value: unknown): boolean {
+  switch (typeof value) {
+    case 'string':
+    case 'boolean':
+      return true
+    case 'number':
+      return Number.isFinite(value) && !Object.is(value, -0)
+    case 'object': {
+      if (value === null) return true
+      if (Array.isArray(value)) return value.every((v) => v !== undefined && jsonFaithful(v))
+      const proto = Object.getPrototypeOf(value) as unknown
+      if (proto !== Object.prototype && proto !== null) return false
+      for (const v of Object.values(value)) if (v !== undefined && !jsonFaithful(v)) return false
+      return true
+    }
+    default:
+      return false
   }
 }
 

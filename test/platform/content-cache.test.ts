@@ -24,6 +24,15 @@ test('memo computes once, returns copies through JSON, and a throwing compute st
   assert.is(cache.lookup('re2-groups', 'bad'), undefined)
 })
 
+test('values JSON would change are returned as they are and not kept', () => {
+  const cache = new ContentCache()
+  for (const value of [Infinity, NaN, -0, [1, undefined], new Map(), {a: /x/}, {d: new Date(0)}]) {
+    assert.ok(Object.is(cache.memo('expr-ast', 'k', () => value), value))
+    assert.is(cache.lookup('expr-ast', 'k'), undefined)
+  }
+  assert.equal(cache.memo('expr-ast', 'ok', () => ({a: [1, 'x', null, {b: true}], c: undefined})), {a: [1, 'x', null, {b: true}]})
+})
+
 test('keys cover every part, in order', () => {
   assert.is.not(cacheKey('a', 'bc'), cacheKey('ab', 'c'))
   assert.is(cacheKey('a', 'b'), cacheKey('a', 'b'))
