@@ -19,13 +19,6 @@ import * as fs from 'node:fs'
 import * as path from 'node:path'
 import {parse as parseYaml} from 'yaml'
 import {hubIndexFor, type HubIndexLike} from '../detect/index.js'
-import {crowdVersion} from '../hub/crowd-version.js'
-import {installedContent} from '../hub/installed.js'
-import {sha256} from '../hub/integrity.js'
-import {installedFiles} from '../hub/layout.js'
-import {resolveDependencies} from '../hub/resolve.js'
-import {SourceSet} from '../hub/source-set.js'
-import {EmbeddedSource} from '../hub/sources/embedded.js'
 import type {InstalledItem} from '../hub/state.js'
 import {CrowdError, CrowdErrorList} from '../model/errors.js'
 import {cacheRoot} from '../platform/cache-dir.js'
@@ -202,6 +195,7 @@ export async function selectContent(request: ContentRequest, cache?: ContentCach
   }
   if (named) throw new CrowdError('usage', '--collection, --parser and --scenario select items of a hub directory: give it with --hub DIR')
   if (request.dataDir !== undefined) {
+    const {installedContent} = await import('../hub/installed.js')
     const installed = installedContent(request.dataDir)
     if (installed.parsers.length > 0 || installed.scenarios.length > 0) return contentFromInstalled(installed)
   }
@@ -282,6 +276,15 @@ export function embeddedHub(options: {cacheDir?: string} = {}): Promise<string> 
 const COMPLETE_MARKER = '.crowd-embedded-hub'
 
 async function buildEmbeddedHub(root: string): Promise<string> {
+  // the hub's modules are loaded only here: a scan of `--hub DIR` content does not need them
+  const [{crowdVersion}, {installedFiles}, {resolveDependencies}, {SourceSet}, {EmbeddedSource}, {sha256}] = await Promise.all([
+    import('../hub/crowd-version.js'),
+    import('../hub/layout.js'),
+    import('../hub/resolve.js'),
+    import('../hub/source-set.js'),
+    import('../hub/sources/embedded.js'),
+    import('../hub/integrity.js'),
+  ])
   const source = new EmbeddedSource()
   const set = await SourceSet.load([source])
   let chosen
@@ -313,7 +316,7 @@ async function buildEmbeddedHub(root: string): Promise<string> {
       fs.mkdirSync(path.dirname(out), {recursive: true})
       fs.writeFileSync(out, bytes)
     }
-    fs.writeFileSync(path.join(staging, '.index.json'), JSON.stringify(embeddedIndex(entries, files)))
+    fs.writeFileSync(path.join(staging, '.index.json'), JSON.stringify(embeddedIndex(entries, files, sha256)))
     fs.writeFileSync(path.join(staging, COMPLETE_MARKER), entries.map((e) => `${e.name}@${e.version}\n`).join(''))
     try {
       fs.renameSync(staging, dir)
@@ -335,7 +338,7 @@ async function buildEmbeddedHub(root: string): Promise<string> {
  * digest (the file's sha256, what a scenario's hash is): the embedded content's alerts carry
  * the version `[cti] hub` certifies.
  */
-function embeddedIndex(entries: readonly {name: string; version: string}[], files: ReadonlyMap<string, Buffer>): {scenarios: Record<string, {path: string; version: string; versions: Record<string, {digest: string}>}>} {
+function embeddedIndex(entries: readonly {name: string; version: string}[], files: ReadonlyMap<string, Buffer>, sha256: (bytes: Buffer) => string): {scenarios: Record<string, {path: string; version: string; versions: Record<string, {digest: string}>}>} {
   const scenarios: Record<string, {path: string; version: string; versions: Record<string, {digest: string}>}> = {}
   for (const e of entries) {
     const [author, name] = e.name.split('/')
