@@ -929,6 +929,8 @@ export interface AgentRunOptions {
   postoverflows?: string[]
   /** Default 60 s; then SIGKILL and reject. */
   timeoutMs?: number
+  /** Data files dir the agent's data/ links to (default CROWDSEC_PATHS.dataDir). */
+  dataDir?: string
   /** Reject if the agent exits non-zero or logs a failed push (default true). */
   check?: boolean
   cleanup?: Cleanup
@@ -963,8 +965,9 @@ export async function runCrowdsecAgent(opts: AgentRunOptions): Promise<AgentRunR
   try {
     fs.mkdirSync(path.join(dir, 'data'))
     // Data files some parsers/scenarios read (read-only symlinks) and the grok patterns (copied).
-    if (fs.existsSync(CROWDSEC_PATHS.dataDir)) {
-      for (const f of fs.readdirSync(CROWDSEC_PATHS.dataDir)) fs.symlinkSync(path.join(CROWDSEC_PATHS.dataDir, f), path.join(dir, 'data', f))
+    const dataDir = opts.dataDir ?? CROWDSEC_PATHS.dataDir
+    if (fs.existsSync(dataDir)) {
+      for (const f of fs.readdirSync(dataDir)) fs.symlinkSync(path.join(dataDir, f), path.join(dir, 'data', f))
     }
     fs.cpSync(CROWDSEC_PATHS.patternsDir, path.join(dir, 'patterns'), {recursive: true, dereference: true})
     fs.writeFileSync(path.join(dir, 'simulation.yaml'), 'simulation: off\n')
