@@ -12,6 +12,13 @@ import type {AcquisitionOptions, LineBatch, SourceSpec} from './types.js'
 
 const DEFAULT_CHUNK = 64 * 1024
 
+/**
+ * Plain files are read in bigger chunks: the cost of a read is mostly per call (a 52 MB log in
+ * 64 KiB reads took about 170 ms of the reading thread, in 1 MiB reads about 40 ms). A source
+ * still holds at most one chunk and a partial line.
+ */
+const PLAIN_CHUNK = 1024 * 1024
+
 export const fileSource: SourceSpec = {
   type: 'file',
   describe: 'a plain log file, read line by line',
@@ -32,7 +39,7 @@ export function isTarName(path: string): boolean {
 
 async function* readPlainFile(path: string, options: AcquisitionOptions): AsyncGenerator<LineBatch> {
   const info = newSourceInfo(path, 'file', 'file')
-  const stream = fs.createReadStream(path, {highWaterMark: options.chunkBytes ?? DEFAULT_CHUNK})
+  const stream = fs.createReadStream(path, {highWaterMark: options.chunkBytes ?? PLAIN_CHUNK})
   try {
     yield* readLines(stream, info, options)
   } catch (error) {
