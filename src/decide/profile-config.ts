@@ -4,8 +4,10 @@
  * errors of a file are collected and thrown together.
  */
 import * as fs from 'node:fs'
-import {isMap, isScalar, isSeq, LineCounter, parseAllDocuments, type Node as YamlNode} from 'yaml'
+import type {Node as YamlNode} from 'yaml'
+import {isMap, isScalar, isSeq, lineCounter, parseAllDocuments} from '../platform/yaml.js'
 import {CrowdError, CrowdErrorList} from '../model/errors.js'
+import {activeContentCache, cacheKey} from '../platform/content-cache.js'
 
 export interface DecisionTemplateConfig {
   type: string
@@ -50,8 +52,14 @@ export function readProfilesFile(file: string): ProfileConfig[] {
   return parseProfiles(text, file)
 }
 
+/** The profiles of a text; through the content cache in force, kept under the file name and text (a text with errors throws: nothing is kept). */
 export function parseProfiles(text: string, file: string): ProfileConfig[] {
-  const lines = new LineCounter()
+  const cache = activeContentCache()
+  return cache === undefined ? decodeProfiles(text, file) : cache.memo('profiles-file', cacheKey('profiles-file', file, text), () => decodeProfiles(text, file))
+}
+
+function decodeProfiles(text: string, file: string): ProfileConfig[] {
+  const lines = lineCounter()
   const docs = parseAllDocuments(text, {lineCounter: lines})
   const errors: CrowdError[] = []
   const profiles: ProfileConfig[] = []

@@ -6,7 +6,8 @@
 import {createHash} from 'node:crypto'
 import * as fs from 'node:fs'
 import * as path from 'node:path'
-import {isMap, isScalar, isSeq, LineCounter, parseAllDocuments, type Node as YamlNode} from 'yaml'
+import type {Node as YamlNode} from 'yaml'
+import {isMap, isScalar, isSeq, lineCounter as newLineCounter, parseAllDocuments} from '../platform/yaml.js'
 import {CrowdError} from '../model/errors.js'
 import {activeContentCache, cacheKey} from '../platform/content-cache.js'
 import {
@@ -73,7 +74,7 @@ export function loadScenarioFile(file: string, text?: string): LoadedFile {
 
 function decodeScenarioFile(file: string, bytes: Buffer, hash: string): LoadedFile {
   const source = bytes.toString('utf8')
-  const lineCounter = new LineCounter()
+  const lineCounter = newLineCounter()
   const docs = parseAllDocuments(source, {lineCounter, uniqueKeys: true})
   const loaded: LoadedFile = {file, documents: [], skipped: []}
   const list = [...docs]

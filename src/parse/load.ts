@@ -6,7 +6,7 @@
  */
 import * as fs from 'node:fs'
 import * as path from 'node:path'
-import {LineCounter, parseAllDocuments} from 'yaml'
+import {lineCounter, parseAllDocuments} from '../platform/yaml.js'
 import {CrowdError} from '../model/errors.js'
 import {activeContentCache, cacheKey} from '../platform/content-cache.js'
 import {decodeNodeConfig, type NodeConfig} from './node-config.js'
@@ -131,7 +131,7 @@ function decodeFileCached(ref: ParserFileRef, text: string, out: LoadedFiles): L
 }
 
 function decodeFile(ref: ParserFileRef, text: string, out: LoadedFiles): LoadedNode[] | undefined {
-  const lines = new LineCounter()
+  const lines = lineCounter()
   const docs = parseAllDocuments(text, {schema: 'failsafe', lineCounter: lines, uniqueKeys: true, prettyErrors: false})
   const nodes: LoadedNode[] = []
   const list = Array.isArray(docs) ? docs : [docs]

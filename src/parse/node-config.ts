@@ -4,7 +4,8 @@
  * scalar's source text (`value: 200` is "200", `~` is ""), booleans follow YAML 1.1.
  * Every decoded item keeps the line it came from, for error messages.
  */
-import {isAlias, isMap, isPair, isScalar, isSeq, type Document, type LineCounter, type Node as YamlNode, Scalar} from 'yaml'
+import type {Document, LineCounter, Node as YamlNode} from 'yaml'
+import {isAlias, isMap, isPair, isScalar, isSeq, PLAIN_SCALAR} from '../platform/yaml.js'
 import {CrowdError} from '../model/errors.js'
 
 export interface StaticConfig {
@@ -119,7 +120,7 @@ function deref(ctx: DecodeContext, node: unknown): YamlNode | null {
 function isNullScalar(node: YamlNode | null): boolean {
   if (node === null) return true
   if (!isScalar(node)) return false
-  if (node.type !== Scalar.PLAIN) return false
+  if (node.type !== PLAIN_SCALAR) return false
   const v = String(node.value ?? '')
   return v === '' || v === '~' || v === 'null' || v === 'Null' || v === 'NULL'
 }

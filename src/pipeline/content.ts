@@ -17,12 +17,12 @@
 import {createHash} from 'node:crypto'
 import * as fs from 'node:fs'
 import * as path from 'node:path'
-import {parse as parseYaml} from 'yaml'
+import {parseYaml} from '../platform/yaml.js'
 import {hubIndexFor, type HubIndexLike} from '../detect/index.js'
 import type {InstalledItem} from '../hub/state.js'
 import {CrowdError, CrowdErrorList} from '../model/errors.js'
 import {cacheRoot} from '../platform/cache-dir.js'
-import {withContentCache, type ContentCache} from '../platform/content-cache.js'
+import {activeContentCache, cacheKey, withContentCache, type ContentCache} from '../platform/content-cache.js'
 
 export interface ContentSelection {
   hubDir: string
@@ -118,7 +118,7 @@ export function resolveContent(selection: ContentSelection): ScanContent {
     content.collections.push(name)
     let doc: Record<string, unknown>
     try {
-      doc = (parseYaml(fs.readFileSync(file, 'utf8')) ?? {}) as Record<string, unknown>
+      doc = decodeCollection(file, fs.readFileSync(file, 'utf8'))
     } catch (error) {
       errors.push(new CrowdError('config', `cannot read collection: ${(error as Error).message.split('\n')[0]}`, {file}))
       return
@@ -145,6 +145,13 @@ export function resolveContent(selection: ContentSelection): ScanContent {
   content.parsers.sort(byStagePath)
   content.postoverflows.sort(byStagePath)
   return content
+}
+
+/** A collection file's document, through the content cache in force (kept under its path and text). */
+function decodeCollection(file: string, text: string): Record<string, unknown> {
+  const decode = (): Record<string, unknown> => (parseYaml(text) ?? {}) as Record<string, unknown>
+  const cache = activeContentCache()
+  return cache === undefined ? decode() : cache.memo('collection-file', cacheKey('collection-file', file, text), decode)
 }
 
 function compare(a: string, b: string): number {

@@ -71,9 +71,9 @@ function compileContent(content: ScanContent, request: Pick<ScanRequest, 'simula
  * then only tells it to start).
  */
 export async function prepareScan(request: ScanRequest): Promise<ScanOptions> {
-  // Profiles first: a bad profiles file is reported without compiling the content.
-  const profiles = loadProfiles(request.profilesFile)
   const bundle = request.prepared === undefined ? openContentBundle(request) : undefined
+  // Profiles first: a bad profiles file is reported without compiling the content.
+  const profiles = withContentCache(bundle?.cache, () => loadProfiles(request.profilesFile))
   const content = request.prepared?.content ?? (await selectCachedContent(request, bundle))
   const parseWorkerContent = (request.parseWorkers ?? 0) === 0
     ? undefined

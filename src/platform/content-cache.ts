@@ -25,7 +25,7 @@ import * as path from 'node:path'
 import {fileURLToPath} from 'node:url'
 
 /** The kinds of entries (one table each). */
-export type ContentCacheTable = 're2' | 're2-groups' | 're2-literals' | 'parser-file' | 'scenario-file' | 'hub-index' | 'expr-ast'
+export type ContentCacheTable = 're2' | 're2-groups' | 're2-literals' | 'parser-file' | 'scenario-file' | 'hub-index' | 'expr-ast' | 'collection-file' | 'profiles-file'
 
 /** Per table, per key, the entry's value as JSON text (parsed afresh by every lookup). */
 type Tables = Partial<Record<ContentCacheTable, Record<string, string>>>
