@@ -23,7 +23,7 @@ const ALLOWED: Record<string, readonly string[]> = {
   acquisition: ['model', 'platform', 'config', 'regex'],
   parse: ['model', 'platform', 'regex', 'expr', 'grok'],
   detect: ['model', 'platform', 'regex', 'expr'],
-  decide: ['model', 'expr'],
+  decide: ['model', 'platform', 'expr'],
   hub: ['model', 'platform', 'config', 'sandbox'],
   outputs: ['model', 'platform', 'pipeline', 'template', 'store', 'hub', 'sandbox'],
   pipeline: ['model', 'platform', 'config', 'regex', 'expr', 'grok', 'acquisition', 'parse', 'detect', 'decide', 'hub'],
