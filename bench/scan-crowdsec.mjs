@@ -15,6 +15,21 @@
 //           os.tmpdir()/crowd-bench/crowdsec-results.json, keyed by crowdsec version + sha256 of the
 //           log + type + collections + data files; --fresh measures again. Without crowdsec:
 //           installed with apt-get when root, else crowd is measured alone.
+// The two alert counts need not match, and a differing count is not by itself a crowd bug: the
+// agent's replay is not deterministic for scenarios with `blackhole` (all four sshd ones). A
+// blackholed overflow reaches the output routine as an empty alert carrying the bucket key, and that
+// routine then deletes the key from the bucket map. The pour routine has meanwhile started the
+// replacement bucket for the key, so the delete can drop that new bucket and the events already
+// poured into it (1.4.6 cmd/crowdsec/output.go, the `Alert == nil` branch, still there upstream).
+// How many events are lost depends on goroutine scheduling. That shifts later buckets and
+// blackholes for the same key, so alerts move, appear or vanish from one replay to the next.
+// ssh-200k: crowd 103 every time; the agent gave 102 once and 101 twice (the two 101 runs disagree
+// on ten alerts' times). The two alerts only crowd has (ssh-bf on 141.161.213.90 at 10:38:36 and on
+// 180.8.224.6 at 09:31:04) go away, and crowd gives the agent's alerts for those IPs, once the one or
+// two lines right after a blackholed overflow of the IP are deleted from the log. crowd follows the
+// race-free semantics. The cscli count itself is right: it equals the overflows the agent logs. So read
+// crowdsec_alerts on ssh-200k as one sample, not as a reference count, and judge detection parity
+// with the hub tests or with logs where no event of a key follows its blackholed overflow closely.
 // Prints `node -e 0` (median) as the process baseline, a line per case (ratio = crowdsec / crowd),
 // then the goals (nginx 20k ratio >= 100, nginx 200k >= 200, ssh 200k >= 10) as met / NOT met. The
 // exit code is 0 whether the goals are met or not; 1 only when a run fails.
