@@ -8,7 +8,7 @@
  * With `follow` (`crowd watch`), there are no inputs: the main thread sends batches of lines as
  * its sources read them, and each is answered in order (parseFollowed).
  */
-import {parentPort, workerData, type MessagePort} from 'node:worker_threads'
+import {parentPort, receiveMessageOnPort, workerData, type MessagePort} from 'node:worker_threads'
 import type {Detector} from '../detect/index.js'
 import {CrowdError} from '../model/errors.js'
 import {encodePreviewed, WireEncoder} from '../model/event-wire.js'
@@ -37,7 +37,7 @@ async function main(): Promise<void> {
   const go = new Promise<ParseWorkerGo>((resolve) => {
     started = resolve
   })
-  port.on('message', (msg: MainMessage) => {
+  const onMessage = (msg: MainMessage): void => {
     if (msg.type === 'go') {
       started?.(msg.go)
       return
@@ -47,7 +47,16 @@ async function main(): Promise<void> {
     const wake = room
     room = undefined
     wake?.()
-  })
+  }
+  port.on('message', onMessage)
+  // Acknowledgements wait in the port's queue while this thread parses (its event loop turns only
+  // on file reads, which are far apart): taken synchronously where the count of batches in flight
+  // decides something, so the hand-off sees how busy the main thread really is. (Not in follow
+  // mode: its lines come as messages, read by parseFollowed.)
+  const takeAcks = (): void => {
+    if (data.follow === true) return
+    for (let m = receiveMessageOnPort(port); m !== undefined; m = receiveMessageOnPort(port)) onMessage(m.message as MainMessage)
+  }
 
   const flush = (): void => {
     if (records.length === 0) return
@@ -101,7 +110,9 @@ async function main(): Promise<void> {
     },
     // the main thread is about to run out of work: it parses these lines itself
     takeLines(lines, from) {
-      if (options.handOff !== true || inFlight > (options.handOffInFlight ?? HAND_OFF_IN_FLIGHT)) return false
+      if (options.handOff !== true) return false
+      takeAcks()
+      if (inFlight > (options.handOffInFlight ?? HAND_OFF_IN_FLIGHT)) return false
       records.push({r: {i: from.input, s: from.source, src: from.src, module: from.module, labels: {...from.labels}, t: [from.now.sec, from.now.nsec], lines: lines.map((l) => l.raw)}})
       events += lines.length
       return true
@@ -109,6 +120,7 @@ async function main(): Promise<void> {
     async drain() {
       if (events < BATCH_EVENTS) return
       flush()
+      takeAcks()
       while (inFlight >= MAX_IN_FLIGHT) {
         await new Promise<void>((resolve) => {
           room = resolve
