@@ -14,7 +14,7 @@
  * The bitmap (program length × (text length + 1) bits, at most MAX_BITS) and the job stack
  * are module scratch shared by every program: searches are synchronous and never nest.
  */
-import {OP_ASSERT, OP_CHAR, OP_JMP, OP_MATCH, OP_SAVE, OP_SPLIT, assertAt, type FlatProgram} from './program.js'
+import {OP_ASSERT, OP_CHAR, OP_JMP, OP_MATCH, OP_SAVE, OP_SPLIT, TAIL_TO_NEWLINE, assertAt, type FlatProgram} from './program.js'
 
 /** Bitmap budget: 1 Mibit (128 KiB), e.g. a 2,000-instruction program on 500-character lines. */
 export const MAX_BITS = 1 << 20
@@ -44,7 +44,7 @@ function growJobs(): Int32Array {
 export function bitStateSearch(prog: FlatProgram, anchored: boolean, text: string, caps: Int32Array | undefined): boolean {
   const n = prog.length
   const len = text.length
-  const {op, next, arg, ascii, tests, first} = prog
+  const {op, next, arg, ascii, tests, first, tail} = prog
   const need = (n * (len + 1) + 31) >>> 5
   if (visited.length < need) {
     visited = new Uint32Array(Math.max(need, visited.length * 2))
@@ -117,6 +117,17 @@ export function bitStateSearch(prog: FlatProgram, anchored: boolean, text: strin
             break
           }
           case OP_SPLIT:
+            if (tail[pc] !== 0) {
+              // a greedy `.*` on the way to the match: the first path through it is the one
+              // that takes every character it can, then the captures on the exit are set there
+              const nl = tail[pc] === TAIL_TO_NEWLINE ? text.indexOf('\n', pos) : -1
+              const end = nl === -1 ? len : nl
+              if (caps !== undefined) {
+                for (let q = arg[pc]; op[q] !== OP_MATCH; q = next[q]) if (op[q] === OP_SAVE) caps[arg[q]] = end
+              }
+              found = true
+              break search
+            }
             if (top + 2 > stack.length) stack = growJobs()
             stack[top++] = arg[pc]
             stack[top++] = pos

@@ -9,7 +9,7 @@ import {WORD_RANGES, rangesContain, type AssertKind, type CharSet, type Re2Node,
 import {emitCharSet} from './translate.js'
 
 export type Inst =
-  | {op: 'char'; test: (cp: number) => boolean; next: number; wide: boolean}
+  | {op: 'char'; test: (cp: number) => boolean; next: number; wide: boolean; any?: 'nl' | 'all'}
   | {op: 'split'; x: number; y: number}
   | {op: 'jmp'; x: number}
   | {op: 'save'; slot: number; next: number}
@@ -23,6 +23,15 @@ function charTest(set: CharSet): (cp: number) => boolean {
   }
   const re = new RegExp(`^${emitCharSet(set)}$`, 'u')
   return (cp) => re.test(String.fromCodePoint(cp))
+}
+
+/** 'all' for a class of every code point, 'nl' for every one but the newline (`[^\\n]`), else undefined. */
+function anyKind(set: CharSet): 'nl' | 'all' | undefined {
+  if (set.props.length > 0) return undefined
+  const r = set.ranges
+  if (r.length === 2 && r[0] === 0 && r[1] === 0x10ffff) return 'all'
+  if (r.length === 4 && r[0] === 0 && r[1] === 0x09 && r[2] === 0x0b && r[3] === 0x10ffff) return 'nl'
+  return undefined
 }
 
 /** Whether the set may hold a code point >= 0x80 (exact for plain ranges, true with properties). */
@@ -49,11 +58,13 @@ class Compiler {
         this.emit({op: 'char', test: (c) => c === cp, next: p.length + 1, wide: cp >= 0x80})
         return
       }
-      case 'class':
-        this.emit({op: 'char', test: charTest(node.set), next: p.length + 1, wide: mayBeWide(node.set)})
+      case 'class': {
+        const any = anyKind(node.set)
+        this.emit({op: 'char', test: charTest(node.set), next: p.length + 1, wide: mayBeWide(node.set), ...(any !== undefined ? {any} : {})})
         return
+      }
       case 'any':
-        this.emit({op: 'char', test: node.newline ? () => true : (c) => c !== 0x0a, next: p.length + 1, wide: true})
+        this.emit({op: 'char', test: node.newline ? () => true : (c) => c !== 0x0a, next: p.length + 1, wide: true, any: node.newline ? 'all' : 'nl'})
         return
       case 'assert':
         this.emit({op: 'assert', kind: node.kind, next: p.length + 1})
@@ -184,7 +195,16 @@ export interface FlatProgram {
    * Assertions count as passable, so this is a superset: used to skip start positions.
    */
   readonly first?: {ascii: Uint8Array; nonAscii: boolean}
+  /**
+   * split: TAIL_TO_NEWLINE or TAIL_TO_END when the split is a greedy `.*` (or `(?s).*`) whose
+   * exit reaches the match through captures only (a grok pattern ending in GREEDYDATA): reached,
+   * it matches, consuming up to the first newline (or the end); 0 otherwise.
+   */
+  readonly tail: Uint8Array
 }
+
+export const TAIL_TO_NEWLINE = 1
+export const TAIL_TO_END = 2
 
 const NEVER = (): boolean => false
 
@@ -210,7 +230,31 @@ export function flattenProgram(prog: readonly Inst[]): FlatProgram {
       case 'match': op[k] = OP_MATCH; break
     }
   })
-  return {length: n, op, next, arg, ascii, tests, first: firstChars(prog)}
+  return {length: n, op, next, arg, ascii, tests, first: firstChars(prog), tail: tailLoops(prog)}
+}
+
+/** The greedy `.*` loops whose exit leads to the match through captures and jumps only (FlatProgram.tail). */
+function tailLoops(prog: readonly Inst[]): Uint8Array {
+  const tail = new Uint8Array(prog.length)
+  const reachesMatch = (pc: number): boolean => {
+    for (let steps = 0; steps <= prog.length; steps++) {
+      const inst = prog[pc]
+      if (inst === undefined) return false
+      if (inst.op === 'match') return true
+      if (inst.op === 'save') pc = inst.next
+      else if (inst.op === 'jmp') pc = inst.x
+      else return false
+    }
+    return false
+  }
+  prog.forEach((inst, k) => {
+    if (inst.op !== 'split' || inst.x !== k + 1) return
+    const body = prog[k + 1]
+    const back = prog[k + 2]
+    if (body?.op !== 'char' || body.any === undefined || body.next !== k + 2 || back?.op !== 'jmp' || back.x !== k) return
+    if (reachesMatch(inst.y)) tail[k] = body.any === 'nl' ? TAIL_TO_NEWLINE : TAIL_TO_END
+  })
+  return tail
 }
 
 /** The characters a match can start with (see FlatProgram.first). */

@@ -181,6 +181,25 @@ test("CrowdSec's ^%{SYSLOGLINE}: bitstate and Pike VM agree on syslog lines and 
   assert.ok(matched >= 4)
 })
 
+test('a greedy .* on the way to the match is taken whole (tail loops): same results as the Pike VM', () => {
+  const patterns = ['^(a+) (.*)', 'x([^\\n]*)', '(?s)y([^z]*)', 'x(.*)', '(?s)x(.*)', '^(\\w+)(?::(.*))?', '(.*)', 'a(.*)(b)?', 'a(.*?)', '(?:(.*)|b)c', '^(\\S+) ((.*))', '(?m)^x(.*)$']
+  const texts = ['aa bcd', 'aa b\ncd', 'x', 'yx\nz', 'xy\n', 'user:pw:x', 'user', 'ab', 'abc\nb', 'a\n', '', 'x😀\n', 'k x\uD800y']
+  const next = rng(7)
+  for (const re of patterns) {
+    const vm = new Re2Vm(parseRe2(re))
+    for (const text of [...texts, ...Array.from({length: 60}, () => randomText(next, Math.floor(next() * 16)))]) assertSameEngines(vm, text, re)
+  }
+  // the loops found: greedy `.*` with only captures between it and the match
+  const tails = (re: string): number[] => Array.from(flattenProgram(compileProgram(parseRe2(re))).tail).filter((t) => t !== 0)
+  assert.equal(tails('^(a+) (.*)'), [1])
+  assert.equal(tails('(?s)x(.*)'), [2])
+  assert.equal(tails('x([^\\n]*)'), [1]) // crowd's GREEDYDATA
+  assert.equal(tails('x([^z]*)'), [])
+  assert.equal(tails('a(.*)(b)?'), [])
+  assert.equal(tails('a(.*?)'), [])
+  assert.equal(tails('(?m)^x(.*)$'), [])
+})
+
 test('texts beyond the bitmap budget go to the Pike VM with the same result', () => {
   const vm = new Re2Vm(parseRe2('(a|b)*c(d+)'))
   const size = flattenProgram(compileProgram(parseRe2('(a|b)*c(d+)'))).length
