@@ -58,12 +58,13 @@ const NONE: HelpCache = {served: false, finish: () => {}}
  * stdout (finish keeps it). For any other request: nothing. `CROWD_HELP_CACHE=off` turns it off.
  */
 export function helpCache(argv: readonly string[], root: string, env: Readonly<Record<string, string | undefined>> = process.env, out: Terminal & {write: typeof process.stdout.write} = process.stdout): HelpCache {
-  if (env.CROWD_HELP_CACHE === 'off' || !isHelpRequest(argv)) return NONE
+  // Not under Deno: its console writes bypass process.stdout.write, so what oclif prints cannot be recorded whole.
+  if (env.CROWD_HELP_CACHE === 'off' || 'Deno' in globalThis || !isHelpRequest(argv)) return NONE
   const file = cacheFile(argv, root, env, out)
   if (file === undefined) return NONE
   const text = readChecked(file)
   if (text !== undefined) {
-    fs.writeSync(1, text)
+    out.write(text) // the process exits once it is flushed
     return {served: true, finish: () => {}}
   }
   const chunks: string[] = []
@@ -77,8 +78,9 @@ export function helpCache(argv: readonly string[], root: string, env: Readonly<R
     finish: () => {
       out.write = write
       const exitCode = process.exitCode ?? 0
-      if (exitCode !== 0 || chunks.length === 0) return
-      writeChecked(file, chunks.join(''))
+      const text = chunks.join('')
+      if (exitCode !== 0 || text === '') return
+      writeChecked(file, text)
     },
   }
 }
@@ -88,7 +90,7 @@ function readChecked(file: string): string | undefined {
     const text = fs.readFileSync(file, 'utf8')
     const cut = text.indexOf('\n')
     const body = text.slice(cut + 1)
-    return cut === 64 && createHash('sha256').update(body).digest('hex') === text.slice(0, cut) ? body : undefined
+    return cut === 64 && body !== '' && createHash('sha256').update(body).digest('hex') === text.slice(0, cut) ? body : undefined
   } catch {
     return undefined
   }

@@ -51,11 +51,17 @@ async function main(): Promise<void> {
   port.on('message', onMessage)
   // Acknowledgements wait in the port's queue while this thread parses (its event loop turns only
   // on file reads, which are far apart): taken synchronously where the count of batches in flight
-  // decides something, so the hand-off sees how busy the main thread really is. (Not in follow
-  // mode: its lines come as messages, read by parseFollowed.)
+  // decides something, so the hand-off sees how busy the main thread really is. Not in follow
+  // mode (its lines come as messages, read by parseFollowed), nor under Deno, whose worker port
+  // receiveMessageOnPort refuses (the count is then as fresh as the last turn of the loop).
+  let polling = data.follow !== true
   const takeAcks = (): void => {
-    if (data.follow === true) return
-    for (let m = receiveMessageOnPort(port); m !== undefined; m = receiveMessageOnPort(port)) onMessage(m.message as MainMessage)
+    if (!polling) return
+    try {
+      for (let m = receiveMessageOnPort(port); m !== undefined; m = receiveMessageOnPort(port)) onMessage(m.message as MainMessage)
+    } catch {
+      polling = false
+    }
   }
 
   const flush = (): void => {
