@@ -238,9 +238,31 @@ export function writeBundle(file: string, cache: ContentCache): boolean {
     fs.mkdirSync(path.dirname(file), {recursive: true, mode: 0o700})
     fs.writeFileSync(tmp, doc, {mode: 0o600})
     fs.renameSync(tmp, file)
-    return true
   } catch {
     fs.rmSync(tmp, {force: true})
     return false
+  }
+  pruneBundles(file)
+  return true
+}
+
+/** Bundles kept per build: the most recently written ones (a selection of content per bundle). */
+export const MAX_BUNDLES = 64
+
+/**
+ * Keeps the cache bounded: other builds' bundle directories are removed (no build but theirs reads
+ * them), and beyond MAX_BUNDLES in this build's directory the least recently written go. Best effort.
+ */
+function pruneBundles(file: string): void {
+  try {
+    const dir = path.dirname(file)
+    const root = path.dirname(dir)
+    for (const other of fs.readdirSync(root)) if (other !== path.basename(dir)) fs.rmSync(path.join(root, other), {recursive: true, force: true})
+    const bundles = fs.readdirSync(dir).filter((f) => f.endsWith('.json'))
+    if (bundles.length <= MAX_BUNDLES) return
+    const byAge = bundles.map((f) => ({f, t: fs.statSync(path.join(dir, f)).mtimeMs})).sort((a, b) => a.t - b.t)
+    for (const {f} of byAge.slice(0, bundles.length - MAX_BUNDLES)) fs.rmSync(path.join(dir, f), {force: true})
+  } catch {
+    // another process pruned at the same time, or the directory is not ours to clean: nothing lost
   }
 }

@@ -4,7 +4,7 @@ import * as os from 'node:os'
 import * as path from 'node:path'
 import {test} from 'uvu'
 import * as assert from 'uvu/assert'
-import {ContentCache, activeContentCache, bundleFile, cacheKey, readBundle, withContentCache, writeBundle} from '../../src/platform/content-cache.js'
+import {ContentCache, MAX_BUNDLES, activeContentCache, bundleFile, cacheKey, readBundle, withContentCache, writeBundle} from '../../src/platform/content-cache.js'
 import {compileRe2} from '../../src/regex/index.js'
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'crowd-content-cache-'))
@@ -68,6 +68,25 @@ test('a damaged, truncated or foreign bundle is ignored (state invalid), never h
     assert.is(r.cache.lookup('re2-groups', 'a'), undefined)
   }
   assert.is(readBundle(path.join(dir, 'missing.json')).state, 'missing')
+})
+
+test('the cache stays bounded: other builds are removed, the oldest bundles beyond MAX_BUNDLES go', () => {
+  const root = path.join(dir, 'bounded')
+  const old = bundleFile(root, 'a'.repeat(64), 'x')
+  const cache = new ContentCache()
+  cache.store('re2-groups', 'k', 1)
+  writeBundle(old, cache)
+  const files = Array.from({length: MAX_BUNDLES + 3}, (_, i) => bundleFile(root, 'b'.repeat(64), `selection ${i}`))
+  files.forEach((file, i) => {
+    writeBundle(file, cache)
+    fs.utimesSync(file, 1000 + i, 1000 + i) // written in this order
+  })
+  const last = bundleFile(root, 'b'.repeat(64), 'the newest')
+  writeBundle(last, cache) // prunes with every age set
+  assert.not.ok(fs.existsSync(path.dirname(old)), 'another build\'s bundles are removed')
+  assert.is(fs.readdirSync(path.dirname(last)).length, MAX_BUNDLES)
+  for (const file of files.slice(0, 4)) assert.not.ok(fs.existsSync(file))
+  assert.ok(fs.existsSync(last) && fs.existsSync(files.at(-1)!))
 })
 
 test('a regex compiled from a cached translation behaves as one compiled from its source', () => {
