@@ -1,7 +1,8 @@
 /**
- * The content cache: what compiling detection content derives from its text (decoded parser and
- * scenario files, RE2 translations, grok group counts, the hub index's scenario versions), kept
- * between runs so that a scan, a worker or a watch start does not derive it again.
+ * The content cache: what compiling detection content derives from its text (decoded parser,
+ * scenario, collection and profiles files, RE2 translations, grok group counts, required literals,
+ * expression syntax trees, the hub index's scenario versions), kept between runs so that a scan,
+ * a worker or a watch start does not derive it again.
  *
  * Safety by construction:
  * - Every entry is keyed by a digest of *all* its inputs (the file's path and bytes, the regex
@@ -9,12 +10,14 @@
  *   changed simply misses. A bundle never serves stale content; at worst it serves nothing.
  * - Entries hold plain data only (no code): what is cached is what a pure function computed from
  *   its inputs, and the code that turns it into matchers is the same with or without the cache.
+ *   A value JSON would not give back unchanged (jsonFaithful) is not kept.
  * - The code is part of the key: a bundle lives under the build's identity (`dist/build-id.json`,
  *   a digest of the compiled code written by `npm run build`), so another build never reads it.
  *   Without a build identity (running from sources) nothing is persisted.
  * - Bundles are written whole to a temporary name and renamed (readers in other processes see the
  *   old bundle or the new one, never half); each carries a sha256 of its entries, and a bundle that
- *   does not check out is ignored (and replaced by the next writer).
+ *   does not check out is ignored (and replaced by the next writer). The directory is bounded
+ *   (pruneBundles).
  *
  * Compilation is synchronous, so the cache in force is a dynamic scope (`withContentCache`): the
  * deriving functions ask `activeContentCache()` and compute as before when there is none.
