@@ -9,9 +9,9 @@
 //           of the whole process (start-up included), median of --runs (default 5 up to 20k lines,
 //           3 above); alerts = the JSON's summary.alerts
 //   crowdsec  the agent (`crowdsec -no-api -dsn file://LOG -type TYPE`, test/helpers/crowdsec.ts
-//           runCrowdsecAgent) replaying the file into a LAPI the bench starts once (not timed): the
-//           agent's wall time, run once; alerts = `cscli alerts list -l 0` on that LAPI (emptied
-//           before each replay). It is slow (minutes at 200k lines), so its figures are cached in
+//           runCrowdsecAgent) replaying the file into a LAPI started for that replay and stopped after
+//           it (not timed): the agent's wall time, run once; alerts = `cscli alerts list -l 0` on that
+//           LAPI. It is slow (minutes at 200k lines), so its figures are cached in
 //           os.tmpdir()/crowd-bench/crowdsec-results.json, keyed by crowdsec version + sha256 of the
 //           log + type + collections + data files; --fresh measures again. Without crowdsec:
 //           installed with apt-get when root, else crowd is measured alone.
@@ -44,6 +44,10 @@ import * as fs from 'node:fs'
 import * as os from 'node:os'
 import * as path from 'node:path'
 import {arg, generateLog, median, report, ROOT, SHARED, timeCommand} from './lib.mjs'
+
+// crowd and `node -e 0` run without NODE_EXTRA_CA_CERTS (a CA bundle some CI sandboxes set: every node start then reads
+// certificates, ~50 ms users do not pay), as in bench/startup.mjs
+const {NODE_EXTRA_CA_CERTS: _ca, ...CHILD_ENV} = process.env
 
 const NGINX = ['crowdsecurity/linux', 'crowdsecurity/nginx', 'crowdsecurity/base-http-scenarios']
 const SSH = ['crowdsecurity/linux', 'crowdsecurity/sshd']
@@ -170,7 +174,7 @@ function scanCrowd(hubDir, c, log, runs) {
   const times = []
   let alerts
   for (let i = 0; i < runs; i++) {
-    const r = timeCommand(process.execPath, args, {cwd: ROOT})
+    const r = timeCommand(process.execPath, args, {cwd: ROOT, env: CHILD_ENV})
     if (r.status !== 0) throw new Error(`crowd scan exited ${r.status}:\n${String(r.stderr).slice(-2000)}`)
     let summary
     try {
@@ -190,13 +194,22 @@ const MACHINE = 'bench-agent'
 const PASSWORD = 'bench-agent-password-0123456789'
 let lapi
 
-/** One agent replay of `log` into the (lazily started) LAPI: the agent's wall time and the alerts it pushed. */
+/**
+ * One agent replay of `log` into a LAPI started for it: the agent's wall time and the alerts it
+ * pushed. The LAPI is stopped afterwards: left running it takes CPU time from the next crowd runs.
+ */
 async function replayCrowdsec(c, log, dataDir) {
-  if (!lapi) {
-    lapi = await harness.startCrowdsecLapi({logLevel: 'warning'})
+  lapi = await harness.startCrowdsecLapi({logLevel: 'warning'})
+  try {
     await lapi.addMachine(MACHINE, PASSWORD)
+    return await replayInto(c, log, dataDir)
+  } finally {
+    await lapi.stop()
+    lapi = undefined
   }
-  await lapi.cscli(['alerts', 'delete', '--all'])
+}
+
+async function replayInto(c, log, dataDir) {
   const r = await harness.runCrowdsecAgent({
     url: lapi.url,
     machineId: MACHINE,
@@ -215,7 +228,7 @@ async function replayCrowdsec(c, log, dataDir) {
 function nodeBaseline(runs) {
   const times = []
   for (let i = 0; i < runs; i++) {
-    const r = timeCommand(process.execPath, ['-e', '0'])
+    const r = timeCommand(process.execPath, ['-e', '0'], {env: CHILD_ENV})
     if (r.status !== 0) throw new Error(`node -e 0 exited ${r.status}`)
     times.push(r.ms / 1000)
   }
