@@ -14,7 +14,7 @@
  * The bitmap (program length × (text length + 1) bits, at most MAX_BITS) and the job stack
  * are module scratch shared by every program: searches are synchronous and never nest.
  */
-import {OP_ASSERT, OP_CHAR, OP_JMP, OP_MATCH, OP_SAVE, OP_SPLIT, TAIL_TO_NEWLINE, assertAt, type FlatProgram} from './program.js'
+import {OP_ASSERT, OP_CHAR, OP_JMP, OP_MATCH, OP_SAVE, OP_SPLIT, START_EMPTY, START_WIDE, TAIL_TO_NEWLINE, assertAt, type FlatProgram} from './program.js'
 
 /** Bitmap budget: 1 Mibit (128 KiB), e.g. a 2,000-instruction program on 500-character lines. */
 export const MAX_BITS = 1 << 20
@@ -44,7 +44,7 @@ function growJobs(): Int32Array {
 export function bitStateSearch(prog: FlatProgram, anchored: boolean, text: string, caps: Int32Array | undefined): boolean {
   const n = prog.length
   const len = text.length
-  const {op, next, arg, ascii, tests, first, tail} = prog
+  const {op, next, arg, ascii, tests, first, tail, startAscii, startFlags} = prog
   const need = (n * (len + 1) + 31) >>> 5
   if (visited.length < need) {
     visited = new Uint32Array(Math.max(need, visited.length * 2))
@@ -128,10 +128,19 @@ export function bitStateSearch(prog: FlatProgram, anchored: boolean, text: strin
               found = true
               break search
             }
-            if (top + 2 > stack.length) stack = growJobs()
-            stack[top++] = arg[pc]
-            stack[top++] = pos
-            pc = next[pc]
+            {
+              // a branch that cannot begin with the next character (or at the end) cannot match:
+              // neither pushed nor followed (its start set is a superset, so nothing is lost)
+              const c = pos < len ? text.charCodeAt(pos) : -1
+              const alt = arg[pc]
+              if ((startFlags[alt] & START_EMPTY) !== 0 || (c >= 0 && (c < 128 ? (startAscii[4 * alt + (c >>> 5)] & (1 << (c & 31))) !== 0 : (startFlags[alt] & START_WIDE) !== 0))) {
+                if (top + 2 > stack.length) stack = growJobs()
+                stack[top++] = alt
+                stack[top++] = pos
+              }
+              pc = next[pc]
+              if ((startFlags[pc] & START_EMPTY) === 0 && (c < 0 || (c < 128 ? (startAscii[4 * pc + (c >>> 5)] & (1 << (c & 31))) === 0 : (startFlags[pc] & START_WIDE) === 0))) continue search
+            }
             break
           case OP_JMP:
             pc = next[pc]

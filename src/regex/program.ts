@@ -201,7 +201,19 @@ export interface FlatProgram {
    * it matches, consuming up to the first newline (or the end); 0 otherwise.
    */
   readonly tail: Uint8Array
+  /**
+   * For the targets of splits (0 elsewhere): the ASCII characters a path from there can consume
+   * first (4 words per instruction, like `ascii`), and in `startFlags` START_WIDE (it may begin
+   * with a non-ASCII character) and START_EMPTY (it may reach the match consuming nothing).
+   * Assertions count as passable, so these are supersets: a branch whose set excludes the next
+   * character (or the end of the text) cannot match, and the searches skip it.
+   */
+  readonly startAscii: Uint32Array
+  readonly startFlags: Uint8Array
 }
+
+export const START_WIDE = 1
+export const START_EMPTY = 2
 
 export const TAIL_TO_NEWLINE = 1
 export const TAIL_TO_END = 2
@@ -230,7 +242,46 @@ export function flattenProgram(prog: readonly Inst[]): FlatProgram {
       case 'match': op[k] = OP_MATCH; break
     }
   })
-  return {length: n, op, next, arg, ascii, tests, first: firstChars(prog), tail: tailLoops(prog)}
+  const {startAscii, startFlags} = startSets(prog, ascii)
+  return {length: n, op, next, arg, ascii, tests, first: firstChars(prog), tail: tailLoops(prog), startAscii, startFlags}
+}
+
+/** FlatProgram.startAscii and startFlags for every split target. */
+function startSets(prog: readonly Inst[], ascii: Uint32Array): {startAscii: Uint32Array; startFlags: Uint8Array} {
+  const n = prog.length
+  const startAscii = new Uint32Array(4 * n)
+  const startFlags = new Uint8Array(n)
+  const targets = new Set<number>()
+  for (const inst of prog) {
+    if (inst.op === 'split') {
+      targets.add(inst.x)
+      targets.add(inst.y)
+    }
+  }
+  const seen = new Int32Array(n).fill(-1)
+  for (const t of targets) {
+    if (t < 0 || t >= n) continue
+    // every instruction reachable from t without consuming a character
+    const stack = [t]
+    while (stack.length > 0) {
+      const q = stack.pop() as number
+      if (seen[q] === t) continue
+      seen[q] = t
+      const inst = prog[q]
+      switch (inst.op) {
+        case 'char':
+          for (let w = 0; w < 4; w++) startAscii[4 * t + w] |= ascii[4 * q + w]
+          if (inst.wide) startFlags[t] |= START_WIDE
+          break
+        case 'split': stack.push(inst.x, inst.y); break
+        case 'jmp': stack.push(inst.x); break
+        case 'save':
+        case 'assert': stack.push(inst.next); break
+        case 'match': startFlags[t] |= START_EMPTY; break
+      }
+    }
+  }
+  return {startAscii, startFlags}
 }
 
 /** The greedy `.*` loops whose exit leads to the match through captures and jumps only (FlatProgram.tail). */

@@ -200,6 +200,23 @@ test('a greedy .* on the way to the match is taken whole (tail loops): same resu
   assert.equal(tails('(?m)^x(.*)$'), [])
 })
 
+test('start sets of split targets: what a branch can begin with, and whether it can match empty', () => {
+  const flat = flattenProgram(compileProgram(parseRe2('(?:ab|[0-9]x|é|)c?')))
+  const sets: string[] = []
+  for (let pc = 0; pc < flat.length; pc++) {
+    if (flat.op[pc] !== 1) continue // OP_SPLIT
+    for (const t of [flat.next[pc], flat.arg[pc]]) {
+      const chars = Array.from({length: 128}, (_, c) => c).filter((c) => (flat.startAscii[4 * t + (c >>> 5)] & (1 << (c & 31))) !== 0)
+      sets.push(`${String.fromCharCode(...chars)}|${flat.startFlags[t]}`)
+    }
+  }
+  // the alternation's branches (ab, [0-9]x, é, empty), then c? (c, or nothing)
+  assert.ok(sets.includes('a|0'))
+  assert.ok(sets.includes('0123456789|0'))
+  assert.ok(sets.includes('|1')) // é: non-ASCII only
+  assert.ok(sets.includes('c|2')) // the empty branch goes on to c? and the match
+})
+
 test('texts beyond the bitmap budget go to the Pike VM with the same result', () => {
   const vm = new Re2Vm(parseRe2('(a|b)*c(d+)'))
   const size = flattenProgram(compileProgram(parseRe2('(a|b)*c(d+)'))).length
