@@ -6,13 +6,15 @@
  * The key covers everything the text depends on: the request (argv), the command manifest and
  * package.json (bytes), the runtime (version, platform, arch: `--version` prints them), and the
  * terminal (TTY or not, its width, OCLIF_COLUMNS and the color variables). Text is recorded only
- * from a run that ended with exit code 0, written whole (temp file and rename), and checked
- * (sha256) when read; anything else runs oclif as usual. This module loads only node builtins.
+ * from a run that ended with exit code 0, as a checked file (src/platform/files.ts: written whole,
+ * its sha256 checked when read); anything else runs oclif as usual. Beside node builtins this module
+ * loads only small platform modules: oclif and the rest of crowd stay unloaded.
  */
 import {createHash} from 'node:crypto'
 import * as fs from 'node:fs'
 import * as path from 'node:path'
 import {cacheRoot} from '../platform/cache-dir.js'
+import {readCheckedFile, writeCheckedFile} from '../platform/files.js'
 
 const HELP_FLAGS = new Set(['--help', '-h'])
 const VERSION_ARGS = new Set(['--version', '-v', 'version'])
@@ -62,9 +64,9 @@ export function helpCache(argv: readonly string[], root: string, env: Readonly<R
   if (env.CROWD_HELP_CACHE === 'off' || 'Deno' in globalThis || !isHelpRequest(argv)) return NONE
   const file = cacheFile(argv, root, env, out)
   if (file === undefined) return NONE
-  const text = readChecked(file)
-  if (text !== undefined) {
-    out.write(text) // the process exits once it is flushed
+  const read = readCheckedFile(file)
+  if (typeof read !== 'string' && read.body !== '') {
+    out.write(read.body) // the process exits once it is flushed
     return {served: true, finish: () => {}}
   }
   const chunks: string[] = []
@@ -80,29 +82,7 @@ export function helpCache(argv: readonly string[], root: string, env: Readonly<R
       const exitCode = process.exitCode ?? 0
       const text = chunks.join('')
       if (exitCode !== 0 || text === '') return
-      writeChecked(file, text)
+      writeCheckedFile(file, text)
     },
-  }
-}
-
-function readChecked(file: string): string | undefined {
-  try {
-    const text = fs.readFileSync(file, 'utf8')
-    const cut = text.indexOf('\n')
-    const body = text.slice(cut + 1)
-    return cut === 64 && body !== '' && createHash('sha256').update(body).digest('hex') === text.slice(0, cut) ? body : undefined
-  } catch {
-    return undefined
-  }
-}
-
-function writeChecked(file: string, body: string): void {
-  const tmp = `${file}.tmp-${process.pid}`
-  try {
-    fs.mkdirSync(path.dirname(file), {recursive: true, mode: 0o700})
-    fs.writeFileSync(tmp, `${createHash('sha256').update(body).digest('hex')}\n${body}`, {mode: 0o600})
-    fs.renameSync(tmp, file)
-  } catch {
-    fs.rmSync(tmp, {force: true}) // best effort: the next request runs oclif again
   }
 }

@@ -1,10 +1,9 @@
 /** The running crowd's version (package.json), which packages' `crowd` ranges are checked against. */
 import * as fs from 'node:fs'
 import * as path from 'node:path'
-import {fileURLToPath} from 'node:url'
+import {PACKAGE_ROOT} from '../platform/module-url.js'
 
-/** The repository (or installed package) root: src/hub/ and dist/hub/ are both two levels down. */
-export const PACKAGE_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..')
+export {PACKAGE_ROOT}
 
 let cached: string | undefined
 

@@ -14,9 +14,9 @@
  * - The code is part of the key: a bundle lives under the build's identity (`dist/build-id.json`,
  *   a digest of the compiled code written by `npm run build`), so another build never reads it.
  *   Without a build identity (running from sources) nothing is persisted.
- * - Bundles are written whole to a temporary name and renamed (readers in other processes see the
- *   old bundle or the new one, never half); each carries a sha256 of its entries, and a bundle that
- *   does not check out is ignored (and replaced by the next writer). The directory is bounded
+ * - Bundles are checked files (src/platform/files.ts: written whole and renamed, so readers in
+ *   other processes see the old bundle or the new one; a sha256 of the body first), and a bundle
+ *   that does not check out is ignored (and replaced by the next writer). The directory is bounded
  *   (pruneBundles).
  *
  * Compilation is synchronous, so the cache in force is a dynamic scope (`withContentCache`): the
@@ -25,7 +25,8 @@
 import {createHash} from 'node:crypto'
 import * as fs from 'node:fs'
 import * as path from 'node:path'
-import {fileURLToPath} from 'node:url'
+import {readCheckedFile, writeCheckedFile} from './files.js'
+import {PACKAGE_ROOT} from './module-url.js'
 
 /** The kinds of entries (one table each). */
 export type ContentCacheTable = 're2' | 're2-groups' | 're2-literals' | 'parser-file' | 'scenario-file' | 'hub-index' | 'expr-ast' | 'collection-file' | 'profiles-file'
@@ -175,7 +176,6 @@ export function cacheKey(...parts: readonly (string | Uint8Array)[]): string {
 // ---------------------------------------------------------------------------------------------
 // Bundles on disk
 
-const PACKAGE_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..')
 let buildIdentity: string | null | undefined
 
 /**
@@ -207,20 +207,13 @@ export function bundleFile(cacheRoot: string, identity: string, selection: strin
 
 /** The bundle at `file` as a ContentCache; an empty one when it is missing, unreadable or does not check out. */
 export function readBundle(file: string): {cache: ContentCache; state: 'hit' | 'missing' | 'invalid'} {
-  let text: string
+  // a checked file (src/platform/files.ts) whose body is FORMAT, a newline, the tables
+  const read = readCheckedFile(file)
+  if (typeof read === 'string') return {cache: new ContentCache(), state: read}
   try {
-    text = fs.readFileSync(file, 'utf8')
-  } catch {
-    return {cache: new ContentCache(), state: 'missing'}
-  }
-  // line 1: {"format", "sha256" of the rest}; the rest: the tables
-  const cut = text.indexOf('\n')
-  try {
-    const head = JSON.parse(text.slice(0, cut)) as {format?: unknown; sha256?: unknown}
-    const body = text.slice(cut + 1)
-    if (cut < 0 || head.format !== FORMAT || head.sha256 !== createHash('sha256').update(body).digest('hex')) throw new Error('not a valid bundle')
-    const tables = JSON.parse(body) as unknown
-    if (tables === null || typeof tables !== 'object' || Array.isArray(tables)) throw new Error('not a valid bundle')
+    if (!read.body.startsWith(`${FORMAT}\n`)) throw new Error('not a bundle')
+    const tables = JSON.parse(read.body.slice(FORMAT.length + 1)) as unknown
+    if (tables === null || typeof tables !== 'object' || Array.isArray(tables)) throw new Error('not a bundle')
     return {cache: new ContentCache(tables as Tables), state: 'hit'}
   } catch {
     return {cache: new ContentCache(), state: 'invalid'}
@@ -228,23 +221,12 @@ export function readBundle(file: string): {cache: ContentCache; state: 'hit' | '
 }
 
 /**
- * Writes the entries the cache used, when they changed (atomically: temp file and rename). Best
- * effort: a cache that cannot be written costs the next run time, never a failure.
+ * Writes the entries the cache used, when they changed. Best effort: a cache that cannot be
+ * written costs the next run time, never a failure.
  */
 export function writeBundle(file: string, cache: ContentCache): boolean {
   if (!cache.changed) return false
-  const tables = cache.usedTables()
-  const body = JSON.stringify(tables)
-  const doc = `${JSON.stringify({format: FORMAT, sha256: createHash('sha256').update(body).digest('hex')})}\n${body}`
-  const tmp = `${file}.tmp-${process.pid}-${Math.random().toString(36).slice(2, 10)}`
-  try {
-    fs.mkdirSync(path.dirname(file), {recursive: true, mode: 0o700})
-    fs.writeFileSync(tmp, doc, {mode: 0o600})
-    fs.renameSync(tmp, file)
-  } catch {
-    fs.rmSync(tmp, {force: true})
-    return false
-  }
+  if (!writeCheckedFile(file, `${FORMAT}\n${JSON.stringify(cache.usedTables())}`)) return false
   pruneBundles(file)
   return true
 }

@@ -2,6 +2,7 @@
  * Files written so that a crash leaves the old content or the new, never a mix: a temporary file
  * beside the target, fsync, rename, fsync of the directory.
  */
+import {createHash} from 'node:crypto'
 import * as fs from 'node:fs'
 import * as path from 'node:path'
 import {CrowdError} from '../model/errors.js'
@@ -27,6 +28,33 @@ export function writeFileAtomic(file: string, data: string | Uint8Array, mode = 
   } catch {
     // directories cannot be opened for fsync on some systems: the rename is still atomic
   }
+}
+
+/**
+ * A cache file checked when read: `<sha256 of the body>\n<body>`, written with writeFileAtomic
+ * (a reader sees the old file or the new one). Best effort: false when it cannot be written.
+ */
+export function writeCheckedFile(file: string, body: string): boolean {
+  try {
+    fs.mkdirSync(path.dirname(file), {recursive: true, mode: 0o700})
+    writeFileAtomic(file, `${createHash('sha256').update(body).digest('hex')}\n${body}`)
+    return true
+  } catch {
+    fs.rmSync(`${file}.tmp-${process.pid}`, {force: true})
+    return false
+  }
+}
+
+/** The body of a file writeCheckedFile wrote; 'missing' when it cannot be read, 'invalid' when it does not check out. */
+export function readCheckedFile(file: string): {body: string} | 'missing' | 'invalid' {
+  let text: string
+  try {
+    text = fs.readFileSync(file, 'utf8')
+  } catch {
+    return 'missing'
+  }
+  const body = text.slice(65)
+  return text.charCodeAt(64) === 0x0a && createHash('sha256').update(body).digest('hex') === text.slice(0, 64) ? {body} : 'invalid'
 }
 
 /**
