@@ -89,7 +89,7 @@ const EMPTY: unknown[] = []
 /** Parses only (no environment needed): for tools that print the tree. */
 export function parseExpr(source: string, location: ExprErrorOrigin = {}): AST.Node {
   try {
-    return parse(source, BUILTIN_NAMES)
+    return parseCached(source)
   } catch (error) {
     throw toCompileError(error, source, location)
   }

@@ -110,9 +110,9 @@ export function readTestLog(file: string): {lines: LogLine[]; error?: CrowdError
 }
 
 async function defaultScenarioRunner(): Promise<ScenarioRunner | undefined> {
-  const specifier = './scenarios.js' // the detect stage's hub-test runner (src/hubtest/scenarios.ts)
   try {
-    const mod = (await import(specifier)) as {runScenarios?: unknown}
+    // the detect stage's hub-test runner (src/hubtest/scenarios.ts); a literal, so the bundle has it
+    const mod = (await import('./scenarios.js')) as {runScenarios?: unknown}
     return typeof mod.runScenarios === 'function' ? (mod.runScenarios as ScenarioRunner) : undefined
   } catch {
     return undefined

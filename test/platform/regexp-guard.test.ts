@@ -19,12 +19,17 @@ test('the guard makes /^(a+)+$/ on 40 a and a b finish well under a second', () 
   assert.ok(ms < 500, `took ${ms} ms`)
 })
 
-test('the binary enables the guard before commands run (crowd expr-free probe through bin/run.js import order)', async () => {
+test('the binary enables the guard as its entry loads, before oclif or any command (the bundled CLI entry)', async () => {
   const {readFileSync} = await import('node:fs')
   const bin = readFileSync(`${ROOT}/bin/run.js`, 'utf8')
-  const guard = bin.indexOf('regexp-guard')
-  const oclif = bin.indexOf('@oclif/core')
-  assert.ok(guard > 0 && guard < oclif, 'regexp-guard must be imported before @oclif/core')
+  const imports = [...bin.matchAll(/^import .* from '([^']+)'/gm)].map((m) => m[1])
+  assert.equal(imports.filter((m) => !m.startsWith('node:')), ['../dist/bundle/cli/main.js'], 'bin/run.js loads crowd through the CLI entry only')
+  const script = `import './dist/bundle/cli/main.js';\n${PROBE}`
+  const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], {cwd: ROOT, encoding: 'utf8', timeout: 20_000})
+  assert.is(r.status, 0, r.stderr)
+  const {hit, ms} = JSON.parse(r.stdout)
+  assert.is(hit, false)
+  assert.ok(ms < 500, `took ${ms} ms`)
 })
 
 test.run()
