@@ -86,7 +86,7 @@ export function mapReadOf(program: Program): {field: 'Parsed' | 'Meta' | 'Enrich
 
 const EMPTY: unknown[] = []
 
-/** Parses only (no environment needed): for tools that print the tree. */
+/** Parses only (no environment needed): for tools that print or analyse the tree; through the content cache in force. */
 export function parseExpr(source: string, location: ExprErrorOrigin = {}): AST.Node {
   try {
     return parseCached(source)
