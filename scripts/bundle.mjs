@@ -9,7 +9,7 @@
 //   time, loaded only on request, and oclif): they load from node_modules as before.
 // - A module that uses import.meta.url to find files next to it (PACKAGE_ROOT, templates, console
 //   assets) still sees its own place in dist/; a module that starts a sibling module in a worker
-//   (the parse thread) sees its place in dist/bundle/, where the bundled sibling is.
+//   (parse-worker-start) sees its place in dist/bundle/, where the bundled sibling is.
 // - A dependency that uses __dirname or __filename (it would see the bundle's place, not its own)
 //   stops the build: it belongs in EXTERNAL.
 // - Output is deterministic: the same dist/ gives the same bytes (the manifest and the build id
@@ -33,7 +33,7 @@ const out = path.join(dist, 'bundle')
 const EXTERNAL = ['@oclif/core', 'better-sqlite3', 'vm2', 'pg', 'pg-native', 'mmdb-lib', 'yaml', 'typescript', 'tsx', 'ts-node', 'playwright-core', 'deno']
 
 /** Modules that start a sibling module in a worker, and that sibling (bundled beside them). */
-const STARTS_SIBLING = new Map([['pipeline/parse-thread.js', 'pipeline/parse-worker']])
+const STARTS_SIBLING = new Map([['pipeline/parse-worker-start.js', 'pipeline/parse-worker']])
 
 const rel = (file) => path.relative(root, file).split(path.sep).join('/')
 const commands = fs

@@ -7,7 +7,8 @@ import {CrowdCommand} from '../cli/base-command.js'
 import {CrowdError} from '../model/errors.js'
 import {renderScanReport} from '../outputs/report.js'
 import {createProgressView} from '../outputs/report-progress.js'
-import {prepareScan, runScan, type ScanResult, type WorkerLogLevel} from '../pipeline/index.js'
+import type {ScanResult, WorkerLogLevel} from '../pipeline/index.js'
+import {BlankParseWorker, inputsRuleOutWorker} from '../pipeline/parse-worker-start.js'
 import {parseGoDuration} from '../model/go-time.js'
 import type {NotificationFigures, ScanNotifications} from '../outputs/notifications/index.js'
 
@@ -59,6 +60,19 @@ Exit codes: 0 no alert, 1 alerts found (unless --fail-on none), 2 usage or confi
     if (inputs.filter((i) => i.input === '-').length > 1) throw new CrowdError('usage', 'stdin (-) can be given only once')
     const f = this.flags
     const ndjsonLines: string[] = []
+    const parseWorkers = f['parse-workers'] === 'auto' ? 'auto' : f['parse-workers'] === '1' ? 1 : 0
+    // when the inputs allow a parse worker, it loads its modules while this thread loads the
+    // pipeline's and chooses the content (prepareScan gives it its work, or stops it)
+    const blank = parseWorkers !== 0 && inputsRuleOutWorker(parseWorkers, inputs, false) === undefined ? new BlankParseWorker() : undefined
+    try {
+      return await this.scan(inputs, parseWorkers, ndjsonLines, blank)
+    } finally {
+      blank?.dispose() // when prepareScan never took it
+    }
+  }
+
+  private async scan(inputs: ReturnType<typeof splitInputType>[], parseWorkers: 'auto' | 0 | 1, ndjsonLines: string[], blank: BlankParseWorker | undefined): Promise<ScanCommandResult> {
+    const f = this.flags
     // checked before the scan runs: a name without configuration or plugin stops it at once
     let notify: ScanNotifications | undefined
     let notifyWaitMs = 0
@@ -72,6 +86,7 @@ Exit codes: 0 no alert, 1 alerts found (unless --fail-on none), 2 usage or confi
       const config = this.crowdConfig
       notify = prepareScanNotifications({dirs: config.notifications.dirs, names: f.notify, resolver: await installedDeliverers({dataDir: config.dataDir, logger: this.logger}), logger: this.logger})
     }
+    const {prepareScan, runScan} = await import('../pipeline/index.js')
     const options = await prepareScan({
       inputs,
       type: f.type,
@@ -87,7 +102,8 @@ Exit codes: 0 no alert, 1 alerts found (unless --fail-on none), 2 usage or confi
       maxBuckets: f.hub === undefined ? this.crowdConfig.detect.maxBucketsPerScenario : undefined,
       failOn: f['fail-on'],
       logger: this.logger,
-      parseWorkers: f['parse-workers'] === 'auto' ? 'auto' : f['parse-workers'] === '1' ? 1 : 0,
+      parseWorkers,
+      parseWorkerBlank: blank,
       logLevel: (f['log-level'] ?? (process.env.CROWD_LOG_LEVEL || 'warn')) as WorkerLogLevel,
     })
     const quiet = this.jsonEnabled() || f.ndjson

@@ -11,11 +11,13 @@ import {selectContent, type ContentRequest, type ScanContent} from './content.js
 import {openContentBundle, saveContentBundle, type ContentBundle} from './content-bundle.js'
 import {withContentCache} from '../platform/content-cache.js'
 import {EarlyParseWorker, planParseWorker} from './parse-thread.js'
+import type {BlankParseWorker} from './parse-worker-start.js'
 import {parseWorkerData, runScan, scanAlerts, type ScanOptions, type ScanResult} from './scan.js'
 
 export {runScan, scanAlerts, scanExitCode} from './scan.js'
-export {planParseWorker, AUTO_MIN_BYTES} from './parse-thread.js'
-export type {ParseWorkerSetting} from './parse-thread.js'
+export {planParseWorker} from './parse-thread.js'
+export {AUTO_MIN_BYTES, BlankParseWorker, inputsRuleOutWorker} from './parse-worker-start.js'
+export type {ParseWorkerSetting} from './parse-worker-start.js'
 export type {WorkerLogLevel, ContentReport, ScanOptions, ScanResult, ScanProgress, ScanSummary, InputReport, SourceReport, AcquisitionMetric} from './scan.js'
 export {resolveContent, selectContent, embeddedHub, embeddedCacheRoot, contentFromInstalled, EMBEDDED_COLLECTIONS} from './content.js'
 export type {ScanContent, ContentSelection, ContentRequest, ContentOrigin} from './content.js'
@@ -33,6 +35,11 @@ export interface ScanRequest extends Omit<ScanOptions, 'engines' | 'profiles'>, 
    * for content: simulation was applied when it was compiled.
    */
   prepared?: PreparedContent
+  /**
+   * A parse worker the caller started before this request (its inputs allowed one): given the
+   * work when the content allows a worker too, stopped otherwise.
+   */
+  parseWorkerBlank?: BlankParseWorker
 }
 
 /** Selected and compiled detection content: what scans of the same content can share. */
@@ -66,29 +73,33 @@ function compileContent(content: ScanContent, request: Pick<ScanRequest, 'simula
 
 /**
  * Selects content, builds stages and profiles; every config problem is a CrowdError thrown
- * before any input is read. When the scan will parse in a worker, the worker is started as
- * soon as the content is chosen: it compiles its copy while this thread compiles (runScan
- * then only tells it to start).
+ * before any input is read. When the scan will parse in a worker, the worker is started (or
+ * the one the caller started is given its work) as soon as the content is chosen: it compiles
+ * its copy while this thread compiles (runScan then only tells it to start).
  */
 export async function prepareScan(request: ScanRequest): Promise<ScanOptions> {
-  const bundle = request.prepared === undefined ? openContentBundle(request) : undefined
-  // Profiles first: a bad profiles file is reported without compiling the content.
-  const profiles = withContentCache(bundle?.cache, () => loadProfiles(request.profilesFile))
-  const content = request.prepared?.content ?? (await selectCachedContent(request, bundle))
-  const parseWorkerContent = (request.parseWorkers ?? 0) === 0
-    ? undefined
-    : {content, sharedState: sharesParserState(content, request.profilesFile), parserState: parsersKeepState(content)}
-  const early = parseWorkerContent !== undefined && planParseWorker({...request, parseWorkerContent}).use
-    ? new EarlyParseWorker(parseWorkerData(request, content, true))
-    : undefined
+  const {prepared, parseWorkerBlank: blank, ...rest} = request
+  let early: EarlyParseWorker | undefined
   try {
-    const stages = request.prepared?.stages ?? compileContent(content, request, bundle)
+    const bundle = prepared === undefined ? openContentBundle(request) : undefined
+    // Profiles first: a bad profiles file is reported without compiling the content.
+    const profiles = withContentCache(bundle?.cache, () => loadProfiles(request.profilesFile))
+    const content = prepared?.content ?? (await selectCachedContent(request, bundle))
+    const parseWorkerContent = (request.parseWorkers ?? 0) === 0
+      ? undefined
+      : {content, sharedState: sharesParserState(content, request.profilesFile), parserState: parsersKeepState(content)}
+    if (parseWorkerContent !== undefined && planParseWorker({...request, parseWorkerContent}).use) {
+      early = new EarlyParseWorker(parseWorkerData(request, content, true), blank)
+    } else {
+      blank?.dispose()
+    }
+    const stages = prepared?.stages ?? compileContent(content, request, bundle)
     const engines = buildEngines(stages, {logger: request.logger, maxBuckets: request.maxBuckets})
     const report = {origin: content.origin, collections: content.collections, parsers: content.parsers.length, scenarios: content.scenarios.length}
-    const {prepared: _prepared, ...options} = request
-    return {...options, engines, profiles, content: report, ...(parseWorkerContent !== undefined ? {parseWorkerContent} : {}), ...(early !== undefined ? {parseWorkerEarly: early} : {})}
+    return {...rest, engines, profiles, content: report, ...(parseWorkerContent !== undefined ? {parseWorkerContent} : {}), ...(early !== undefined ? {parseWorkerEarly: early} : {})}
   } catch (error) {
     early?.dispose()
+    blank?.dispose() // idempotent: a no-op when early already stopped the same worker
     throw error
   }
 }

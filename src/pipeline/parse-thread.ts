@@ -5,7 +5,9 @@
  * batches of records in input order; this thread pours the events into the scenarios and
  * replays warnings, logs and progress exactly where they happened.
  *
- * - The worker is started as soon as the content is chosen (EarlyParseWorker, prepareScan):
+ * - The worker is started before the content is chosen when the inputs allow one
+ *   (BlankParseWorker, parse-worker-start.ts: `crowd scan` starts it before loading the rest of
+ *   the pipeline), and given its work once the content is chosen (EarlyParseWorker, prepareScan):
  *   it compiles while this thread compiles, and reads nothing before `go` (wire keys, hand-off).
  * - It previews each event against its own copy of the scenarios: events no scenario takes
  *   cross as a few numbers (Detector.preview / pourPreviewed).
@@ -16,11 +18,7 @@
  * Back-pressure: the worker keeps at most MAX_IN_FLIGHT batches unacknowledged. A worker that
  * fails or exits early is an error naming the input it was reading, never a hang.
  */
-import * as fs from 'node:fs'
-import * as os from 'node:os'
-import {Worker} from 'node:worker_threads'
-import {siblingModule} from '../platform/module-url.js'
-import {expandInput} from '../acquisition/registry.js'
+import type {Worker} from 'node:worker_threads'
 import type {InputSpec} from '../acquisition/types.js'
 import {CrowdError, type ErrorCode} from '../model/errors.js'
 import {decodePreviewed, WireDecoder, type WireEvent, type WireKeys} from '../model/event-wire.js'
@@ -31,11 +29,7 @@ import type {ScanContent} from './content.js'
 import type {ParserMetric, ParserStage} from './engines.js'
 import {OWN_STRINGS, parseLines, type LineCounts, type LinesSource, type ParseSideResult, type ParseSink} from './parse-side.js'
 import type {ScanOptions, WorkerLogLevel} from './scan.js'
-
-export type ParseWorkerSetting = 'auto' | 0 | 1
-
-/** Below this many bytes of regular files, `auto` parses in the main thread (a worker costs a parser compile). */
-export const AUTO_MIN_BYTES = 8 * 1024 * 1024
+import {availableCores, BlankParseWorker, inputsRuleOutWorker, parseWorkerUrl, startWorker} from './parse-worker-start.js'
 
 /** Batches the worker may have sent and not yet seen acknowledged. */
 export const MAX_IN_FLIGHT = 8
@@ -78,45 +72,11 @@ export function planParseWorker(options: Pick<ScanOptions, 'parseWorkers' | 'par
   const plan = options.parseWorkerContent
   if (plan === undefined) return {use: false, note: 'parse worker: no compiled content description, parsing in this thread'}
   if (plan.sharedState) return {use: false, note: 'parse worker: the content uses stash helpers outside parsers, parsing in this thread'}
-  if (options.stdin !== undefined || options.inputs.some((i) => i.input === '-')) return {use: false, note: 'parse worker: stdin is parsed in this thread'}
-  if (cores < 2) return {use: false, note: 'parse worker: one core, parsing in this thread'}
-  if (setting === 'auto') {
-    const bytes = inputBytes(options.inputs)
-    if (bytes < AUTO_MIN_BYTES) return {use: false, note: `parse worker: ${bytes} input bytes, below ${AUTO_MIN_BYTES}, parsing in this thread`}
-  }
+  const ruledOut = inputsRuleOutWorker(setting, options.inputs, options.stdin !== undefined, cores)
+  if (ruledOut !== undefined) return {use: false, note: ruledOut}
   // parsers that stash across lines must see every line in one thread: then none is handed back
   const handOff = plan.parserState !== true
   return {use: true, content: plan.content, handOff, note: `parse worker: parsing in a worker thread${handOff ? '' : ' (parsers use stash helpers: no lines handed back)'}`}
-}
-
-function availableCores(): number {
-  try {
-    return typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length
-  } catch {
-    return 1
-  }
-}
-
-/** Bytes of the regular files the inputs name (unreadable ones count 0: they fail later, the same way). */
-export function inputBytes(inputs: readonly InputSpec[]): number {
-  let total = 0
-  for (const spec of inputs) {
-    let paths
-    try {
-      paths = expandInput(spec.input)
-    } catch {
-      continue
-    }
-    for (const p of paths) {
-      try {
-        const st = fs.statSync(p.path)
-        if (st.isFile()) total += st.size
-      } catch {
-        // counted as 0
-      }
-    }
-  }
-  return total
 }
 
 /** What the worker gets (structured clone: plain data only). */
@@ -180,45 +140,42 @@ export type WorkerMessage =
   | {type: 'end'; result: ParseSideResult}
   | {type: 'error'; code: ErrorCode; message: string; file?: string; line?: number}
 
-export type MainMessage = {type: 'ack'} | {type: 'go'; go: ParseWorkerGo} | {type: 'parse'; id: number; r: WireLines; mode: number} | {type: 'end'}
+export type MainMessage = {type: 'work'; data: ParseWorkerData} | {type: 'ack'} | {type: 'go'; go: ParseWorkerGo} | {type: 'parse'; id: number; r: WireLines; mode: number} | {type: 'end'}
 
 /**
- * A parse worker started ahead of its scan (prepareScan starts it as soon as the content is
- * chosen): it compiles parsers and scenarios while this thread compiles its own, then waits for
+ * A parse worker started ahead of its scan (prepareScan starts it, or gives its work to the
+ * BlankParseWorker the command started, as soon as the content is chosen): it compiles parsers
+ * and scenarios while this thread compiles its own, then waits for
  * `go`. Until taken it does not keep the process alive; a worker that failed or exited before
  * is not handed out (the scan starts a fresh one, which reports the problem).
  */
 export class EarlyParseWorker {
-  private worker: Worker | undefined
   private readonly started: string
-  private broken = false
+  private readonly worker: BlankParseWorker
 
-  constructor(data: ParseWorkerData, url: URL = parseWorkerUrl()) {
+  /** Gives the work to `blank` (started before the content was chosen) when it is still alive, or to a new worker. */
+  constructor(data: ParseWorkerData, blank?: BlankParseWorker, url: URL = parseWorkerUrl()) {
     this.started = sameWork(data)
-    const worker = startWorker(url, data)
-    worker.unref()
-    worker.once('error', () => void (this.broken = true))
-    worker.once('exit', () => void (this.broken = true))
+    let worker = blank
+    if (worker === undefined || !worker.assign(data)) {
+      worker = new BlankParseWorker(url)
+      worker.assign(data)
+    }
     this.worker = worker
   }
 
   /** The worker, once, when it was started for this same work (content, inputs, options). */
   take(data: ParseWorkerData): Worker | undefined {
-    const worker = this.worker
-    if (worker === undefined || this.broken || sameWork(data) !== this.started) {
+    if (sameWork(data) !== this.started) {
       this.dispose()
       return undefined
     }
-    this.worker = undefined
-    worker.ref()
-    return worker
+    return this.worker.take()
   }
 
   /** Stops a worker nobody took. */
   dispose(): void {
-    const worker = this.worker
-    this.worker = undefined
-    if (worker !== undefined) void worker.terminate()
+    this.worker.dispose()
   }
 }
 
@@ -237,7 +194,6 @@ export interface ParseInWorkerOptions {
   /** The worker script (tests). */
   url?: URL
 }
-
 
 /**
  * Runs the parse side in a worker and feeds `sink` (and `logger`) in input order. With
@@ -332,15 +288,3 @@ function withLinesParsedHere(result: ParseSideResult, here: ReadonlyMap<string, 
   return {...result, parserMetrics: mergeParserMetrics(result.parserMetrics, parsers.metrics?.() ?? [])}
 }
 
-export function startWorker(url: URL, workerData: ParseWorkerData): Worker {
-  if (!url.pathname.endsWith('.ts')) return new Worker(url, {workerData, stdout: false, stderr: false})
-  // Run from source (tests under tsx): hooks registered by --import do not reach workers, so
-  // the worker registers tsx itself before importing the TypeScript entry.
-  const boot = `import('tsx/esm/api').then((m) => { m.register(); return import(${JSON.stringify(url.href)}) })`
-  return new Worker(boot, {eval: true, workerData, stdout: false, stderr: false})
-}
-
-/** The worker script next to this module (`.js` when built; `.ts` when run from source by tsx). */
-export function parseWorkerUrl(): URL {
-  return siblingModule(import.meta.url, 'parse-worker')
-}

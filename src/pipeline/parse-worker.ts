@@ -1,6 +1,7 @@
 /**
  * The parse worker's entry point (see parse-thread.ts): compiles the parsers (and, with
- * `preview`, the scenarios) of the content it is given, waits for `go`, runs the parse side
+ * `preview`, the scenarios) of the content it is given (as workerData, or as its first message
+ * when it was started ahead of its work: parse-worker-start.ts), waits for `go`, runs the parse side
  * (parse-side.ts) over the inputs, and posts batches of records (events in their wire form or
  * previewed, lines handed back, warnings, logs, progress) in order. It waits for room when
  * MAX_IN_FLIGHT batches are unacknowledged. Load logs are dropped: the main thread compiled the
@@ -26,8 +27,14 @@ const RANK: Record<string, number> = {error: 0, warn: 1, info: 2, debug: 3, trac
 async function main(): Promise<void> {
   const port = parentPort
   if (port === null) return
-  const data = workerData as ParseWorkerData
   const post = (msg: WorkerMessage): void => port.postMessage(msg)
+  // a worker started before its work was known (BlankParseWorker) gets it as its first message
+  let assigned: ((data: ParseWorkerData) => void) | undefined
+  const work = workerData !== undefined && workerData !== null
+    ? Promise.resolve(workerData as ParseWorkerData)
+    : new Promise<ParseWorkerData>((resolve) => {
+      assigned = resolve
+    })
 
   let records: WireRecord[] = []
   let events = 0
@@ -38,6 +45,10 @@ async function main(): Promise<void> {
     started = resolve
   })
   const onMessage = (msg: MainMessage): void => {
+    if (msg.type === 'work') {
+      assigned?.(msg.data)
+      return
+    }
     if (msg.type === 'go') {
       started?.(msg.go)
       return
@@ -49,6 +60,7 @@ async function main(): Promise<void> {
     wake?.()
   }
   port.on('message', onMessage)
+  const data = await work
   // Acknowledgements wait in the port's queue while this thread parses (its event loop turns only
   // on file reads, which are far apart): taken synchronously where the count of batches in flight
   // decides something, so the hand-off sees how busy the main thread really is. Not in follow

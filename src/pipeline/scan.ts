@@ -19,7 +19,8 @@ import {ExitCode, type ExitCodeValue} from '../model/exit-codes.js'
 import {silentLogger, type Logger} from '../model/logger.js'
 import {alertsOfOverflow, type BucketMetric, type Engines, type ParserMetric} from './engines.js'
 import {parseInputs, type ParseSideResult, type ParseSink} from './parse-side.js'
-import {HAND_OFF_IN_FLIGHT, MAX_IN_FLIGHT, parseInWorker, planParseWorker, type EarlyParseWorker, type ParseWorkerData, type ParseWorkerGo, type ParseWorkerSetting} from './parse-thread.js'
+import {HAND_OFF_IN_FLIGHT, MAX_IN_FLIGHT, parseInWorker, planParseWorker, type EarlyParseWorker, type ParseWorkerData, type ParseWorkerGo} from './parse-thread.js'
+import type {ParseWorkerSetting} from './parse-worker-start.js'
 import type {ScanContent} from './content.js'
 
 export interface ScanOptions {

@@ -10,7 +10,6 @@
  * thread, as a scan does (planWatchParseWorker). A worker that fails is reported once; the lines
  * it had not answered are then parsed in the loop's thread, so nothing is lost.
  */
-import * as os from 'node:os'
 import type {Worker} from 'node:worker_threads'
 import type {PourHints} from '../detect/index.js'
 import {decodePreviewed, WireDecoder, type PreviewedEvent, type WireKeys} from '../model/event-wire.js'
@@ -20,7 +19,8 @@ import type {Logger} from '../model/logger.js'
 import type {ScanContent} from './content.js'
 import type {ParserMetric} from './engines.js'
 import {OWN_STRINGS, type LineCounts} from './parse-side.js'
-import {parseWorkerUrl, startWorker, type MainMessage, type WorkerMessage} from './parse-thread.js'
+import type {MainMessage, WorkerMessage} from './parse-thread.js'
+import {availableCores, parseWorkerUrl, startWorker} from './parse-worker-start.js'
 import type {WorkerLogLevel} from './scan.js'
 
 /** What the loop does with a reply: the events in order (wire-decoded or previewed), then the counts. */
@@ -54,14 +54,6 @@ export function planWatchParseWorker(setting: 'auto' | 0 | 1, sharedState: boole
   if (sharedState) return {use: false, note: 'parse worker: the content uses stash helpers outside parsers, parsing in this thread'}
   if (cores < 2 && setting === 'auto') return {use: false, note: 'parse worker: one core, parsing in this thread'}
   return {use: true, note: 'parse worker: parsing in a worker thread'}
-}
-
-function availableCores(): number {
-  try {
-    return typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length
-  } catch {
-    return 1
-  }
 }
 
 export class WatchParseWorker {

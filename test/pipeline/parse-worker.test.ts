@@ -10,11 +10,13 @@ import * as fs from 'node:fs'
 import * as os from 'node:os'
 import * as path from 'node:path'
 import {pathToFileURL} from 'node:url'
+import type {Worker} from 'node:worker_threads'
 import * as zlib from 'node:zlib'
 import * as tar from 'tar'
 import type {Logger} from '../../src/model/logger.js'
 import {loadStages, prepareScan, resolveContent, runScan, type ScanRequest} from '../../src/pipeline/index.js'
-import {AUTO_MIN_BYTES, parseInWorker, planParseWorker} from '../../src/pipeline/parse-thread.js'
+import {parseInWorker, planParseWorker} from '../../src/pipeline/parse-thread.js'
+import {AUTO_MIN_BYTES, BlankParseWorker} from '../../src/pipeline/parse-worker-start.js'
 import {ROOT, SHARED} from '../helpers/run-cli.js'
 import {writerIn} from '../helpers/files.js'
 
@@ -204,6 +206,47 @@ test('prepareScan starts the worker ahead; runScan uses it once, and a fresh one
   const authOnly = JSON.parse(JSON.stringify(await runScan({...other, inputs: [{input: AUTH}]}))) as {inputs: {input: string}[]}
   assert.equal(authOnly.inputs.map((i) => i.input), [AUTH])
   assert.is(logger.early, false)
+})
+
+test('a worker started before the content is chosen (BlankParseWorker) gets its work from prepareScan: same result', async () => {
+  const request = {inputs: [{input: NGINX}, {input: AUTH}], hubDir: hub, collections: HUB_COLLECTIONS}
+  const one = await scanWith(request, 0)
+  const logger = capture()
+  const blank = new BlankParseWorker()
+  const options = await prepareScan({...request, logger, parseWorkers: 1, parseWorkerBlank: blank})
+  assert.ok(options.parseWorkerEarly !== undefined)
+  assert.not.ok('parseWorkerBlank' in options, 'the blank worker is not passed on')
+  const json = JSON.stringify(await runScan(options), null, 1)
+  assert.ok(logger.early, 'the worker given its work was used')
+  assert.ok(json === one.json, 'same result')
+})
+
+test('a blank worker the content rules out is stopped; one that died meanwhile is replaced by a fresh worker', async () => {
+  const request = {inputs: [{input: NGINX}], hubDir: hub, collections: HUB_COLLECTIONS}
+  // the test waits for the exits: the workers are unref'd, so it holds the event loop open meanwhile
+  const exitOf = (blank: BlankParseWorker): Promise<number> => {
+    const worker = (blank as unknown as {worker: Worker}).worker
+    worker.ref()
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error('the worker did not exit within 20 s')), 20_000)
+      worker.once('exit', (code) => {
+        clearTimeout(timer)
+        resolve(code)
+      })
+    })
+  }
+  const unused = new BlankParseWorker()
+  const stopped = exitOf(unused)
+  await prepareScan({...request, logger: capture(), parseWorkers: 0, parseWorkerBlank: unused})
+  await stopped
+  const one = await scanWith(request, 0)
+  const dead = new BlankParseWorker(new URL('data:text/javascript,process.exit(3)'))
+  assert.is(await exitOf(dead), 3)
+  const logger = capture()
+  const options = await prepareScan({...request, logger, parseWorkers: 1, parseWorkerBlank: dead})
+  const json = JSON.stringify(await runScan(options), null, 1)
+  assert.ok(logger.early, 'a fresh worker was started ahead instead')
+  assert.ok(json === one.json, 'same result')
 })
 
 test('a worker started ahead and never used does not keep the process alive', () => {
