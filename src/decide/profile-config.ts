@@ -7,7 +7,7 @@ import * as fs from 'node:fs'
 import type {Node as YamlNode} from 'yaml'
 import {isMap, isScalar, isSeq, lineCounter, parseAllDocuments} from '../platform/yaml.js'
 import {CrowdError, CrowdErrorList} from '../model/errors.js'
-import {activeContentCache, cacheKey} from '../platform/content-cache.js'
+import {throughContentCache} from '../platform/content-cache.js'
 
 export interface DecisionTemplateConfig {
   type: string
@@ -54,8 +54,7 @@ export function readProfilesFile(file: string): ProfileConfig[] {
 
 /** The profiles of a text; through the content cache in force, kept under the file name and text (a text with errors throws: nothing is kept). */
 export function parseProfiles(text: string, file: string): ProfileConfig[] {
-  const cache = activeContentCache()
-  return cache === undefined ? decodeProfiles(text, file) : cache.memo('profiles-file', cacheKey('profiles-file', file, text), () => decodeProfiles(text, file))
+  return throughContentCache('profiles-file', [file, text], () => decodeProfiles(text, file))
 }
 
 function decodeProfiles(text: string, file: string): ProfileConfig[] {

@@ -9,7 +9,7 @@ import * as path from 'node:path'
 import type {Node as YamlNode} from 'yaml'
 import {isMap, isScalar, isSeq, lineCounter as newLineCounter, parseAllDocuments} from '../platform/yaml.js'
 import {CrowdError} from '../model/errors.js'
-import {activeContentCache, cacheKey} from '../platform/content-cache.js'
+import {throughContentCache} from '../platform/content-cache.js'
 import {
   BAYESIAN_CONDITION_FIELDS,
   DATA_FIELDS,
@@ -66,10 +66,8 @@ export function loadScenarioFile(file: string, text?: string): LoadedFile {
     throw new CrowdError('scenario', `cannot read scenario file: ${(e as Error).message}`, {file})
   }
   const hash = createHash('sha256').update(bytes).digest('hex')
-  const cache = activeContentCache()
-  if (cache === undefined) return decodeScenarioFile(file, bytes, hash)
   // kept under the file's path and bytes (a file that does not decode throws: nothing is kept)
-  return cache.memo('scenario-file', cacheKey('scenario-file', file, hash), () => decodeScenarioFile(file, bytes, hash))
+  return throughContentCache('scenario-file', [file, hash], () => decodeScenarioFile(file, bytes, hash))
 }
 
 function decodeScenarioFile(file: string, bytes: Buffer, hash: string): LoadedFile {

@@ -15,7 +15,7 @@ import {ExprCompileError, ExprFailure, ExprRuntimeError, type ExprErrorOrigin} f
 import {HELPER_NAMES} from './helper-names.js'
 import {resolveHelperTable, type HelperContext} from './helper-table.js'
 import {parse} from './parser.js'
-import {activeContentCache, cacheKey} from '../platform/content-cache.js'
+import {throughContentCache} from '../platform/content-cache.js'
 import type {SharedMemo} from './shared-memo.js'
 
 export type {ExprEnvName} from './envs.js'
@@ -97,8 +97,7 @@ export function parseExpr(source: string, location: ExprErrorOrigin = {}): AST.N
 
 /** The syntax tree of a source, through the content cache in force (a cached run does not parse it again). */
 function parseCached(source: string): AST.Node {
-  const cache = activeContentCache()
-  return cache === undefined ? parse(source, BUILTIN_NAMES) : cache.memo('expr-ast', cacheKey('expr-ast', source), () => parse(source, BUILTIN_NAMES))
+  return throughContentCache('expr-ast', [source], () => parse(source, BUILTIN_NAMES))
 }
 
 export function compileExpr(source: string, options: CompileOptions = {}): CompiledProgram {

@@ -3,8 +3,6 @@ import * as fs from 'node:fs'
 import * as path from 'node:path'
 import {PACKAGE_ROOT} from '../platform/module-url.js'
 
-export {PACKAGE_ROOT}
-
 let cached: string | undefined
 
 export function crowdVersion(): string {

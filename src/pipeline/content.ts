@@ -22,7 +22,7 @@ import {hubIndexFor, type HubIndexLike} from '../detect/index.js'
 import type {InstalledItem} from '../hub/state.js'
 import {CrowdError, CrowdErrorList} from '../model/errors.js'
 import {cacheRoot} from '../platform/cache-dir.js'
-import {activeContentCache, cacheKey, withContentCache, type ContentCache} from '../platform/content-cache.js'
+import {throughContentCache, withContentCache, type ContentCache} from '../platform/content-cache.js'
 
 export interface ContentSelection {
   hubDir: string
@@ -149,9 +149,7 @@ export function resolveContent(selection: ContentSelection): ScanContent {
 
 /** A collection file's document, through the content cache in force (kept under its path and text). */
 function decodeCollection(file: string, text: string): Record<string, unknown> {
-  const decode = (): Record<string, unknown> => (parseYaml(text) ?? {}) as Record<string, unknown>
-  const cache = activeContentCache()
-  return cache === undefined ? decode() : cache.memo('collection-file', cacheKey('collection-file', file, text), decode)
+  return throughContentCache('collection-file', [file, text], () => (parseYaml(text) ?? {}) as Record<string, unknown>)
 }
 
 function compare(a: string, b: string): number {

@@ -16,7 +16,7 @@ import {parseWorkerData, runScan, scanAlerts, type ScanOptions, type ScanResult}
 
 export {runScan, scanAlerts, scanExitCode} from './scan.js'
 export {planParseWorker} from './parse-thread.js'
-export {AUTO_MIN_BYTES, BlankParseWorker, inputsRuleOutWorker} from './parse-worker-start.js'
+export {AUTO_MIN_BYTES} from './parse-worker-start.js'
 export type {ParseWorkerSetting} from './parse-worker-start.js'
 export type {WorkerLogLevel, ContentReport, ScanOptions, ScanResult, ScanProgress, ScanSummary, InputReport, SourceReport, AcquisitionMetric} from './scan.js'
 export {resolveContent, selectContent, embeddedHub, embeddedCacheRoot, contentFromInstalled, EMBEDDED_COLLECTIONS} from './content.js'

@@ -2,7 +2,7 @@
  * Starting the parse worker (parse-worker.ts), and the part of the decision to use one that
  * needs no content: light enough for `crowd scan` to load before the rest of the pipeline.
  *
- * The command starts a BlankParseWorker as soon as its flags and inputs allow one (inputsAllowWorker):
+ * The command starts a BlankParseWorker as soon as its flags and inputs allow one (inputsRuleOutWorker):
  * the worker loads its modules while this thread loads its own and chooses the content; prepareScan
  * then gives it its work (EarlyParseWorker in parse-thread.ts) or stops it when the content rules
  * a worker out.

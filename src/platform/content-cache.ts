@@ -152,6 +152,15 @@ export function activeContentCache(): ContentCache | undefined {
   return active
 }
 
+/**
+ * `compute()`, through the cache in force when there is one: kept under `table` and a digest of
+ * `inputs`, which must be all of compute's inputs (a compute that throws keeps nothing).
+ */
+export function throughContentCache<T>(table: ContentCacheTable, inputs: readonly (string | Uint8Array)[], compute: () => T): T {
+  const cache = active
+  return cache === undefined ? compute() : cache.memo(table, cacheKey(table, ...inputs), compute)
+}
+
 /** Runs a (synchronous) compilation with `cache` in force. */
 export function withContentCache<T>(cache: ContentCache | undefined, fn: () => T): T {
   const previous = active

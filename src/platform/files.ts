@@ -10,14 +10,19 @@ import {CrowdError} from '../model/errors.js'
 export function writeFileAtomic(file: string, data: string | Uint8Array, mode = 0o600): void {
   fs.mkdirSync(path.dirname(file), {recursive: true})
   const tmp = `${file}.tmp-${process.pid}`
-  const fd = fs.openSync(tmp, 'w', mode)
   try {
-    fs.writeFileSync(fd, data)
-    fs.fsyncSync(fd)
-  } finally {
-    fs.closeSync(fd)
+    const fd = fs.openSync(tmp, 'w', mode)
+    try {
+      fs.writeFileSync(fd, data)
+      fs.fsyncSync(fd)
+    } finally {
+      fs.closeSync(fd)
+    }
+    fs.renameSync(tmp, file)
+  } catch (error) {
+    fs.rmSync(tmp, {force: true}) // no half-written temporary file left beside the target
+    throw error
   }
-  fs.renameSync(tmp, file)
   try {
     const dir = fs.openSync(path.dirname(file), 'r')
     try {
@@ -40,7 +45,6 @@ export function writeCheckedFile(file: string, body: string): boolean {
     writeFileAtomic(file, `${createHash('sha256').update(body).digest('hex')}\n${body}`)
     return true
   } catch {
-    fs.rmSync(`${file}.tmp-${process.pid}`, {force: true})
     return false
   }
 }

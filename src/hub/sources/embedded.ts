@@ -6,7 +6,7 @@
  */
 import * as path from 'node:path'
 import {CrowdError} from '../../model/errors.js'
-import {PACKAGE_ROOT} from '../crowd-version.js'
+import {PACKAGE_ROOT} from '../../platform/module-url.js'
 import {INDEX_FILE, readHubIndex} from '../hub-index.js'
 import {contentDigest} from '../integrity.js'
 import {readPackageDir} from '../package-dir.js'
