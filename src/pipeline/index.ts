@@ -7,6 +7,7 @@ import * as fs from 'node:fs'
 import {loadProfiles} from '../decide/load-profiles.js'
 import type {Logger} from '../model/logger.js'
 import {buildEngines, loadStages, type LoadedStages} from './build-engines.js'
+import type {Engines} from './engines.js'
 import {selectContent, type ContentRequest, type ScanContent} from './content.js'
 import {openContentBundle, saveContentBundle, type ContentBundle} from './content-bundle.js'
 import {withContentCache} from '../platform/content-cache.js'
@@ -52,7 +53,7 @@ export interface PreparedContent {
 export async function prepareContent(request: ContentRequest & Pick<ScanRequest, 'simulation' | 'logger'>): Promise<PreparedContent> {
   const bundle = openContentBundle(request)
   const content = await selectCachedContent(request, bundle)
-  const stages = compileContent(content, request, bundle)
+  const stages = throughBundle(bundle, () => compileContent(content, request))
   return {content, stages}
 }
 
@@ -63,12 +64,17 @@ async function selectCachedContent(request: ContentRequest, bundle: ContentBundl
   return content
 }
 
-/** Compiles the content with its bundle in force, and writes the bundle back when it changed. */
-function compileContent(content: ScanContent, request: Pick<ScanRequest, 'simulation' | 'logger'>, bundle: ContentBundle | undefined): LoadedStages {
+/** The content's stages, with the simulation settings of the request. */
+function compileContent(content: ScanContent, request: Pick<ScanRequest, 'simulation' | 'logger'>): LoadedStages {
   const simulation = request.simulation === undefined ? undefined : {simulation: request.simulation.simulation, exclusions: [...(request.simulation.exclusions ?? [])]}
-  const stages = withContentCache(bundle?.cache, () => loadStages(content, {logger: request.logger, simulation}))
+  return loadStages(content, {logger: request.logger, simulation})
+}
+
+/** Runs `compile` (what derives from the content) with the content's bundle in force, then writes the bundle back when it changed. */
+function throughBundle<T>(bundle: ContentBundle | undefined, compile: () => T): T {
+  const result = withContentCache(bundle?.cache, compile)
   saveContentBundle(bundle)
-  return stages
+  return result
 }
 
 /**
@@ -93,8 +99,10 @@ export async function prepareScan(request: ScanRequest): Promise<ScanOptions> {
     } else {
       blank?.dispose()
     }
-    const stages = prepared?.stages ?? compileContent(content, request, bundle)
-    const engines = buildEngines(stages, {logger: request.logger, maxBuckets: request.maxBuckets})
+    // the engines are built with the bundle in force too: the detector's analyses of the filters
+    // parse them, which a cached run does not do again
+    const build = (stages: LoadedStages): Engines => buildEngines(stages, {logger: request.logger, maxBuckets: request.maxBuckets})
+    const engines = prepared !== undefined ? build(prepared.stages) : throughBundle(bundle, () => build(compileContent(content, request)))
     const report = {origin: content.origin, collections: content.collections, parsers: content.parsers.length, scenarios: content.scenarios.length}
     return {...rest, engines, profiles, content: report, ...(parseWorkerContent !== undefined ? {parseWorkerContent} : {}), ...(early !== undefined ? {parseWorkerEarly: early} : {})}
   } catch (error) {
