@@ -32,8 +32,9 @@ export class BucketStore {
     if (this.buckets.size >= this.maxBuckets) {
       this.collect(now, onExpire)
       if (this.buckets.size >= this.maxBuckets) {
-        const oldest = this.buckets.keys().next().value as string
+        const [oldest, victim] = this.buckets.entries().next().value as [string, Bucket]
         this.buckets.delete(oldest)
+        victim.release()
         this.touched?.add(oldest)
         this.metrics.evicted++
       }

@@ -66,6 +66,18 @@ export class Bucket {
     this.queue.push(evt)
   }
 
+  /**
+   * Lets go of the queued events once the instance is gone (overflowed, expired, cancelled,
+   * evicted), after its alert was built. V8 pretenures arrays that tend to live long, as queues
+   * do; a dead queue in the old generation would keep its events alive through every scavenge
+   * until the next full collection, and they would be promoted in turn (docs/performance.md, the
+   * garbage collection regimes).
+   */
+  release(): void {
+    this.queue.length = 0
+    this.queue = NO_EVENTS
+  }
+
   /** The instant after which this bucket is dead (§6 step 1, §8.5), or null when it never expires. */
   deadline(): Instant | null {
     const d = this.scenario.lifetimeNs

@@ -68,10 +68,14 @@ const MAX_REPROCESS_PER_EVENT = 10_000
 /** Event fields a slim copy keeps only on demand (see slimEvent). */
 const OPTIONAL_FIELDS = ['Enriched', 'Line', 'Parsed', 'StrTime', 'StrTimeFormat', 'Unmarshaled']
 
-/** What the queue of a scenario's buckets keeps of a log event: a slim copy (id = its field set), or the event. */
+/**
+ * What the queue of a scenario's buckets keeps of a log event: a slim copy (id = its field set;
+ * slot = where the detector holds the copy made for the event being poured), or the event.
+ */
 interface QueueSpec {
   keep: ReadonlySet<string> | null
   id: string
+  slot: number
 }
 
 /** A scenario in the per-event loop. */
@@ -92,13 +96,16 @@ interface Entry {
  * conditions, overflow_filter, the alert context, and the alert itself (sources, events with
  * meta: always kept). Fields none of those expressions can read are dropped.
  */
-function queueSpec(s: CompiledScenario, context: AlertContext | undefined): QueueSpec {
+function queueSpec(s: CompiledScenario, context: AlertContext | undefined, slots: Map<string, number>): QueueSpec {
   const programs = [s.scope.expression, s.condition, s.overflowFilter, ...(s.bayesian?.conditions.map((c) => c.program) ?? [])]
   for (const c of context ?? []) programs.push(...c.programs)
   const needs = mergeNeeds(programs, [])
-  if (needs === 'all') return {keep: null, id: ''}
+  if (needs === 'all') return {keep: null, id: '', slot: -1}
   const keep = new Set(OPTIONAL_FIELDS.filter((f) => needs.has(f)))
-  return {keep, id: [...keep].join(',')}
+  const id = [...keep].join(',')
+  let slot = slots.get(id)
+  if (slot === undefined) slots.set(id, (slot = slots.size))
+  return {keep, id, slot}
 }
 
 export class Detector {
@@ -124,11 +131,19 @@ export class Detector {
   /** Overflows emitted so far (each runs postoverflows and listeners, which may change the event being poured). */
   private overflowCount = 0
   private readonly queueSpecs = new Map<CompiledScenario, QueueSpec>()
-  /** Slim copies of the event being poured, by QueueSpec id (scenarios share them). */
+  /** The event being poured, whose slim copies `slims` holds. */
   private slimSource: Event | undefined
   /** PourHints.ownStrings of the event being poured. */
   private ownStrings = false
-  private readonly slims = new Map<string, Event>()
+  /**
+   * The slim copies of the event being poured, by QueueSpec slot (scenarios share them), emptied
+   * after each pour. Not a Map cleared per event: Map.clear() allocates the next table where the
+   * last one lived, so once the Map is old every table is, and each dead table keeps that
+   * event's copies alive through scavenges until a full collection (docs/performance.md, the
+   * garbage collection regimes).
+   */
+  private readonly slims: (Event | undefined)[]
+  private slimsHeld = false
   private readonly expirers = new Map<BucketStore, (b: Bucket) => void>()
   private tracker: SnapshotTracker | undefined
 
@@ -155,7 +170,9 @@ export class Detector {
     // the prefilter's subject values are per event too: forgotten whenever the shared results are
     if (pre !== undefined) this.memo.attach(pre)
     this.uniqueStores = [...shared.values()]
-    for (const s of scenarios) this.queueSpecs.set(s, queueSpec(s, options.context))
+    const slots = new Map<string, number>()
+    for (const s of scenarios) this.queueSpecs.set(s, queueSpec(s, options.context, slots))
+    this.slims = new Array<Event | undefined>(slots.size).fill(undefined)
     if (options.mode === 'live' && (options.tickMs ?? 1000) > 0) {
       this.timer = setInterval(() => this.tick(), options.tickMs ?? 1000)
       this.timer.unref?.()
@@ -197,7 +214,7 @@ export class Detector {
     this.ownStrings = hints?.ownStrings === true
     this.pourOne(evt)
     // slim copies are shared only among the scenarios of one pour (the caller may reuse the event)
-    this.slimSource = undefined
+    this.releaseSlims()
     this.ownStrings = false
     this.afterPour()
   }
@@ -403,6 +420,7 @@ export class Detector {
         store.delete(b)
         this.liveBuckets--
         m.canceled++
+        b.release()
         return
       }
     }
@@ -481,15 +499,24 @@ export class Detector {
     const spec = this.queueSpecs.get(s)
     if (spec === undefined || spec.keep === null) return evt
     if (this.slimSource !== evt) {
+      this.releaseSlims()
       this.slimSource = evt
-      this.slims.clear()
     }
-    let slim = this.slims.get(spec.id)
+    let slim = this.slims[spec.slot]
     if (slim === undefined) {
       slim = slimEvent(evt, spec.keep, this.ownStrings)
-      this.slims.set(spec.id, slim)
+      this.slims[spec.slot] = slim
+      this.slimsHeld = true
     }
     return slim
+  }
+
+  /** Forgets the slim copies of the event poured last (the bucket queues that took them keep them). */
+  private releaseSlims(): void {
+    this.slimSource = undefined
+    if (!this.slimsHeld) return
+    this.slims.fill(undefined)
+    this.slimsHeld = false
   }
 
   /** An instance past its lifetime: counters overflow (at their deadline), others just end. */
@@ -500,9 +527,19 @@ export class Detector {
       return
     }
     store.metrics.underflows++
+    b.release()
   }
 
+  /** An instance overflows: its alert, through overflow_filter, blackhole and postoverflows; the instance is gone after. */
   private overflow(store: BucketStore, b: Bucket, live = true): void {
+    try {
+      this.emitOverflow(store, b, live)
+    } finally {
+      b.release()
+    }
+  }
+
+  private emitOverflow(store: BucketStore, b: Bucket, live: boolean): void {
     const s = b.scenario
     const m = store.metrics
     if (live) {
