@@ -69,12 +69,12 @@ const MAX_REPROCESS_PER_EVENT = 10_000
 const OPTIONAL_FIELDS = ['Enriched', 'Line', 'Parsed', 'StrTime', 'StrTimeFormat', 'Unmarshaled']
 
 /**
- * What the queue of a scenario's buckets keeps of a log event: a slim copy (id = its field set;
- * slot = where the detector holds the copy made for the event being poured), or the event.
+ * What the queue of a scenario's buckets keeps of a log event: a slim copy with the fields in
+ * `keep`, or the event (keep null). `slot`: where the detector holds the copy made for the event
+ * being poured, one per field set (scenarios keeping the same fields share it).
  */
 interface QueueSpec {
   keep: ReadonlySet<string> | null
-  id: string
   slot: number
 }
 
@@ -100,12 +100,12 @@ function queueSpec(s: CompiledScenario, context: AlertContext | undefined, slots
   const programs = [s.scope.expression, s.condition, s.overflowFilter, ...(s.bayesian?.conditions.map((c) => c.program) ?? [])]
   for (const c of context ?? []) programs.push(...c.programs)
   const needs = mergeNeeds(programs, [])
-  if (needs === 'all') return {keep: null, id: '', slot: -1}
+  if (needs === 'all') return {keep: null, slot: -1}
   const keep = new Set(OPTIONAL_FIELDS.filter((f) => needs.has(f)))
-  const id = [...keep].join(',')
-  let slot = slots.get(id)
-  if (slot === undefined) slots.set(id, (slot = slots.size))
-  return {keep, id, slot}
+  const fields = [...keep].join(',')
+  let slot = slots.get(fields)
+  if (slot === undefined) slots.set(fields, (slot = slots.size))
+  return {keep, slot}
 }
 
 export class Detector {
