@@ -150,6 +150,7 @@ export async function prepareWatch(request: WatchCommandRequest): Promise<Prepar
       run = await startWatch({
         sources,
         stages: content.stages,
+        contentBundle: content.bundle,
         sink,
         once,
         fromEnd: request.fromEnd,
@@ -178,7 +179,7 @@ export async function prepareWatch(request: WatchCommandRequest): Promise<Prepar
       const nextSources = watchSources(next)
       const nextContent = await prepareContent({...next.content, dataDir: next.config.dataDir, simulation: next.simulation ? {simulation: true} : undefined, logger})
       if (sink instanceof StoreAgentSink) sink.useProfiles(next.profiles ?? next.config.lapi.profiles, logger)
-      return run.reload({stages: nextContent.stages, sources: nextSources, parseWorker: parseWorkerFor({...next, once}, nextContent)})
+      return run.reload({stages: nextContent.stages, contentBundle: nextContent.bundle, sources: nextSources, parseWorker: parseWorkerFor({...next, once}, nextContent)})
     },
     async close() {
       await metrics?.close()

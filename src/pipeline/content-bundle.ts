@@ -6,7 +6,7 @@
  * worker reads the same file (ScanContent.cacheFile) and never writes it.
  */
 import * as path from 'node:path'
-import {bundleFile, contentCacheIdentity, readBundle, writeBundle, type ContentCache} from '../platform/content-cache.js'
+import {bundleFile, contentCacheIdentity, readBundle, withContentCache, writeBundle, type ContentCache} from '../platform/content-cache.js'
 import {embeddedCacheRoot, type ContentRequest} from './content.js'
 
 export interface ContentBundle {
@@ -42,4 +42,14 @@ export function workerContentCache(cacheFile: string | undefined): ContentCache 
 /** Writes the bundle back when the entries used changed (best effort). */
 export function saveContentBundle(bundle: ContentBundle | undefined): void {
   if (bundle !== undefined) writeBundle(bundle.file, bundle.cache)
+}
+
+/**
+ * Runs `compile` (what derives from the content: its stages, the engines built over them) with
+ * the bundle in force, then writes the bundle back when it changed.
+ */
+export function throughContentBundle<T>(bundle: ContentBundle | undefined, compile: () => T): T {
+  const result = withContentCache(bundle?.cache, compile)
+  saveContentBundle(bundle)
+  return result
 }

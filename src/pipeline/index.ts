@@ -9,7 +9,7 @@ import type {Logger} from '../model/logger.js'
 import {buildEngines, loadStages, type LoadedStages} from './build-engines.js'
 import type {Engines} from './engines.js'
 import {selectContent, type ContentRequest, type ScanContent} from './content.js'
-import {openContentBundle, saveContentBundle, type ContentBundle} from './content-bundle.js'
+import {openContentBundle, throughContentBundle, type ContentBundle} from './content-bundle.js'
 import {withContentCache} from '../platform/content-cache.js'
 import {EarlyParseWorker, planParseWorker} from './parse-thread.js'
 import type {BlankParseWorker} from './parse-worker-start.js'
@@ -47,14 +47,16 @@ export interface ScanRequest extends Omit<ScanOptions, 'engines' | 'profiles'>, 
 export interface PreparedContent {
   content: ScanContent
   stages: LoadedStages
+  /** The content's cache bundle, for what is built over the stages (the engines); undefined when the cache is off. */
+  bundle?: ContentBundle
 }
 
 /** Selects the content and compiles it; every config problem is a CrowdError. */
 export async function prepareContent(request: ContentRequest & Pick<ScanRequest, 'simulation' | 'logger'>): Promise<PreparedContent> {
   const bundle = openContentBundle(request)
   const content = await selectCachedContent(request, bundle)
-  const stages = throughBundle(bundle, () => compileContent(content, request))
-  return {content, stages}
+  const stages = throughContentBundle(bundle, () => compileContent(content, request))
+  return {content, stages, ...(bundle !== undefined ? {bundle} : {})}
 }
 
 /** selectContent through the selection's content cache bundle, which the content then names (for its parse worker). */
@@ -68,13 +70,6 @@ async function selectCachedContent(request: ContentRequest, bundle: ContentBundl
 function compileContent(content: ScanContent, request: Pick<ScanRequest, 'simulation' | 'logger'>): LoadedStages {
   const simulation = request.simulation === undefined ? undefined : {simulation: request.simulation.simulation, exclusions: [...(request.simulation.exclusions ?? [])]}
   return loadStages(content, {logger: request.logger, simulation})
-}
-
-/** Runs `compile` (what derives from the content) with the content's bundle in force, then writes the bundle back when it changed. */
-function throughBundle<T>(bundle: ContentBundle | undefined, compile: () => T): T {
-  const result = withContentCache(bundle?.cache, compile)
-  saveContentBundle(bundle)
-  return result
 }
 
 /**
@@ -102,7 +97,9 @@ export async function prepareScan(request: ScanRequest): Promise<ScanOptions> {
     // the engines are built with the bundle in force too: the detector's analyses of the filters
     // parse them, which a cached run does not do again
     const build = (stages: LoadedStages): Engines => buildEngines(stages, {logger: request.logger, maxBuckets: request.maxBuckets})
-    const engines = prepared !== undefined ? build(prepared.stages) : throughBundle(bundle, () => build(compileContent(content, request)))
+    const engines = prepared !== undefined
+      ? throughContentBundle(prepared.bundle, () => build(prepared.stages))
+      : throughContentBundle(bundle, () => build(compileContent(content, request)))
     const report = {origin: content.origin, collections: content.collections, parsers: content.parsers.length, scenarios: content.scenarios.length}
     return {...rest, engines, profiles, content: report, ...(parseWorkerContent !== undefined ? {parseWorkerContent} : {}), ...(early !== undefined ? {parseWorkerEarly: early} : {})}
   } catch (error) {

@@ -30,6 +30,7 @@ import {ExitCode, type ExitCodeValue} from '../model/exit-codes.js'
 import {GoTime, UTC} from '../model/go-time.js'
 import {silentLogger, type Logger} from '../model/logger.js'
 import {buildWatchEngines, mergeParserMetrics, type LoadedStages} from './build-engines.js'
+import {throughContentBundle, type ContentBundle} from './content-bundle.js'
 import type {ScanContent} from './content.js'
 import type {PourHints, PreviewedEvent} from '../detect/index.js'
 import {alertsOfOverflow, type BucketMetric, type Engines, type ParserMetric} from './engines.js'
@@ -44,6 +45,8 @@ import {decodeWatchState, emptyWatchState, encodeWatchState, WATCH_STATE_VERSION
 export interface WatchOptions {
   sources: readonly WatchSourceSpec[]
   stages: LoadedStages
+  /** The cache bundle of the content the stages were compiled from (PreparedContent.bundle): the engines are built with it in force. */
+  contentBundle?: ContentBundle
   sink: AgentSink
   once?: boolean
   /** Sources without a saved position start at their current end (CrowdSec's tail mode). */
@@ -131,6 +134,8 @@ export interface WatchRun {
 
 export interface WatchReload {
   stages: LoadedStages
+  /** As WatchOptions.contentBundle, for the new stages. */
+  contentBundle?: ContentBundle
   sources?: readonly WatchSourceSpec[]
   /** The content of the new stages for the parse worker (without it, a reload parses in this thread). */
   parseWorker?: WatchParseWorkerContent
@@ -189,7 +194,10 @@ export async function startWatch(options: WatchOptions): Promise<WatchRun> {
     }
   }
 
-  let {engines, detector} = buildWatchEngines(options.stages, {mode: once ? 'replay' : 'live', maxBuckets: options.maxBuckets, logger})
+  // the engines over compiled stages, built with the content's cache bundle in force
+  const build = (stages: LoadedStages, bundle: ContentBundle | undefined) =>
+    throughContentBundle(bundle, () => buildWatchEngines(stages, {mode: once ? 'replay' : 'live', maxBuckets: options.maxBuckets, logger}))
+  let {engines, detector} = build(options.stages, options.contentBundle)
   let candidates = typesFromFilters(engines.parsers.filters)
   const restored = {buckets: 0, dropped: 0}
   if (state.buckets !== null) {
@@ -204,7 +212,7 @@ export async function startWatch(options: WatchOptions): Promise<WatchRun> {
       logger.error(message)
       warnings.push(message)
       state = emptyWatchState()
-      ;({engines, detector} = buildWatchEngines(options.stages, {mode: once ? 'replay' : 'live', maxBuckets: options.maxBuckets, logger}))
+      ;({engines, detector} = build(options.stages, options.contentBundle))
     }
   }
 
@@ -648,7 +656,7 @@ export async function startWatch(options: WatchOptions): Promise<WatchRun> {
     let outcome = {restored: 0, dropped: 0}
     const work = (async () => {
       const snap = detector.snapshot()
-      const built = buildWatchEngines(next.stages, {mode: once ? 'replay' : 'live', maxBuckets: options.maxBuckets, logger})
+      const built = build(next.stages, next.contentBundle)
       const report = built.detector.restore(snap)
       engines = built.engines
       detector = built.detector
