@@ -12,9 +12,8 @@
  * - An entry is code, so only the user who runs crowd may have written it: the directory must be
  *   owned by that user and writable by nobody else, and so must each entry; otherwise the cache is
  *   not used at all (as ssh treats ~/.ssh).
- * - Entries are written whole and renamed (readers see the old entry or the new one), and carry a
- *   sha256 of their body, checked before V8 sees it: a truncated or damaged entry is ignored and
- *   replaced.
+ * - Entries are checked files (src/platform/files.ts: written whole and renamed, a sha256 of the
+ *   body checked before V8 sees it): a truncated or damaged entry is ignored and replaced.
  * - The directory is bounded: an entry is kept per bundle and command word, and entries of
  *   sources that are gone (an older build) are removed when a new one is written.
  *
@@ -32,10 +31,7 @@ import Module from 'node:module'
 import * as path from 'node:path'
 import * as vm from 'node:vm'
 import {cacheRoot} from '../platform/cache-dir.js'
-import {writeFileAtomic} from '../platform/files.js'
-
-const MAGIC = Buffer.from('crowd-v8-code-cache 1\n')
-const DIGEST_BYTES = 32
+import {readCheckedBytes, writeCheckedFile} from '../platform/files.js'
 
 /** What became of the cache for one load. */
 export type CodeCacheState = 'hit' | 'missing' | 'invalid' | 'rejected' | 'off'
@@ -72,9 +68,9 @@ export function requireWithCodeCache(file: string, key: string, env: Env = proce
   // <bundle>-<source digest>-<key>.v8
   const ofSource = `${path.basename(file)}-${createHash('sha256').update(bytes).digest('hex').slice(0, 32)}-`
   const entry = path.join(dir, `${ofSource}${key}.v8`)
-  const read = readEntry(entry)
+  const read = readCheckedBytes(entry, (stat) => stat.isFile() && ownedByUser(stat))
   // no dynamic import() in `file`: Node 20 loses its import callback for code from a code cache
-  const script = new vm.Script(Module.wrap(source), {filename: file, cachedData: typeof read === 'string' ? undefined : read})
+  const script = new vm.Script(Module.wrap(source), {filename: file, cachedData: typeof read === 'string' ? undefined : read.body})
   const state: CodeCacheState = typeof read === 'string' ? read : script.cachedDataRejected === true ? 'rejected' : 'hit'
   const mod = new Module(file) as Module & {filename: string; paths: string[]; loaded: boolean}
   mod.filename = file
@@ -111,37 +107,13 @@ function ownedByUser(stat: fs.Stats): boolean {
   return stat.uid === process.getuid!() && (stat.mode & 0o022) === 0
 }
 
-/** The entry's code cache, or why there is none. */
-function readEntry(file: string): Buffer | 'missing' | 'invalid' {
-  let fd: number
-  try {
-    fd = fs.openSync(file, fs.constants.O_RDONLY | (fs.constants.O_NOFOLLOW ?? 0))
-  } catch {
-    return 'missing'
-  }
-  try {
-    const stat = fs.fstatSync(fd)
-    if (!stat.isFile() || !ownedByUser(stat)) return 'invalid'
-    const bytes = fs.readFileSync(fd)
-    const body = bytes.subarray(MAGIC.length + DIGEST_BYTES)
-    if (bytes.length <= MAGIC.length + DIGEST_BYTES || !bytes.subarray(0, MAGIC.length).equals(MAGIC)) return 'invalid'
-    const digest = createHash('sha256').update(body).digest()
-    return digest.equals(bytes.subarray(MAGIC.length, MAGIC.length + DIGEST_BYTES)) ? body : 'invalid'
-  } catch {
-    return 'invalid'
-  } finally {
-    fs.closeSync(fd)
-  }
-}
-
 /**
  * Writes what V8 compiled of `script` so far, and removes the entries of the same bundle made
  * from other sources (`ofBundle` and `ofSource` are the name prefixes). Best effort.
  */
 function writeEntry(file: string, script: vm.Script, ofBundle: string, ofSource: string): void {
   try {
-    const body = script.createCachedData()
-    writeFileAtomic(file, Buffer.concat([MAGIC, createHash('sha256').update(body).digest(), body]))
+    if (!writeCheckedFile(file, script.createCachedData())) return
     const dir = path.dirname(file)
     for (const other of fs.readdirSync(dir)) {
       if (other.startsWith(ofBundle) && !other.startsWith(ofSource)) fs.rmSync(path.join(dir, other), {force: true})

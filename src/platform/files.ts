@@ -36,29 +36,49 @@ export function writeFileAtomic(file: string, data: string | Uint8Array, mode = 
 }
 
 /**
- * A cache file checked when read: `<sha256 of the body>\n<body>`, written with writeFileAtomic
- * (a reader sees the old file or the new one). Best effort: false when it cannot be written.
+ * A cache file checked when read: `<sha256 of the body, hex>\n<body>`, written with
+ * writeFileAtomic (a reader sees the old file or the new one), only the user may read it. Best
+ * effort: false when it cannot be written.
  */
-export function writeCheckedFile(file: string, body: string): boolean {
+export function writeCheckedFile(file: string, body: string | Uint8Array): boolean {
   try {
     fs.mkdirSync(path.dirname(file), {recursive: true, mode: 0o700})
-    writeFileAtomic(file, `${createHash('sha256').update(body).digest('hex')}\n${body}`)
+    const bytes = typeof body === 'string' ? Buffer.from(body) : body
+    writeFileAtomic(file, Buffer.concat([Buffer.from(`${createHash('sha256').update(bytes).digest('hex')}\n`), bytes]))
     return true
   } catch {
     return false
   }
 }
 
-/** The body of a file writeCheckedFile wrote; 'missing' when it cannot be read, 'invalid' when it does not check out. */
+/** The body of a file writeCheckedFile wrote, as text; 'missing' when it cannot be read, 'invalid' when it does not check out. */
 export function readCheckedFile(file: string): {body: string} | 'missing' | 'invalid' {
-  let text: string
+  const read = readCheckedBytes(file)
+  return typeof read === 'string' ? read : {body: read.body.toString('utf8')}
+}
+
+/**
+ * The body of a file writeCheckedFile wrote. With `accept`, the file must not be a symbolic link
+ * and `accept` must take its status (who owns it, who may write it): 'invalid' otherwise.
+ */
+export function readCheckedBytes(file: string, accept?: (stat: fs.Stats) => boolean): {body: Buffer} | 'missing' | 'invalid' {
+  let fd: number
   try {
-    text = fs.readFileSync(file, 'utf8')
+    fd = fs.openSync(file, accept === undefined ? fs.constants.O_RDONLY : fs.constants.O_RDONLY | (fs.constants.O_NOFOLLOW ?? 0))
   } catch {
     return 'missing'
   }
-  const body = text.slice(65)
-  return text.charCodeAt(64) === 0x0a && createHash('sha256').update(body).digest('hex') === text.slice(0, 64) ? {body} : 'invalid'
+  try {
+    if (accept !== undefined && !accept(fs.fstatSync(fd))) return 'invalid'
+    const bytes = fs.readFileSync(fd)
+    const body = bytes.subarray(65)
+    const checks = bytes.length >= 65 && bytes[64] === 0x0a && createHash('sha256').update(body).digest('hex') === bytes.toString('latin1', 0, 64)
+    return checks ? {body} : 'invalid'
+  } catch {
+    return 'invalid'
+  } finally {
+    fs.closeSync(fd)
+  }
 }
 
 /**
