@@ -69,23 +69,23 @@ class RegexpList implements RegexpFile {
   /** The regexes as tested: `\bliteral\b` ones as a literal search, the others combined (see combineRe2Lines). */
   private readonly combined: RegExp[]
   private readonly literals: WordLiteralSet | undefined
-  /** `sources`: the RE2 text of each regex, when known. */
-  constructor(readonly regexps: RegExp[], cacheSize: number, readonly sources?: readonly string[]) {
+  /**
+   * `sources`: the RE2 text of each line. A `\bliteral\b` line is never compiled (it is valid RE2 by
+   * construction, and the word search answers for it: hub files are mostly such lines, e.g. the 610
+   * of bad_user_agents.regex.txt); any other line is compiled here, so an invalid one fails the load.
+   */
+  constructor(readonly sources: readonly string[], cacheSize: number) {
     this.size = cacheSize
     this.results = cacheSize > 0 ? new Map() : undefined
     const words: string[] = []
     const restLines: string[] = []
-    const rest: RegExp[] = []
-    regexps.forEach((re, i) => {
-      const literal = sources !== undefined ? wordBoundedLiteral(sources[i]!) : undefined
+    for (const line of sources) {
+      const literal = wordBoundedLiteral(line)
       if (literal !== undefined) words.push(literal)
-      else {
-        rest.push(re)
-        if (sources !== undefined) restLines.push(sources[i]!)
-      }
-    })
+      else restLines.push(line)
+    }
     this.literals = words.length > 0 ? new WordLiteralSet(words) : undefined
-    this.combined = sources !== undefined ? combineRe2Lines(restLines, rest) : rest
+    this.combined = combineRe2Lines(restLines, restLines.map((line) => compileRe2(line)))
   }
   /**
    * Without a configured cache: the answers for recent short texts (user agents and paths repeat
@@ -211,9 +211,8 @@ export class FileDataStore implements DataStore {
         return
       case 'regexp':
       case 'regex': {
-        const regexps = lines.map((line) => compileRe2(line))
         const wantsCache = options.cache ?? (options.strategy !== undefined || options.size !== undefined || options.ttl !== undefined)
-        this.regexpFiles.set(key, new RegexpList(regexps, wantsCache ? (options.size ?? 50) : 0, lines))
+        this.regexpFiles.set(key, new RegexpList(lines, wantsCache ? (options.size ?? 50) : 0))
         return
       }
       case 'map': {
