@@ -5,7 +5,8 @@
  * attacker text) vote for families — syslog (RFC 3164, RFC 5424, ISO-timestamped), access logs
  * (nginx/apache combined), nginx and apache error logs. Then, when the caller can parse, every
  * candidate type is tried on the sample with the loaded parsers (`trial`), and the type under
- * which most lines parse wins; ties keep signature order. The result says how it was chosen.
+ * which most lines parse wins; ties keep signature order (so the trials stop at the first type that
+ * parses every line). The result says how it was chosen.
  */
 
 export interface TypeDetection {
@@ -15,7 +16,7 @@ export interface TypeDetection {
   method: 'signature' | 'parsers' | 'none'
   /** Lines in the sample. */
   sampled: number
-  /** Per candidate: lines matching its signature or, after a trial, lines parsed. */
+  /** Per candidate: lines matching its signature or, after a trial, lines parsed (candidates tried). */
   scores: Record<string, number>
 }
 
@@ -72,6 +73,9 @@ export function detectLogType(sample: readonly string[], options: DetectOptions 
         best = type
         bestScore = parsed
       }
+      // every line parsed: a later candidate could only tie, and ties keep the earlier one (the
+      // candidates left untried are not scored: a syslog trial runs SYSLOGLINE on the exact engine)
+      if (parsed === sample.length) break
     }
     if (best !== undefined) return {type: best, method: 'parsers', sampled: sample.length, scores: trialScores}
   }

@@ -37,6 +37,18 @@ test('trial: nothing parses -> signature fallback', () => {
   assert.equal([got.type, got.method], ['syslog', 'signature'])
 })
 
+test('trial: a type that parses every line ends the trials; a partial score does not', () => {
+  const lines = ['1.2.3.4 - - [02/Mar/2026:06:00:01 +0000] "GET / HTTP/1.1" 200 12 "-" "curl/8"', 'x']
+  const tried: string[] = []
+  const got = detectLogType(lines, {candidates: ['syslog', 'caddy'], trial: (type) => (tried.push(type), type === 'apache2' ? 2 : type === 'nginx' ? 1 : 0)})
+  assert.equal([got.type, got.method], ['apache2', 'parsers'])
+  assert.equal(tried, ['nginx', 'apache2'], 'nothing after the first type that parses every line')
+  assert.equal(got.scores, {nginx: 1, apache2: 2})
+  tried.length = 0
+  const partial = detectLogType(lines, {candidates: ['syslog', 'caddy'], trial: (type) => (tried.push(type), type === 'caddy' ? 1 : 0)})
+  assert.equal([partial.type, tried], ['caddy', ['nginx', 'apache2', 'syslog', 'caddy']])
+})
+
 test('types from parser filters', () => {
   const filters = ["evt.Parsed.program startsWith 'nginx'", 'evt.Parsed.program in ["apache2", "httpd"]', "evt.Line.Labels.type == 'caddy'", "evt.Parsed.program == 'sshd'"]
   assert.equal(typesFromFilters(filters), ['apache2', 'caddy', 'httpd', 'nginx', 'sshd'])
