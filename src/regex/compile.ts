@@ -108,8 +108,10 @@ function translate(tree: Re2Tree, options: CompileRe2Options): Re2Translation {
   if (vmReason !== undefined) return {...out, vmReason}
   // only the groups read stay capturing (fewer captures, faster native matching)
   const keep = used === undefined ? undefined : (g: number) => used.has(g)
-  out.jsSource = emitJs(tree, 'unicode', keep)
-  if (!needsUnicode(tree.root)) out.bmpSource = emitJs(tree, 'bmp', keep)
+  // lookahead guards only where V8's linear-time fallback is not relied on (it runs no lookahead)
+  const guards = !analysis.exponentialRisk
+  out.jsSource = emitJs(tree, 'unicode', keep, guards)
+  if (!needsUnicode(tree.root)) out.bmpSource = emitJs(tree, 'bmp', keep, guards)
   return out
 }
 

@@ -12,6 +12,7 @@
  * and repeated sub-expressions that can match empty (RE2 and JS treat empty iterations
  * differently). `analyzeRe2` reports those; the caller then runs the fallback VM.
  */
+import {alternationGuard, type AltGuard} from './alt-guard.js'
 import {
   DIGIT_RANGES,
   WORD_RANGES,
@@ -111,6 +112,13 @@ interface EmitOptions {
   mode: EmitMode
   /** Capture groups to keep capturing; the others become non-capturing (default: all). */
   keep?: (group: number) => boolean
+  /** Lookahead guards in front of alternations that allow one (./alt-guard.ts). */
+  guards?: boolean
+}
+
+function emitGuard(guard: AltGuard, mode: EmitMode): string {
+  const prefix = guard.k === 0 || guard.prefix.length === 0 ? '' : `${emitCharSet({ranges: guard.prefix, props: [], negated: false}, mode)}{0,${guard.k}}`
+  return `(?=${prefix}${emitCharSet({ranges: guard.needle, props: [], negated: false}, mode)})`
 }
 
 function emit(node: Re2Node, options: EmitOptions): string {
@@ -130,8 +138,11 @@ function emit(node: Re2Node, options: EmitOptions): string {
       return `(${node.capture === null || (options.keep !== undefined && !options.keep(node.capture)) ? '?:' : ''}${emit(node.body, options)})`
     case 'concat':
       return node.items.map((item) => (item.type === 'alt' ? `(?:${emit(item, options)})` : emit(item, options))).join('')
-    case 'alt':
-      return node.items.map((item) => emit(item, options)).join('|')
+    case 'alt': {
+      const body = node.items.map((item) => emit(item, options)).join('|')
+      const guard = options.guards === true ? alternationGuard(node) : undefined
+      return guard === undefined ? body : `${emitGuard(guard, mode)}(?:${body})`
+    }
     case 'repeat': {
       const body = node.body
       let atom = emit(body, options)
@@ -152,9 +163,11 @@ function emit(node: Re2Node, options: EmitOptions): string {
 /**
  * JS RegExp source equivalent to the parsed RE2 tree (see EmitMode for the flags to use).
  * With `keep`, only those capture groups capture; the kept groups are renumbered in order.
+ * With `guards`, alternations get lookahead guards (./alt-guard.ts): same matches, fewer branches
+ * tried; not for a regex that may need V8's linear-time engine, which runs no lookahead.
  */
-export function emitJs(tree: Re2Tree, mode: EmitMode = 'unicode', keep?: (group: number) => boolean): string {
-  return emit(tree.root, {mode, keep})
+export function emitJs(tree: Re2Tree, mode: EmitMode = 'unicode', keep?: (group: number) => boolean, guards = false): string {
+  return emit(tree.root, {mode, keep, guards})
 }
 
 /** True when the tree uses a construct only the unicode mode can express (property classes). */
