@@ -6,6 +6,7 @@
  */
 import * as path from 'node:path'
 import {createDetector, loadScenarios, type CompiledScenario, type Detector} from '../detect/index.js'
+import {loadPatternLibrary} from '../grok/index.js'
 import {CrowdError, CrowdErrorList} from '../model/errors.js'
 import type {Event} from '../model/event.js'
 import {silentLogger, type Logger} from '../model/logger.js'
@@ -47,12 +48,16 @@ export function loadStages(content: ScanContent, options: LoadStagesOptions = {}
 
   // One helper context (data files, stash) shared by parsers, postoverflows and scenarios, as in CrowdSec.
   const helpers = createHelperContext({dataDir: content.dataDir, logger, now: () => GoTime.now(UTC)})
-  const parserSet = loadParsers({files: refs(content.parsers), dataDir: content.dataDir, patternDirs: content.patternDirs, helpers, logger})
+  // the pattern directories are read and expanded once: the postoverflows get a copy made before
+  // the parsers' pattern_syntax entries extend the parsers' library (CrowdSec keeps two hosts)
+  const patterns = loadPatternLibrary(content.patternDirs, logger)
+  const postPatterns = content.postoverflows.length > 0 ? patterns.clone() : undefined
+  const parserSet = loadParsers({files: refs(content.parsers), dataDir: content.dataDir, patterns, helpers, logger})
   for (const e of parserSet.errors) warnings.push(`parser skipped: ${e.message}`)
   warnings.push(...parserSet.warnings)
   if (content.parsers.length > 0 && parserSet.nodes.length === 0) fatal.push(...parserSet.errors)
 
-  const postSet = content.postoverflows.length > 0 ? loadPostoverflows({files: refs(content.postoverflows), dataDir: content.dataDir, patternDirs: content.patternDirs, helpers, logger}) : undefined
+  const postSet = content.postoverflows.length > 0 ? loadPostoverflows({files: refs(content.postoverflows), dataDir: content.dataDir, patterns: postPatterns, helpers, logger}) : undefined
   for (const e of postSet?.errors ?? []) warnings.push(`postoverflow skipped: ${e.message}`)
 
   const loaded = loadScenarios(content.scenarios.map((s) => s.path), {dataDir: content.dataDir, helpers, logger, simulation: options.simulation, hubIndex: content.hubIndex})
