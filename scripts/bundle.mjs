@@ -84,8 +84,9 @@ const places = {
       }
       // oclif imports ES module commands and plugins with import(): code V8 compiled from a code
       // cache cannot start imports on Node 20 (src/cli/code-cache.ts), so they go through a file
-      // Node's own loader compiled (IMPORTER)
-      if (file.includes('node_modules/@oclif/core/')) text = text.replaceAll(/\bawait import\(/g, 'await __crowdImport(')
+      // Node's own loader compiled (IMPORTER). An import of a package by name (wsl-utils, which
+      // Config.load asks on every start) is left to esbuild, which bundles it: no loader round trip.
+      if (file.includes('node_modules/@oclif/core/')) text = text.replaceAll(/\bawait import\((?!['"])/g, 'await __crowdImport(')
       return {contents: text, loader: 'js', resolveDir: path.dirname(args.path)}
     })
   },
