@@ -107,16 +107,25 @@ function ownedByUser(stat: fs.Stats): boolean {
   return stat.uid === process.getuid!() && (stat.mode & 0o022) === 0
 }
 
+/** A temporary file older than this is left over from a write that never finished. */
+const STALE_TEMPORARY_MS = 60_000
+
 /**
  * Writes what V8 compiled of `script` so far, and removes the entries of the same bundle made
- * from other sources (`ofBundle` and `ofSource` are the name prefixes). Best effort.
+ * from other sources (`ofBundle` and `ofSource` are the name prefixes), and temporary files left
+ * by writes that never finished (a worker thread stopped while it wrote its entry). Best effort.
  */
 function writeEntry(file: string, script: vm.Script, ofBundle: string, ofSource: string): void {
   try {
     if (!writeCheckedFile(file, script.createCachedData())) return
     const dir = path.dirname(file)
+    const now = Date.now()
     for (const other of fs.readdirSync(dir)) {
-      if (other.startsWith(ofBundle) && !other.startsWith(ofSource)) fs.rmSync(path.join(dir, other), {force: true})
+      const full = path.join(dir, other)
+      if (other.includes('.tmp-')) {
+        // another process may be writing it right now: only an old one goes
+        if (now - fs.statSync(full, {throwIfNoEntry: false})!.mtimeMs > STALE_TEMPORARY_MS) fs.rmSync(full, {force: true})
+      } else if (other.startsWith(ofBundle) && !other.startsWith(ofSource)) fs.rmSync(full, {force: true})
     }
   } catch {
     // a cache that cannot be written costs the next run time, never a failure

@@ -76,6 +76,23 @@ test('a changed source (even of the same length) misses, and its old entry goes'
   assert.equal(load(), {state: 'hit', value: 24})
 })
 
+test('a temporary file left by an unfinished write goes once it is old; a fresh one stays', () => {
+  const old = path.join(codeDir, 'mod.cjs-0000-scan.v8.tmp-1')
+  const fresh = path.join(codeDir, 'mod.cjs-0000-scan.v8.tmp-2')
+  fs.writeFileSync(old, 'partial')
+  fs.writeFileSync(fresh, 'partial')
+  const hourAgo = new Date(Date.now() - 3600_000)
+  fs.utimesSync(old, hourAgo, hourAgo)
+  fs.writeFileSync(moduleFile, source(33)) // a new source: its entry is written at exit
+  assert.equal(load(), {state: 'missing', value: 66})
+  assert.not.ok(fs.existsSync(old), 'the old temporary file is removed')
+  assert.ok(fs.existsSync(fresh), 'a temporary file another process may be writing stays')
+  fs.rmSync(fresh)
+  assert.equal(load(), {state: 'hit', value: 66})
+  fs.writeFileSync(moduleFile, source(12)) // back to the source the next tests expect
+  assert.equal(load(), {state: 'missing', value: 24})
+})
+
 test('off when others may write the directory, or when asked; the module loads the same', () => {
   fs.chmodSync(codeDir, 0o777)
   try {
