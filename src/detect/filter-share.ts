@@ -18,6 +18,7 @@ import {print} from '../expr/print.js'
 import {isPureTree} from '../expr/purity.js'
 import type {Node} from '../expr/ast.js'
 import type {CompileContext, CompiledScenario} from './compile.js'
+import {throughContentCache, withContentCache} from '../platform/content-cache.js'
 
 /** A scenario filter as a list of shared parts (each a program giving a boolean). */
 export interface FilterPlan {
@@ -70,7 +71,8 @@ export function splitConjuncts(source: string): string[] | undefined {
     if (!isPureTree(node)) return undefined
     const text = print(node)
     try {
-      if (print(parseExpr(text)) !== text) return undefined
+      // the round trip's tree is needed only here (and the split is cached whole): not kept
+      if (print(withContentCache(undefined, () => parseExpr(text))) !== text) return undefined
     } catch {
       return undefined
     }
@@ -84,7 +86,8 @@ export function splitConjuncts(source: string): string[] | undefined {
  * scenario object; the others are returned as they are). Parts are compiled once per source.
  */
 export function planSharedFilters(scenarios: readonly CompiledScenario[], ctx: Pick<CompileContext, 'helpers' | 'memo'> = {}): CompiledScenario[] {
-  const split = scenarios.map((s) => splitConjuncts(s.filterText))
+  // a pure function of the filter's text: kept by the content cache (null for "cannot be shared")
+  const split = scenarios.map((s) => throughContentCache('filter-conjuncts', [s.filterText], () => splitConjuncts(s.filterText) ?? null) ?? undefined)
   const uses = new Map<string, number>()
   for (const parts of split) for (const p of new Set(parts ?? [])) uses.set(p, (uses.get(p) ?? 0) + 1)
   const programs = new Map<string, Program>()

@@ -1,7 +1,7 @@
 /**
  * The content cache: what compiling detection content derives from its text (decoded parser,
  * scenario, collection and profiles files, RE2 translations, grok group counts, required literals,
- * expression syntax trees, the hub index's scenario versions), kept between runs so that a scan,
+ * expression syntax trees, filters split into shared conjuncts, the hub index's scenario versions), kept between runs so that a scan,
  * a worker or a watch start does not derive it again.
  *
  * Safety by construction:
@@ -29,7 +29,7 @@ import {readCheckedFile, writeCheckedFile} from './files.js'
 import {PACKAGE_ROOT} from './module-url.js'
 
 /** The kinds of entries (one table each). */
-export type ContentCacheTable = 're2' | 're2-groups' | 're2-literals' | 'parser-file' | 'scenario-file' | 'hub-index' | 'expr-ast' | 'collection-file' | 'profiles-file'
+export type ContentCacheTable = 're2' | 're2-groups' | 're2-literals' | 'parser-file' | 'scenario-file' | 'hub-index' | 'expr-ast' | 'filter-conjuncts' | 'collection-file' | 'profiles-file'
 
 /** Per table, per key, the entry's value as JSON text (parsed afresh by every lookup). */
 type Tables = Partial<Record<ContentCacheTable, Record<string, string>>>
