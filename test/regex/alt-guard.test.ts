@@ -5,6 +5,7 @@ import {compileRe2} from '../../src/regex/compile.js'
 import {parseRe2, type Re2Node} from '../../src/regex/syntax.js'
 import {emitJs} from '../../src/regex/translate.js'
 import {SHARED} from '../helpers/run-cli.js'
+import {Random} from '../../src/cti/simulate/random.js'
 
 const both = (re2: string) => {
   const tree = parseRe2(re2)
@@ -46,16 +47,10 @@ test('a regex relying on the linear-time fallback gets no guard', () => {
   assert.is(safe.exec('xx aa:d')?.[0], 'aa:d')
 })
 
-// deterministic pseudo-random alternations and texts (mulberry32)
+// deterministic pseudo-random draws (mulberry32, src/cti/simulate/random.ts)
 function rng(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
+  const random = new Random(seed)
+  return () => random.next()
 }
 
 const ATOMS = ['a', 'b', ':', '.', '[ab]', '[a-c]', '\\d', '[^:]']

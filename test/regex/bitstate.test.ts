@@ -11,6 +11,7 @@ import {parseRe2} from '../../src/regex/syntax.js'
 import {Re2Vm, type Re2VmMatch} from '../../src/regex/vm.js'
 import {SHARED} from '../helpers/run-cli.js'
 import {CASES} from './re2-cases.js'
+import {Random} from '../../src/cti/simulate/random.js'
 
 const HUB = path.join(SHARED, 'crowdsec-hub')
 const shape = (m: Re2VmMatch | null | undefined) => (m == null ? m : {index: m.index, groups: Array.from(m)})
@@ -24,16 +25,10 @@ function assertSameEngines(vm: Re2Vm, text: string, label: string): boolean {
   return true
 }
 
-// deterministic pseudo-random strings (mulberry32)
+// deterministic pseudo-random draws (mulberry32, src/cti/simulate/random.ts)
 function rng(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
+  const random = new Random(seed)
+  return () => random.next()
 }
 const ALPHABET = [...'aZk09 .:-_[]()/"\'\n\t@%,=<>\\|+*?#', 'é', '😀', '\u212A', '\uD800', '\uDC00', 'Jan', 'Mar  2 ', 'sshd[', '10.0.0.1', '::1', 'user', 'GET /']
 function randomText(next: () => number, length: number): string {
