@@ -108,8 +108,10 @@ function translate(tree: Re2Tree, options: CompileRe2Options): Re2Translation {
   if (vmReason !== undefined) return {...out, vmReason}
   // only the groups read stay capturing (fewer captures, faster native matching)
   const keep = used === undefined ? undefined : (g: number) => used.has(g)
-  // lookahead guards only where V8's linear-time fallback is not relied on (it runs no lookahead)
-  const guards = !analysis.exponentialRisk
+  // Lookahead guards only where they cannot take V8's linear-time fallback away (that engine runs no
+  // lookahead): no backtracking risk at all, or polynomial risk on a regex the fallback refuses anyway
+  // (grok's HOSTNAME, {0,62}). Exponential risk never gets here on the native engine without it.
+  const guards = !analysis.exponentialRisk && (!analysis.backtrackRisk || !linearEngineCanRun(tree.root))
   out.jsSource = emitJs(tree, 'unicode', keep, guards)
   if (!needsUnicode(tree.root)) out.bmpSource = emitJs(tree, 'bmp', keep, guards)
   return out

@@ -45,6 +45,14 @@ test('a regex relying on the linear-time fallback gets no guard', () => {
   const safe = compileRe2('(?:a{1,3}:|b:|:c)d', {guard: true})
   assert.ok(safe.jsSource!.includes('(?=[ab]{0,3}:)'), safe.jsSource)
   assert.is(safe.exec('xx aa:d')?.[0], 'aa:d')
+  // polynomial risk (two unbounded repeats) the fallback covers: it keeps the fallback, not a guard
+  const covered = compileRe2('x.*(?:a{1,3}:|b:|:c).*y', {guard: true})
+  assert.ok(covered.backtrackRisk, 'two unbounded repeats')
+  assert.not.ok(covered.jsSource!.includes('(?='), covered.jsSource)
+  // ... one the fallback refuses anyway (a counted repeat too big for it) may take a guard
+  const refused = compileRe2('x[a-z]{0,62}.*(?:a{1,3}:|b:|:c).*y', {guard: true})
+  assert.ok(refused.backtrackRisk)
+  assert.ok(refused.jsSource!.includes('(?=[ab]{0,3}:)'), refused.jsSource)
 })
 
 // deterministic pseudo-random draws (mulberry32, src/cti/simulate/random.ts)
