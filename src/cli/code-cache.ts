@@ -31,7 +31,7 @@ import Module from 'node:module'
 import * as path from 'node:path'
 import * as vm from 'node:vm'
 import {cacheRoot} from '../platform/cache-dir.js'
-import {readCheckedBytes, writeCheckedFile} from '../platform/files.js'
+import {readCheckedBytes, removeStaleTemporaries, writeCheckedFile} from '../platform/files.js'
 
 /** What became of the cache for one load. */
 export type CodeCacheState = 'hit' | 'missing' | 'invalid' | 'rejected' | 'off'
@@ -107,9 +107,6 @@ function ownedByUser(stat: fs.Stats): boolean {
   return stat.uid === process.getuid!() && (stat.mode & 0o022) === 0
 }
 
-/** A temporary file older than this is left over from a write that never finished. */
-const STALE_TEMPORARY_MS = 60_000
-
 /**
  * Writes what V8 compiled of `script` so far, and removes the entries of the same bundle made
  * from other sources (`ofBundle` and `ofSource` are the name prefixes), and temporary files left
@@ -119,13 +116,9 @@ function writeEntry(file: string, script: vm.Script, ofBundle: string, ofSource:
   try {
     if (!writeCheckedFile(file, script.createCachedData())) return
     const dir = path.dirname(file)
-    const now = Date.now()
+    removeStaleTemporaries(dir)
     for (const other of fs.readdirSync(dir)) {
-      const full = path.join(dir, other)
-      if (other.includes('.tmp-')) {
-        // another process may be writing it right now: only an old one goes
-        if (now - fs.statSync(full, {throwIfNoEntry: false})!.mtimeMs > STALE_TEMPORARY_MS) fs.rmSync(full, {force: true})
-      } else if (other.startsWith(ofBundle) && !other.startsWith(ofSource)) fs.rmSync(full, {force: true})
+      if (other.startsWith(ofBundle) && !other.startsWith(ofSource) && other.endsWith('.v8')) fs.rmSync(path.join(dir, other), {force: true})
     }
   } catch {
     // a cache that cannot be written costs the next run time, never a failure

@@ -25,7 +25,7 @@
 import {createHash} from 'node:crypto'
 import * as fs from 'node:fs'
 import * as path from 'node:path'
-import {readCheckedFile, writeCheckedFile} from './files.js'
+import {readCheckedFile, removeStaleTemporaries, writeCheckedFile} from './files.js'
 import {PACKAGE_ROOT} from './module-url.js'
 
 /** The kinds of entries (one table each). */
@@ -252,6 +252,7 @@ function pruneBundles(file: string): void {
     const dir = path.dirname(file)
     const root = path.dirname(dir)
     for (const other of fs.readdirSync(root)) if (other !== path.basename(dir)) fs.rmSync(path.join(root, other), {recursive: true, force: true})
+    removeStaleTemporaries(dir)
     const bundles = fs.readdirSync(dir).filter((f) => f.endsWith('.json'))
     if (bundles.length <= MAX_BUNDLES) return
     const byAge = bundles.map((f) => ({f, t: fs.statSync(path.join(dir, f)).mtimeMs})).sort((a, b) => a.t - b.t)

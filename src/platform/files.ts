@@ -7,9 +7,15 @@ import * as fs from 'node:fs'
 import * as path from 'node:path'
 import {CrowdError} from '../model/errors.js'
 
+/** The mark of writeFileAtomic's temporary files: `<target>.tmp-<pid>`. */
+const TEMPORARY = '.tmp-'
+
+/** A temporary file older than this is left over from a write that never finished. */
+const STALE_TEMPORARY_MS = 60_000
+
 export function writeFileAtomic(file: string, data: string | Uint8Array, mode = 0o600): void {
   fs.mkdirSync(path.dirname(file), {recursive: true})
-  const tmp = `${file}.tmp-${process.pid}`
+  const tmp = `${file}${TEMPORARY}${process.pid}`
   try {
     const fd = fs.openSync(tmp, 'w', mode)
     try {
@@ -32,6 +38,24 @@ export function writeFileAtomic(file: string, data: string | Uint8Array, mode = 
     }
   } catch {
     // directories cannot be opened for fsync on some systems: the rename is still atomic
+  }
+}
+
+/**
+ * Removes from `dir` the temporary files of writeFileAtomic left by writes that never finished (a
+ * worker thread stopped while it wrote, a process killed): only those a minute old or more, as
+ * another process may be writing a fresh one right now. Best effort.
+ */
+export function removeStaleTemporaries(dir: string, now = Date.now()): void {
+  try {
+    for (const name of fs.readdirSync(dir)) {
+      if (!name.includes(TEMPORARY)) continue
+      const full = path.join(dir, name)
+      const stat = fs.statSync(full, {throwIfNoEntry: false})
+      if (stat !== undefined && now - stat.mtimeMs >= STALE_TEMPORARY_MS) fs.rmSync(full, {force: true})
+    }
+  } catch {
+    // another process cleaned at the same time, or the directory is gone: nothing lost
   }
 }
 

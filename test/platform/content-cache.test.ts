@@ -89,6 +89,23 @@ test('the cache stays bounded: other builds are removed, the oldest bundles beyo
   assert.ok(fs.existsSync(last) && fs.existsSync(files.at(-1)!))
 })
 
+test('temporary files left by unfinished writes go once they are old; a fresh one stays', () => {
+  const root = path.join(dir, 'temporaries')
+  const file = bundleFile(root, 'c'.repeat(64), 'x')
+  const cache = new ContentCache()
+  cache.store('re2-groups', 'k', 1)
+  writeBundle(file, cache)
+  const old = `${file}.tmp-1`
+  const fresh = `${file}.tmp-2`
+  fs.writeFileSync(old, 'partial')
+  fs.writeFileSync(fresh, 'partial')
+  fs.utimesSync(old, 1000, 1000)
+  cache.store('re2-groups', 'k2', 2)
+  writeBundle(file, cache) // a changed bundle is written, and its directory pruned
+  assert.not.ok(fs.existsSync(old), 'the old temporary file is removed')
+  assert.ok(fs.existsSync(fresh), 'a temporary file another process may be writing stays')
+})
+
 test('a regex compiled from a cached translation behaves as one compiled from its source', () => {
   const sources = ['^(?P<ip>\\d+\\.\\d+)\\s+(?i:get|post)\\s+(\\S+)$', '(a+)+$', '\\pL+(x)?', '[[:alpha:]]+\\b']
   const texts = ['1.2 GET /x', '1.2 post /', 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaab', 'héllo wörld', '😀 abc', 'x']
