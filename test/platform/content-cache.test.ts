@@ -70,12 +70,18 @@ test('a damaged, truncated or foreign bundle is ignored (state invalid), never h
   assert.is(readBundle(path.join(dir, 'missing.json')).state, 'missing')
 })
 
-test('the cache stays bounded: other builds are removed, the oldest bundles beyond MAX_BUNDLES go', () => {
-  const root = path.join(dir, 'bounded')
-  const old = bundleFile(root, 'a'.repeat(64), 'x')
+/** A bundle of one entry written under `root`, for a build identity made of `build`. */
+function writtenBundle(root: string, build: string): {file: string; cache: ContentCache} {
+  const file = bundleFile(root, build.repeat(64), 'x')
   const cache = new ContentCache()
   cache.store('re2-groups', 'k', 1)
-  writeBundle(old, cache)
+  writeBundle(file, cache)
+  return {file, cache}
+}
+
+test('the cache stays bounded: other builds are removed, the oldest bundles beyond MAX_BUNDLES go', () => {
+  const root = path.join(dir, 'bounded')
+  const {file: old, cache} = writtenBundle(root, 'a')
   const files = Array.from({length: MAX_BUNDLES + 3}, (_, i) => bundleFile(root, 'b'.repeat(64), `selection ${i}`))
   files.forEach((file, i) => {
     writeBundle(file, cache)
@@ -90,11 +96,7 @@ test('the cache stays bounded: other builds are removed, the oldest bundles beyo
 })
 
 test('temporary files left by unfinished writes go once they are old; a fresh one stays', () => {
-  const root = path.join(dir, 'temporaries')
-  const file = bundleFile(root, 'c'.repeat(64), 'x')
-  const cache = new ContentCache()
-  cache.store('re2-groups', 'k', 1)
-  writeBundle(file, cache)
+  const {file, cache} = writtenBundle(path.join(dir, 'temporaries'), 'c')
   const old = `${file}.tmp-1`
   const fresh = `${file}.tmp-2`
   fs.writeFileSync(old, 'partial')
