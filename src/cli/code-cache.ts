@@ -6,9 +6,12 @@
  * has the figures).
  *
  * Safety:
- * - An entry is named by a sha256 of the exact source it was compiled from: V8's own check compares
- *   only the source's length. V8 checks the rest itself (its version, its flags) and rejects an
- *   entry made by another; crowd then compiles and writes it again.
+ * - An entry is named by a sha256 of the exact source it was compiled from and of the file's path:
+ *   V8's own check compares only the source's length, and V8 (11, Node 20) keeps the script name
+ *   of the run that wrote the entry, so that the same bundle in another checkout would report its
+ *   stack traces (and profiles) with the first checkout's paths. V8 checks the rest itself (its
+ *   version, its flags) and rejects an entry made by another; crowd then compiles and writes it
+ *   again.
  * - An entry is code, so only the user who runs crowd may have written it: the directory must be
  *   owned by that user and writable by nobody else, and so must each entry; otherwise the cache is
  *   not used at all (as ssh treats ~/.ssh).
@@ -65,8 +68,9 @@ export function requireWithCodeCache(file: string, key: string, env: Env = proce
   const bytes = fs.readFileSync(file)
   // the bundle is ASCII (scripts/bundle.mjs): one byte per character, no UTF-8 decoding
   const source = isAscii(bytes) ? bytes.toString('latin1') : bytes.toString('utf8')
-  // <bundle>-<source digest>-<key>.v8
-  const ofSource = `${path.basename(file)}-${createHash('sha256').update(bytes).digest('hex').slice(0, 32)}-`
+  // <bundle>-<digest of path and source>-<key>.v8
+  const digest = createHash('sha256').update(file).update('\0').update(bytes).digest('hex').slice(0, 32)
+  const ofSource = `${path.basename(file)}-${digest}-`
   const entry = path.join(dir, `${ofSource}${key}.v8`)
   const read = readCheckedBytes(entry, (stat) => stat.isFile() && ownedByUser(stat))
   // no dynamic import() in `file`: Node 20 loses its import callback for code from a code cache

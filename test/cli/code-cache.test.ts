@@ -25,15 +25,20 @@ fs.writeFileSync(moduleFile, source(21))
 const cacheHome = path.join(home, 'cache')
 const codeDir = path.join(cacheHome, 'crowd', 'code')
 
-/** Loads the module in a process of its own: the cache's state and what the module computes. */
-function load(env: Record<string, string> = {}): {state: string; value: number} {
+/** Requires `file` through the cache in a process of its own; prints `{state, ...report(r.exports)}`. */
+function inProcess(file: string, report: string, env: Record<string, string> = {}): string {
   const script = `import {requireWithCodeCache} from ${JSON.stringify(pathToFileURL(path.join(ROOT, 'src', 'cli', 'code-cache.ts')).href)}
-const r = requireWithCodeCache(${JSON.stringify(moduleFile)}, 'scan')
-console.log(JSON.stringify({state: r.state, value: r.exports.value()}))`
+const r = requireWithCodeCache(${JSON.stringify(file)}, 'scan')
+console.log(JSON.stringify({state: r.state, ...(${report})(r.exports)}))`
   const {NODE_EXTRA_CA_CERTS: _ca, ...base} = process.env
   const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {cwd: ROOT, encoding: 'utf8', env: {...base, XDG_CACHE_HOME: cacheHome, ...env}})
   assert.is(r.status, 0, r.stderr)
-  return JSON.parse(r.stdout) as {state: string; value: number}
+  return r.stdout
+}
+
+/** Loads the module in a process of its own: the cache's state and what the module computes. */
+function load(env: Record<string, string> = {}): {state: string; value: number} {
+  return JSON.parse(inProcess(moduleFile, '(m) => ({value: m.value()})', env)) as {state: string; value: number}
 }
 
 const entries = (): string[] => (fs.existsSync(codeDir) ? fs.readdirSync(codeDir).sort() : [])
@@ -74,6 +79,22 @@ test('a changed source (even of the same length) misses, and its old entry goes'
   assert.is(entries().length, 1)
   assert.is.not(entries()[0], before[0])
   assert.equal(load(), {state: 'hit', value: 24})
+})
+
+test('the same source at another path has an entry of its own, and its stack traces name that path', () => {
+  const elsewhere = path.join(home, 'elsewhere', 'mod.cjs')
+  fs.mkdirSync(path.dirname(elsewhere))
+  fs.writeFileSync(elsewhere, `${fs.readFileSync(moduleFile, 'utf8')}exports.where = () => new Error('here').stack\n`)
+  const at = (file: string): string => inProcess(file, "(m) => ({where: m.where().split('\\n')[1]})")
+  const other = path.join(home, 'other', 'mod.cjs')
+  fs.mkdirSync(path.dirname(other))
+  fs.copyFileSync(elsewhere, other)
+  assert.match(at(elsewhere), /"state":"missing".*elsewhere/)
+  assert.match(at(elsewhere), /"state":"hit".*elsewhere/)
+  const there = at(other)
+  assert.match(there, /"state":"missing"/)
+  assert.match(there, /other\/mod\.cjs/)
+  assert.not.match(there, /elsewhere/)
 })
 
 test('a temporary file left by an unfinished write goes once it is old; a fresh one stays', () => {
