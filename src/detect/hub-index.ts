@@ -7,7 +7,9 @@
 import {createHash} from 'node:crypto'
 import * as fs from 'node:fs'
 import * as path from 'node:path'
+import {CrowdError} from '../model/errors.js'
 import {activeContentCache, cacheKey} from '../platform/content-cache.js'
+import {fileDigest} from '../platform/files.js'
 import type {HubIndexLike} from './compile.js'
 
 const cache = new Map<string, {stamp: string; index: HubIndexLike | undefined}>()
@@ -68,15 +70,23 @@ export function hubIndexFor(hubDir: string, items: readonly string[]): HubIndexL
     const index = readHubIndex(hubDir)
     return index === undefined ? undefined : hubIndexOf(index, items)
   }
-  let bytes: Buffer
+  const file = path.join(hubDir, '.index.json')
+  let digest: string
   try {
-    bytes = fs.readFileSync(path.join(hubDir, '.index.json'))
+    digest = fileDigest(file)
   } catch {
     return undefined
   }
-  const key = cacheKey('hub-index', createHash('sha256').update(bytes).digest('hex'), ...items)
-  // an index that does not decode is no index (null), as readHubIndex has it
-  const found = cache.memo('hub-index', key, (): HubIndexLike | null => {
+  // an index that does not decode is no index (null), as readHubIndex has it; one that changed
+  // since it was hashed is decoded only if it still has the same digest
+  const found = cache.memo('hub-index', cacheKey('hub-index', digest, ...items), (): HubIndexLike | null => {
+    let bytes: Buffer
+    try {
+      bytes = fs.readFileSync(file)
+    } catch {
+      return null
+    }
+    if (createHash('sha256').update(bytes).digest('hex') !== digest) throw new CrowdError('config', 'the hub index changed while it was read: run again', {file})
     try {
       return hubIndexOf(decodeHubIndex(bytes.toString('utf8')), items)
     } catch {
