@@ -8,7 +8,8 @@ import {CrowdError} from '../model/errors.js'
 import {renderScanReport} from '../outputs/report.js'
 import {createProgressView} from '../outputs/report-progress.js'
 import type {ScanResult, WorkerLogLevel} from '../pipeline/index.js'
-import {BlankParseWorker, inputsRuleOutWorker} from '../pipeline/parse-worker-start.js'
+import {BlankParseWorker, inputsRuleOutWorker, shortInputs} from '../pipeline/parse-worker-start.js'
+import {holdYoungGeneration, type YoungGenerationHold} from '../platform/young-generation.js'
 import {parseGoDuration} from '../model/go-time.js'
 import type {NotificationFigures, ScanNotifications} from '../outputs/notifications/index.js'
 
@@ -64,14 +65,18 @@ Exit codes: 0 no alert, 1 alerts found (unless --fail-on none), 2 usage or confi
     // when the inputs allow a parse worker, it loads its modules while this thread loads the
     // pipeline's and chooses the content (prepareScan gives it its work, or stops it)
     const blank = parseWorkers !== 0 && inputsRuleOutWorker(parseWorkers, inputs, false) === undefined ? new BlankParseWorker() : undefined
+    // a short scan in this thread alone: V8's young generation stays at its first size while it
+    // compiles and scans (released before any other thread starts: notification plugins)
+    const hold = blank === undefined && shortInputs(inputs) ? holdYoungGeneration() : undefined
     try {
-      return await this.scan(inputs, parseWorkers, ndjsonLines, blank)
+      return await this.scan(inputs, parseWorkers, ndjsonLines, blank, hold)
     } finally {
+      hold?.release()
       blank?.dispose() // when prepareScan never took it
     }
   }
 
-  private async scan(inputs: ReturnType<typeof splitInputType>[], parseWorkers: 'auto' | 0 | 1, ndjsonLines: string[], blank: BlankParseWorker | undefined): Promise<ScanCommandResult> {
+  private async scan(inputs: ReturnType<typeof splitInputType>[], parseWorkers: 'auto' | 0 | 1, ndjsonLines: string[], blank: BlankParseWorker | undefined, hold: YoungGenerationHold | undefined): Promise<ScanCommandResult> {
     const f = this.flags
     // checked before the scan runs: a name without configuration or plugin stops it at once
     let notify: ScanNotifications | undefined
@@ -119,6 +124,7 @@ Exit codes: 0 no alert, 1 alerts found (unless --fail-on none), 2 usage or confi
           }
         : undefined,
     })
+    hold?.release()
     await progress.finish()
     let recorded: RecordResult | undefined
     if (f.record) {

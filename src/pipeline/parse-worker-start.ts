@@ -43,6 +43,15 @@ export function availableCores(): number {
   }
 }
 
+/**
+ * Inputs a scan gets through quickly: no stdin, and regular files that add up to less than
+ * AUTO_MIN_BYTES (what they are parsed in one thread below). `crowd scan` then holds V8's young
+ * generation at its first size (src/platform/young-generation.ts).
+ */
+export function shortInputs(inputs: readonly InputSpec[]): boolean {
+  return !inputs.some((i) => i.input === '-') && inputBytes(inputs) < AUTO_MIN_BYTES
+}
+
 /** Bytes of the regular files the inputs name (unreadable ones count 0: they fail later, the same way). */
 export function inputBytes(inputs: readonly InputSpec[]): number {
   let total = 0
