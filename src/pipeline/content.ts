@@ -264,21 +264,85 @@ const embeddedHubs = new Map<string, Promise<string>>()
  * embedded source resolves and verifies them) out as a CrowdSec hub directory and returns it:
  * `<cache>/embedded-hub-<digest>/{parsers,postoverflows,scenarios,collections,data,patterns}`.
  * The digest covers crowd's version and every package's content sha256, so a changed package
- * gets a new directory; an existing complete one is reused. Written to a temporary sibling and
- * renamed, so a reader never sees half a hub.
+ * gets a new directory; an existing complete one is reused (and marked used, daily). Written to a
+ * temporary sibling and renamed, so a reader never sees half a hub; writing one removes the
+ * layouts of other versions unused for a month (pruneEmbeddedHubs).
  */
-export function embeddedHub(options: {cacheDir?: string} = {}): Promise<string> {
+export async function embeddedHub(options: {cacheDir?: string} = {}): Promise<string> {
   const root = options.cacheDir ?? embeddedCacheRoot()
-  let pending = embeddedHubs.get(root)
-  if (pending === undefined) {
-    pending = buildEmbeddedHub(root)
-    embeddedHubs.set(root, pending)
-    pending.catch(() => embeddedHubs.delete(root))
+  const known = embeddedHubs.get(root)
+  if (known !== undefined) {
+    const dir = await known
+    // a long-running process (crowd watch, on reload) marks its layout on each use, and lays out
+    // again one that was removed meanwhile
+    if (markUsed(path.join(dir, COMPLETE_MARKER))) return dir
+    if (embeddedHubs.get(root) === known) embeddedHubs.delete(root)
+    return embeddedHub(options)
   }
+  const pending = buildEmbeddedHub(root)
+  embeddedHubs.set(root, pending)
+  pending.catch(() => embeddedHubs.delete(root))
   return pending
 }
 
 const COMPLETE_MARKER = '.crowd-embedded-hub'
+
+/** A layout not used for this long (another crowd version's) is removed when a new one is laid out. */
+export const EMBEDDED_HUB_UNUSED_MS = 30 * 24 * 3600 * 1000
+/** A use refreshes the marker's time at most this often (one write a day, not one per run). */
+const MARK_EVERY_MS = 24 * 3600 * 1000
+/** A staging directory this old was left by a process that died while laying out. */
+const STAGING_STALE_MS = 3600 * 1000
+const LAYOUT_NAME = /^embedded-hub-[0-9a-f]{16}$/
+const STAGING_NAME = /^embedded-hub-[0-9a-f]{16}\.tmp-/
+
+/** True when the layout is complete (its marker exists); its marker's time then says when it was last used. */
+function markUsed(marker: string, now = Date.now()): boolean {
+  let stat: fs.Stats
+  try {
+    stat = fs.statSync(marker)
+  } catch {
+    return false
+  }
+  if (now - stat.mtimeMs >= MARK_EVERY_MS) {
+    try {
+      const t = new Date(now)
+      fs.utimesSync(marker, t, t)
+    } catch {
+      // a read-only cache still serves the layout
+    }
+  }
+  return true
+}
+
+/**
+ * Removes the embedded hub layouts of other crowd versions not used for EMBEDDED_HUB_UNUSED_MS
+ * (a version still in use marks its own daily), and staging directories left by processes that
+ * died while laying out. Run only when a new layout is written (an upgrade), so the cache holds
+ * a bounded number of them. Best effort.
+ */
+export function pruneEmbeddedHubs(root: string, now = Date.now()): void {
+  let names: string[]
+  try {
+    names = fs.readdirSync(root)
+  } catch {
+    return
+  }
+  for (const name of names) {
+    const full = path.join(root, name)
+    try {
+      if (LAYOUT_NAME.test(name)) {
+        const marker = path.join(full, COMPLETE_MARKER)
+        const used = fs.existsSync(marker) ? fs.statSync(marker).mtimeMs : fs.statSync(full).mtimeMs
+        if (now - used >= EMBEDDED_HUB_UNUSED_MS) fs.rmSync(full, {recursive: true, force: true})
+      } else if (STAGING_NAME.test(name) && now - fs.statSync(full).mtimeMs >= STAGING_STALE_MS) {
+        fs.rmSync(full, {recursive: true, force: true})
+      }
+    } catch {
+      // gone meanwhile, or not ours to remove
+    }
+  }
+}
 
 async function buildEmbeddedHub(root: string): Promise<string> {
   // the hub's modules are loaded only here: a scan of `--hub DIR` content does not need them
@@ -305,7 +369,8 @@ async function buildEmbeddedHub(root: string): Promise<string> {
   for (const e of entries) key.update(`${e.name}@${e.version} ${e.contentSha256 ?? ''}\n`)
   const digest = key.digest('hex').slice(0, 16)
   const dir = path.join(root, `embedded-hub-${digest}`)
-  if (fs.existsSync(path.join(dir, COMPLETE_MARKER))) return dir
+  if (markUsed(path.join(dir, COMPLETE_MARKER))) return dir
+  pruneEmbeddedHubs(root)
 
   const files = new Map<string, Buffer>()
   for (const entry of entries) {
