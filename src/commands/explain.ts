@@ -3,6 +3,8 @@ import {CrowdCommand} from '../cli/base-command.js'
 import {CrowdError} from '../model/errors.js'
 import {explain, renderExplain, type ExplainResult} from '../hubtest/explain.js'
 import {selectContent} from '../pipeline/index.js'
+import {shortInputs} from '../pipeline/parse-worker-start.js'
+import {holdYoungGeneration} from '../platform/young-generation.js'
 
 export type ExplainCommandResult = ExplainResult
 
@@ -29,16 +31,23 @@ or, when nothing is installed, from crowd's embedded first-party collections.`
   async run(): Promise<ExplainCommandResult> {
     const f = this.flags
     if (f.file === undefined && f.line === undefined) throw new CrowdError('usage', 'give --file FILE or --line "..."')
-    const content = await selectContent({hubDir: f.hub, parsers: f.parser, collections: f.collection, dataDir: this.crowdConfig.dataDir})
-    const result = explain({
-      hubDir: content.hubDir,
-      file: f.file,
-      lines: f.line !== undefined ? [f.line] : undefined,
-      type: f.type,
-      parsers: content.parsers.map((p) => p.item),
-      failures: f.failures,
-      logger: this.logger,
-    })
+    // one line or a small file: V8's young generation stays at its first size (src/platform/young-generation.ts)
+    const hold = f.file === undefined || shortInputs([{input: f.file}]) ? holdYoungGeneration() : undefined
+    let result: ExplainResult
+    try {
+      const content = await selectContent({hubDir: f.hub, parsers: f.parser, collections: f.collection, dataDir: this.crowdConfig.dataDir})
+      result = explain({
+        hubDir: content.hubDir,
+        file: f.file,
+        lines: f.line !== undefined ? [f.line] : undefined,
+        type: f.type,
+        parsers: content.parsers.map((p) => p.item),
+        failures: f.failures,
+        logger: this.logger,
+      })
+    } finally {
+      hold?.release()
+    }
     this.out(renderExplain(result))
     return result
   }
