@@ -2,6 +2,7 @@ import {Flags} from '@oclif/core'
 import {CrowdCommand} from '../cli/base-command.js'
 import {CrowdError} from '../model/errors.js'
 import {explain, renderExplain, type ExplainResult} from '../hubtest/explain.js'
+import {openContentBundle, throughContentBundle} from '../pipeline/content-bundle.js'
 import {selectContent} from '../pipeline/index.js'
 import {shortInputs} from '../pipeline/parse-worker-start.js'
 import {holdYoungGeneration} from '../platform/young-generation.js'
@@ -35,8 +36,12 @@ or, when nothing is installed, from crowd's embedded first-party collections.`
     const hold = f.file === undefined || shortInputs([{input: f.file}]) ? holdYoungGeneration() : undefined
     let result: ExplainResult
     try {
-      const content = await selectContent({hubDir: f.hub, parsers: f.parser, collections: f.collection, dataDir: this.crowdConfig.dataDir})
+      // the content cache of this selection, a bundle of explain's own (pipeline/content-bundle.ts)
+      const request = {hubDir: f.hub, parsers: f.parser, collections: f.collection, dataDir: this.crowdConfig.dataDir}
+      const bundle = openContentBundle(request, 'explain')
+      const content = await selectContent(request, bundle?.cache)
       result = explain({
+        compileWith: (compile) => throughContentBundle(bundle, compile),
         hubDir: content.hubDir,
         file: f.file,
         lines: f.line !== undefined ? [f.line] : undefined,

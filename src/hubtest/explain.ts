@@ -5,7 +5,7 @@
  */
 import * as fs from 'node:fs'
 import * as path from 'node:path'
-import {parse as parseYaml} from 'yaml'
+import {parseYaml} from '../platform/yaml.js'
 import {CrowdError, CrowdErrorList} from '../model/errors.js'
 import {ExpectMode, newLogEvent} from '../model/event.js'
 import {GoTime, UTC} from '../model/go-time.js'
@@ -28,6 +28,8 @@ export interface ExplainOptions {
   failures?: boolean
   logger?: Logger
   now?: () => GoTime
+  /** Runs the compiling of the parsers (crowd explain: through its content cache bundle); the lines are explained outside it. */
+  compileWith?: <T>(compile: () => T) => T
 }
 
 export interface ExplainNode {
@@ -99,7 +101,8 @@ export function explain(options: ExplainOptions): ExplainResult {
   }
   const dataDir = path.join(hub.root, 'data')
   const helpers = createHelperContext({dataDir, logger, now})
-  const set = loadParsers({files: [...refs.values()], patternDirs: [path.join(hub.root, 'patterns')], dataDir, helpers, logger, now})
+  const compile = options.compileWith ?? (<T>(fn: () => T): T => fn())
+  const set = compile(() => loadParsers({files: [...refs.values()], patternDirs: [path.join(hub.root, 'patterns')], dataDir, helpers, logger, now}))
   if (set.errors.length > 0) throw new CrowdErrorList([...set.errors])
   let lines: string[]
   let src = 'explain'

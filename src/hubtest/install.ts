@@ -8,7 +8,7 @@
  */
 import * as fs from 'node:fs'
 import * as path from 'node:path'
-import {stringify} from 'yaml'
+import {stringifyYaml as stringify} from '../platform/yaml.js'
 import {CrowdError} from '../model/errors.js'
 import type {ParserFileRef} from '../parse/load.js'
 import type {HubTestConfig} from './layout.js'

@@ -5,7 +5,8 @@
  */
 import * as fs from 'node:fs'
 import * as path from 'node:path'
-import {isMap, isScalar, isSeq, parseDocument, type Node as YamlNode} from 'yaml'
+import type {Node as YamlNode} from 'yaml'
+import {isMap, isScalar, isSeq, parseDocument} from '../platform/yaml.js'
 import {CrowdError} from '../model/errors.js'
 import {compareBytes} from '../parse/load.js'
 

@@ -16,8 +16,13 @@ export interface ContentBundle {
   readonly state: 'hit' | 'missing' | 'invalid'
 }
 
-/** The bundle of a content request, or undefined when the cache is off (no build identity, CROWD_CONTENT_CACHE=off). */
-export function openContentBundle(request: ContentRequest): ContentBundle | undefined {
+/**
+ * The bundle of a content request, or undefined when the cache is off (no build identity,
+ * CROWD_CONTENT_CACHE=off). `purpose`: what compiles the content; each has its own bundle, as a
+ * bundle keeps only the entries its last run used (`crowd explain` compiles parsers alone, and
+ * sharing a scan's bundle would drop the scan's scenarios from it).
+ */
+export function openContentBundle(request: ContentRequest, purpose: 'scan' | 'explain' = 'scan'): ContentBundle | undefined {
   const identity = contentCacheIdentity()
   if (identity === undefined) return undefined
   const abs = (p: string | undefined): string | null => (p === undefined ? null : path.resolve(p))
@@ -29,6 +34,7 @@ export function openContentBundle(request: ContentRequest): ContentBundle | unde
     postoverflows: request.postoverflows ?? [],
     data: abs(request.dataDir),
     cache: abs(request.cacheDir),
+    ...(purpose !== 'scan' ? {purpose} : {}),
   })
   const file = bundleFile(request.cacheDir ?? embeddedCacheRoot(), identity, selection)
   return {file, ...readBundle(file)}

@@ -16,6 +16,8 @@ export function yaml(): Yaml {
 // The functions rule decoding uses, with yaml's own types, loading the package when first called.
 export const parseAllDocuments = ((...args: Parameters<Yaml['parseAllDocuments']>) => yaml().parseAllDocuments(...args)) as Yaml['parseAllDocuments']
 export const parseYaml = ((...args: Parameters<Yaml['parse']>) => yaml().parse(...args)) as Yaml['parse']
+export const parseDocument = ((...args: Parameters<Yaml['parseDocument']>) => yaml().parseDocument(...args)) as Yaml['parseDocument']
+export const stringifyYaml = ((...args: Parameters<Yaml['stringify']>) => yaml().stringify(...args)) as Yaml['stringify']
 export const isAlias = ((node: unknown) => yaml().isAlias(node)) as Yaml['isAlias']
 export const isMap = ((node: unknown) => yaml().isMap(node)) as Yaml['isMap']
 export const isPair = ((node: unknown) => yaml().isPair(node)) as Yaml['isPair']
