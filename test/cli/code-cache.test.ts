@@ -97,6 +97,17 @@ test('the same source at another path has an entry of its own, and its stack tra
   assert.not.match(there, /elsewhere/)
 })
 
+test('a source that is not ASCII is decoded as UTF-8 and gets no entry; an ASCII one beside it still does', () => {
+  const utf8 = path.join(home, 'accents', 'mod.cjs')
+  fs.mkdirSync(path.dirname(utf8))
+  fs.writeFileSync(utf8, "exports.word = () => 'd\u00e9j\u00e0 vu \u2713'\n")
+  const before = entries()
+  for (let i = 0; i < 2; i++) assert.equal(JSON.parse(inProcess(utf8, '(m) => ({word: m.word()})')), {state: 'missing', word: 'd\u00e9j\u00e0 vu \u2713'})
+  assert.equal(entries(), before, 'no entry for it')
+  load() // its entry may have gone with the test above (the same file name elsewhere)
+  assert.equal(load(), {state: 'hit', value: 24})
+})
+
 test('a temporary file left by an unfinished write goes once it is old; a fresh one stays', () => {
   const old = path.join(codeDir, 'mod.cjs-0000-scan.v8.tmp-1')
   const fresh = path.join(codeDir, 'mod.cjs-0000-scan.v8.tmp-2')
