@@ -66,7 +66,7 @@ Exit codes: 0 no alert, 1 alerts found (unless --fail-on none), 2 usage or confi
     // pipeline's and chooses the content (prepareScan gives it its work, or stops it)
     const blank = parseWorkers !== 0 && inputsRuleOutWorker(parseWorkers, inputs, false) === undefined ? new BlankParseWorker() : undefined
     // a short scan in this thread alone: V8's young generation stays at its first size while it
-    // compiles and scans (released before any other thread starts: notification plugins)
+    // compiles and scans (released once the scan is done, before recording and notifying)
     const hold = blank === undefined && shortInputs(inputs) ? holdYoungGeneration() : undefined
     try {
       return await this.scan(inputs, parseWorkers, ndjsonLines, blank, hold)

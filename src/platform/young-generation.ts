@@ -5,8 +5,8 @@
  * its objects survive a scavenge. During a short scan nearly everything allocated survives (the
  * compiled content) or dies young (a few thousand events), and the growth only buys memory: a
  * one-line scan touched ~12 MB of young generation, a 20,000-line one ~30 MB, and each fresh page
- * costs a page fault (~10 us each on the machines of docs/performance.md, a quarter of a short
- * scan's system time). Held (growth factor 1), a 20,000-line nginx scan ended ~0.1 s sooner.
+ * costs a page fault (~11 us each on the machines of docs/performance.md, where faults took about a
+ * third of a one-line scan). Held (growth factor 1), a 20,000-line nginx scan ended ~0.1 s sooner.
  * A long scan wants the growth: held for a whole 200,000-line scan, it ran 0.07 s longer (more
  * objects promoted). So `crowd scan` holds it only when its inputs are small (docs/performance.md).
  *
