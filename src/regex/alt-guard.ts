@@ -14,7 +14,7 @@
  * what the alternation matches, nor its captures (it has none) nor the order of backtracking.
  * Zero-width assertions are stepped over (they only narrow matches further).
  */
-import {normalizeRanges, type CharSet, type Re2Node} from './syntax.js'
+import {normalizeRanges, rangesContain, rangesIntersect, rangesWithin, type CharSet, type Re2Node} from './syntax.js'
 
 /** The longest prefix a guard may step over. */
 const MAX_PREFIX = 8
@@ -80,9 +80,9 @@ interface Lead {
 function leadOf(node: Re2Node, needle: number[]): Lead | undefined {
   switch (node.type) {
     case 'char':
-      return within(node.cp, node.cp, needle) ? {prefix: [], k: 0} : undefined
+      return rangesContain(needle, node.cp) ? {prefix: [], k: 0} : undefined
     case 'class':
-      return plainRanges(node.set) !== undefined && subset(node.set.ranges, needle) ? {prefix: [], k: 0} : undefined
+      return plainRanges(node.set) !== undefined && rangesWithin(node.set.ranges, needle) ? {prefix: [], k: 0} : undefined
     case 'group':
       return leadOf(node.body, needle)
     case 'repeat':
@@ -107,7 +107,7 @@ function leadOf(node: Re2Node, needle: number[]): Lead | undefined {
         if (lead !== undefined) return {prefix: union(prefix, lead.prefix), k: k + lead.k}
         // an item that only matches a bounded run of characters off the needle: part of the prefix
         const run = boundedRun(item)
-        if (run === undefined || intersects(run.set, needle) || k + run.max > MAX_PREFIX) return undefined
+        if (run === undefined || rangesIntersect(run.set, needle) || k + run.max > MAX_PREFIX) return undefined
         prefix = union(prefix, run.set)
         k += run.max
       }
@@ -163,21 +163,4 @@ function union(a: number[], b: number[]): number[] {
   if (a.length === 0) return b
   if (b.length === 0) return a
   return normalizeRanges([...a, ...b])
-}
-
-function within(lo: number, hi: number, ranges: number[]): boolean {
-  for (let i = 0; i < ranges.length; i += 2) if (lo >= ranges[i] && hi <= ranges[i + 1]) return true
-  return false
-}
-
-function subset(a: number[], b: number[]): boolean {
-  for (let i = 0; i < a.length; i += 2) if (!within(a[i], a[i + 1], b)) return false
-  return true
-}
-
-function intersects(a: number[], b: number[]): boolean {
-  for (let i = 0; i < a.length; i += 2) {
-    for (let j = 0; j < b.length; j += 2) if (a[i] <= b[j + 1] && b[j] <= a[i + 1]) return true
-  }
-  return false
 }

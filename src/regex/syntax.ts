@@ -97,6 +97,28 @@ export function complementRanges(ranges: number[]): number[] {
   return out
 }
 
+/** True when two normalized range lists share a code point. */
+export function rangesIntersect(a: number[], b: number[]): boolean {
+  let i = 0
+  let j = 0
+  while (i < a.length && j < b.length) {
+    if (a[i + 1] < b[j]) i += 2
+    else if (b[j + 1] < a[i]) j += 2
+    else return true
+  }
+  return false
+}
+
+/** True when every code point of `a` is in `b` (`b` normalized: each range of `a` lies within one of `b`). */
+export function rangesWithin(a: number[], b: number[]): boolean {
+  for (let i = 0; i < a.length; i += 2) {
+    let inside = false
+    for (let j = 0; j < b.length && !inside; j += 2) inside = a[i] >= b[j] && a[i + 1] <= b[j + 1]
+    if (!inside) return false
+  }
+  return true
+}
+
 export function rangesContain(ranges: number[], cp: number): boolean {
   let lo = 0
   let hi = ranges.length / 2 - 1

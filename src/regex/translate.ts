@@ -17,6 +17,7 @@ import {
   DIGIT_RANGES,
   WORD_RANGES,
   complementRanges,
+  rangesIntersect,
   nullable,
   type CharSet,
   type Re2Node,
@@ -430,7 +431,7 @@ function exponentiallyAmbiguous(loop: Re2Node): boolean {
     if (compatible[k] === 0) {
       const a = nfa.sets[p]
       const b = nfa.sets[q]
-      compatible[k] = p === q || a === null || b === null || intersects(a, b) ? 1 : -1
+      compatible[k] = p === q || a === null || b === null || rangesIntersect(a, b) ? 1 : -1
     }
     return compatible[k] === 1
   }
@@ -461,17 +462,6 @@ function exponentiallyAmbiguous(loop: Re2Node): boolean {
   const forward = search((p) => follow[p].keys())
   const backward = search((p) => pred[p])
   for (let p = 0; p < n; p++) for (let q = 0; q < n; q++) if (p !== q && forward[p * n + q] === 1 && backward[p * n + q] === 1) return true
-  return false
-}
-
-function intersects(a: number[], b: number[]): boolean {
-  let i = 0
-  let j = 0
-  while (i < a.length && j < b.length) {
-    if (a[i + 1] < b[j]) i += 2
-    else if (b[j + 1] < a[i]) j += 2
-    else return true
-  }
   return false
 }
 

@@ -1,6 +1,6 @@
 import {test} from 'uvu'
 import * as assert from 'uvu/assert'
-import {parseRe2, Re2SyntaxError} from '../../src/regex/syntax.js'
+import {parseRe2, rangesIntersect, rangesWithin, Re2SyntaxError} from '../../src/regex/syntax.js'
 
 // Constructs RE2 rejects (so does crowd), with Go's wording (Go prefixes `error parsing regexp: `)
 const ERRORS: [string, string][] = [
@@ -85,6 +85,16 @@ test('(?i) on a Unicode class is the case-folding closure (Go), then the negatio
   if (notLu.type !== 'class') return assert.unreachable('not a class')
   assert.ok(!has(notLu.set.ranges, 0x61))
   assert.ok(has(notLu.set.ranges, 0x31))
+})
+
+test('range lists: intersection and containment (normalized lists)', () => {
+  const hex = [0x30, 0x39, 0x41, 0x46, 0x61, 0x66]
+  assert.ok(rangesIntersect(hex, [0x3a, 0x41]))
+  assert.not.ok(rangesIntersect(hex, [0x3a, 0x40]))
+  assert.not.ok(rangesIntersect(hex, []))
+  assert.ok(rangesWithin([0x31, 0x32, 0x62, 0x62], hex))
+  assert.not.ok(rangesWithin([0x39, 0x41], hex), 'spans a gap')
+  assert.ok(rangesWithin([], hex))
 })
 
 test.run()
