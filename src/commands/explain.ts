@@ -2,8 +2,7 @@ import {Flags} from '@oclif/core'
 import {CrowdCommand} from '../cli/base-command.js'
 import {CrowdError} from '../model/errors.js'
 import {explain, renderExplain, type ExplainResult} from '../hubtest/explain.js'
-import {openContentBundle, throughContentBundle} from '../pipeline/content-bundle.js'
-import {selectContent} from '../pipeline/index.js'
+import {selectWithBundle} from '../pipeline/index.js'
 import {shortInputs} from '../pipeline/parse-worker-start.js'
 import {holdYoungGeneration} from '../platform/young-generation.js'
 
@@ -36,12 +35,10 @@ or, when nothing is installed, from crowd's embedded first-party collections.`
     const hold = f.file === undefined || shortInputs([{input: f.file}]) ? holdYoungGeneration() : undefined
     let result: ExplainResult
     try {
-      // the content cache of this selection, a bundle of explain's own (pipeline/content-bundle.ts)
-      const request = {hubDir: f.hub, parsers: f.parser, collections: f.collection, dataDir: this.crowdConfig.dataDir}
-      const bundle = openContentBundle(request, 'explain')
-      const content = await selectContent(request, bundle?.cache)
+      // through the content cache of this selection, in a bundle of explain's own
+      const {content, compileWith} = await selectWithBundle({hubDir: f.hub, parsers: f.parser, collections: f.collection, dataDir: this.crowdConfig.dataDir}, 'explain')
       result = explain({
-        compileWith: (compile) => throughContentBundle(bundle, compile),
+        compileWith,
         hubDir: content.hubDir,
         file: f.file,
         lines: f.line !== undefined ? [f.line] : undefined,

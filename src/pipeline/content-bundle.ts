@@ -7,7 +7,7 @@
  */
 import * as path from 'node:path'
 import {bundleFile, contentCacheIdentity, readBundle, withContentCache, writeBundle, type ContentCache} from '../platform/content-cache.js'
-import {embeddedCacheRoot, type ContentRequest} from './content.js'
+import {embeddedCacheRoot, selectContent, type ContentRequest, type ScanContent} from './content.js'
 
 export interface ContentBundle {
   readonly file: string
@@ -38,6 +38,29 @@ export function openContentBundle(request: ContentRequest, purpose: 'scan' | 'ex
   })
   const file = bundleFile(request.cacheDir ?? embeddedCacheRoot(), identity, selection)
   return {file, ...readBundle(file)}
+}
+
+/** Content selected through its bundle, and how to compile what derives from it with the bundle in force. */
+export interface CachedSelection {
+  content: ScanContent
+  /** undefined when the cache is off. */
+  bundle?: ContentBundle
+  /** Runs a compile of this content with the bundle in force, then writes the bundle back (throughContentBundle). */
+  compileWith<T>(compile: () => T): T
+}
+
+/** Opens the bundle of `request` (for `purpose`, see openContentBundle) and selects the content through it. */
+export async function selectWithBundle(request: ContentRequest, purpose: 'scan' | 'explain' = 'scan'): Promise<CachedSelection> {
+  const bundle = openContentBundle(request, purpose)
+  const content = await selectCachedContent(request, bundle)
+  return {content, ...(bundle !== undefined ? {bundle} : {}), compileWith: (compile) => throughContentBundle(bundle, compile)}
+}
+
+/** selectContent through the selection's content cache bundle, which the content then names (for its parse worker). */
+export async function selectCachedContent(request: ContentRequest, bundle: ContentBundle | undefined): Promise<ScanContent> {
+  const content = await selectContent(request, bundle?.cache)
+  if (bundle !== undefined) content.cacheFile = bundle.file
+  return content
 }
 
 /** The bundle a parse worker compiles from: the one its content names, read-only. */

@@ -8,8 +8,8 @@ import {loadProfiles} from '../decide/load-profiles.js'
 import type {Logger} from '../model/logger.js'
 import {buildEngines, loadStages, type LoadedStages} from './build-engines.js'
 import type {Engines} from './engines.js'
-import {selectContent, type ContentRequest, type ScanContent} from './content.js'
-import {openContentBundle, throughContentBundle, type ContentBundle} from './content-bundle.js'
+import type {ContentRequest, ScanContent} from './content.js'
+import {openContentBundle, selectCachedContent, selectWithBundle, throughContentBundle, type ContentBundle} from './content-bundle.js'
 import {withContentCache} from '../platform/content-cache.js'
 import {EarlyParseWorker, planParseWorker} from './parse-thread.js'
 import type {BlankParseWorker} from './parse-worker-start.js'
@@ -23,6 +23,8 @@ export type {WorkerLogLevel, ContentReport, ScanOptions, ScanResult, ScanProgres
 export {resolveContent, selectContent, embeddedHub, embeddedCacheRoot, contentFromInstalled, EMBEDDED_COLLECTIONS} from './content.js'
 export type {ScanContent, ContentSelection, ContentRequest, ContentOrigin} from './content.js'
 export {buildEngines, loadStages} from './build-engines.js'
+export {selectWithBundle} from './content-bundle.js'
+export type {CachedSelection} from './content-bundle.js'
 export type {LoadedStages, LoadStagesOptions, BuildEnginesOptions} from './build-engines.js'
 
 export interface ScanRequest extends Omit<ScanOptions, 'engines' | 'profiles'>, ContentRequest {
@@ -53,17 +55,9 @@ export interface PreparedContent {
 
 /** Selects the content and compiles it; every config problem is a CrowdError. */
 export async function prepareContent(request: ContentRequest & Pick<ScanRequest, 'simulation' | 'logger'>): Promise<PreparedContent> {
-  const bundle = openContentBundle(request)
-  const content = await selectCachedContent(request, bundle)
-  const stages = throughContentBundle(bundle, () => compileContent(content, request))
+  const {content, bundle, compileWith} = await selectWithBundle(request)
+  const stages = compileWith(() => compileContent(content, request))
   return {content, stages, ...(bundle !== undefined ? {bundle} : {})}
-}
-
-/** selectContent through the selection's content cache bundle, which the content then names (for its parse worker). */
-async function selectCachedContent(request: ContentRequest, bundle: ContentBundle | undefined): Promise<ScanContent> {
-  const content = await selectContent(request, bundle?.cache)
-  if (bundle !== undefined) content.cacheFile = bundle.file
-  return content
 }
 
 /** The content's stages, with the simulation settings of the request. */
