@@ -8,7 +8,7 @@ import {CrowdError} from '../model/errors.js'
 import {renderScanReport} from '../outputs/report.js'
 import {createProgressView} from '../outputs/report-progress.js'
 import type {ScanResult, WorkerLogLevel} from '../pipeline/index.js'
-import {BlankParseWorker, inputsRuleOutWorker, shortInputs} from '../pipeline/parse-worker-start.js'
+import {BlankParseWorker, inputBytes, inputsRuleOutWorker, shortInputs} from '../pipeline/parse-worker-start.js'
 import {holdYoungGeneration, type YoungGenerationHold} from '../platform/young-generation.js'
 import {parseGoDuration} from '../model/go-time.js'
 import type {NotificationFigures, ScanNotifications} from '../outputs/notifications/index.js'
@@ -64,10 +64,12 @@ Exit codes: 0 no alert, 1 alerts found (unless --fail-on none), 2 usage or confi
     const parseWorkers = f['parse-workers'] === 'auto' ? 'auto' : f['parse-workers'] === '1' ? 1 : 0
     // when the inputs allow a parse worker, it loads its modules while this thread loads the
     // pipeline's and chooses the content (prepareScan gives it its work, or stops it)
-    const blank = parseWorkers !== 0 && inputsRuleOutWorker(parseWorkers, inputs, false) === undefined ? new BlankParseWorker() : undefined
+    // (the inputs are expanded and measured once, for this and the next decision)
+    const bytes = inputBytes(inputs)
+    const blank = parseWorkers !== 0 && inputsRuleOutWorker(parseWorkers, inputs, false, undefined, bytes) === undefined ? new BlankParseWorker() : undefined
     // a short scan in this thread alone: V8's young generation stays at its first size while it
     // compiles and scans (released once the scan is done, before recording and notifying)
-    const hold = blank === undefined && shortInputs(inputs) ? holdYoungGeneration() : undefined
+    const hold = blank === undefined && shortInputs(inputs, bytes) ? holdYoungGeneration() : undefined
     try {
       return await this.scan(inputs, parseWorkers, ndjsonLines, blank, hold)
     } finally {

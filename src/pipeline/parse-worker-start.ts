@@ -23,13 +23,13 @@ export const AUTO_MIN_BYTES = 8 * 1024 * 1024
 /**
  * Why the inputs rule a worker out (a note for the debug log), or undefined when they allow
  * one: stdin is parsed in this thread, a single core gains nothing, and with `auto` the files
- * must add up to AUTO_MIN_BYTES.
+ * must add up to AUTO_MIN_BYTES (`measured`: their inputBytes, when the caller has it).
  */
-export function inputsRuleOutWorker(setting: 'auto' | 1, inputs: readonly InputSpec[], stdin: boolean, cores = availableCores()): string | undefined {
+export function inputsRuleOutWorker(setting: 'auto' | 1, inputs: readonly InputSpec[], stdin: boolean, cores = availableCores(), measured?: number): string | undefined {
   if (stdin || inputs.some((i) => i.input === '-')) return 'parse worker: stdin is parsed in this thread'
   if (cores < 2) return 'parse worker: one core, parsing in this thread'
   if (setting === 'auto') {
-    const bytes = inputBytes(inputs)
+    const bytes = measured ?? inputBytes(inputs)
     if (bytes < AUTO_MIN_BYTES) return `parse worker: ${bytes} input bytes, below ${AUTO_MIN_BYTES}, parsing in this thread`
   }
   return undefined
@@ -48,8 +48,8 @@ export function availableCores(): number {
  * AUTO_MIN_BYTES (what they are parsed in one thread below). `crowd scan` then holds V8's young
  * generation at its first size (src/platform/young-generation.ts).
  */
-export function shortInputs(inputs: readonly InputSpec[]): boolean {
-  return !inputs.some((i) => i.input === '-') && inputBytes(inputs) < AUTO_MIN_BYTES
+export function shortInputs(inputs: readonly InputSpec[], measured?: number): boolean {
+  return !inputs.some((i) => i.input === '-') && (measured ?? inputBytes(inputs)) < AUTO_MIN_BYTES
 }
 
 /** Bytes of the regular files the inputs name (unreadable ones count 0: they fail later, the same way). */
