@@ -31,7 +31,7 @@
 import {CrowdError} from './errors.js'
 import {Event} from './event.js'
 import {fixedZone, GoDuration, GoTime, loadLocation, localLocation, UTC, type GoLocation} from './go-time.js'
-import {GoFloat, isStringMap, isStringSlice, markStringMap, newAnyMap, newStringMap, stringSlice, type AnyMap, type StringMap} from './go-values.js'
+import {GoFloat, isMapPrototype, isStringMap, isStringSlice, markStringMap, newAnyMap, newStringMap, stringSlice, type AnyMap, type StringMap} from './go-values.js'
 
 export type WireEvent = unknown[]
 
@@ -313,8 +313,7 @@ export function encodeValue(v: unknown): unknown {
     for (const item of v) out.push(encodeValue(item))
     return out
   }
-  const proto = Object.getPrototypeOf(v) as unknown
-  if (proto === null || proto === Object.prototype) {
+  if (isMapPrototype(Object.getPrototypeOf(v))) {
     if (isStringMap(v)) {
       const out: unknown[] = ['S']
       for (const k in v) if (Object.hasOwn(v, k)) out.push(k, v[k])

@@ -21,7 +21,7 @@
  */
 import {encodeGoJSON, formatGoValue, goSprintf} from '../model/go-format.js'
 import {GoDuration, GoMonth, GoTime, GoWeekday} from '../model/go-time.js'
-import {GoFloat, goFloat, isStringMap, isStringSlice, markStringMap, stringSlice} from '../model/go-values.js'
+import {GoFloat, goFloat, isMapPrototype, isStringMap, isStringSlice, markStringMap, stringSlice} from '../model/go-values.js'
 
 export type NumType = 'int8' | 'int16' | 'int32' | 'int64' | 'uint' | 'uint8' | 'uint16' | 'uint32' | 'uint64' | 'float32'
 
@@ -117,8 +117,7 @@ export function typedMap<T extends object>(map: T, type: string): T {
 
 export function isMap(v: unknown): v is Record<string, unknown> {
   if (typeof v !== 'object' || v === null || Array.isArray(v)) return false
-  const proto = Object.getPrototypeOf(v) as unknown
-  return proto === null || proto === Object.prototype
+  return isMapPrototype(Object.getPrototypeOf(v))
 }
 
 /** A new map[string]interface {} (null prototype: keys are template data). */

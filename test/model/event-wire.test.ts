@@ -6,7 +6,7 @@ import * as path from 'node:path'
 import {Event, ExpectMode, newLogEvent} from '../../src/model/event.js'
 import {decodeEvent, decodeValue, encodeEvent, encodeValue, WireDecoder, WireEncoder, type WireKeys} from '../../src/model/event-wire.js'
 import {fixedZone, GoDuration, GoTime, loadLocation, UTC} from '../../src/model/go-time.js'
-import {GoFloat, isStringMap, isStringSlice, newAnyMap, newStringMap, stringSlice} from '../../src/model/go-values.js'
+import {GoFloat, isGoMap, isStringMap, isStringSlice, newAnyMap, newStringMap, stringSlice} from '../../src/model/go-values.js'
 import {silentLogger} from '../../src/model/logger.js'
 import {loadParserSet} from '../../src/pipeline/build-engines.js'
 import {resolveContent} from '../../src/pipeline/content.js'
@@ -20,8 +20,7 @@ function describe(v: unknown): unknown {
   if (typeof v === 'number') return Number.isNaN(v) ? {nan: true} : {number: v}
   if (Array.isArray(v)) return {[isStringSlice(v) ? 'strings' : 'list']: v.map(describe)}
   if (v !== null && typeof v === 'object') {
-    const proto = Object.getPrototypeOf(v) as unknown
-    if (proto !== null && proto !== Object.prototype) return {object: (v as object).constructor.name}
+    if (!isGoMap(v)) return {object: (v as object).constructor.name}
     return {[isStringMap(v) ? 'smap' : 'amap']: Object.keys(v).map((k) => [k, describe((v as Record<string, unknown>)[k])])}
   }
   return v
