@@ -87,9 +87,22 @@ const places = {
       // Node's own loader compiled (IMPORTER). An import of a package by name (wsl-utils, which
       // Config.load asks on every start) is left to esbuild, which bundles it: no loader round trip.
       if (file.includes('node_modules/@oclif/core/')) text = text.replaceAll(/\bawait import\((?!['"])/g, 'await __crowdImport(')
+      // oclif sorts each plugin's commands with localeCompare on every start: the first call sets up
+      // ICU's collator (~10 ms), and nothing else in a command needs it. Command ids are ASCII, where
+      // code-unit order is as good (and the same in every locale). The build fails if oclif changes.
+      if (file.endsWith('node_modules/@oclif/core/lib/config/plugin.js')) text = replaceOnce(text, file, OCLIF_COMMAND_SORT, '.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))')
       return {contents: text, loader: 'js', resolveDir: path.dirname(args.path)}
     })
   },
+}
+
+const OCLIF_COMMAND_SORT = '.sort((a, b) => a.id.localeCompare(b.id))'
+
+/** `text` with `from` replaced, which must occur exactly once. */
+function replaceOnce(text, file, from, to) {
+  const at = text.indexOf(from)
+  if (at === -1 || text.indexOf(from, at + 1) !== -1) throw new Error(`${file}: expected ${from} exactly once (scripts/bundle.mjs)`)
+  return text.slice(0, at) + to + text.slice(at + from.length)
 }
 
 // every output file finds the package root from its own place (it lies under <root>/dist/bundle/)

@@ -24,6 +24,7 @@ import {parseGoDuration} from '../model/go-time.js'
 import {Re2SyntaxError, compileRe2, type Re2Regex} from '../regex/index.js'
 import {journaldConfigFromAcquis, type JournaldAcquisConfig} from './journald/config.js'
 import {syslogConfigFromAcquis, type SyslogAcquisConfig} from './syslog/index.js'
+import {compareBytes} from '../model/order.js'
 
 /** Where a source config comes from. */
 export interface AcquisOrigin {
@@ -502,8 +503,7 @@ export function acquisFilesIn(dir: string): string[] {
   } catch (error) {
     throw new CrowdError('config', `cannot read acquisition directory: ${(error as NodeJS.ErrnoException).code ?? String(error)}`, {file: dir})
   }
-  const byBytes = (a: string, b: string) => Buffer.compare(Buffer.from(a), Buffer.from(b))
-  const pick = (ext: string) => names.filter((n) => n.endsWith(ext)).sort(byBytes).map((n) => path.join(dir, n)).filter((p) => {
+  const pick = (ext: string) => names.filter((n) => n.endsWith(ext)).sort(compareBytes).map((n) => path.join(dir, n)).filter((p) => {
     try {
       return !fs.statSync(p).isDirectory()
     } catch {

@@ -6,6 +6,7 @@
  */
 import * as fs from 'node:fs'
 import * as path from 'node:path'
+import {compareBytes} from '../model/order.js'
 
 const MAGIC = /[*?[{]/
 
@@ -158,8 +159,4 @@ function isFile(dir: string, e: fs.Dirent): boolean {
   } catch {
     return false
   }
-}
-
-export function compareBytes(a: string, b: string): number {
-  return Buffer.compare(Buffer.from(a), Buffer.from(b))
 }

@@ -9,6 +9,7 @@ import type {Program} from '../expr/index.js'
 import type {Bucket} from './bucket.js'
 import {isValidIP, normalizeCidr} from './ip.js'
 import {diffNs, formatGoDefault, formatGoDuration, formatRfc3339Nano, type Instant} from './time.js'
+import {compareBytes} from '../model/order.js'
 
 /** Alert context (console/context.yaml + hub contexts): key -> expressions. */
 export type AlertContext = ReadonlyArray<{key: string; programs: Program[]}>
@@ -142,16 +143,12 @@ function eventTimestamp(evt: Event): string {
   return formatRfc3339Nano(evt.Time as Instant)
 }
 
-function byteCompare(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0
-}
-
 export function eventEntries(queue: readonly Event[]): EventEntry[] {
   const out: EventEntry[] = []
   for (const evt of queue) {
     const meta = evt.Meta
     if (meta === null || meta === undefined) continue
-    const keys = Object.keys(meta).sort(byteCompare)
+    const keys = Object.keys(meta).sort(compareBytes)
     out.push(new EventEntry(eventTimestamp(evt), keys.map((k) => new MetaItem(k, meta[k]!))))
   }
   return out

@@ -6,6 +6,7 @@
 import {GoFloat, goFloat, isGoMap, isStringMap, isStringSlice, numberValue} from '../model/go-values.js'
 import {duration, isDuration, isNamedInt, isTime} from './time-adapter.js'
 import {isAsciiText as isAscii} from '../model/go-case.js'
+import {compareBytes} from '../model/order.js'
 
 const hasOwn = Object.hasOwn
 
@@ -120,23 +121,6 @@ export function compareOp(op: string, a: unknown, b: unknown): boolean {
     default:
       return c >= 0
   }
-}
-
-/** Byte-wise (UTF-8) comparison; UTF-16 order differs only for astral vs U+E000..U+FFFF. */
-export function compareBytes(a: string, b: string): number {
-  if (a === b) return 0
-  const n = Math.min(a.length, b.length)
-  for (let i = 0; i < n; i++) {
-    const x = a.charCodeAt(i)
-    const y = b.charCodeAt(i)
-    if (x !== y) {
-      const sx = x >= 0xd800 && x <= 0xdfff
-      const sy = y >= 0xd800 && y <= 0xdfff
-      if (sx !== sy && (x >= 0xe000 || y >= 0xe000)) return sx ? 1 : -1
-      return x - y
-    }
-  }
-  return a.length - b.length
 }
 
 // --- arithmetic ----------------------------------------------------------------------------

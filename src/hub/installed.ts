@@ -4,7 +4,7 @@
  */
 import * as path from 'node:path'
 import {currentHubDir} from './install.js'
-import {compareBytes} from './integrity.js'
+import {compareBytes} from '../model/order.js'
 import {readState, type InstalledItem} from './state.js'
 
 export interface InstalledContent {

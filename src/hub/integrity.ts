@@ -4,6 +4,7 @@
  * tar or gzip: sha256 over `<sha256 of file>  <path>\n` lines sorted by path.
  */
 import {createHash} from 'node:crypto'
+import {compareBytes} from '../model/order.js'
 
 export function sha256(data: Buffer | string): string {
   return createHash('sha256').update(data).digest('hex')
@@ -12,9 +13,4 @@ export function sha256(data: Buffer | string): string {
 export function contentDigest(files: ReadonlyMap<string, Buffer>): string {
   const lines = [...files.keys()].sort(compareBytes).map((p) => `${sha256(files.get(p)!)}  ${p}\n`)
   return sha256(lines.join(''))
-}
-
-/** Byte-order comparison (not locale), so every platform sorts the same way. */
-export function compareBytes(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0
 }

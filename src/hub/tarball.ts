@@ -9,7 +9,7 @@
  */
 import {gunzipSync, gzipSync} from 'node:zlib'
 import {CrowdError} from '../model/errors.js'
-import {compareBytes} from './integrity.js'
+import {compareBytes} from '../model/order.js'
 import {isSafeRelativePath} from './manifest.js'
 
 const BLOCK = 512

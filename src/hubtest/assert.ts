@@ -14,7 +14,7 @@ import {isFloat, isGoFloat, numberValue} from '../model/go-values.js'
 import {sourceOf, type RuntimeAlert} from '../model/alert.js'
 import type {ParserResults} from './parser-results.js'
 import {helperTableFor, type HelperContext} from '../parse/services.js'
-import {compareBytes} from '../parse/load.js'
+import {compareBytes} from '../model/order.js'
 import {formatGoFloatF} from '../parse/statics.js'
 
 export interface FailedAssertion {

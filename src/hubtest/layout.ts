@@ -8,7 +8,7 @@ import * as path from 'node:path'
 import type {Node as YamlNode} from 'yaml'
 import {isMap, isScalar, isSeq, parseDocument} from '../platform/yaml.js'
 import {CrowdError} from '../model/errors.js'
-import {compareBytes} from '../parse/load.js'
+import {compareBytes} from '../model/order.js'
 
 export interface HubTestConfig {
   parsers: string[]

@@ -9,8 +9,9 @@
  * CrowdError with its line and column, never a crash.
  */
 import {CrowdError} from '../model/errors.js'
-import {checkFigures, compare, MAX_FIGURES_BYTES, type AcquisitionFigures, type BucketFigures, type ParserFigures, type WatchFigures} from './figures.js'
+import {checkFigures, MAX_FIGURES_BYTES, type AcquisitionFigures, type BucketFigures, type ParserFigures, type WatchFigures} from './figures.js'
 import {CROWD, CS, PROCESS_START} from './names.js'
+import {compareBytes} from '../model/order.js'
 
 export interface Sample {
   name: string
@@ -171,7 +172,7 @@ export function figuresOfExposition(exposition: Exposition, options: {source?: s
     acquisition: [...acquisition.values()],
     parsers: [...parsers.values()],
     buckets: [...buckets.values()],
-    alerts: [...alerts].sort((a, b) => compare(a[0], b[0])).map(([scenario, n]) => ({scenario, count: n})),
+    alerts: [...alerts].sort((a, b) => compareBytes(a[0], b[0])).map(([scenario, n]) => ({scenario, count: n})),
     at,
     since: seconds(CROWD.figuresSince) ?? seconds(PROCESS_START) ?? at,
   }, options.source)

@@ -8,6 +8,7 @@
 import * as fs from 'node:fs'
 import * as path from 'node:path'
 import {CrowdError} from '../model/errors.js'
+import {compareBytes} from '../model/order.js'
 
 /** One acquisition source: a file path, a syslog sender address, `journalctl-...`, or stdin. */
 export interface AcquisitionFigures {
@@ -179,16 +180,11 @@ export function checkFigures(value: unknown, where?: string): WatchFigures {
     return {scenario: text(r.scenario, `${f}.scenario`), count: count(r.count, `${f}.count`)}
   })
   return {
-    acquisition: acquisition.sort((a, b) => compare(a.module, b.module) || compare(a.source, b.source) || compare(a.type, b.type)),
-    parsers: parsers.sort((a, b) => compare(a.stage ?? '', b.stage ?? '') || compare(a.name, b.name)),
-    buckets: buckets.sort((a, b) => compare(a.name, b.name)),
-    alerts: alerts.sort((a, b) => compare(a.scenario, b.scenario)),
+    acquisition: acquisition.sort((a, b) => compareBytes(a.module, b.module) || compareBytes(a.source, b.source) || compareBytes(a.type, b.type)),
+    parsers: parsers.sort((a, b) => compareBytes(a.stage ?? '', b.stage ?? '') || compareBytes(a.name, b.name)),
+    buckets: buckets.sort((a, b) => compareBytes(a.name, b.name)),
+    alerts: alerts.sort((a, b) => compareBytes(a.scenario, b.scenario)),
     at: time(root.at, 'at'),
     since: time(root.since, 'since'),
   }
-}
-
-/** Code-unit order: the same on every machine and locale. */
-export function compare(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0
 }

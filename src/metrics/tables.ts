@@ -4,7 +4,8 @@
  * exact (cscli abbreviates 12345 as 12.35k unless --no-unit). Sections with no rows are left out,
  * as cscli does. The command draws them with src/outputs/table.ts.
  */
-import {compare, type WatchFigures} from './figures.js'
+import {type WatchFigures} from './figures.js'
+import {compareBytes} from '../model/order.js'
 
 export interface FiguresTable {
   title: string
@@ -14,7 +15,7 @@ export interface FiguresTable {
 
 export function figuresTables(figures: WatchFigures): FiguresTable[] {
   const n = (v: number | undefined): string => (v === undefined || v === 0 ? '-' : String(v))
-  const byFirst = (rows: string[][]): string[][] => rows.sort((a, b) => compare(a[0]!, b[0]!) || compare(a[1]!, b[1]!))
+  const byFirst = (rows: string[][]): string[][] => rows.sort((a, b) => compareBytes(a[0]!, b[0]!) || compareBytes(a[1]!, b[1]!))
   // A parser name in several stages gets its stage, so that no two rows look the same.
   const stagesOf = new Map<string, number>()
   for (const p of figures.parsers) stagesOf.set(p.name, (stagesOf.get(p.name) ?? 0) + 1)

@@ -10,6 +10,7 @@ import {lineCounter, parseAllDocuments} from '../platform/yaml.js'
 import {CrowdError} from '../model/errors.js'
 import {activeContentCache, cacheKey} from '../platform/content-cache.js'
 import {decodeNodeConfig, type NodeConfig} from './node-config.js'
+import {compareBytes} from '../model/order.js'
 
 /** One parser file to load. `sortKey` orders files (CrowdSec sorts full install paths). */
 export interface ParserFileRef {
@@ -72,10 +73,6 @@ export function parserFileFromPath(file: string): ParserFileRef {
   const grand = path.basename(path.dirname(path.dirname(file)))
   const stage = /^s\d\d-/.test(parent) ? parent : grand
   return {path: file, stage, sortKey: `${stage}/${path.basename(file)}`}
-}
-
-export function compareBytes(a: string, b: string): number {
-  return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'))
 }
 
 export function sortParserFiles(refs: ParserFileRef[]): ParserFileRef[] {

@@ -15,6 +15,7 @@ import {createHelperContext} from '../parse/services.js'
 import {GoTime, UTC} from '../model/go-time.js'
 import type {ScanContent, StagedFile} from './content.js'
 import type {BucketMetric, Engines, ParserMetric, ParserStage} from './engines.js'
+import {compareBytes} from '../model/order.js'
 
 export interface LoadStagesOptions {
   logger?: Logger
@@ -170,7 +171,7 @@ export function createParserStage(parserSet: ParserSet): ParserStage {
 }
 
 function sortParserMetrics(list: ParserMetric[]): ParserMetric[] {
-  return list.sort((a, b) => (a.stage ?? '').localeCompare(b.stage ?? '') || a.name.localeCompare(b.name))
+  return list.sort((a, b) => compareBytes(a.stage ?? '', b.stage ?? '') || compareBytes(a.name, b.name))
 }
 
 /** The counters of two parser stages over the same content that parsed different lines, summed. */

@@ -23,6 +23,7 @@ import type {InstalledItem} from '../hub/state.js'
 import {CrowdError, CrowdErrorList} from '../model/errors.js'
 import {cacheRoot} from '../platform/cache-dir.js'
 import {throughContentCache, withContentCache, type ContentCache} from '../platform/content-cache.js'
+import {compareBytes} from '../model/order.js'
 
 export interface ContentSelection {
   hubDir: string
@@ -141,7 +142,7 @@ export function resolveContent(selection: ContentSelection): ScanContent {
   if (errors.length > 0) throw errors.length === 1 ? errors[0]! : new CrowdErrorList(errors)
   const hubIndex = hubIndexFor(hub, content.scenarios.map((s) => s.item))
   if (hubIndex !== undefined) content.hubIndex = hubIndex
-  const byStagePath = (a: StagedFile, b: StagedFile): number => compare(`${a.stage}/${a.item}`, `${b.stage}/${b.item}`)
+  const byStagePath = (a: StagedFile, b: StagedFile): number => compareBytes(`${a.stage}/${a.item}`, `${b.stage}/${b.item}`)
   content.parsers.sort(byStagePath)
   content.postoverflows.sort(byStagePath)
   return content
@@ -150,10 +151,6 @@ export function resolveContent(selection: ContentSelection): ScanContent {
 /** A collection file's document, through the content cache in force (kept under its path and text). */
 function decodeCollection(file: string, text: string): Record<string, unknown> {
   return throughContentCache('collection-file', [file, text], () => (parseYaml(text) ?? {}) as Record<string, unknown>)
-}
-
-function compare(a: string, b: string): number {
-  return Buffer.compare(Buffer.from(a), Buffer.from(b))
 }
 
 function findYaml(base: string): string | undefined {
@@ -363,7 +360,7 @@ async function buildEmbeddedHub(root: string): Promise<string> {
     const why = error instanceof Error ? error.message : String(error)
     throw new CrowdError('config', `the embedded detection content cannot be resolved: ${why}${set.skipped.length > 0 ? ` (${set.skipped.join('; ')})` : ''}`)
   }
-  const entries = [...chosen.values()].sort((a, b) => compare(a.name, b.name))
+  const entries = [...chosen.values()].sort((a, b) => compareBytes(a.name, b.name))
   const key = createHash('sha256')
   key.update(`crowd ${crowdVersion()}\nlayout 2 (.index.json)\n`)
   for (const e of entries) key.update(`${e.name}@${e.version} ${e.contentSha256 ?? ''}\n`)

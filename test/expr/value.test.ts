@@ -1,7 +1,7 @@
 import {test} from 'uvu'
 import * as assert from 'uvu/assert'
 import {GoFloat, newStringMap} from '../../src/model/go-values.js'
-import {compareBytes, equal, formatFloat, formatV, toGoJSON} from '../../src/expr/value.js'
+import {equal, formatFloat, formatV, toGoJSON} from '../../src/expr/value.js'
 
 const floats: [number, string][] = [
   [200, '200'], [0.5, '0.5'], [123456, '123456'], [1234567, '1.234567e+06'], [1e6, '1e+06'], [0.0001, '0.0001'],
@@ -38,12 +38,6 @@ test('formatV of a string map sorts keys', () => {
   m.b = '2'
   m.a = '1'
   assert.is(formatV(m), 'map[a:1 b:2]')
-})
-
-test('compareBytes orders like UTF-8', () => {
-  assert.ok(compareBytes('\uffff', '😀') < 0)
-  assert.ok(compareBytes('B', 'a') < 0)
-  assert.ok(compareBytes('ab', 'a') > 0)
 })
 
 test.run()

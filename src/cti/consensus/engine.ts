@@ -21,6 +21,7 @@ import {addrPrefix, formatAddr, formatIPv4, ipNetString, isV4Like, parseIP, type
 import {NeverBan} from './never-ban.js'
 import {DEFAULT_CONSENSUS, type ConsensusParams} from './params.js'
 import {Reporters, type Ineligible, type ReporterInfo} from './reporters.js'
+import {compareBytes} from '../../model/order.js'
 
 export interface Signal {
   /** The reporter's index (Reporters.upsert). */
@@ -383,9 +384,5 @@ function topScenario(scenarios: Map<string, number>): string {
 
 /** Addresses before ranges, each by value. */
 function byScopeThenValue(a: FireEntry, b: FireEntry): number {
-  return a.scope === b.scope ? compare(a.value, b.value) : a.scope === 'Ip' ? -1 : 1
-}
-
-function compare(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0
+  return a.scope === b.scope ? compareBytes(a.value, b.value) : a.scope === 'Ip' ? -1 : 1
 }
