@@ -9,7 +9,8 @@
  *   nil                        -> null (undefined is never a value)
  *   []any                      -> JS array
  *   []string                   -> JS array marked with stringSlice()
- *   map[string]string          -> null-prototype object marked with stringMap(): missing key reads ""
+ *   map[string]string          -> object from newStringMap() (no inherited string key; marked as a
+ *                                 string map): missing key reads ""
  *   map[string]any             -> null-prototype object (or JSON object): missing key reads nil
  *   time.Time                  -> GoTime
  *   time.Duration              -> GoDuration
@@ -81,7 +82,9 @@ export type AnyMap = Record<string, unknown>
  * Object.hasOwn). Not Object.create(null) for every map: V8 keeps such an object as a hash table
  * from the start and reallocates it as it fills (an nginx event's maps: ~1.5 KB of garbage per
  * line); an object with a prototype stays in fast mode until it holds many keys. Measured, A/B:
- * nginx 200k -87 ms (7 of 8 pairs), ssh 200k -67 ms (7 of 8), the same alerts byte for byte.
+ * nginx 200k -87 ms (7 of 8 pairs), ssh 200k -67 ms (7 of 8), the same alerts byte for byte. Made
+ * with `new` (V8 sizes such objects by what the first ones held), not Object.create(prototype),
+ * which measured +190 ms at nginx 200k (docs/performance.md).
  */
 const STRING_MAP_PROTOTYPE: object = Object.freeze(Object.create(null, {[STRING_MAP]: {value: true}}) as object)
 function StringMapObject(): void {}
