@@ -6,7 +6,7 @@
  * are integral with magnitude < 1e6 come back as ints).
  */
 import {cloneEvent, type Event} from '../model/event.js'
-import {isGoFloat, isStringMap} from '../model/go-values.js'
+import {isGoFloat, isMapPrototype, isStringMap} from '../model/go-values.js'
 
 export interface ParserResult {
   Idx: number
@@ -55,8 +55,7 @@ export function roundTripValue(v: unknown): unknown {
   if (isGoFloat(v)) return Math.abs(v.value) < 1e6 ? v.value : v
   if (Array.isArray(v)) return v.map(roundTripValue)
   if (v !== null && typeof v === 'object') {
-    const proto = Object.getPrototypeOf(v) as unknown
-    if (proto !== null && proto !== Object.prototype && !isStringMap(v)) return v
+    if (!isMapPrototype(Object.getPrototypeOf(v)) && !isStringMap(v)) return v
     const out = Object.create(null) as Record<string, unknown>
     for (const k of Object.keys(v)) out[k] = roundTripValue((v as Record<string, unknown>)[k])
     return out

@@ -7,7 +7,7 @@
  * numbers are floats, stringSlice arrays are []string, stringMap objects map[string]string.
  */
 import {GoDuration, GoMonth, GoTime, GoWeekday} from './go-time.js'
-import {GoFloat, isStringMap, isStringSlice} from './go-values.js'
+import {GoFloat, isMapPrototype, isStringMap, isStringSlice} from './go-values.js'
 
 // ---------------------------------------------------------------------------------------
 // Value classification
@@ -29,8 +29,7 @@ function kindOf(v: unknown): Kind {
   if (v instanceof GoDuration) return 'duration'
   if (v instanceof GoMonth || v instanceof GoWeekday) return 'named-int'
   if (typeof v === 'object') {
-    const proto = Object.getPrototypeOf(v)
-    if (proto === null || proto === Object.prototype || isStringMap(v) || v instanceof Map) return 'map'
+    if (isMapPrototype(Object.getPrototypeOf(v)) || isStringMap(v) || v instanceof Map) return 'map'
     return 'struct'
   }
   return 'other'

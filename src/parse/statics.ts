@@ -6,7 +6,7 @@
 import {eventFn, mapReadOf, type EventFn, type Program} from '../expr/index.js'
 import {CrowdError} from '../model/errors.js'
 import type {Event} from '../model/event.js'
-import {isFloat, isGoMap, isStringMap, isStringSlice, numberValue} from '../model/go-values.js'
+import {isFloat, isGoMap, isMapPrototype, isStringMap, isStringSlice, numberValue} from '../model/go-values.js'
 import type {Logger} from '../model/logger.js'
 import type {EnrichContext, EnrichMethod} from './enrich/registry.js'
 
@@ -243,8 +243,7 @@ export function staticValueText(result: unknown, where: {file: string; line: num
     return undefined
   }
   if (typeof result === 'object') {
-    const proto = Object.getPrototypeOf(result) as unknown
-    if ((proto === null || proto === Object.prototype) && !isStringMap(result)) return undefined
+    if (isMapPrototype(Object.getPrototypeOf(result)) && !isStringMap(result)) return undefined
     throw new StaticTypeError(`unexpected type ${isStringMap(result) ? 'map[string]string' : describe(result)} in static expression`, where.file, where.line)
   }
   throw new StaticTypeError(`unexpected type ${typeof result === 'boolean' ? 'bool' : typeof result} in static expression`, where.file, where.line)
