@@ -6,6 +6,7 @@
 import * as fs from 'node:fs'
 import * as path from 'node:path'
 import {CrowdError} from '../model/errors.js'
+import {compareBytes} from '../model/order.js'
 
 export interface PatternDefinition {
   name: string
@@ -42,7 +43,7 @@ export function listPatternFiles(dir: string): string[] {
   return entries
     .filter((e) => !e.name.includes('.') && !e.isDirectory())
     .map((e) => e.name)
-    .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))
+    .sort(compareBytes)
     .map((name) => path.join(dir, name))
     .filter((file) => !fs.statSync(file).isDirectory()) // symlinks to directories
 }

@@ -22,6 +22,7 @@ import {asCrowdError, localMachineName, openConfiguredStore, RemoteApi} from './
 import {LapiOperations, type AlertsStoredHook, type NotificationQueue} from './operations.js'
 import {LapiProfiles} from './profiles.js'
 import {alertWire} from './record.js'
+import {compareBytes} from '../model/order.js'
 
 /** The pipeline's AgentSink, restated so this folder does not import the pipeline (same shape). */
 export interface AgentSinkLike {
@@ -131,7 +132,7 @@ export class RemoteAgentSink implements AgentSinkLike {
 
   async loadState(): Promise<SavedAgentState | undefined> {
     const content = this.file.load()
-    return content === undefined ? undefined : {state: content.state, rows: [...content.rows].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))}
+    return content === undefined ? undefined : {state: content.state, rows: [...content.rows].sort(([a], [b]) => compareBytes(a, b))}
   }
 
   async commit(alerts: readonly Alert[], change: AgentStateChange): Promise<{ids: string[]; decisions: number; notify: {alert: Alert; notifications: string[]}[]}> {

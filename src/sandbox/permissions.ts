@@ -36,6 +36,7 @@
  */
 import * as path from 'node:path'
 import {CrowdError, CrowdErrorList} from '../model/errors.js'
+import {compareBytes} from '../model/order.js'
 
 export type Scheme = 'http' | 'https'
 
@@ -290,7 +291,7 @@ function normalise(p: Permissions): Permissions {
   const uniq = <T>(items: T[], key: (t: T) => string): T[] => {
     const seen = new Map<string, T>()
     for (const item of items) seen.set(key(item), item)
-    return [...seen.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, v]) => v)
+    return [...seen.entries()].sort(([a], [b]) => compareBytes(a, b)).map(([, v]) => v)
   }
   return {
     network: uniq(p.network.map((g) => ({host: g.host, ports: [...new Set(g.ports)].sort((a, b) => a - b), schemes: [...new Set(g.schemes)].sort()})), (g) => JSON.stringify(g)),

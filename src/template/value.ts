@@ -22,6 +22,7 @@
 import {encodeGoJSON, formatGoValue, goSprintf} from '../model/go-format.js'
 import {GoDuration, GoMonth, GoTime, GoWeekday} from '../model/go-time.js'
 import {GoFloat, goFloat, isMapPrototype, isStringMap, isStringSlice, markStringMap, stringSlice} from '../model/go-values.js'
+import {compareBytes} from '../model/order.js'
 
 export type NumType = 'int8' | 'int16' | 'int32' | 'int64' | 'uint' | 'uint8' | 'uint16' | 'uint32' | 'uint64' | 'float32'
 
@@ -126,7 +127,7 @@ export function newMap(): Record<string, unknown> {
 }
 
 export function mapKeys(m: Record<string, unknown>): string[] {
-  return Object.keys(m).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))
+  return Object.keys(m).sort(compareBytes)
 }
 
 export function mapGet(m: Record<string, unknown>, key: string): unknown {
