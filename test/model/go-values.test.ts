@@ -1,3 +1,6 @@
+import {spawnSync} from 'node:child_process'
+import * as path from 'node:path'
+import {fileURLToPath} from 'node:url'
 import {test} from 'uvu'
 import * as assert from 'uvu/assert'
 import {isGoMap, isMapPrototype, isStringMap, markStringMap, newAnyMap, newStringMap} from '../../src/model/go-values.js'
@@ -53,6 +56,32 @@ test('markStringMap marks a plain or null-prototype object, and leaves a string 
   assert.is(markStringMap(m), m)
   assert.equal(Object.getOwnPropertySymbols(m), [])
   assert.ok(isStringMap(markStringMap(JSON.parse('{"a":"b"}') as object)))
+})
+
+// V8 keeps a string map in fast mode (no hash table, no reallocation as it fills) past the 23 keys
+// an http event's Parsed holds, even when keys are added by a computed store that sees many
+// shapes (grok, statics, the event decoder) and after many small maps were made first
+// (src/model/go-values.ts, StringMapObject). Run in a child: %HasFastProperties needs a V8 flag.
+test('a string map keeps its fast mode past 32 keys added by computed stores', () => {
+  const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
+  const script = [
+    "import {newStringMap} from './src/model/go-values.ts'",
+    'const small = []',
+    "for (let i = 0; i < 100; i++) { const m = newStringMap(); m.type = 'file'; small.push(m) }",
+    'function store(o, k, v) { o[k] = v }',
+    "for (let i = 0; i < 50; i++) { const o = {}; o['z' + i] = 1; store(o, 'q' + i, 1) }",
+    "const keys = JSON.parse(JSON.stringify(Array.from({length: 32}, (_, i) => 'field_' + i)))",
+    'const flips = []',
+    'for (let round = 0; round < 3; round++) {',
+    '  const m = newStringMap()',
+    "  keys.forEach((k, i) => { store(m, k, 'v'); if (!%HasFastProperties(m)) flips.push(i + 1) })",
+    '}',
+    'console.log(JSON.stringify({flips, small: small.every((m) => %HasFastProperties(m))}))',
+  ].join('\n')
+  const {NODE_EXTRA_CA_CERTS: _ca, ...env} = process.env
+  const r = spawnSync(process.execPath, ['--allow-natives-syntax', '--import', 'tsx', '--input-type=module', '-e', script], {cwd: root, encoding: 'utf8', env, timeout: 60_000})
+  assert.is(r.status, 0, r.stderr)
+  assert.equal(JSON.parse(r.stdout), {flips: [], small: true})
 })
 
 test.run()
