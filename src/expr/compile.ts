@@ -330,6 +330,19 @@ class Compiler {
     return (e) => (hasOwn(e, name) ? (e[name] ?? null) : null)
   }
 
+  /**
+   * `V.F` where V is a variable of the environment (not a local, not shadowed) whose type is a
+   * struct and F one of its fields by name, read without `?.`: the two names, else undefined.
+   */
+  private envStructField(node: AST.Node, frame: Frame): {variable: string; field: string} | undefined {
+    if (node.type !== 'Member' || node.optional || node.method || node.property.type !== 'String') return undefined
+    const v = node.object
+    if (v.type !== 'Identifier' || frame.vars.has(v.name) || this.typeOf(v).kind !== 'struct') return undefined
+    const vars = this.ctx.env.vars
+    if (vars === undefined || !hasOwn(vars, v.name)) return undefined
+    return {variable: v.name, field: node.property.value}
+  }
+
   private functionNamed(name: string): ((...args: unknown[]) => unknown) | undefined {
     if (hasOwn(this.ctx.env.functions, name)) return this.ctx.env.functions[name]
     const helpers = this.ctx.helpers
@@ -639,7 +652,7 @@ class Compiler {
         // maps have a null, an empty frozen (string map) or Object.prototype prototype: for a key
         // Object.prototype lacks, a defined value is an own one, so one lookup suffices
         const ownOnly = !(name in Object.prototype)
-        return (e, l) => {
+        const generic: Fn = (e, l) => {
           const m = object(e, l)
           if (m === null || m === undefined) {
             if (optional) throw CHAIN_NIL
@@ -657,6 +670,23 @@ class Compiler {
           } catch (error) {
             throw wrap(error, node)
           }
+        }
+        const via = this.envStructField(node.object, frame)
+        if (via === undefined) return generic
+        // `evt.Meta.name`: one closure reads the variable, the struct's field and the key; anything
+        // unusual on the way (nil, not a map) is left to the general path, which says what is wrong
+        const {variable, field} = via
+        return (e, l) => {
+          const o = e[variable]
+          const m = o !== null && typeof o === 'object' ? (o as Record<string, unknown>)[field] : undefined
+          if (m !== null && typeof m === 'object' && isMapValue(m)) {
+            if (ownOnly) {
+              const v = (m as Record<string, unknown>)[name]
+              if (v !== undefined) return v
+            }
+            return hasOwn(m, name) ? (m as Record<string, unknown>)[name] ?? null : zero
+          }
+          return generic(e, l)
         }
       }
       return (e, l) => {

@@ -181,6 +181,31 @@ for (const [src, want] of eventCases) {
   })
 }
 
+// `evt.Meta.k` is read by one closure (Compiler.envStructField); through a local (`let e = evt`) the
+// same read takes the general path, step by step: both must agree on every event shape and key.
+test('evt.M.k read at once agrees with the step-by-step read', () => {
+  const shapes: [string, () => unknown][] = [
+    ['event', newEvent],
+    ['nil Meta', () => Object.assign(newEvent(), {Meta: null})],
+    ['Meta not a map', () => Object.assign(newEvent(), {Meta: 'text'})],
+    ['plain-object Meta', () => Object.assign(newEvent(), {Meta: {log_type: 'x', constructor: 'c'}})],
+    ['nil event', () => null],
+    ['not an event', () => 'text'],
+  ]
+  const keys = ['log_type', 'missing', 'constructor', 'toString', 'hasOwnProperty', 'valueOf']
+  for (const [shape, make] of shapes) {
+    for (const key of keys) {
+      for (const map of ['Meta', 'Parsed', 'Unmarshaled']) {
+        const direct = evaluate(`evt.${map}.${key}`, {evt: make()}, 'event')
+        const stepwise = evaluate(`let e = evt; e.${map}.${key}`, {evt: make()}, 'event')
+        // error positions differ by the `let` prefix; the messages must not
+        const strip = (v: unknown): unknown => (typeof v === 'string' ? v.replace(/ \(1:\d+\)$/, '') : v)
+        assert.equal(strip(direct), strip(stepwise), `${shape} ${map}.${key}`)
+      }
+    }
+  }
+})
+
 test('evalFilter: only exactly true passes; runtime errors are false and reported', () => {
   const errors: string[] = []
   const onError = (e: Error): void => void errors.push(e.message)
