@@ -18,6 +18,7 @@ import {parseExpr} from '../expr/index.js'
 /** The string maps of an event a gate may read. */
 export type GateMap = 'Meta' | 'Parsed' | 'Enriched'
 const GATE_MAPS: ReadonlySet<string> = new Set(['Meta', 'Parsed', 'Enriched'])
+const GATE_SLOT: Record<GateMap, number> = {Meta: 0, Parsed: 1, Enriched: 2}
 
 /** `evt.<map>.<key> ∈ values`. */
 export interface Gate {
@@ -93,7 +94,11 @@ export function filterGates(filter: string): Gate[] {
 
 interface GatedKey {
   map: GateMap
+  /** The map's place in mask()'s reads: 0 Meta, 1 Parsed, 2 Enriched. */
+  slot: number
   key: string
+  /** Object.prototype has the key: a defined value may be inherited (a plain-object map), so ask hasOwn. */
+  inheritable: boolean
   /** The values named by some gate on this key, and the scenarios each allows. */
   values: string[]
   allowed: Uint32Array[]
@@ -111,6 +116,8 @@ export class FilterDispatch {
   private readonly keys: GatedKey[] = []
   private readonly all: Uint32Array
   private readonly scratch: Uint32Array
+  /** mask()'s reads of the event's maps, by GatedKey.slot (emptied after each call). */
+  private readonly maps: (object | null)[] = [null, null, null]
 
   private constructor(gates: readonly (readonly Gate[])[]) {
     const words = (gates.length + 31) >>> 5
@@ -123,7 +130,10 @@ export class FilterDispatch {
       for (const g of list) {
         const name = `${g.map}\0${g.key}`
         let k = byName.get(name)
-        if (k === undefined) byName.set(name, (k = {map: g.map, key: g.key, values: [], allowed: [], index: undefined, others: this.all.slice()}))
+        if (k === undefined) {
+          k = {map: g.map, slot: GATE_SLOT[g.map], key: g.key, inheritable: g.key in Object.prototype, values: [], allowed: [], index: undefined, others: this.all.slice()}
+          byName.set(name, k)
+        }
         k.others[i >>> 5]! &= ~(1 << (i & 31))
       }
     })
@@ -162,11 +172,17 @@ export class FilterDispatch {
   mask(evt: {Meta: object; Parsed: object; Enriched: object}): Uint32Array {
     const out = this.scratch
     out.set(this.all)
+    // each map read once, by name (not evt[g.map] per key)
+    const maps = this.maps
+    maps[0] = evt.Meta
+    maps[1] = evt.Parsed
+    maps[2] = evt.Enriched
     for (let k = 0; k < this.keys.length; k++) {
       const g = this.keys[k]!
-      const m = evt[g.map] as Record<string, unknown> | null | undefined
+      const m = maps[g.slot] as Record<string, unknown> | null | undefined
       if (m === null || typeof m !== 'object') continue
-      const v = Object.hasOwn(m, g.key) ? m[g.key] : ''
+      let v = m[g.key]
+      if (v === undefined || (g.inheritable && !Object.hasOwn(m, g.key))) v = ''
       if (typeof v !== 'string') continue
       let allowed = g.others
       if (g.index !== undefined) allowed = g.index.get(v) ?? allowed
@@ -181,6 +197,7 @@ export class FilterDispatch {
       }
       for (let w = 0; w < out.length; w++) out[w]! &= allowed[w]!
     }
+    maps[0] = maps[1] = maps[2] = null
     return out
   }
 }

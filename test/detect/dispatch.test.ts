@@ -56,6 +56,15 @@ test('FilterDispatch: every gate must pass; a missing key reads as empty, a non-
   assert.is(FilterDispatch.build(['true', "evt.Meta.x != 'a'"]), undefined)
 })
 
+test('FilterDispatch: a key Object.prototype has reads as missing unless the map holds it', () => {
+  const d = FilterDispatch.build(["evt.Meta.constructor == ''", "evt.Parsed.toString == 'x'", "evt.Meta.valueOf in ['v', '']"])!
+  // plain-object maps (JSON) inherit these names; string maps inherit nothing
+  const plain = {Meta: {log_type: 'a'}, Parsed: {}, Enriched: {}}
+  assert.equal(let_through(d, plain, 3), [0, 2])
+  assert.equal(let_through(d, {Meta: {constructor: 'c', valueOf: 'v'}, Parsed: {toString: 'x'}, Enriched: {}}, 3), [1, 2])
+  assert.equal(let_through(d, fields({constructor: ''}, {toString: 'y'}), 3), [0, 2])
+})
+
 test('FilterDispatch: more than 32 scenarios', () => {
   const filters = Array.from({length: 70}, (_, i) => (i % 3 === 0 ? `evt.Meta.k == 'v${i % 2}'` : 'true'))
   const d = FilterDispatch.build(filters)!
