@@ -21,7 +21,7 @@
  */
 import {encodeGoJSON, formatGoValue, goSprintf} from '../model/go-format.js'
 import {GoDuration, GoMonth, GoTime, GoWeekday} from '../model/go-time.js'
-import {GoFloat, goFloat, isMapPrototype, isStringMap, isStringSlice, markStringMap, stringSlice} from '../model/go-values.js'
+import {GoFloat, goFloat, isGoMap, isStringMap, isStringSlice, markStringMap, stringSlice} from '../model/go-values.js'
 import {compareBytes} from '../model/order.js'
 
 export type NumType = 'int8' | 'int16' | 'int32' | 'int64' | 'uint' | 'uint8' | 'uint16' | 'uint32' | 'uint64' | 'float32'
@@ -116,10 +116,8 @@ export function typedMap<T extends object>(map: T, type: string): T {
   return map
 }
 
-export function isMap(v: unknown): v is Record<string, unknown> {
-  if (typeof v !== 'object' || v === null || Array.isArray(v)) return false
-  return isMapPrototype(Object.getPrototypeOf(v))
-}
+/** A template's maps are Go maps (src/model/go-values.ts). */
+export const isMap: (v: unknown) => v is Record<string, unknown> = isGoMap
 
 /** A new map[string]interface {} (null prototype: keys are template data). */
 export function newMap(): Record<string, unknown> {
