@@ -7,7 +7,7 @@
  * This module and go-time.ts import each other; nothing here touches go-time bindings at
  * module load time, only inside functions.
  */
-import {GoTime, UTC, daysIn, daysFromCivil, fixedZone, localLocation, type GoLocation} from './go-time.js'
+import {GoTime, UTC, civilFromDays, daysIn, daysFromCivil, fixedZone, localLocation, type GoLocation} from './go-time.js'
 
 export const Layout = "01/02 03:04:05PM '06 -0700"
 export const ANSIC = 'Mon Jan _2 15:04:05 2006'
@@ -838,6 +838,80 @@ function isLeapYear(y: number): boolean {
 
 /** parseGoTime that returns undefined instead of throwing (hot paths trying many layouts): no error is built. */
 export function tryParseGoTime(layout: string, value: string, defaultLocation?: GoLocation): GoTime | undefined {
+  if (layout === ACCESS_LOG_LAYOUT) {
+    const t = parseAccessLogTime(value, defaultLocation ?? localLocation())
+    if (t !== undefined) return t
+  }
   const r = parseCore(layout, value, defaultLocation)
   return r instanceof GoTime ? r : undefined
+}
+
+// ---------------------------------------------------------------------------------------
+// Fixed-shape fast paths (the ParseDate enricher runs per line)
+
+/** The time of nginx and Apache access logs (`%d/%b/%Y:%H:%M:%S %z`), ParseDate's second layout. */
+export const ACCESS_LOG_LAYOUT = '02/Jan/2006:15:04:05 -0700'
+
+/** Month number by the three char codes of its usual spelling (`Jan` -> 1). */
+const MONTH_BY_CODES = new Map<number, number>(SHORT_MONTHS.map((m, i) => [(m.charCodeAt(0) << 16) | (m.charCodeAt(1) << 8) | m.charCodeAt(2), i + 1]))
+
+/** The digit at `i` (0-9), or -1. */
+function digitAt(s: string, i: number): number {
+  const c = s.charCodeAt(i) - 48
+  return c >= 0 && c <= 9 ? c : -1
+}
+
+/**
+ * ACCESS_LOG_LAYOUT without the general parser, for the one shape web servers write:
+ * `DD/Mon/YYYY:HH:MM:SS ±hhmm`, the month spelt as in the layout, every field in range. Any other
+ * text is undefined, and parseCore decides (for the texts taken here it computes the same time in
+ * the same location: test/model/go-time-layout.test.ts compares the two).
+ */
+function parseAccessLogTime(value: string, localLoc: GoLocation): GoTime | undefined {
+  if (value.length !== 26) return undefined
+  if (value.charCodeAt(2) !== 47 || value.charCodeAt(6) !== 47 || value.charCodeAt(11) !== 58 || value.charCodeAt(14) !== 58 || value.charCodeAt(17) !== 58 || value.charCodeAt(20) !== 32) return undefined
+  const month = MONTH_BY_CODES.get((value.charCodeAt(3) << 16) | (value.charCodeAt(4) << 8) | value.charCodeAt(5))
+  if (month === undefined) return undefined
+  const d0 = digitAt(value, 0), d1 = digitAt(value, 1)
+  const y0 = digitAt(value, 7), y1 = digitAt(value, 8), y2 = digitAt(value, 9), y3 = digitAt(value, 10)
+  const h0 = digitAt(value, 12), h1 = digitAt(value, 13), m0 = digitAt(value, 15), m1 = digitAt(value, 16), s0 = digitAt(value, 18), s1 = digitAt(value, 19)
+  const zh0 = digitAt(value, 22), zh1 = digitAt(value, 23), zm0 = digitAt(value, 24), zm1 = digitAt(value, 25)
+  if ((d0 | d1 | y0 | y1 | y2 | y3 | h0 | h1 | m0 | m1 | s0 | s1 | zh0 | zh1 | zm0 | zm1) < 0) return undefined
+  const sign = value.charCodeAt(21)
+  if (sign !== 43 && sign !== 45) return undefined
+  const year = y0 * 1000 + y1 * 100 + y2 * 10 + y3
+  const day = d0 * 10 + d1
+  const hour = h0 * 10 + h1
+  const min = m0 * 10 + m1
+  const sec = s0 * 10 + s1
+  const zoneHour = zh0 * 10 + zh1
+  const zoneMin = zm0 * 10 + zm1
+  if (day < 1 || day > daysIn(month, year) || hour > 23 || min > 59 || sec > 59 || zoneHour > 24 || zoneMin > 59) return undefined
+  let zoneOffset = (zoneHour * 60 + zoneMin) * 60
+  if (sign === 45) zoneOffset = -zoneOffset
+  // as parseCore ends for a numeric zone: the local zone when it has that offset then
+  const utc = daysFromCivil(year, month, day) * 86400 + hour * 3600 + min * 60 + sec - zoneOffset
+  if (localLoc.lookup(utc).offset === zoneOffset) return new GoTime(utc, 0, localLoc)
+  return new GoTime(utc, 0, fixedZone('', zoneOffset))
+}
+
+/**
+ * Go Time.Format(RFC3339Nano), what ParseDate writes for every line: the same text as
+ * formatGoTime(t, RFC3339Nano), without walking the layout's parts.
+ */
+export function formatRfc3339Nano(t: GoTime): string {
+  const wall = t.sec + t.offset
+  const days = Math.floor(wall / 86400)
+  const [year, month, day] = civilFromDays(days)
+  const secOfDay = wall - days * 86400
+  const hour = Math.floor(secOfDay / 3600)
+  const min = Math.floor((secOfDay % 3600) / 60)
+  const sec = secOfDay % 60
+  let out = zeroPad(year, 4) + '-' + two(month) + '-' + two(day) + 'T' + two(hour) + ':' + two(min) + ':' + two(sec)
+  if (t.nsec !== 0) out += appendNano(t.nsec, Std.FracSecond9, 9, '.')
+  return out + formatOffset(t.offset, Std.ISO8601ColonTZ)
+}
+
+function two(n: number): string {
+  return n < 10 ? '0' + n : '' + n
 }

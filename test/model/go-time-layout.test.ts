@@ -1,7 +1,7 @@
 import {test} from 'uvu'
 import * as assert from 'uvu/assert'
-import {GoTime, UTC, fixedZone, loadLocation} from '../../src/model/go-time.js'
-import {ANSIC, Kitchen, RFC1123, RFC1123Z, RFC3339, RFC3339Nano, RFC822, RFC850, RubyDate, StampMicro, UnixDate, formatGoTime, parseGoTime} from '../../src/model/go-time-layout.js'
+import {GoTime, UTC, fixedZone, loadLocation, setLocalLocation, type GoLocation} from '../../src/model/go-time.js'
+import {ACCESS_LOG_LAYOUT, ANSIC, Kitchen, RFC1123, RFC1123Z, RFC3339, RFC3339Nano, RFC822, RFC850, RubyDate, StampMicro, UnixDate, formatGoTime, formatRfc3339Nano, parseGoTime, tryParseGoTime} from '../../src/model/go-time-layout.js'
 
 const T = GoTime.date(2009, 11, 10, 23, 4, 5, 123456789, UTC)
 const T2 = GoTime.date(2006, 1, 2, 15, 4, 5, 0, fixedZone('', -7 * 3600))
@@ -124,6 +124,91 @@ test('format/parse round trip for every named layout', () => {
   for (const layout of [RFC3339, RFC3339Nano, ANSIC, UnixDate, RubyDate, RFC1123, RFC1123Z, RFC850]) {
     const text = formatGoTime(t, layout)
     assert.ok(parseGoTime(layout, text).Equal(t), `${layout}: ${text}`)
+  }
+})
+
+/** A deterministic generator (xorshift32), so that a failure names a reproducible case. */
+function rng(seed: number): () => number {
+  let x = seed >>> 0 || 1
+  return () => {
+    x ^= x << 13
+    x >>>= 0
+    x ^= x >>> 17
+    x ^= x << 5
+    x >>>= 0
+    return x / 0x100000000
+  }
+}
+
+/** parseCore's answer (parseGoTime does not take the fast path), undefined when it fails. */
+function general(layout: string, value: string, loc?: GoLocation): GoTime | undefined {
+  try {
+    return parseGoTime(layout, value, loc)
+  } catch {
+    return undefined
+  }
+}
+
+function sameTime(a: GoTime | undefined, b: GoTime | undefined, what: string): void {
+  if (a === undefined || b === undefined) {
+    assert.is(a, b, what)
+    return
+  }
+  assert.equal([a.sec, a.nsec, a.offset, a.zone, a.loc.String()], [b.sec, b.nsec, b.offset, b.zone, b.loc.String()], what)
+  assert.is(a.String(), b.String(), what)
+}
+
+test('the access-log layout: the fast path gives what the general parser gives, in and out of its shape', () => {
+  const next = rng(20)
+  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(next() * xs.length)]!
+  const digits = (n: number, max: number): string => String(Math.floor(next() * (max + 1))).padStart(n, '0')
+  const months = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec', 'jan', 'FEB', 'Foo', 'Ma']
+  const make = (): string => {
+    const text = `${digits(2, 32)}/${pick(months)}/${pick(['2026', '2024', '0000', '1969', '9999', '20x6'])}:${digits(2, 25)}:${digits(2, 61)}:${digits(2, 61)} ${pick(['+', '-', '+', '*'])}${digits(2, 25)}${digits(2, 61)}`
+    // and some damage: a character changed, dropped or doubled
+    const r = next()
+    if (r < 0.1) {
+      const i = Math.floor(next() * text.length)
+      return text.slice(0, i) + pick(['0', '9', ' ', '/', ':', '.', 'a']) + text.slice(i + 1)
+    }
+    if (r < 0.15) {
+      const i = Math.floor(next() * text.length)
+      return text.slice(0, i) + text.slice(i + 1)
+    }
+    if (r < 0.2) {
+      const i = Math.floor(next() * text.length)
+      return text.slice(0, i) + text[i] + text.slice(i)
+    }
+    return text
+  }
+  const paris = loadLocation('Europe/Paris')
+  let parsed = 0
+  try {
+    for (const local of [UTC, paris, loadLocation('America/New_York')]) {
+      setLocalLocation(local)
+      for (let i = 0; i < 4000; i++) {
+        const text = i === 0 ? '31/Mar/2024:02:30:00 +0100' : i === 1 ? '27/Oct/2024:02:30:00 +0200' : make()
+        const fast = tryParseGoTime(ACCESS_LOG_LAYOUT, text)
+        sameTime(fast, general(ACCESS_LOG_LAYOUT, text), `${text} (local ${local.String()})`)
+        sameTime(tryParseGoTime(ACCESS_LOG_LAYOUT, text, paris), general(ACCESS_LOG_LAYOUT, text, paris), `${text} in Paris`)
+        if (fast !== undefined) parsed++
+      }
+    }
+  } finally {
+    setLocalLocation(undefined)
+  }
+  assert.ok(parsed > 3000, `${parsed} texts parsed: the generator must mostly make valid times`)
+})
+
+test('formatRfc3339Nano is formatGoTime(t, RFC3339Nano)', () => {
+  const next = rng(3339)
+  const zones = [UTC, fixedZone('', 0), fixedZone('', 3600), fixedZone('', -(9 * 3600 + 30 * 60)), fixedZone('X', 5 * 3600 + 45 * 60 + 17), loadLocation('Europe/Paris')]
+  for (let i = 0; i < 5000; i++) {
+    // years -2000..12000, every fraction kind (none, millis, nanos)
+    const sec = Math.floor((next() * 14000 - 3970) * 365.2425 * 86400)
+    const nsec = [0, Math.floor(next() * 1000) * 1e6, Math.floor(next() * 1e9)][i % 3]!
+    const t = new GoTime(sec, nsec, zones[i % zones.length])
+    assert.is(formatRfc3339Nano(t), formatGoTime(t, RFC3339Nano), `${sec}.${nsec} ${t.loc.String()}`)
   }
 })
 

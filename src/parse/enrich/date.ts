@@ -7,7 +7,7 @@
  */
 import {ExpectMode, type Event} from '../../model/event.js'
 import {GoTime} from '../../model/go-time.js'
-import {formatGoTime, tryParseGoTime} from '../../model/go-time-layout.js'
+import {formatGoTime, formatRfc3339Nano, tryParseGoTime} from '../../model/go-time-layout.js'
 import type {EnrichContext} from './registry.js'
 
 export const DATE_LAYOUTS: readonly string[] = [
@@ -100,12 +100,12 @@ function parseDateLazy(text: string, strTimeFormat: string, source: {now(): GoTi
   let result: ParsedDate | undefined
   if (strTimeFormat !== '') {
     const t = parseWithLayout(strTimeFormat, text, clock)
-    if (t !== undefined) result = {marshaled: formatGoTime(t, RFC3339_NANO), time: t}
+    if (t !== undefined) result = {marshaled: formatRfc3339Nano(t), time: t}
   }
   for (let i = 0; result === undefined && i < DATE_LAYOUTS.length; i++) {
     if (!LAYOUT_PREFILTERS[i]!.test(text)) continue
     const t = parseWithLayout(DATE_LAYOUTS[i]!, text, clock)
-    if (t !== undefined) result = {marshaled: formatGoTime(t, RFC3339_NANO), time: t}
+    if (t !== undefined) result = {marshaled: formatRfc3339Nano(t), time: t}
   }
   if (result === undefined) {
     const unix = parseUnixSeconds(text)
