@@ -8,7 +8,8 @@ import {EventType, type Event} from '../model/event.js'
 import type {Program} from '../expr/index.js'
 import type {Bucket} from './bucket.js'
 import {isValidIP, normalizeCidr} from './ip.js'
-import {diffNs, formatGoDefault, formatGoDuration, formatRfc3339Nano, type Instant} from './time.js'
+import {formatRfc3339Nano} from '../model/go-time-layout.js'
+import {diffNs, formatGoDefault, formatGoDuration, type Instant} from './time.js'
 import {compareBytes} from '../model/order.js'
 
 /** Alert context (console/context.yaml + hub contexts): key -> expressions. */

@@ -110,12 +110,6 @@ function offsetText(offset: number, colon: boolean): string {
   return `${sign}${pad(Math.floor(abs / 3600))}${colon ? ':' : ''}${pad(Math.floor((abs % 3600) / 60))}`
 }
 
-/** Go time.RFC3339Nano: fraction trimmed, `Z` for UTC. */
-export function formatRfc3339Nano(t: Instant): string {
-  const {date, clock} = wallParts(t)
-  return `${date}T${clock}${fraction(t.nsec)}${t.offset === 0 ? 'Z' : offsetText(t.offset, true)}`
-}
-
 /** Go's default Time.String() format: `2006-01-02 15:04:05.999999999 -0700 MST`. */
 export function formatGoDefault(t: Instant, zone?: string): string {
   const {date, clock} = wallParts(t)

@@ -896,10 +896,11 @@ function parseAccessLogTime(value: string, localLoc: GoLocation): GoTime | undef
 }
 
 /**
- * Go Time.Format(RFC3339Nano), what ParseDate writes for every line: the same text as
- * formatGoTime(t, RFC3339Nano), without walking the layout's parts.
+ * Go Time.Format(RFC3339Nano) of an instant and its offset (a GoTime, or the detector's Instant):
+ * the same text as formatGoTime(t, RFC3339Nano), without walking the layout's parts. ParseDate
+ * writes it for every line, and alerts carry it.
  */
-export function formatRfc3339Nano(t: GoTime): string {
+export function formatRfc3339Nano(t: {readonly sec: number; readonly nsec: number; readonly offset: number}): string {
   const wall = t.sec + t.offset
   const days = Math.floor(wall / 86400)
   const [year, month, day] = civilFromDays(days)

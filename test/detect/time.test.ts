@@ -1,6 +1,7 @@
 import {test} from 'uvu'
 import * as assert from 'uvu/assert'
-import {formatGoDefault, formatGoDuration, formatRfc3339Nano, parseDurationNs, parseRfc3339} from '../../src/detect/time.js'
+import {formatRfc3339Nano} from '../../src/model/go-time-layout.js'
+import {formatGoDefault, formatGoDuration, parseDurationNs, parseRfc3339} from '../../src/detect/time.js'
 
 const durations: [number, string][] = [
   [0, '0s'], [1, '1ns'], [1500, '1.5µs'], [500_000, '500µs'], [1_500_000, '1.5ms'], [30_181_650, '30.18165ms'],
