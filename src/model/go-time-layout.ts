@@ -7,7 +7,7 @@
  * This module and go-time.ts import each other; nothing here touches go-time bindings at
  * module load time, only inside functions.
  */
-import {GoTime, UTC, civilFromDays, daysIn, daysFromCivil, fixedZone, localLocation, type GoLocation} from './go-time.js'
+import {GoTime, UTC, civilFromDays, daysIn, daysFromCivil, fixedZone, localLocation, pad2, type GoLocation} from './go-time.js'
 
 export const Layout = "01/02 03:04:05PM '06 -0700"
 export const ANSIC = 'Mon Jan _2 15:04:05 2006'
@@ -908,11 +908,7 @@ export function formatRfc3339Nano(t: {readonly sec: number; readonly nsec: numbe
   const hour = Math.floor(secOfDay / 3600)
   const min = Math.floor((secOfDay % 3600) / 60)
   const sec = secOfDay % 60
-  let out = zeroPad(year, 4) + '-' + two(month) + '-' + two(day) + 'T' + two(hour) + ':' + two(min) + ':' + two(sec)
+  let out = zeroPad(year, 4) + '-' + pad2(month) + '-' + pad2(day) + 'T' + pad2(hour) + ':' + pad2(min) + ':' + pad2(sec)
   if (t.nsec !== 0) out += appendNano(t.nsec, Std.FracSecond9, 9, '.')
   return out + formatOffset(t.offset, Std.ISO8601ColonTZ)
-}
-
-function two(n: number): string {
-  return n < 10 ? '0' + n : '' + n
 }

@@ -198,7 +198,8 @@ export function daysIn(month: number, year: number): number {
   return DAYS_BEFORE[month]! - DAYS_BEFORE[month - 1]!
 }
 
-function pad2(n: number): string {
+/** Two digits for 0-99 (hours, minutes, days, months). */
+export function pad2(n: number): string {
   return n < 10 ? '0' + n : String(n)
 }
 

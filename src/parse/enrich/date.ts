@@ -52,7 +52,6 @@ const LAYOUT_PREFILTERS: readonly RegExp[] = [
   /^\d{4}-\d{2}-\d{2}T/,
 ]
 
-const RFC3339_NANO = '2006-01-02T15:04:05.999999999Z07:00'
 const RFC3339 = '2006-01-02T15:04:05Z07:00'
 
 /** Adds `years` to a time the way Go's AddDate does (normalising Feb 29 into Mar 1). */
@@ -94,7 +93,7 @@ interface DateClock {
  * consecutive log lines mostly share their timestamp.
  */
 function parseDateLazy(text: string, strTimeFormat: string, source: {now(): GoTime}): ParsedDate {
-  if (text === '') return {marshaled: formatGoTime(source.now().UTC(), RFC3339_NANO), time: undefined}
+  if (text === '') return {marshaled: formatRfc3339Nano(source.now().UTC()), time: undefined}
   if (text === lastText && strTimeFormat === lastFormat && lastResult !== undefined) return lastResult
   const clock: DateClock = {source, used: false}
   let result: ParsedDate | undefined
@@ -114,7 +113,7 @@ function parseDateLazy(text: string, strTimeFormat: string, source: {now(): GoTi
       result = {marshaled: formatGoTime(t, RFC3339), time: t}
     }
   }
-  if (result === undefined) return {marshaled: formatGoTime(source.now().UTC(), RFC3339_NANO), time: undefined}
+  if (result === undefined) return {marshaled: formatRfc3339Nano(source.now().UTC()), time: undefined}
   if (!clock.used) {
     // GoTime is immutable and callers only read the result: it can be shared
     lastText = text
