@@ -109,7 +109,12 @@ async function twoReplicas(storeUrl?: string): Promise<void> {
   assert.is(never.status, 0)
   assert.equal(never.body, {ip: '45.33.200.9', state: 'never-ban', reason: 'never promoted: a customer', k: 3, signals: 3})
 
-  for (const s of [a, b]) s.child.kill('SIGTERM')
+  // the replica that does not lead stops first: a leader that stops releases its lease, and a replica still running
+  // would take it over and run a pass of its own (failover, as it should) before its own SIGTERM arrived
+  const [follower, leader] = sa.leader ? [b, a] : [a, b]
+  follower.child.kill('SIGTERM')
+  await follower.exited
+  leader.child.kill('SIGTERM')
   const codes = await Promise.all([a.exited, b.exited])
   assert.equal(codes, [0, 0])
   const results = [JSON.parse(a.stdout()), JSON.parse(b.stdout())]
