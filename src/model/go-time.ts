@@ -7,7 +7,7 @@
  * are the location's offset and abbreviation in force at that instant. Calendar fields use
  * the proleptic Gregorian calendar with a year 0 (Go's), computed without Date objects.
  */
-import {formatGoTime} from './go-time-layout.js'
+import {formatGoTime, formatRfc3339Nano} from './go-time-layout.js'
 import {goFloat, type GoFloat} from './go-values.js'
 
 // ---------------------------------------------------------------------------------------
@@ -642,7 +642,7 @@ export class GoTime {
   }
   /** Go's MarshalJSON: RFC 3339 with nanoseconds. */
   toJSON(): string {
-    return this.Format('2006-01-02T15:04:05.999999999Z07:00')
+    return formatRfc3339Nano(this)
   }
   valueOf(): number {
     return this.sec * 1e3 + this.nsec / 1e6

@@ -200,7 +200,7 @@ test('the access-log layout: the fast path gives what the general parser gives, 
   assert.ok(parsed > 3000, `${parsed} texts parsed: the generator must mostly make valid times`)
 })
 
-test('formatRfc3339Nano is formatGoTime(t, RFC3339Nano)', () => {
+test('formatRfc3339Nano (and GoTime.toJSON, which uses it) is formatGoTime(t, RFC3339Nano)', () => {
   const next = rng(3339)
   const zones = [UTC, fixedZone('', 0), fixedZone('', 3600), fixedZone('', -(9 * 3600 + 30 * 60)), fixedZone('X', 5 * 3600 + 45 * 60 + 17), loadLocation('Europe/Paris')]
   for (let i = 0; i < 5000; i++) {
@@ -209,6 +209,7 @@ test('formatRfc3339Nano is formatGoTime(t, RFC3339Nano)', () => {
     const nsec = [0, Math.floor(next() * 1000) * 1e6, Math.floor(next() * 1e9)][i % 3]!
     const t = new GoTime(sec, nsec, zones[i % zones.length])
     assert.is(formatRfc3339Nano(t), formatGoTime(t, RFC3339Nano), `${sec}.${nsec} ${t.loc.String()}`)
+    assert.is(t.toJSON(), formatGoTime(t, RFC3339Nano), 'MarshalJSON')
   }
 })
 

@@ -12,6 +12,7 @@
  * `Jan 2 15:04:05 HOST APP[PID]: MSG`, which `crowdsecurity/syslog-logs` matches with
  * `^%{SYSLOGLINE}` (parsers.md §12.1).
  */
+import {pad2} from '../../model/go-time.js'
 import {SHORT_MONTHS} from '../../model/go-time-layout.js'
 
 export type SyslogFormat = 'rfc5424' | 'rfc3164'
@@ -415,8 +416,6 @@ function isDigit(c: number): boolean {
 function isError(x: unknown): x is SyslogParseError {
   return typeof x === 'object' && x !== null && (x as {ok?: unknown}).ok === false
 }
-
-const pad2 = (n: number): string => (n < 10 ? `0${n}` : String(n))
 
 /** Go's `Jan 2 15:04:05` layout (day not padded). */
 export function formatStamp(wall: SyslogTimestamp['wall']): string {
