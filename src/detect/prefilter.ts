@@ -16,8 +16,10 @@
  *   X contains|startsWith|endsWith L  -> {{(X, L)}}; X == L -> a weak atom (cheap tests: kept only
  *   in a clause with a strong one); X matches 'c' -> the regex's required literals (regex/literals.ts);
  *   any(File('c'), {X op f(#)}) -> {(X, f(line)) for each line} ([] when the file is empty:
- *   never satisfied; none when some f(line) is ''); RegexpInFile(X, 'c') -> the union of the
- *   lines' required literals (none when a line has none, or past 64 literals).
+ *   never satisfied; none when some f(line) is ''); any(File('c'), {X matches f(#)}) and
+ *   RegexpInFile(X, 'c') -> the union of the lines' required literals (none when a line has
+ *   none, or past 64 literals; any(..matches..) not at all when a line does not compile, which
+ *   fails the filter).
  *   let v = E; body  -> v is a subject when E is one (E error-free), C = C(body).
  * A subject is evt.Meta.K / evt.Parsed.K / evt.Enriched.K (string maps: a missing key is '')
  * wrapped in Upper, Lower, PathUnescape or QueryUnescape (string -> string, never failing), or
@@ -245,8 +247,29 @@ function analyseBinary(node: AST.BinaryNode, scope: Scope, ctx: AnalysisContext)
   return NONE
 }
 
-/** Literals of a RegexpInFile clause beyond which the quick test costs more than the filter. */
+/** Literals of a clause from a list of regexes beyond which the quick test costs more than the filter. */
 const MAX_REGEXP_FILE_LITERALS = 64
+
+/**
+ * The clause `subject` contains one of the required literals of one of `patterns` (each RE2), or
+ * {clauses: [], safe: true} when some pattern requires none or there are too many. An empty list
+ * is never matched: the clause with no atom.
+ */
+function regexListClause(subject: AST.Node, patterns: readonly string[]): FilterAnalysis {
+  const literals = new Set<string>()
+  for (const pattern of patterns) {
+    let required: string[] | undefined
+    try {
+      required = requiredLiteralsOf(pattern)
+    } catch {
+      required = undefined
+    }
+    if (required === undefined) return {clauses: [], safe: true}
+    for (const l of required) literals.add(l)
+    if (literals.size > MAX_REGEXP_FILE_LITERALS) return {clauses: [], safe: true}
+  }
+  return {clauses: [[...literals].map((l) => atom(subject, l, false))], safe: true}
+}
 
 /**
  * `RegexpInFile(X, 'file')`: true when one line's regex matches X, so one of the lines' required
@@ -260,29 +283,17 @@ function analyseRegexpInFile(node: AST.CallNode, scope: Scope, ctx: AnalysisCont
   if (lines === undefined) return NONE
   const subject = subjectOf(text, scope, ctx)
   if (subject === undefined) return {clauses: [], safe: true}
-  const literals = new Set<string>()
-  for (const line of lines) {
-    let required: string[] | undefined
-    try {
-      required = requiredLiteralsOf(line)
-    } catch {
-      required = undefined
-    }
-    if (required === undefined) return {clauses: [], safe: true}
-    for (const l of required) literals.add(l)
-    if (literals.size > MAX_REGEXP_FILE_LITERALS) return {clauses: [], safe: true}
-  }
-  return {clauses: [[...literals].map((l) => atom(subject, l, false))], safe: true}
+  return regexListClause(subject, lines)
 }
 
-/** `any(File('const'), {X op f(#)})`, op contains/startsWith/endsWith/==, f identity/Upper/Lower. */
+/** `any(File('const'), {X op f(#)})`, op contains/startsWith/endsWith/==/matches, f identity/Upper/Lower. */
 function analyseAny(node: AST.BuiltinNode, scope: Scope, ctx: AnalysisContext): FilterAnalysis {
   const [list, predicate] = node.args
   if (list === undefined || predicate === undefined || node.args.length !== 2) return NONE
   if (list.type !== 'Call' || list.callee.type !== 'Identifier' || list.callee.name !== 'File' || scope.has('File') || !ctx.hasHelper('File')) return NONE
   if (list.args.length !== 1 || list.args[0]!.type !== 'String') return NONE
   const body = predicate.type === 'Predicate' ? predicate.body : predicate
-  if (body.type !== 'Binary' || !(SCANS.has(body.operator) || body.operator === '==')) return NONE
+  if (body.type !== 'Binary' || !(SCANS.has(body.operator) || body.operator === '==' || body.operator === 'matches')) return NONE
   const subject = subjectOf(body.left, scope, ctx)
   if (subject === undefined) return NONE
   let f: ((s: string) => string) | undefined
@@ -295,6 +306,15 @@ function analyseAny(node: AST.BuiltinNode, scope: Scope, ctx: AnalysisContext): 
   const lines = ctx.fileLines(list.args[0].value)
   if (lines === undefined || !lines.every((l) => typeof l === 'string')) return NONE
   const literals = lines.map(f)
+  if (body.operator === 'matches') {
+    // every pattern must compile: one that does not fails the filter when it is reached
+    try {
+      for (const pattern of literals) compileRe2(pattern)
+    } catch {
+      return NONE
+    }
+    return regexListClause(subject, literals)
+  }
   if (literals.includes('')) return {clauses: [], safe: true}
   const weak = body.operator === '=='
   return {clauses: [literals.map((l) => atom(subject, l, weak))], safe: true}

@@ -15,7 +15,14 @@ import {alertSummary, loadHubDetectContent} from '../helpers/hub-content.js'
 import {SHARED} from '../helpers/run-cli.js'
 import {firedScenarios, loadInline, metaEvent, trigger} from '../helpers/scenarios.js'
 
-const FILES: Record<string, string[]> = {'x.txt': ['/a', '\u0131b'], 'empty.txt': [], 'blank.txt': ['x', '']}
+const FILES: Record<string, string[]> = {
+  'x.txt': ['/a', '\u0131b'],
+  'empty.txt': [],
+  'blank.txt': ['x', ''],
+  're.txt': ['abc+d', 'x[0-9]+\\.php'],
+  'loose-re.txt': ['ab', '[a-z]+'],
+  'bad-re.txt': ['ok', '('],
+}
 const CTX: AnalysisContext = {
   hasHelper: (name) => ['Upper', 'Lower', 'File', 'QueryUnescape', 'PathUnescape', 'Atof', 'RegexpInFile'].includes(name),
   fileLines: (name) => FILES[name],
@@ -49,6 +56,14 @@ const ANALYSES: [string, string[], boolean][] = [
   ["any(File('x.txt'), {evt.Parsed.f == #})", ['evt.Parsed.f=/a | evt.Parsed.f=\u0131b'], true],
   ["any(File('x.txt'), {JsonExtract(#, 'u') contains evt.Meta.p})", [], false],
   ["any(File('missing.txt'), {evt.Meta.p contains #})", [], false],
+  // matches: the union of the patterns' required literals, as RegexpInFile; f applies to the pattern
+  ["any(File('re.txt'), {evt.Meta.p matches #})", ['evt.Meta.p~ab | evt.Meta.p~.php'], true],
+  ["any(File('re.txt'), {Upper(evt.Meta.p) matches Upper(#)})", ['Upper(evt.Meta.p)~AB | Upper(evt.Meta.p)~.PHP'], true],
+  ["any(File('loose-re.txt'), {evt.Meta.p matches #})", [], true],
+  ["any(File('empty.txt'), {evt.Meta.p matches #})", [''], true],
+  // a pattern that does not compile fails the filter when reached: never skipped
+  ["any(File('bad-re.txt'), {evt.Meta.p matches #})", [], false],
+  ["any(File('re.txt'), {# matches evt.Meta.p})", [], false],
   ["let r = Lower(evt.Parsed.request); r contains '/x' && r matches 'abc'", ['Lower(evt.Parsed.request)~/x', 'Lower(evt.Parsed.request)~abc'], true],
   ["let r = Atof(evt.Meta.x); evt.Meta.p contains 'zz'", [], false],
   ["let Upper = 'x'; Upper(evt.Meta.p) contains 'zz'", [], false],
@@ -157,6 +172,31 @@ test('RegexpInFile filters get the lines\' required literals: skipped exactly wh
       })
       assert.equal(fires, ['x SQLMap/1.0', 'curl/7.1', 'a Nikto/2'])
       assert.is(d.metrics.prefilterSkipped, prefilter ? 1 : 0) // only 'Mozilla' holds no required literal
+    }
+  } finally {
+    fs.rmSync(dir, {recursive: true, force: true})
+  }
+})
+
+test('any(File(..), {X matches f(#)}) filters are skipped exactly when no pattern can match', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'crowd-prefilter-'))
+  try {
+    // thinkphp-cve-2018-20062's shape: Upper of the pattern, backslashes escaped in the file (a
+    // (?i) line would not do: Upper makes it (?I), which does not compile, and the filter fails)
+    fs.writeFileSync(path.join(dir, 'tp.txt'), 'index/\\\\think\\\\app/invokefunction\nx[0-9]+\\.php\nwp-[a-z]+\n')
+    const yaml = `${trigger('tp', "any(File('tp.txt'), {Upper(evt.Meta.k) matches Upper(#)})")}data:\n  - dest_file: tp.txt\n    type: string\n`
+    const r = loadScenarios(['mem.yaml'], {contents: {'mem.yaml': yaml}, helpers: createHelperContext({dataDir: dir, logger: silentLogger, now: () => GoTime.now(UTC)})})
+    assert.equal(r.errors.map((e) => e.message), [])
+    assert.ok(r.scenarios[0]!.prefilter !== undefined)
+    const texts = ['/index/\\think\\app/invokefunction&x=1', '/index/think/app', '/x12.PHP', '/x.php', '/WP-LOGIN', '/wp-', '/', '\u0131ndex']
+    for (const prefilter of [true, false]) {
+      const d = createDetector(r.scenarios, {prefilter})
+      const fires = texts.filter((k) => {
+        d.pour(evt({k, source_ip: '1.2.3.4'}))
+        return fired(d).length > 0
+      })
+      assert.equal(fires, ['/index/\\think\\app/invokefunction&x=1', '/x12.PHP', '/WP-LOGIN'])
+      assert.is(d.metrics.prefilterSkipped, prefilter ? 3 : 0, 'skipped') // '/index/think/app', '/', '\u0131ndex'
     }
   } finally {
     fs.rmSync(dir, {recursive: true, force: true})
