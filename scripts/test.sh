@@ -4,8 +4,14 @@
 # throws at import, which counts as a failure here.
 set -uo pipefail
 cd "$(dirname "$0")/.."
-out=$(mktemp)
-trap 'rm -f "$out"' EXIT
+# Everything the tests put in the temp dir (os.tmpdir(), theirs and their children's) goes in one
+# directory of this run, removed at the end: a test that fails midway leaves nothing in /tmp.
+# 1777 like /tmp itself: the PostgreSQL cluster runs as the postgres user below it.
+run_tmp=$(mktemp -d "${TMPDIR:-/tmp}/crowd-test-run.XXXXXX")
+chmod 1777 "$run_tmp"
+trap 'rm -rf "$run_tmp"' EXIT
+export TMPDIR="$run_tmp"
+out="$run_tmp/uvu.out"
 node --import tsx node_modules/uvu/bin.js test '\.test\.ts$' --no-color "$@" 2>&1 | tee "$out"
 rc=${PIPESTATUS[0]}
 total=$(awk '/^ +Total:/{print $2}' "$out")
