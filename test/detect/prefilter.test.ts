@@ -203,6 +203,44 @@ test('any(File(..), {X matches f(#)}) filters are skipped exactly when no patter
   }
 })
 
+test('subjects over one base share a pre-test: the same scenarios fire as without the prefilter, on random texts', () => {
+  const s = loadInline([
+    trigger('up', "Upper(evt.Meta.k) contains 'AB'"),
+    trigger('low', "Lower(evt.Meta.k) contains 'b/x'"),
+    trigger('plain', "evt.Meta.k contains 'xa' || evt.Meta.k endsWith 'Kk'"),
+    trigger('query', "Upper(QueryUnescape(evt.Meta.k)) contains 'A B'"),
+    trigger('path', "Upper(PathUnescape(evt.Meta.k)) startsWith '/X'"),
+    trigger('decoded', "Lower(QueryUnescape(evt.Meta.k)) contains '\u00e9/'"),
+    trigger('other', "Upper(evt.Meta.j) contains 'AB'"),
+  ].join('---\n'))
+  assert.ok(s.every((x) => x.prefilter !== undefined))
+  const on = createDetector(s, {prefilter: true})
+  const off = createDetector(s, {prefilter: false})
+  assert.is((on as unknown as {pre: {groupedSubjectCount: number}}).pre.groupedSubjectCount, 6)
+  const alphabet = ['a', 'A', 'b', 'B', 'x', 'X', 'k', 'K', '/', ' ', '+', '%', '2', 'B', 'C', '3', 'A', '9', '\u00e9', '\u0131', '\u212a']
+  let seed = 5
+  const rnd = (n: number): number => {
+    seed = (seed * 1103515245 + 12345) & 0x7fffffff
+    return seed % n
+  }
+  const word = (max: number, letters: number): string => Array.from({length: rnd(max + 1)}, () => alphabet[rnd(letters)]).join('')
+  const seen = new Set<string>()
+  const fixed = ['x%C3%A9/', 'a+b', 'A%20b', '/x%41', '%2Fxyz', 'ab%zz', 'xa', 'kK', '\u212ak']
+  for (let round = 0; round < 3000 + fixed.length; round++) {
+    // a third of the random texts ASCII without '%' or '+' (the shared pre-test's case), the rest anything
+    const k = round < fixed.length ? fixed[round]! : round % 3 === 0 ? word(8, 10) : word(10, alphabet.length)
+    const meta = {k, j: word(4, 10), source_ip: '1.2.3.4'}
+    on.pour(evt(meta))
+    off.pour(evt(meta))
+    const got = fired(on)
+    assert.equal(got, fired(off), JSON.stringify(k))
+    for (const name of got) seen.add(name)
+  }
+  assert.equal([...seen].sort(), ['decoded', 'low', 'other', 'path', 'plain', 'query', 'up'])
+  assert.is(JSON.stringify({...on.metrics, prefilterSkipped: 0}), JSON.stringify({...off.metrics, prefilterSkipped: 0}))
+  assert.ok(on.metrics.prefilterSkipped > 3000, `skipped ${on.metrics.prefilterSkipped}`)
+})
+
 test('a scenario that changes the event makes later prefilters look again', () => {
   const s = loadInline([
     trigger('first', "evt.Meta.k contains 'zz'"),
