@@ -61,6 +61,13 @@ export interface LineCounts {
 export const OWN_STRINGS: PourHints = Object.freeze({ownStrings: true})
 
 /**
+ * Lines that are strings of their own (each decoded on its own by the LineSplitter, or handed
+ * over by structured clone): fields cut from one of at most this many characters are kept
+ * without a copy, pinning no more than the line each; longer lines' kept fields are copied.
+ */
+export const OWNED_LINE_MAX = 512
+
+/**
  * Parses lines of one source and gives the events that pass to `sink.event`: the per-line work
  * of the parse side, wherever it runs. `ownedUpTo`: lines of at most this many characters are
  * strings of their own (not views into a read buffer: lines handed over by the parse worker),
@@ -121,7 +128,8 @@ export async function parseInputs(options: ParseSideOptions, sink: ParseSink): P
     if (lines.length === 0) return
     const from: LinesSource = {...state.from, now}
     if (sink.takeLines?.(lines, from) === true) return
-    parseLines(parsers, lines.map((l) => l.raw), from, state.report, sink)
+    // every input of a scan is read through a LineSplitter, which decodes each line on its own
+    parseLines(parsers, lines.map((l) => l.raw), from, state.report, sink, OWNED_LINE_MAX)
   }
 
   const chooseType = (state: SourceState): void => {

@@ -27,7 +27,7 @@ import type {Logger} from '../model/logger.js'
 import {mergeParserMetrics} from './build-engines.js'
 import type {ScanContent} from './content.js'
 import type {ParserMetric, ParserStage} from './engines.js'
-import {OWN_STRINGS, parseLines, type LineCounts, type LinesSource, type ParseSideResult, type ParseSink} from './parse-side.js'
+import {OWN_STRINGS, OWNED_LINE_MAX, parseLines, type LineCounts, type LinesSource, type ParseSideResult, type ParseSink} from './parse-side.js'
 import type {ScanOptions, WorkerLogLevel} from './scan.js'
 import {availableCores, BlankParseWorker, inputsRuleOutWorker, parseWorkerUrl, startWorker} from './parse-worker-start.js'
 
@@ -44,12 +44,6 @@ export const BATCH_EVENTS = 256
  * batches stay in flight and the worker parses everything.
  */
 export const HAND_OFF_IN_FLIGHT = 3
-
-/**
- * Handed-over lines arrive as strings of their own (structured clone): fields cut from one of
- * at most this many characters are kept without a copy, pinning no more than the line each.
- */
-const OWNED_LINE_MAX = 512
 
 export interface ParseWorkerPlan {
   use: boolean
