@@ -7,7 +7,8 @@
 //           ssh-200k (type syslog; linux + sshd): genlogs logs, seed 1 (bench/lib.mjs generateLog)
 //   crowd   `node bin/run.js scan LOG:TYPE --hub … --collection … --json --fail-on none`: wall time
 //           of the whole process (start-up included), median of --runs (default 5 up to 20k lines,
-//           3 above); alerts = the JSON's summary.alerts
+//           3 above), and of --runs more after each CrowdSec replay measured in this run (the two
+//           sides then share the same stretch of time); alerts = the JSON's summary.alerts
 //   crowdsec  the agent (`crowdsec -no-api -dsn file://LOG -type TYPE`, test/helpers/crowdsec.ts
 //           runCrowdsecAgent) replaying the file into a LAPI started for that replay and stopped after
 //           it (not timed): the agent's wall time, median of at least --crowdsec-runs replays (default 3 up to
@@ -197,7 +198,7 @@ function scanCrowd(hubDir, c, log, runs) {
     alerts = summary.alerts
     times.push(r.ms / 1000)
   }
-  return {seconds: median(times), alerts}
+  return {seconds: median(times), alerts, times}
 }
 
 const MACHINE = 'bench-agent'
@@ -261,7 +262,7 @@ try {
     const row = {lines: c.lines}
     try {
       const runs = runsFor(c.lines)
-      const crowd = scanCrowd(hub.dir, c, log, runs)
+      let crowd = scanCrowd(hub.dir, c, log, runs)
       let cs
       let cached = false
       if (version) {
@@ -277,6 +278,12 @@ try {
           replays.push({...(await replayCrowdsec(c, log, hub.dataDir)), measured: new Date().toISOString(), load})
           cs = {seconds: median(replays.map((r) => r.seconds)), alerts: replays.at(-1).alerts, case: name, replays}
           writeCache(key, cs)
+          // crowd again after each replay: a replay takes minutes, in which the machine's speed moves; the
+          // crowd figure is then the median over the same stretch of time as CrowdSec's
+          const after = scanCrowd(hub.dir, c, log, runs)
+          if (after.alerts !== crowd.alerts) throw new Error(`crowd scan: ${after.alerts} alerts, ${crowd.alerts} in an earlier run`)
+          const times = [...crowd.times, ...after.times]
+          crowd = {seconds: median(times), alerts: crowd.alerts, times}
         }
         cs = {seconds: median(replays.map((r) => r.seconds)), alerts: replays.at(-1).alerts, replays}
       }
@@ -284,7 +291,7 @@ try {
       if (cs) Object.assign(row, {crowdsec_s: cs.seconds, ratio: cs.seconds / crowd.seconds})
       row.crowd_alerts = crowd.alerts
       if (cs) row.crowdsec_alerts = cs.alerts
-      row.runs = runs
+      row.runs = crowd.times.length
       if (cs) {
         const seconds = cs.replays.map((r) => r.seconds)
         row.crowdsec_runs = seconds.length
