@@ -14,7 +14,8 @@
  *   A || B   C = {cA ∪ cB} (best clause of each)    S = S(A) ∧ S(B)
  *   not A    C = ∅                                   S = S(A)
  *   X contains|startsWith|endsWith L  -> {{(X, L)}}; X == L -> a weak atom (cheap tests: kept only
- *   in a clause with a strong one); X matches 'c' -> the regex's required literals (regex/literals.ts);
+ *   in a clause with a strong one, or in a list of 8+ long values, see worthScanning); X matches
+ *   'c' -> the regex's required literals (regex/literals.ts);
  *   any(File('c'), {X op f(#)}) -> {(X, f(line)) for each line} ([] when the file is empty:
  *   never satisfied; none when some f(line) is ''); any(File('c'), {X matches f(#)}) and
  *   RegexpInFile(X, 'c') -> the union of the lines' required literals (none when a line has
@@ -333,12 +334,27 @@ function analyseAny(node: AST.BuiltinNode, scope: Scope, ctx: AnalysisContext): 
   return {clauses: [literals.map((l) => atom(subject, l, weak))], safe: true}
 }
 
-/** The clauses worth checking at run time: a strong atom each, literals of 2+ characters. */
+/**
+ * A clause of equality atoms only is worth a literal scan when it is a list (a data file's
+ * `any(File(..), {X == #})`): the filter's set lookup runs on every event, the scan of the
+ * subject for literals this long rarely finds one. A few short values (`evt.Parsed.verb in
+ * ['GET', 'HEAD']`) are cheaper to leave to the filter and the dispatch.
+ */
+const WEAK_LIST_MIN_ATOMS = 8
+const WEAK_LIST_MIN_LITERAL = 4
+
+function worthScanning(c: Clause): boolean {
+  if (c.some((a) => a.literal.length < 2)) return false
+  if (c.some((a) => !a.weak)) return true
+  return c.length >= WEAK_LIST_MIN_ATOMS && c.every((a) => a.literal.length >= WEAK_LIST_MIN_LITERAL)
+}
+
+/** The clauses worth checking at run time: a strong atom each or a list of long values, literals of 2+ characters. */
 export function usefulClauses(clauses: Clause[]): Clause[] {
   const seen = new Set<string>()
   const out: Clause[] = []
   for (const c of clauses) {
-    if (c.length > 0 && (!c.some((a) => !a.weak) || c.some((a) => a.literal.length < 2))) continue
+    if (c.length > 0 && !worthScanning(c)) continue
     const key = JSON.stringify(c.map((a) => [a.subject, a.literal]).sort())
     if (seen.has(key)) continue
     seen.add(key)

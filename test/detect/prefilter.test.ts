@@ -97,6 +97,14 @@ test('usefulClauses: drops weak-only and 1-character clauses, keeps the never-sa
   assert.equal(show(got), ['', 's~ab'])
 })
 
+test('usefulClauses: a weak-only clause is kept when it is a list of 8+ values of 4+ characters (a data file of names)', () => {
+  const a = (literal: string) => ({subject: 'f', literal, weak: true})
+  const names = ['c99.php', 'r57.php', 'wso.php', 'shell.php', 'b374k.php', 'fx29sh.php', 'mini.php', 'up.php']
+  assert.equal(show(usefulClauses([names.map(a)])), [names.map((n) => `f=${n}`).join(' | ')])
+  assert.equal(usefulClauses([names.slice(1).map(a)]), [], '7 values')
+  assert.equal(usefulClauses([[...names.slice(1), 'GET'].map(a)]), [], 'a short value')
+})
+
 const evt = (meta: Record<string, unknown>): Event => metaEvent(meta)
 const fired = firedScenarios
 
@@ -239,6 +247,30 @@ test('subjects over one base share a pre-test: the same scenarios fire as withou
   assert.equal([...seen].sort(), ['decoded', 'low', 'other', 'path', 'plain', 'query', 'up'])
   assert.is(JSON.stringify({...on.metrics, prefilterSkipped: 0}), JSON.stringify({...off.metrics, prefilterSkipped: 0}))
   assert.ok(on.metrics.prefilterSkipped > 3000, `skipped ${on.metrics.prefilterSkipped}`)
+})
+
+test('any(File(..), {X == #}) over a list of names: skipped when no name occurs in X, an equal X still fires', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'crowd-prefilter-'))
+  try {
+    fs.writeFileSync(path.join(dir, 'names.txt'), 'c99.php\nr57.php\nwso.php\nshell.php\nb374k.php\nfx29sh.php\nmini.php\nup.php\n')
+    const yaml = `${trigger('bd', "evt.Meta.k == 'x' || any(File('names.txt'), {evt.Meta.f == #})")}data:\n  - dest_file: names.txt\n    type: string\n`
+    const r = loadScenarios(['mem.yaml'], {contents: {'mem.yaml': yaml}, helpers: createHelperContext({dataDir: dir, logger: silentLogger, now: () => GoTime.now(UTC)})})
+    assert.equal(r.errors.map((e) => e.message), [])
+    assert.ok(r.scenarios[0]!.prefilter === undefined, "'x' (one character) joins the clause: too common to scan for")
+    const only = loadScenarios(['mem.yaml'], {contents: {'mem.yaml': yaml.replace("evt.Meta.k == 'x' || ", '')}, helpers: createHelperContext({dataDir: dir, logger: silentLogger, now: () => GoTime.now(UTC)})})
+    assert.ok(only.scenarios[0]!.prefilter !== undefined)
+    for (const prefilter of [true, false]) {
+      const d = createDetector(only.scenarios, {prefilter})
+      const fires = ['wso.php', 'index.php', 'xwso.php', 'UP.PHP', 'up.php', ''].filter((f) => {
+        d.pour(evt({f, source_ip: '1.2.3.4'}))
+        return fired(d).length > 0
+      })
+      assert.equal(fires, ['wso.php', 'up.php'])
+      assert.is(d.metrics.prefilterSkipped, prefilter ? 3 : 0, 'skipped') // index.php, UP.PHP, ''
+    }
+  } finally {
+    fs.rmSync(dir, {recursive: true, force: true})
+  }
 })
 
 test('a scenario that changes the event makes later prefilters look again', () => {
