@@ -106,6 +106,14 @@ test('usefulClauses: a weak-only clause is kept when it is a list of 8+ values o
 })
 
 const evt = (meta: Record<string, unknown>): Event => metaEvent(meta)
+
+/** A deterministic random integer in [0, n) (a linear congruential generator from `seed`). */
+function seeded(seed: number): (n: number) => number {
+  return (n) => {
+    seed = (seed * 1103515245 + 12345) & 0x7fffffff
+    return seed % n
+  }
+}
 const fired = firedScenarios
 
 test('scenarios with a prefilter are skipped (counted) and alerts do not change', () => {
@@ -142,11 +150,7 @@ test('Upper/Lower subjects: ASCII text is pre-tested ignoring case, other text i
 
 test('foldedLiteralRegExp: on ASCII text, matches exactly when a literal occurs in the folded text', () => {
   const alphabet = ['a', 'B', 'k', 'K', 's', 'S', '.', '*', '$', '(', '|', '/', 'é', '\u0131', '\u212a', '']
-  let seed = 11
-  const rnd = (n: number): number => {
-    seed = (seed * 1103515245 + 12345) & 0x7fffffff
-    return seed % n
-  }
+  const rnd = seeded(11)
   const word = (max: number, ascii: boolean): string => Array.from({length: rnd(max + 1)}, () => alphabet[rnd(ascii ? 12 : alphabet.length)]).join('')
   for (const [fold, map] of [['upper', goToUpper], ['lower', goToLower]] as const) {
     for (let round = 0; round < 300; round++) {
@@ -164,51 +168,63 @@ test('foldedLiteralRegExp: on ASCII text, matches exactly when a literal occurs 
   assert.is(foldedLiteralRegExp('lower', ['x', '']), null)
 })
 
-test('RegexpInFile filters get the lines\' required literals: skipped exactly when no line can match', () => {
+type Scenarios = ReturnType<typeof loadScenarios>['scenarios']
+
+/** Runs `body` with a loader of one inline scenario document whose data files are `files`, in a temp data dir. */
+function withDataFiles(files: Record<string, string>, body: (load: (yaml: string) => Scenarios) => void): void {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'crowd-prefilter-'))
   try {
-    fs.writeFileSync(path.join(dir, 'ua.txt'), '(?i)sqlmap\n\\bNikto\\b\ncurl/[0-9]+\n')
-    const yaml = `${trigger('ua', "RegexpInFile(evt.Meta.k, 'ua.txt')")}data:\n  - dest_file: ua.txt\n    type: regexp\n`
-    const r = loadScenarios(['mem.yaml'], {contents: {'mem.yaml': yaml}, helpers: createHelperContext({dataDir: dir, logger: silentLogger, now: () => GoTime.now(UTC)})})
-    assert.equal(r.errors.map((e) => e.message), [])
-    assert.ok(r.scenarios[0]!.prefilter !== undefined)
-    for (const prefilter of [true, false]) {
-      const d = createDetector(r.scenarios, {prefilter})
-      const fires = ['x SQLMap/1.0', 'Mozilla', 'curl/7.1', 'curl/x', 'aNikto', 'a Nikto/2'].filter((k) => {
-        d.pour(evt({k, source_ip: '1.2.3.4'}))
-        return fired(d).length > 0
-      })
-      assert.equal(fires, ['x SQLMap/1.0', 'curl/7.1', 'a Nikto/2'])
-      assert.is(d.metrics.prefilterSkipped, prefilter ? 1 : 0) // only 'Mozilla' holds no required literal
-    }
+    for (const [name, text] of Object.entries(files)) fs.writeFileSync(path.join(dir, name), text)
+    const helpers = createHelperContext({dataDir: dir, logger: silentLogger, now: () => GoTime.now(UTC)})
+    body((yaml) => {
+      const r = loadScenarios(['mem.yaml'], {contents: {'mem.yaml': yaml}, helpers})
+      assert.equal(r.errors.map((e) => e.message), [])
+      return r.scenarios
+    })
   } finally {
     fs.rmSync(dir, {recursive: true, force: true})
   }
+}
+
+/**
+ * One event per value of Meta[field], poured with the prefilter on and off: the values whose
+ * event fires (asserted the same both ways) and the scenarios skipped with the prefilter on.
+ */
+function firingValues(scenarios: Scenarios, field: string, values: string[]): {fires: string[]; skipped: number} {
+  const [on, off] = [true, false].map((prefilter) => {
+    const d = createDetector(scenarios, {prefilter})
+    const fires = values.filter((v) => {
+      d.pour(evt({[field]: v, source_ip: '1.2.3.4'}))
+      return fired(d).length > 0
+    })
+    return {fires, skipped: d.metrics.prefilterSkipped}
+  })
+  assert.equal(on!.fires, off!.fires, 'the same with the prefilter on and off')
+  assert.is(off!.skipped, 0)
+  return on!
+}
+
+test('RegexpInFile filters get the lines\' required literals: skipped exactly when no line can match', () => {
+  withDataFiles({'ua.txt': '(?i)sqlmap\n\\bNikto\\b\ncurl/[0-9]+\n'}, (load) => {
+    const s = load(`${trigger('ua', "RegexpInFile(evt.Meta.k, 'ua.txt')")}data:\n  - dest_file: ua.txt\n    type: regexp\n`)
+    assert.ok(s[0]!.prefilter !== undefined)
+    const {fires, skipped} = firingValues(s, 'k', ['x SQLMap/1.0', 'Mozilla', 'curl/7.1', 'curl/x', 'aNikto', 'a Nikto/2'])
+    assert.equal(fires, ['x SQLMap/1.0', 'curl/7.1', 'a Nikto/2'])
+    assert.is(skipped, 1) // only 'Mozilla' holds no required literal
+  })
 })
 
 test('any(File(..), {X matches f(#)}) filters are skipped exactly when no pattern can match', () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'crowd-prefilter-'))
-  try {
-    // thinkphp-cve-2018-20062's shape: Upper of the pattern, backslashes escaped in the file (a
-    // (?i) line would not do: Upper makes it (?I), which does not compile, and the filter fails)
-    fs.writeFileSync(path.join(dir, 'tp.txt'), 'index/\\\\think\\\\app/invokefunction\nx[0-9]+\\.php\nwp-[a-z]+\n')
-    const yaml = `${trigger('tp', "any(File('tp.txt'), {Upper(evt.Meta.k) matches Upper(#)})")}data:\n  - dest_file: tp.txt\n    type: string\n`
-    const r = loadScenarios(['mem.yaml'], {contents: {'mem.yaml': yaml}, helpers: createHelperContext({dataDir: dir, logger: silentLogger, now: () => GoTime.now(UTC)})})
-    assert.equal(r.errors.map((e) => e.message), [])
-    assert.ok(r.scenarios[0]!.prefilter !== undefined)
+  // thinkphp-cve-2018-20062's shape: Upper of the pattern, backslashes escaped in the file (a
+  // (?i) line would not do: Upper makes it (?I), which does not compile, and the filter fails)
+  withDataFiles({'tp.txt': 'index/\\\\think\\\\app/invokefunction\nx[0-9]+\\.php\nwp-[a-z]+\n'}, (load) => {
+    const s = load(`${trigger('tp', "any(File('tp.txt'), {Upper(evt.Meta.k) matches Upper(#)})")}data:\n  - dest_file: tp.txt\n    type: string\n`)
+    assert.ok(s[0]!.prefilter !== undefined)
     const texts = ['/index/\\think\\app/invokefunction&x=1', '/index/think/app', '/x12.PHP', '/x.php', '/WP-LOGIN', '/wp-', '/', '\u0131ndex']
-    for (const prefilter of [true, false]) {
-      const d = createDetector(r.scenarios, {prefilter})
-      const fires = texts.filter((k) => {
-        d.pour(evt({k, source_ip: '1.2.3.4'}))
-        return fired(d).length > 0
-      })
-      assert.equal(fires, ['/index/\\think\\app/invokefunction&x=1', '/x12.PHP', '/WP-LOGIN'])
-      assert.is(d.metrics.prefilterSkipped, prefilter ? 3 : 0, 'skipped') // '/index/think/app', '/', '\u0131ndex'
-    }
-  } finally {
-    fs.rmSync(dir, {recursive: true, force: true})
-  }
+    const {fires, skipped} = firingValues(s, 'k', texts)
+    assert.equal(fires, ['/index/\\think\\app/invokefunction&x=1', '/x12.PHP', '/WP-LOGIN'])
+    assert.is(skipped, 3, 'skipped') // '/index/think/app', '/', '\u0131ndex'
+  })
 })
 
 test('subjects over one base share a pre-test: the same scenarios fire as without the prefilter, on random texts', () => {
@@ -226,11 +242,7 @@ test('subjects over one base share a pre-test: the same scenarios fire as withou
   const off = createDetector(s, {prefilter: false})
   assert.is((on as unknown as {pre: {groupedSubjectCount: number}}).pre.groupedSubjectCount, 6)
   const alphabet = ['a', 'A', 'b', 'B', 'x', 'X', 'k', 'K', '/', ' ', '+', '%', '2', 'B', 'C', '3', 'A', '9', '\u00e9', '\u0131', '\u212a']
-  let seed = 5
-  const rnd = (n: number): number => {
-    seed = (seed * 1103515245 + 12345) & 0x7fffffff
-    return seed % n
-  }
+  const rnd = seeded(5)
   const word = (max: number, letters: number): string => Array.from({length: rnd(max + 1)}, () => alphabet[rnd(letters)]).join('')
   const seen = new Set<string>()
   const fixed = ['x%C3%A9/', 'a+b', 'A%20b', '/x%41', '%2Fxyz', 'ab%zz', 'xa', 'kK', '\u212ak']
@@ -250,27 +262,15 @@ test('subjects over one base share a pre-test: the same scenarios fire as withou
 })
 
 test('any(File(..), {X == #}) over a list of names: skipped when no name occurs in X, an equal X still fires', () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'crowd-prefilter-'))
-  try {
-    fs.writeFileSync(path.join(dir, 'names.txt'), 'c99.php\nr57.php\nwso.php\nshell.php\nb374k.php\nfx29sh.php\nmini.php\nup.php\n')
+  withDataFiles({'names.txt': 'c99.php\nr57.php\nwso.php\nshell.php\nb374k.php\nfx29sh.php\nmini.php\nup.php\n'}, (load) => {
     const yaml = `${trigger('bd', "evt.Meta.k == 'x' || any(File('names.txt'), {evt.Meta.f == #})")}data:\n  - dest_file: names.txt\n    type: string\n`
-    const r = loadScenarios(['mem.yaml'], {contents: {'mem.yaml': yaml}, helpers: createHelperContext({dataDir: dir, logger: silentLogger, now: () => GoTime.now(UTC)})})
-    assert.equal(r.errors.map((e) => e.message), [])
-    assert.ok(r.scenarios[0]!.prefilter === undefined, "'x' (one character) joins the clause: too common to scan for")
-    const only = loadScenarios(['mem.yaml'], {contents: {'mem.yaml': yaml.replace("evt.Meta.k == 'x' || ", '')}, helpers: createHelperContext({dataDir: dir, logger: silentLogger, now: () => GoTime.now(UTC)})})
-    assert.ok(only.scenarios[0]!.prefilter !== undefined)
-    for (const prefilter of [true, false]) {
-      const d = createDetector(only.scenarios, {prefilter})
-      const fires = ['wso.php', 'index.php', 'xwso.php', 'UP.PHP', 'up.php', ''].filter((f) => {
-        d.pour(evt({f, source_ip: '1.2.3.4'}))
-        return fired(d).length > 0
-      })
-      assert.equal(fires, ['wso.php', 'up.php'])
-      assert.is(d.metrics.prefilterSkipped, prefilter ? 3 : 0, 'skipped') // index.php, UP.PHP, ''
-    }
-  } finally {
-    fs.rmSync(dir, {recursive: true, force: true})
-  }
+    assert.ok(load(yaml)[0]!.prefilter === undefined, "'x' (one character) joins the clause: too common to scan for")
+    const only = load(yaml.replace("evt.Meta.k == 'x' || ", ''))
+    assert.ok(only[0]!.prefilter !== undefined)
+    const {fires, skipped} = firingValues(only, 'f', ['wso.php', 'index.php', 'xwso.php', 'UP.PHP', 'up.php', ''])
+    assert.equal(fires, ['wso.php', 'up.php'])
+    assert.is(skipped, 3, 'skipped') // index.php, UP.PHP, ''
+  })
 })
 
 test('a scenario that changes the event makes later prefilters look again', () => {
@@ -363,11 +363,7 @@ test('linux + nginx + base-http-scenarios on genlogs nginx lines: same alerts an
 
 test('anyLiteralRegExp: matches exactly when one literal is a substring (regex syntax in literals is literal)', () => {
   const alphabet = ['a', 'b', '.', '*', '\\', '$', '(', ')', '[', ']', '{', '}', '|', '?', '+', '^', '/', '\n', 'é', '\ud83d']
-  let seed = 7
-  const rnd = (n: number): number => {
-    seed = (seed * 1103515245 + 12345) & 0x7fffffff
-    return seed % n
-  }
+  const rnd = seeded(7)
   const word = (max: number): string => Array.from({length: 1 + rnd(max)}, () => alphabet[rnd(alphabet.length)]).join('')
   for (let round = 0; round < 300; round++) {
     const literals = Array.from({length: 1 + rnd(6)}, () => word(4))
