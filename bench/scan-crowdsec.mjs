@@ -236,6 +236,11 @@ async function replayInto(c, log, dataDir) {
   return {seconds: r.durationMs / 1000, alerts}
 }
 
+/** CrowdSec's figure from its replays: the median time, the last replay's alerts. */
+function ofReplays(replays) {
+  return {seconds: median(replays.map((r) => r.seconds)), alerts: replays.at(-1).alerts, replays}
+}
+
 function nodeBaseline(runs) {
   const times = []
   for (let i = 0; i < runs; i++) {
@@ -276,8 +281,7 @@ try {
           process.stderr.write(`${name}: CrowdSec ${version} replaying ${c.lines} lines (${replays.length + 1} of ${want}, then cached)…\n`)
           const load = +os.loadavg()[0].toFixed(2)
           replays.push({...(await replayCrowdsec(c, log, hub.dataDir)), measured: new Date().toISOString(), load})
-          cs = {seconds: median(replays.map((r) => r.seconds)), alerts: replays.at(-1).alerts, case: name, replays}
-          writeCache(key, cs)
+          writeCache(key, {...ofReplays(replays), case: name})
           // crowd again after each replay: a replay takes minutes, in which the machine's speed moves; the
           // crowd figure is then the median over the same stretch of time as CrowdSec's
           const after = scanCrowd(hub.dir, c, log, runs)
@@ -285,7 +289,7 @@ try {
           const times = [...crowd.times, ...after.times]
           crowd = {seconds: median(times), alerts: crowd.alerts, times}
         }
-        cs = {seconds: median(replays.map((r) => r.seconds)), alerts: replays.at(-1).alerts, replays}
+        cs = ofReplays(replays)
       }
       row.crowd_s = crowd.seconds
       if (cs) Object.assign(row, {crowdsec_s: cs.seconds, ratio: cs.seconds / crowd.seconds})

@@ -84,6 +84,9 @@ export interface PrefilterSubject {
 /** Which characters a subject's wrappers would decode: none, `%XX` (PathUnescape), or `%XX` and `+` (QueryUnescape). */
 export type Unescaping = 'none' | 'path' | 'query'
 
+/** What each subject wrapper decodes (Upper and Lower none). */
+const UNESCAPING_OF: Readonly<Record<string, Unescaping>> = {PathUnescape: 'path', QueryUnescape: 'query'}
+
 function strongerUnescaping(a: Unescaping, b: Unescaping): Unescaping {
   return a === 'query' || b === 'query' ? 'query' : a === 'path' || b === 'path' ? 'path' : 'none'
 }
@@ -400,8 +403,7 @@ export function attachPrefilters(scenarios: readonly CompiledScenario[], ctx: Pi
         let inner = node
         let unescape: Unescaping = 'none'
         while (inner.type === 'Call' && inner.callee.type === 'Identifier' && SUBJECT_WRAPPERS.has(inner.callee.name) && inner.args.length === 1) {
-          if (inner.callee.name === 'QueryUnescape') unescape = 'query'
-          else if (inner.callee.name === 'PathUnescape' && unescape === 'none') unescape = 'path'
+          unescape = strongerUnescaping(unescape, UNESCAPING_OF[inner.callee.name] ?? 'none')
           inner = inner.args[0]!
         }
         const baseKey = print(inner)
