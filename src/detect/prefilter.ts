@@ -467,8 +467,7 @@ export function foldedLiteralRegExp(fold: 'upper' | 'lower', literals: readonly 
   const impossible = fold === 'upper' ? /[a-z\u0080-\uffff]/ : /[A-Z\u0080-\uffff]/
   const possible = literals.filter((l) => !impossible.test(l))
   if (possible.length === 0) return 'never'
-  if (possible.includes('')) return null
-  return new RegExp(possible.map((l) => l.replace(REGEX_SPECIAL, '\\$&')).join('|'), 'i')
+  return anyLiteralRegExp(possible, 'i')
 }
 
 interface IndexedSubject {
