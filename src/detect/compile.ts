@@ -183,7 +183,7 @@ export function compileScenario(doc: ScenarioDocument, index: number, ctx: Compi
   const simulated = (sim?.simulation === true) !== (sim?.exclusions ?? []).includes(c.name)
   const {hash, version} = scenarioVersion(doc, c.name, ctx.hubIndex)
 
-  return {
+  return scenarioRecord({
     index,
     name: c.name,
     description: c.description,
@@ -193,7 +193,7 @@ export function compileScenario(doc: ScenarioDocument, index: number, ctx: Compi
     docIndex: doc.docIndex,
     filterText: c.filter,
     filter,
-    ...(ctx.memo !== undefined ? {exprMemo: ctx.memo} : {}),
+    exprMemo: ctx.memo,
     groupby,
     distinct,
     cancelOn,
@@ -213,6 +213,51 @@ export function compileScenario(doc: ScenarioDocument, index: number, ctx: Compi
     simulated,
     hash,
     version,
+  })
+}
+
+/**
+ * A CompiledScenario as one object literal with every field, optional ones included, in one
+ * order: the only place scenarios are made (compileScenario, and the load steps that add a
+ * filter plan or a prefilter go through it), so that all of them share one V8 map. The
+ * detector reads them per event (`s.groupby`, `s.type`, `s.distinct`...); copies made by
+ * spreading (`{...s, prefilter}`) each got a map of their own, and with dozens of maps those
+ * reads went megamorphic and the optimised detector was thrown away each time a scenario of a
+ * new map first took an event (docs/performance.md).
+ */
+export function scenarioRecord(s: CompiledScenario): CompiledScenario {
+  return {
+    index: s.index,
+    name: s.name,
+    description: s.description,
+    type: s.type,
+    config: s.config,
+    file: s.file,
+    docIndex: s.docIndex,
+    filterText: s.filterText,
+    filter: s.filter,
+    filterPlan: s.filterPlan,
+    prefilter: s.prefilter,
+    exprMemo: s.exprMemo,
+    groupby: s.groupby,
+    distinct: s.distinct,
+    cancelOn: s.cancelOn,
+    condition: s.condition,
+    overflowFilter: s.overflowFilter,
+    bayesian: s.bayesian,
+    capacity: s.capacity,
+    leakspeedNs: s.leakspeedNs,
+    leakspeedText: s.leakspeedText,
+    durations: s.durations,
+    blackholeNs: s.blackholeNs,
+    queueLimit: s.queueLimit,
+    lifetimeNs: s.lifetimeNs,
+    scope: s.scope,
+    remediation: s.remediation,
+    reprocess: s.reprocess,
+    simulated: s.simulated,
+    hash: s.hash,
+    version: s.version,
   }
 }
 

@@ -17,7 +17,7 @@ import {compileExpr, parseExpr, type Program} from '../expr/index.js'
 import {print} from '../expr/print.js'
 import {isPureTree} from '../expr/purity.js'
 import type {Node} from '../expr/ast.js'
-import type {CompileContext, CompiledScenario} from './compile.js'
+import {scenarioRecord, type CompileContext, type CompiledScenario} from './compile.js'
 import {throughContentCache, withContentCache} from '../platform/content-cache.js'
 
 /** A scenario filter as a list of shared parts (each a program giving a boolean). */
@@ -124,7 +124,7 @@ export function planSharedFilters(scenarios: readonly CompiledScenario[], ctx: P
       }
       parts.push(program)
     }
-    return {...s, filterPlan: {parts, strict: conjuncts.length > 1}, ...(ctx.memo !== undefined ? {exprMemo: ctx.memo} : {})}
+    return scenarioRecord({...s, filterPlan: {parts, strict: conjuncts.length > 1}, exprMemo: ctx.memo ?? s.exprMemo})
   })
 }
 

@@ -34,7 +34,7 @@ import {LiteralMultiSearch} from '../expr/literal-search.js'
 import {print} from '../expr/print.js'
 import {isPureTree} from '../expr/purity.js'
 import {compileRe2, requiredLiteralsOf} from '../regex/index.js'
-import type {CompileContext, CompiledScenario} from './compile.js'
+import {scenarioRecord, type CompileContext, type CompiledScenario} from './compile.js'
 import {scenarioEffects} from './filter-share.js'
 
 /** One atom: `literal` occurs in the value of the subject (printed expression source). */
@@ -432,7 +432,7 @@ export function attachPrefilters(scenarios: readonly CompiledScenario[], ctx: Pi
       }
       compiled.push(atoms)
     }
-    return {...s, prefilter: {clauses: compiled}}
+    return scenarioRecord({...s, prefilter: {clauses: compiled}})
   })
 }
 

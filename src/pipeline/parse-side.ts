@@ -75,8 +75,10 @@ export const OWNED_LINE_MAX = 512
  * `mode`: replayed on event time (scans, backlogs) or live on the wall clock (`crowd watch`).
  */
 export function parseLines(parsers: ParserStage, raws: readonly string[], from: LinesSource, counts: LineCounts, sink: Pick<ParseSink, 'event'>, ownedUpTo = 0, mode: number = ExpectMode.timeMachine): void {
+  // read once per batch: `from` is a fresh spread copy per batch, so reads in the loop would go megamorphic
+  const {src, module, labels, now} = from
   for (const raw of raws) {
-    const evt = newLogEvent({raw, src: from.src, module: from.module, labels: from.labels, time: from.now})
+    const evt = newLogEvent({raw, src, module, labels, time: now})
     evt.ExpectMode = mode
     if (parsers.parse(evt)) {
       counts.parsed++

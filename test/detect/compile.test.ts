@@ -63,4 +63,13 @@ test('every hub scenario compiles', () => {
   assert.ok(r.scenarios.length >= 300)
 })
 
+test('every compiled scenario has the same fields in the same order (one object shape for the detector)', () => {
+  const r = loadScenarios([path.join(SHARED, 'crowdsec-hub', 'scenarios')])
+  // the hub has scenarios with and without a shared filter plan, a prefilter, each optional expression
+  assert.ok(r.scenarios.some((s) => s.filterPlan !== undefined) && r.scenarios.some((s) => s.filterPlan === undefined))
+  assert.ok(r.scenarios.some((s) => s.prefilter !== undefined) && r.scenarios.some((s) => s.prefilter === undefined))
+  const shapes = new Set(r.scenarios.map((s) => Object.keys(s).join(',')))
+  assert.equal([...shapes], [Object.keys(r.scenarios[0]!).join(',')])
+})
+
 test.run()
