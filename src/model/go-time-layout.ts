@@ -898,17 +898,62 @@ function parseAccessLogTime(value: string, localLoc: GoLocation): GoTime | undef
 /**
  * Go Time.Format(RFC3339Nano) of an instant and its offset (a GoTime, or the detector's Instant):
  * the same text as formatGoTime(t, RFC3339Nano), without walking the layout's parts. ParseDate
- * writes it for every line, and alerts carry it.
+ * writes it for every line with a new timestamp, and alerts carry it. The date part and the
+ * zone part are remembered for the last day and offset (a log's lines share them), so a call
+ * builds only the clock part.
  */
 export function formatRfc3339Nano(t: {readonly sec: number; readonly nsec: number; readonly offset: number}): string {
-  const wall = t.sec + t.offset
+  const offset = t.offset
+  const wall = t.sec + offset
   const days = Math.floor(wall / 86400)
-  const [year, month, day] = civilFromDays(days)
+  if (days !== rfc3339Day) {
+    const [year, month, day] = civilFromDays(days)
+    rfc3339DayText = zeroPad(year, 4) + '-' + pad2(month) + '-' + pad2(day) + 'T'
+    rfc3339DayExact = year >= 0 && year <= 9999
+    rfc3339Day = days
+  }
+  if (offset !== rfc3339Offset) {
+    rfc3339OffsetText = formatOffset(offset, Std.ISO8601ColonTZ)
+    rfc3339Offset = offset
+  }
   const secOfDay = wall - days * 86400
-  const hour = Math.floor(secOfDay / 3600)
-  const min = Math.floor((secOfDay % 3600) / 60)
+  const minOfDay = Math.floor(secOfDay / 60)
+  const hour = Math.floor(minOfDay / 60)
+  const min = minOfDay % 60
   const sec = secOfDay % 60
-  let out = zeroPad(year, 4) + '-' + pad2(month) + '-' + pad2(day) + 'T' + pad2(hour) + ':' + pad2(min) + ':' + pad2(sec)
+  // the clock as one flat string (concatenating its six parts made six intermediate strings)
+  const clock = String.fromCharCode(48 + Math.floor(hour / 10), 48 + (hour % 10), 58, 48 + Math.floor(min / 10), 48 + (min % 10), 58, 48 + Math.floor(sec / 10), 48 + (sec % 10))
+  let out = rfc3339DayText + clock
   if (t.nsec !== 0) out += appendNano(t.nsec, Std.FracSecond9, 9, '.')
-  return out + formatOffset(t.offset, Std.ISO8601ColonTZ)
+  out += rfc3339OffsetText
+  // parsing the text back gives this instant exactly: a 4-digit year, an offset of whole minutes under a day
+  if (rfc3339DayExact && offset % 60 === 0 && offset > -86400 && offset < 86400) {
+    lastRfc3339 = out
+    lastRfc3339Sec = t.sec
+    lastRfc3339Nsec = t.nsec
+    lastRfc3339Offset = offset
+  } else {
+    lastRfc3339 = ''
+  }
+  return out
 }
+
+/**
+ * The instant that formatRfc3339Nano last made `text` from, when `text` is that text and
+ * parsing it back (RFC 3339) gives that instant; otherwise undefined. The detector reads the
+ * MarshaledTime the date parser has just written: this saves parsing it again.
+ */
+export function lastRfc3339NanoInstant(text: string): {sec: number; nsec: number; offset: number} | undefined {
+  if (text !== lastRfc3339 || text === '') return undefined
+  return {sec: lastRfc3339Sec, nsec: lastRfc3339Nsec, offset: lastRfc3339Offset}
+}
+
+let rfc3339Day = NaN
+let rfc3339DayText = ''
+let rfc3339DayExact = false
+let rfc3339Offset = NaN
+let rfc3339OffsetText = ''
+let lastRfc3339 = ''
+let lastRfc3339Sec = 0
+let lastRfc3339Nsec = 0
+let lastRfc3339Offset = 0

@@ -1,7 +1,10 @@
 import {test} from 'uvu'
 import * as assert from 'uvu/assert'
-import {formatRfc3339Nano} from '../../src/model/go-time-layout.js'
+import {formatRfc3339Nano, lastRfc3339NanoInstant} from '../../src/model/go-time-layout.js'
+import {GoTime, fixedZone, loadLocation, UTC} from '../../src/model/go-time.js'
+import {MarshaledTimeCache} from '../../src/detect/clock.js'
 import {formatGoDefault, formatGoDuration, parseDurationNs, parseRfc3339} from '../../src/detect/time.js'
+import {rng} from '../helpers/random.js'
 
 const durations: [number, string][] = [
   [0, '0s'], [1, '1ns'], [1500, '1.5µs'], [500_000, '500µs'], [1_500_000, '1.5ms'], [30_181_650, '30.18165ms'],
@@ -46,5 +49,26 @@ test('parseRfc3339 epoch seconds', () => {
 for (const bad of ['2026-02-30T00:00:00Z', '2026-02-12 14:10:21Z', 'Feb 12 14:10:21', '', '2026-02-12T14:10:21']) {
   test(`parseRfc3339 rejects ${JSON.stringify(bad)}`, () => assert.is(parseRfc3339(bad), null))
 }
+
+test('the MarshaledTime cache gives what parseRfc3339 gives, also for a text formatRfc3339Nano has just made', () => {
+  const next = rng(2026)
+  // whole-minute offsets (the text is exact), offsets with seconds (it is not), years outside 0..9999
+  const zones = [UTC, fixedZone('', 3600), fixedZone('', -(9 * 3600 + 30 * 60)), fixedZone('X', 5 * 3600 + 45 * 60 + 17), loadLocation('Europe/Paris')]
+  const cache = new MarshaledTimeCache()
+  let remembered = 0
+  let sec = 0
+  for (let i = 0; i < 6000; i++) {
+    // runs of lines within a day (the date and zone parts are reused), and jumps across years -100..10100
+    sec = i % 50 === 0 ? Math.floor((next() * 10200 - 2070) * 365.2425 * 86400) : sec + Math.floor(next() * 4)
+    const nsec = [0, 0, Math.floor(next() * 1000) * 1e6, Math.floor(next() * 1e9)][i % 4]!
+    const t = new GoTime(sec, nsec, zones[Math.floor(i / 50) % zones.length])
+    const text = formatRfc3339Nano(t)
+    if (lastRfc3339NanoInstant(text) !== undefined) remembered++
+    assert.equal(cache.parse(text), parseRfc3339(text), text)
+    assert.is(lastRfc3339NanoInstant(text + ' '), undefined)
+  }
+  assert.ok(remembered > 3000, `${remembered} instants remembered`)
+  assert.is(lastRfc3339NanoInstant(''), undefined)
+})
 
 test.run()

@@ -1,5 +1,6 @@
 import {test} from 'uvu'
 import * as assert from 'uvu/assert'
+import {rng} from '../helpers/random.js'
 import {GoTime, UTC, fixedZone, loadLocation, setLocalLocation, type GoLocation} from '../../src/model/go-time.js'
 import {ACCESS_LOG_LAYOUT, ANSIC, Kitchen, RFC1123, RFC1123Z, RFC3339, RFC3339Nano, RFC822, RFC850, RubyDate, StampMicro, UnixDate, formatGoTime, formatRfc3339Nano, parseGoTime, tryParseGoTime} from '../../src/model/go-time-layout.js'
 
@@ -126,19 +127,6 @@ test('format/parse round trip for every named layout', () => {
     assert.ok(parseGoTime(layout, text).Equal(t), `${layout}: ${text}`)
   }
 })
-
-/** A deterministic generator (xorshift32), so that a failure names a reproducible case. */
-function rng(seed: number): () => number {
-  let x = seed >>> 0 || 1
-  return () => {
-    x ^= x << 13
-    x >>>= 0
-    x ^= x >>> 17
-    x ^= x << 5
-    x >>>= 0
-    return x / 0x100000000
-  }
-}
 
 /** parseCore's answer (parseGoTime does not take the fast path), undefined when it fails. */
 function general(layout: string, value: string, loc?: GoLocation): GoTime | undefined {
