@@ -130,26 +130,11 @@ export function compileRe2(source: string, options: CompileRe2Options = {}, tree
   const treeOf = (): Re2Tree => (parsed ??= parseRe2(source))
   const t = cache === undefined ? translate(treeOf(), options) : cache.memo('re2', translationKey(source, options), () => translate(treeOf(), options))
   const used = options.usedGroups
-  const base = {
-    source,
-    groups: t.groups,
-    names: t.names,
-    nestedUnbounded: t.nestedUnbounded,
-    exponentialRisk: t.exponentialRisk,
-    backtrackRisk: t.backtrackRisk,
-  }
   // the VM needs the syntax tree: parsed when it first runs (a cached translation has none)
   let vm: Re2Vm | undefined
   const theVm = (): Re2Vm => (vm ??= new Re2Vm(treeOf(), used))
   if (t.vmReason !== undefined || t.jsSource === undefined) {
-    return {
-      ...base,
-      engine: 'vm',
-      vmReason: t.vmReason,
-      test: (text) => theVm().test(text),
-      exec: (text) => theVm().exec(text),
-      groupIndex: (g) => (g >= 0 && g <= t.groups ? g : -1),
-    }
+    return re2Regex(source, t, 'vm', (text) => theVm().test(text), (text) => theVm().exec(text), (g) => (g >= 0 && g <= t.groups ? g : -1))
   }
   const renumber = new Int32Array(t.groups + 1).fill(-1)
   renumber[0] = 0
@@ -168,14 +153,37 @@ export function compileRe2(source: string, options: CompileRe2Options = {}, tree
   const risk = t.backtrackRisk
   const fullExec = risk ? vmExec : (text: string) => unicode.exec(text)
   const fullTest = risk ? (text: string) => theVm().test(text) : (text: string) => unicode.test(text)
-  if (t.bmpSource === undefined) return {...base, engine: 'js', jsSource, test: fullTest, exec: fullExec, groupIndex}
+  if (t.bmpSource === undefined) return re2Regex(source, t, 'js', fullTest, fullExec, groupIndex)
   const bmp = new RegExp(t.bmpSource)
+  return re2Regex(
+    source,
+    t,
+    'js',
+    (text) => (SURROGATE.test(text) ? fullTest(text) : bmp.test(text)),
+    (text) => (SURROGATE.test(text) ? fullExec(text) : bmp.exec(text)),
+    groupIndex,
+  )
+}
+
+/**
+ * A compiled regex as one object literal with every field in one order, whichever engine runs
+ * it, so that all of them share one V8 map: callers read `re.test` and `re.exec` on every line,
+ * and objects made by spreading a common part each got a map of their own (such reads then go
+ * megamorphic).
+ */
+function re2Regex(source: string, t: Re2Translation, engine: 'js' | 'vm', test: Re2Regex['test'], exec: Re2Regex['exec'], groupIndex: Re2Regex['groupIndex']): Re2Regex {
   return {
-    ...base,
-    engine: 'js',
-    jsSource,
-    test: (text) => (SURROGATE.test(text) ? fullTest(text) : bmp.test(text)),
-    exec: (text) => (SURROGATE.test(text) ? fullExec(text) : bmp.exec(text)),
+    source,
+    groups: t.groups,
+    names: t.names,
+    engine,
+    jsSource: engine === 'js' ? t.jsSource : undefined,
+    vmReason: engine === 'vm' ? t.vmReason : undefined,
+    nestedUnbounded: t.nestedUnbounded,
+    exponentialRisk: t.exponentialRisk,
+    backtrackRisk: t.backtrackRisk,
+    test,
+    exec,
     groupIndex,
   }
 }
