@@ -124,6 +124,12 @@ export class Detector {
   private readonly timeCache = new MarshaledTimeCache()
   private readonly eventClock = new EventClock()
   private readonly reprocessQueue: Event[] = []
+  /**
+   * Whether reprocessQueue has events: what every pour reads, rather than the array's length (the
+   * array changes its V8 map at its first push, which threw away the optimised code of the whole
+   * per-line loop that had inlined that read).
+   */
+  private reprocessQueued = false
   private poursSinceSweep = 0
   private liveBuckets = 0
   private timer: ReturnType<typeof setInterval> | undefined
@@ -276,6 +282,11 @@ export class Detector {
   /** After an event's own pour: the overflows it made that are reprocessed, then the periodic sweep. */
   private afterPour(): void {
     if (this.pouring) return
+    if (this.reprocessQueued) this.reprocess()
+    if (++this.poursSinceSweep >= Math.max(4096, this.liveBuckets)) this.sweep()
+  }
+
+  private reprocess(): void {
     this.pouring = true
     try {
       let n = 0
@@ -286,8 +297,8 @@ export class Detector {
       this.reprocessQueue.length = 0
     } finally {
       this.pouring = false
+      this.reprocessQueued = false
     }
-    if (++this.poursSinceSweep >= Math.max(4096, this.liveBuckets)) this.sweep()
   }
 
   private pourOne(evt: Event): void {
@@ -592,7 +603,10 @@ export class Detector {
     // postoverflow parsers and listeners run arbitrary code (even a nested pour): shared filter results are forgotten
     this.memo.next()
     this.overflowCount++
-    if (s.reprocess && !whitelisted) this.reprocessQueue.push(reprocessEvent(evt, alert))
+    if (s.reprocess && !whitelisted) {
+      this.reprocessQueue.push(reprocessEvent(evt, alert))
+      this.reprocessQueued = true
+    }
   }
 
   /** Collects expired instances (replay: on the event clock; live: wall clock), firing due counters. */
