@@ -5,7 +5,7 @@
  * never fields or methods, so expressions cannot see them.
  */
 import {GoTime} from './go-time.js'
-import {isGoMap, isStringMap, newAnyMap, newStringMap, type AnyMap, type StringMap} from './go-values.js'
+import {isGoMap, isStringMap, newAnyMap, newSmallStringMap, newStringMap, type AnyMap, type StringMap} from './go-values.js'
 
 export const EventType = {log: 0, overflow: 1, appsec: 2} as const
 export const ExpectMode = {live: 0, timeMachine: 1} as const
@@ -80,9 +80,9 @@ export class Event {
 
   /** The maps default to new empty ones. */
   constructor(line?: Line, parsed?: StringMap, enriched?: StringMap, unmarshaled?: AnyMap, meta?: StringMap) {
-    this.Line = line ?? {Raw: '', Src: '', Time: ZERO_TIME, Labels: newStringMap(), Process: false, Module: ''}
+    this.Line = line ?? {Raw: '', Src: '', Time: ZERO_TIME, Labels: newSmallStringMap(), Process: false, Module: ''}
     this.Parsed = parsed ?? newStringMap()
-    this.Enriched = enriched ?? newStringMap()
+    this.Enriched = enriched ?? newSmallStringMap()
     this.Unmarshaled = unmarshaled ?? newAnyMap()
     this.Meta = meta ?? newStringMap()
   }
@@ -132,7 +132,7 @@ function overflowMeta(overflow: OverflowLike, key: string): string {
 
 /** A LOG event for one acquired line, as the file datasource builds it (hubtest.md §3.3). */
 export function newLogEvent(line: RawLineInput): Event {
-  const labels = newStringMap()
+  const labels = newSmallStringMap()
   const src = line.labels
   for (const k in src) if (Object.hasOwn(src, k)) labels[k] = src[k]!
   const evt = new Event({Raw: line.raw, Src: line.src, Time: line.time ?? GoTime.now(), Labels: labels, Process: true, Module: line.module})
@@ -260,7 +260,7 @@ function sourceEnrichment(m: StringMap, detach: (s: string) => string): StringMa
   let out: StringMap | undefined
   for (const k of SOURCE_ENRICHED_KEYS) {
     if (!Object.hasOwn(m, k)) continue
-    out ??= newStringMap()
+    out ??= newSmallStringMap()
     out[k] = detach(m[k]!)
   }
   return out ?? EMPTY_STRING_MAP

@@ -187,6 +187,16 @@ export function civilFromDays(days: number): [number, number, number] {
   return [yoe + era * 400 + (m <= 2 ? 1 : 0), m, d]
 }
 
+/** The day numbers (days since the Unix epoch) of 0000-01-01 and 0001-01-01. */
+const YEAR_ZERO_FIRST_DAY = daysFromCivil(0, 1, 1)
+const YEAR_ONE_FIRST_DAY = daysFromCivil(1, 1, 1)
+
+/** t.Year() === 0, from the wall-clock day alone (no civil date made, none cached on t). */
+export function inYearZero(t: GoTime): boolean {
+  const days = Math.floor((t.sec + t.offset) / 86400)
+  return days >= YEAR_ZERO_FIRST_DAY && days < YEAR_ONE_FIRST_DAY
+}
+
 export function isLeap(year: number): boolean {
   return year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0)
 }

@@ -118,9 +118,22 @@ type StringMapConstructor = new (sizing?: true) => StringMap
 /** The first string map, with every in-object key used; never read (see StringMapObject). */
 const SIZING: object = Object.freeze(new (StringMapObject as unknown as StringMapConstructor)(true))
 
-/** A new, empty map[string]string (Parsed, Meta, Enriched, Labels, ParseKV results). */
+/** A new, empty map[string]string (Parsed, Meta, ParseKV results). */
 export function newStringMap(): StringMap {
   return new (StringMapObject as unknown as StringMapConstructor)()
+}
+
+/** The constructor of small string maps: the same prototype, no room reserved (see newSmallStringMap). */
+function SmallStringMapObject(): void {}
+SmallStringMapObject.prototype = STRING_MAP_PROTOTYPE
+
+/**
+ * A new, empty map[string]string for a map that holds a few keys: an event's Labels (`type`)
+ * and Enriched (a date, a few geoip fields). A map of newStringMap keeps room for sixteen keys
+ * in the object (~150 bytes), made for every line; these get what their first few used.
+ */
+export function newSmallStringMap(): StringMap {
+  return new (SmallStringMapObject as unknown as StringMapConstructor)()
 }
 
 /** True for the prototype of a Go map: null, Object.prototype (JSON objects), or a new string map's. */

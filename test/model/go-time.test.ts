@@ -1,6 +1,7 @@
 import {test} from 'uvu'
 import * as assert from 'uvu/assert'
-import {GoDuration, GoTime, UTC, civilFromDays, daysFromCivil, fixedZone, formatDuration, loadLocation, parseGoDuration} from '../../src/model/go-time.js'
+import {GoDuration, GoTime, UTC, civilFromDays, daysFromCivil, fixedZone, formatDuration, inYearZero, loadLocation, parseGoDuration} from '../../src/model/go-time.js'
+import {rng} from '../helpers/random.js'
 import {GoFloat} from '../../src/model/go-values.js'
 
 const DURATIONS: [string, string][] = [
@@ -125,6 +126,23 @@ test('named zones resolve through Intl, with DST', () => {
 test('Truncate is relative to the zero time', () => {
   const t = GoTime.date(2024, 5, 6, 7, 8, 9, 500, UTC)
   assert.is(t.Truncate(parseGoDuration('1h')).String(), '2024-05-06 07:00:00 +0000 UTC')
+})
+
+test('inYearZero is Year() === 0, at its edges and at random (zones east and west)', () => {
+  const zones = [UTC, fixedZone('', 14 * 3600), fixedZone('', -(11 * 3600 + 30 * 60))]
+  const edges = [daysFromCivil(0, 1, 1), daysFromCivil(1, 1, 1)].flatMap((d) => [d * 86400 - 1, d * 86400, d * 86400 + 1])
+  const next = rng(11)
+  const random = Array.from({length: 3000}, () => Math.floor((next() * 6 - 3) * 365.2425 * 86400) + daysFromCivil(0, 6, 1) * 86400)
+  let inside = 0
+  for (const wall of [...edges, ...random]) {
+    for (const zone of zones) {
+      const t = new GoTime(wall - zone.lookup(0).offset, 0, zone)
+      const want = t.Year() === 0
+      if (want) inside++
+      assert.is(inYearZero(t), want, `${wall} ${zone.String()}`)
+    }
+  }
+  assert.ok(inside > 500, `${inside} times in year 0`)
 })
 
 test.run()

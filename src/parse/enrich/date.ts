@@ -6,7 +6,7 @@
  * event's Time becomes the parsed date.
  */
 import {ExpectMode, type Event} from '../../model/event.js'
-import {GoTime} from '../../model/go-time.js'
+import {GoTime, inYearZero} from '../../model/go-time.js'
 import {formatGoTime, formatRfc3339Nano, tryParseGoTime} from '../../model/go-time-layout.js'
 import type {EnrichContext} from './registry.js'
 
@@ -63,7 +63,7 @@ export function addYears(t: GoTime, years: number): GoTime {
 function parseWithLayout(layout: string, text: string, clock: DateClock): GoTime | undefined {
   let t = tryParseGoTime(layout, text)
   if (t === undefined) return undefined
-  if (t.Year() === 0) {
+  if (inYearZero(t)) {
     clock.used = true
     t = addYears(t, clock.source.now().UTC().Year())
   }
