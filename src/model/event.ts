@@ -132,10 +132,14 @@ function overflowMeta(overflow: OverflowLike, key: string): string {
 
 /** A LOG event for one acquired line, as the file datasource builds it (hubtest.md §3.3). */
 export function newLogEvent(line: RawLineInput): Event {
+  return lineEvent(line.raw, line.src, line.module, line.labels, line.time ?? GoTime.now())
+}
+
+/** newLogEvent with the line's parts as arguments: the parse loop makes one per line, without an input object. */
+export function lineEvent(raw: string, src: string, module: string, sourceLabels: Record<string, string>, time: GoTime): Event {
   const labels = newSmallStringMap()
-  const src = line.labels
-  for (const k in src) if (Object.hasOwn(src, k)) labels[k] = src[k]!
-  const evt = new Event({Raw: line.raw, Src: line.src, Time: line.time ?? GoTime.now(), Labels: labels, Process: true, Module: line.module})
+  for (const k in sourceLabels) if (Object.hasOwn(sourceLabels, k)) labels[k] = sourceLabels[k]!
+  const evt = new Event({Raw: raw, Src: src, Time: time, Labels: labels, Process: true, Module: module})
   evt.Process = true
   return evt
 }

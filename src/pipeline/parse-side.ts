@@ -11,7 +11,7 @@ import {detectLogType, typesFromFilters} from '../acquisition/detect-type.js'
 import {expandInput} from '../acquisition/registry.js'
 import type {InputSpec, RawLine, SourceInfo} from '../acquisition/types.js'
 import {CrowdError} from '../model/errors.js'
-import {ExpectMode, newLogEvent, type Event} from '../model/event.js'
+import {ExpectMode, lineEvent, newLogEvent, type Event} from '../model/event.js'
 import {GoTime, UTC} from '../model/go-time.js'
 import type {Logger} from '../model/logger.js'
 import type {ParserMetric, ParserStage} from './engines.js'
@@ -78,7 +78,7 @@ export function parseLines(parsers: ParserStage, raws: readonly string[], from: 
   // read once per batch: `from` is a fresh spread copy per batch, so reads in the loop would go megamorphic
   const {src, module, labels, now} = from
   for (const raw of raws) {
-    const evt = newLogEvent({raw, src, module, labels, time: now})
+    const evt = lineEvent(raw, src, module, labels, now)
     evt.ExpectMode = mode
     if (parsers.parse(evt)) {
       counts.parsed++
