@@ -218,7 +218,7 @@ export function compileScenario(doc: ScenarioDocument, index: number, ctx: Compi
 
 /**
  * A CompiledScenario as one object literal with every field, optional ones included, in one
- * order: the only place scenarios are made (compileScenario, and the load steps that add a
+ * order (the type check fails when a field is missing): the only place scenarios are made (compileScenario, and the load steps that add a
  * filter plan or a prefilter go through it), so that all of them share one V8 map. The
  * detector reads them per event (`s.groupby`, `s.type`, `s.distinct`...); copies made by
  * spreading (`{...s, prefilter}`) each got a map of their own, and with dozens of maps those
@@ -258,7 +258,7 @@ export function scenarioRecord(s: CompiledScenario): CompiledScenario {
     simulated: s.simulated,
     hash: s.hash,
     version: s.version,
-  }
+  } satisfies {[K in keyof Required<CompiledScenario>]: CompiledScenario[K]} // a field added to the interface must be listed here
 }
 
 const digestCache = new WeakMap<HubIndexLike, Map<string, string>>()

@@ -185,5 +185,5 @@ function re2Regex(source: string, t: Re2Translation, engine: 'js' | 'vm', test: 
     test,
     exec,
     groupIndex,
-  }
+  } satisfies {[K in keyof Required<Re2Regex>]: Re2Regex[K]} // a field added to the interface must be listed here
 }
