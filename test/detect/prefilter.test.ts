@@ -12,6 +12,7 @@ import {analyseFilter, anyLiteralRegExp, foldedLiteralRegExp, usefulClauses, typ
 import {goToLower, goToUpper} from '../../src/model/go-case.js'
 import {Event, ExpectMode, newLogEvent} from '../../src/model/event.js'
 import {alertSummary, loadHubDetectContent} from '../helpers/hub-content.js'
+import {rng} from '../helpers/random.js'
 import {SHARED} from '../helpers/run-cli.js'
 import {firedScenarios, loadInline, metaEvent, trigger} from '../helpers/scenarios.js'
 
@@ -107,12 +108,10 @@ test('usefulClauses: a weak-only clause is kept when it is a list of 8+ values o
 
 const evt = (meta: Record<string, unknown>): Event => metaEvent(meta)
 
-/** A deterministic random integer in [0, n) (a linear congruential generator from `seed`). */
+/** A deterministic random integer in [0, n), from `seed`. */
 function seeded(seed: number): (n: number) => number {
-  return (n) => {
-    seed = (seed * 1103515245 + 12345) & 0x7fffffff
-    return seed % n
-  }
+  const next = rng(seed)
+  return (n) => Math.floor(next() * n)
 }
 const fired = firedScenarios
 
